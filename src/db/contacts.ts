@@ -1,0 +1,512 @@
+import { and, asc, count, desc, eq, gt, inArray, lt, ne, or, sql, type SQL } from "drizzle-orm";
+import type { Database } from "./client";
+import { contacts, contactTags, contactTombstones, sites, type ContactRow, type NewContactRow } from "./schema";
+import { ApiError, notFound, validationError } from "../lib/errors";
+import { nowIso, uuidv7 } from "../lib/ids";
+import { keysetAfter, type PageRequest } from "../lib/pagination";
+import type {
+  Contact,
+  ContactCreateInput,
+  ContactUpdateInput,
+  Sort,
+  Source,
+  Stage,
+} from "../routes/contacts/contacts.schemas";
+
+export type SiteRef = { id: string; title: string } | null;
+
+/** A contact row with the title of its site, as every read returns it. */
+export interface StoredContact {
+  row: ContactRow;
+  site: SiteRef;
+}
+
+export function toContact({ row, site }: StoredContact): Contact {
+  return {
+    id: row.id,
+    first_name: row.firstName,
+    last_name: row.lastName,
+    name: fullName(row.firstName, row.lastName),
+    email: row.email,
+    phone: row.phone,
+    job_title: row.jobTitle,
+    company: row.company,
+    location: row.location,
+    linkedin_url: row.linkedinUrl,
+    photo_url: row.photoUrl,
+    stage: row.stage as Stage,
+    notes: row.notes,
+    custom_fields: row.customFields,
+    tags: row.tags,
+    site,
+    source: row.source as Source,
+    profile_id: row.profileId,
+    created_at: row.createdAt,
+    updated_at: row.updatedAt,
+    saved_at: row.savedAt,
+  };
+}
+
+const fullName = (first: string | null, last: string | null) =>
+  [first, last].filter((part) => part !== null && part !== "").join(" ") || null;
+
+/** Splits "Ada King Lovelace" at the last space: first "Ada King", last "Lovelace". */
+export function splitName(name: string): { firstName: string; lastName: string | null } {
+  const trimmed = name.trim();
+  const at = trimmed.lastIndexOf(" ");
+  if (at <= 0) return { firstName: trimmed, lastName: null };
+  return { firstName: trimmed.slice(0, at).trim(), lastName: trimmed.slice(at + 1) };
+}
+
+export const emailKey = (email: string | null) => (email === null ? null : email.trim().toLowerCase());
+
+/** Digits only, keeping a leading +, so "+1 (555) 0100" and "+1-555-0100" are the same phone. */
+export const phoneKey = (phone: string | null) => {
+  if (phone === null) return null;
+  const digits = phone.replace(/\D/g, "");
+  return digits === "" ? null : (phone.trim().startsWith("+") ? "+" : "") + digits;
+};
+
+type WritableColumns = Partial<
+  Pick<
+    NewContactRow,
+    | "firstName" | "lastName" | "email" | "phone" | "jobTitle" | "company" | "location" | "siteId"
+    | "linkedinUrl" | "photoUrl" | "stage" | "notes" | "customFields" | "tags"
+  >
+>;
+
+/** The defaults a create starts from, and a PUT resets omitted fields to. */
+const WRITABLE_DEFAULTS: Required<WritableColumns> = {
+  firstName: null as unknown as string,
+  lastName: null,
+  email: null,
+  phone: null,
+  jobTitle: null,
+  company: null,
+  location: null,
+  siteId: null,
+  linkedinUrl: null,
+  photoUrl: null,
+  stage: "Lead",
+  notes: null,
+  customFields: {},
+  tags: [],
+};
+
+/** Maps validated input onto columns, only for the fields it carries. */
+function columnsFrom(input: ContactUpdateInput & { name?: string }): WritableColumns {
+  const cols: WritableColumns = {};
+  if (input.first_name !== undefined) cols.firstName = input.first_name;
+  if (input.last_name !== undefined) cols.lastName = input.last_name;
+  if (input.name !== undefined && input.first_name === undefined && input.last_name === undefined) {
+    Object.assign(cols, splitName(input.name));
+  }
+  if (input.email !== undefined) cols.email = input.email;
+  if (input.phone !== undefined) cols.phone = input.phone;
+  if (input.job_title !== undefined) cols.jobTitle = input.job_title;
+  if (input.company !== undefined) cols.company = input.company;
+  if (typeof input.location === "string" || input.location === null) cols.location = input.location;
+  if (input.site_id !== undefined) cols.siteId = input.site_id;
+  else if (input.location !== undefined && input.location !== null && typeof input.location === "object") {
+    cols.siteId = input.location.id;
+  } else if ("site" in input && input.site !== undefined) cols.siteId = input.site?.id ?? null;
+  if (input.linkedin_url !== undefined) cols.linkedinUrl = input.linkedin_url;
+  if (input.photo_url !== undefined) cols.photoUrl = input.photo_url;
+  if (input.stage !== undefined) cols.stage = input.stage;
+  if (input.notes !== undefined) cols.notes = input.notes;
+  if (input.custom_fields !== undefined) cols.customFields = input.custom_fields;
+  if (input.tags !== undefined) cols.tags = input.tags;
+  return cols;
+}
+
+/** Recomputes the columns derived from others (lookup keys and the name sort key). */
+function withDerived<T extends Pick<NewContactRow, "firstName" | "lastName" | "email" | "phone">>(row: T) {
+  return {
+    ...row,
+    sortName: (fullName(row.firstName ?? null, row.lastName ?? null) ?? "").toLowerCase(),
+    emailKey: emailKey(row.email ?? null),
+    phoneKey: phoneKey(row.phone ?? null),
+  };
+}
+
+// Aliased: D1 returns columns by name, and `sites.id` would shadow `contacts.id`.
+const contactWithSite = {
+  row: contacts,
+  siteId: sql<string | null>`${sites.id}`.as("site_ref_id"),
+  siteTitle: sql<string | null>`${sites.title}`.as("site_ref_title"),
+};
+
+function fromJoined(r: { row: ContactRow; siteId: string | null; siteTitle: string | null }): StoredContact {
+  return { row: r.row, site: r.siteId !== null ? { id: r.siteId, title: r.siteTitle ?? "" } : null };
+}
+
+export async function getContact(db: Database, workspaceId: string, id: string): Promise<StoredContact | undefined> {
+  const [r] = await db
+    .select(contactWithSite)
+    .from(contacts)
+    .leftJoin(sites, eq(sites.id, contacts.siteId))
+    .where(and(eq(contacts.workspaceId, workspaceId), eq(contacts.id, id)))
+    .limit(1);
+  return r && fromJoined(r);
+}
+
+async function requireContact(db: Database, workspaceId: string, id: string) {
+  const found = await getContact(db, workspaceId, id);
+  if (!found) throw notFound("Contact");
+  return found;
+}
+
+async function resolveSite(db: Database, workspaceId: string, siteId: string | null | undefined): Promise<SiteRef> {
+  if (!siteId) return null;
+  const [site] = await db
+    .select({ id: sites.id, title: sites.title })
+    .from(sites)
+    .where(and(eq(sites.workspaceId, workspaceId), eq(sites.id, siteId)))
+    .limit(1);
+  if (!site) throw validationError([{ field: "site_id", message: "does not name a site of this workspace" }]);
+  return site;
+}
+
+/** Throws 409 `duplicate_contact` if another contact of the workspace has this email, phone, profile or id. */
+async function assertNoDuplicate(
+  db: Database,
+  workspaceId: string,
+  keys: { id?: string; emailKey: string | null; phoneKey: string | null; profileId?: string | null },
+  exceptId?: string,
+) {
+  const clauses: SQL[] = [];
+  if (keys.id) clauses.push(eq(contacts.id, keys.id));
+  if (keys.emailKey) clauses.push(eq(contacts.emailKey, keys.emailKey));
+  if (keys.phoneKey) clauses.push(eq(contacts.phoneKey, keys.phoneKey));
+  if (keys.profileId) clauses.push(eq(contacts.profileId, keys.profileId));
+  if (clauses.length === 0) return;
+  const [hit] = await db
+    .select({ id: contacts.id, emailKey: contacts.emailKey, phoneKey: contacts.phoneKey, profileId: contacts.profileId })
+    .from(contacts)
+    .where(and(eq(contacts.workspaceId, workspaceId), or(...clauses), exceptId ? ne(contacts.id, exceptId) : undefined))
+    .limit(1);
+  if (!hit) return;
+  const field =
+    hit.id === keys.id ? "id"
+    : keys.emailKey && hit.emailKey === keys.emailKey ? "email"
+    : keys.phoneKey && hit.phoneKey === keys.phoneKey ? "phone"
+    : "profile_id";
+  throw duplicate(field, hit.id);
+}
+
+const duplicate = (field: string, existingId?: string) =>
+  new ApiError("duplicate_contact", `A contact with this ${field} already exists`, {
+    details: [{ field, message: "is already used by another contact" }],
+    ...(existingId ? { extra: { existing_id: existingId } } : {}),
+  });
+
+const isConstraint = (error: unknown, needle: string): boolean => {
+  for (let e: unknown = error; e instanceof Error; e = e.cause) {
+    if (e.message.includes(needle)) return true;
+  }
+  return false;
+};
+
+/** Fields a create takes from somewhere other than the body: a profile, or the channel it came through. */
+export interface CreateDefaults {
+  source?: Source;
+  profileId?: string;
+  savedAt?: string;
+  base?: WritableColumns;
+}
+
+/**
+ * Inserts one contact. The plan limit is enforced by a trigger in the same statement, so
+ * concurrent creates can never overshoot it.
+ */
+export async function createContact(
+  db: Database,
+  workspaceId: string,
+  input: ContactCreateInput,
+  defaults: CreateDefaults = {},
+): Promise<StoredContact> {
+  const now = nowIso();
+  const row = withDerived({
+    ...WRITABLE_DEFAULTS,
+    ...defaults.base,
+    ...columnsFrom(input),
+    id: input.id ?? uuidv7(),
+    workspaceId,
+    source: input.source ?? defaults.source ?? "api",
+    profileId: input.profile_id ?? defaults.profileId ?? null,
+    version: 1,
+    createdAt: now,
+    updatedAt: now,
+    savedAt: defaults.savedAt ?? now,
+  });
+  const site = await resolveSite(db, workspaceId, row.siteId);
+  await assertNoDuplicate(db, workspaceId, row);
+  try {
+    await db.insert(contacts).values(row);
+  } catch (error) {
+    if (isConstraint(error, "contact_limit_reached")) {
+      throw new ApiError("contact_limit_reached", "Contact limit reached for this workspace's plan");
+    }
+    if (isConstraint(error, "UNIQUE constraint failed")) {
+      await assertNoDuplicate(db, workspaceId, row);
+      throw duplicate("id");
+    }
+    throw error;
+  }
+  return { row: row as ContactRow, site };
+}
+
+/** How many times a read-modify-write retries when another write got there first. */
+const WRITE_ATTEMPTS = 5;
+
+/**
+ * Applies `change` to the current contact and writes it back only if nobody wrote in between
+ * (the `version` guard); `expect` lets a caller refuse a stale representation (If-Match).
+ */
+async function updateWith(
+  db: Database,
+  workspaceId: string,
+  id: string,
+  change: (current: ContactRow) => WritableColumns,
+  expect?: (current: StoredContact) => Promise<void>,
+): Promise<StoredContact> {
+  for (let attempt = 1; ; attempt++) {
+    const current = await requireContact(db, workspaceId, id);
+    await expect?.(current);
+    const next = withDerived({ ...current.row, ...change(current.row) });
+    const site = next.siteId === current.site?.id ? current.site : await resolveSite(db, workspaceId, next.siteId);
+    await assertNoDuplicate(db, workspaceId, { emailKey: next.emailKey, phoneKey: next.phoneKey }, id);
+    const now = nowIso();
+    let written: ContactRow | undefined;
+    try {
+      [written] = await db
+        .update(contacts)
+        .set({ ...next, version: current.row.version + 1, updatedAt: now > current.row.updatedAt ? now : current.row.updatedAt })
+        .where(and(eq(contacts.workspaceId, workspaceId), eq(contacts.id, id), eq(contacts.version, current.row.version)))
+        .returning();
+    } catch (error) {
+      if (isConstraint(error, "UNIQUE constraint failed")) {
+        await assertNoDuplicate(db, workspaceId, { emailKey: next.emailKey, phoneKey: next.phoneKey }, id);
+      }
+      throw error;
+    }
+    if (written) return { row: written, site };
+    if (attempt >= WRITE_ATTEMPTS) throw new ApiError("conflict", "The contact is being changed by another request; try again");
+  }
+}
+
+export type Precondition = (current: StoredContact) => Promise<void>;
+
+/** PUT: every writable field is replaced; omitted ones go back to their defaults. */
+export const replaceContact = (db: Database, workspaceId: string, id: string, input: ContactUpdateInput, expect?: Precondition) =>
+  updateWith(db, workspaceId, id, () => ({ ...WRITABLE_DEFAULTS, ...columnsFrom(input) }), expect);
+
+/** PATCH (and upsert on a match): only the fields given change. */
+export const patchContact = (db: Database, workspaceId: string, id: string, input: ContactUpdateInput, expect?: Precondition) =>
+  updateWith(db, workspaceId, id, () => columnsFrom(input), expect);
+
+export const addTags = (db: Database, workspaceId: string, id: string, tags: string[]) =>
+  updateWith(db, workspaceId, id, (current) => {
+    const merged = [...new Set([...current.tags, ...tags])];
+    if (merged.length > 50) throw validationError([{ field: "tags", message: "a contact can carry at most 50 tags" }]);
+    return { tags: merged };
+  });
+
+export const removeTags = (db: Database, workspaceId: string, id: string, tags: string[]) =>
+  updateWith(db, workspaceId, id, (current) => ({ tags: current.tags.filter((t) => !tags.includes(t)) }));
+
+/** Deletes the contact and leaves a tombstone, in one batch. */
+export async function deleteContact(db: Database, workspaceId: string, id: string, expect?: Precondition): Promise<Contact> {
+  const current = await requireContact(db, workspaceId, id);
+  await expect?.(current);
+  const now = nowIso();
+  const [deleted] = await db.batch([
+    db
+      .delete(contacts)
+      .where(and(eq(contacts.workspaceId, workspaceId), eq(contacts.id, id), eq(contacts.version, current.row.version)))
+      .returning({ id: contacts.id }),
+    db
+      .insert(contactTombstones)
+      .values({ workspaceId, contactId: id, deletedAt: now })
+      .onConflictDoUpdate({ target: [contactTombstones.workspaceId, contactTombstones.contactId], set: { deletedAt: now } })
+      .returning({ id: contactTombstones.contactId }),
+  ]);
+  if (deleted.length === 0) {
+    // Someone changed or deleted it in between; undo the tombstone only if the contact still exists.
+    const still = await getContact(db, workspaceId, id);
+    if (still) {
+      await db.delete(contactTombstones).where(and(eq(contactTombstones.workspaceId, workspaceId), eq(contactTombstones.contactId, id)));
+      throw new ApiError("conflict", "The contact was changed by another request; try again");
+    }
+    throw notFound("Contact");
+  }
+  return toContact(current);
+}
+
+/** Upsert: match on email, then phone; update the match with the given fields, or create. */
+export async function upsertContact(
+  db: Database,
+  workspaceId: string,
+  input: ContactCreateInput,
+  defaults: CreateDefaults = {},
+): Promise<{ created: boolean; contact: StoredContact }> {
+  const byEmail = input.email ? await findIdBy(db, workspaceId, eq(contacts.emailKey, emailKey(input.email)!)) : undefined;
+  const byPhone = input.phone && phoneKey(input.phone) ? await findIdBy(db, workspaceId, eq(contacts.phoneKey, phoneKey(input.phone)!)) : undefined;
+  if (byEmail && byPhone && byEmail !== byPhone) throw duplicate("phone", byEmail);
+  const match = byEmail ?? byPhone;
+  if (!match) {
+    if (input.first_name === undefined && input.name === undefined && input.profile_id === undefined) {
+      throw validationError([{ field: "first_name", message: "is required" }]);
+    }
+    return { created: true, contact: await createContact(db, workspaceId, input, defaults) };
+  }
+  const { id: _id, source: _source, profile_id: _profile, ...fields } = input;
+  return { created: false, contact: await patchContact(db, workspaceId, match, fields) };
+}
+
+async function findIdBy(db: Database, workspaceId: string, where: SQL) {
+  const [row] = await db.select({ id: contacts.id }).from(contacts).where(and(eq(contacts.workspaceId, workspaceId), where)).limit(1);
+  return row?.id;
+}
+
+export interface ContactFilters {
+  q?: string;
+  tags?: string[];
+  stage?: Stage;
+  source?: Source;
+  site_id?: string;
+  profile_id?: string;
+  email?: string;
+  phone?: string;
+  created_after?: string;
+  created_before?: string;
+  updated_after?: string;
+  sort?: Sort;
+}
+
+/** Filtered lists count at most this many matches; past it `total_exact` is false. */
+export const COUNT_CAP = 1000;
+
+/** Turns free text into an FTS5 query: every word a prefix, all required, scoped to the workspace. */
+export function ftsQuery(workspaceId: string, q: string): string | null {
+  const words = q.normalize("NFKC").match(/[\p{L}\p{N}]+/gu);
+  if (!words) return null;
+  const terms = words.slice(0, 16).map((w) => `"${w}"*`).join(" ");
+  return `ws:"${workspaceId.replace(/-/g, "")}" AND body:(${terms})`;
+}
+
+function filterConditions(workspaceId: string, f: ContactFilters): SQL[] {
+  const where: SQL[] = [eq(contacts.workspaceId, workspaceId)];
+  if (f.q !== undefined) {
+    const match = ftsQuery(workspaceId, f.q);
+    if (match === null) throw validationError([{ field: "q", message: "must contain a letter or digit" }]);
+    where.push(sql`${contacts}.rowid IN (SELECT rowid FROM contacts_fts WHERE contacts_fts MATCH ${match})`);
+  }
+  if (f.tags?.length) {
+    where.push(sql`${contacts.id} IN (${taggedWithAll(workspaceId, f.tags)})`);
+  }
+  if (f.stage) where.push(eq(contacts.stage, f.stage));
+  if (f.source) where.push(eq(contacts.source, f.source));
+  if (f.site_id) where.push(eq(contacts.siteId, f.site_id));
+  if (f.profile_id) where.push(eq(contacts.profileId, f.profile_id));
+  if (f.email) where.push(eq(contacts.emailKey, emailKey(f.email)!));
+  if (f.phone) where.push(eq(contacts.phoneKey, phoneKey(f.phone) ?? f.phone));
+  if (f.created_after) where.push(gt(contacts.createdAt, f.created_after));
+  if (f.created_before) where.push(lt(contacts.createdAt, f.created_before));
+  if (f.updated_after) where.push(gt(contacts.updatedAt, f.updated_after));
+  return where;
+}
+
+function taggedWithAll(workspaceId: string, tags: string[]) {
+  return sql`SELECT ${contactTags.contactId} FROM ${contactTags} WHERE ${contactTags.workspaceId} = ${workspaceId} AND ${inArray(contactTags.tag, tags)} GROUP BY ${contactTags.contactId} HAVING count(*) = ${tags.length}`;
+}
+
+const SORT_COLUMNS = {
+  created_at: contacts.createdAt,
+  updated_at: contacts.updatedAt,
+  name: contacts.sortName,
+} as const;
+
+export function sortSpec(sort: Sort = "-created_at") {
+  const descending = sort.startsWith("-");
+  const column = SORT_COLUMNS[sort.replace(/^-/, "") as keyof typeof SORT_COLUMNS];
+  return { descending, column };
+}
+
+export const sortKeyOf = (row: ContactRow, sort: Sort = "-created_at"): [string, string] => {
+  const field = sort.replace(/^-/, "");
+  return [field === "name" ? row.sortName : field === "updated_at" ? row.updatedAt : row.createdAt, row.id];
+};
+
+export async function listContacts(
+  db: Database,
+  workspaceId: string,
+  filters: ContactFilters,
+  page: PageRequest,
+  unfilteredTotal: number,
+) {
+  const where = filterConditions(workspaceId, filters);
+  const filtered = where.length > 1;
+  const { descending, column } = sortSpec(filters.sort);
+  const order = descending ? [desc(column), desc(contacts.id)] : [asc(column), asc(contacts.id)];
+  const pageWhere = page.after ? [...where, keysetAfter([column, contacts.id], page.after, descending)] : where;
+  const rowsQuery = db
+    .select(contactWithSite)
+    .from(contacts)
+    .leftJoin(sites, eq(sites.id, contacts.siteId))
+    .where(and(...pageWhere))
+    .orderBy(...order)
+    .limit(page.limit + 1)
+    .offset(page.offset);
+  if (!filtered) {
+    const rows = await rowsQuery;
+    return { rows: rows.map(fromJoined), total: unfilteredTotal, totalExact: true };
+  }
+  const capped = db.select({ one: sql`1` }).from(contacts).where(and(...where)).limit(COUNT_CAP + 1).as("capped");
+  const [rows, [counted]] = await db.batch([rowsQuery, db.select({ n: count() }).from(capped)]);
+  const n = counted?.n ?? 0;
+  return { rows: rows.map(fromJoined), total: Math.min(n, COUNT_CAP), totalExact: n <= COUNT_CAP };
+}
+
+export async function tagCounts(db: Database, workspaceId: string, page: PageRequest) {
+  const n = sql<number>`count(*)`;
+  const rows = await db
+    .select({ tag: contactTags.tag, count: n })
+    .from(contactTags)
+    .where(eq(contactTags.workspaceId, workspaceId))
+    .groupBy(contactTags.tag)
+    .having(page.after ? keysetAfter([sql`-count(*)`, contactTags.tag], [-(page.after[0] as number), page.after[1] ?? ""], false) : undefined)
+    .orderBy(desc(n), asc(contactTags.tag))
+    .limit(page.limit + 1)
+    .offset(page.offset);
+  const [total] = await db
+    .select({ n: sql<number>`count(DISTINCT ${contactTags.tag})` })
+    .from(contactTags)
+    .where(eq(contactTags.workspaceId, workspaceId));
+  return { rows, total: total?.n ?? 0 };
+}
+
+export async function deletedSince(db: Database, workspaceId: string, since: string | undefined, page: PageRequest) {
+  const where = [eq(contactTombstones.workspaceId, workspaceId)];
+  if (since) where.push(gt(contactTombstones.deletedAt, since));
+  const pageWhere = page.after ? [...where, keysetAfter([contactTombstones.deletedAt, contactTombstones.contactId], page.after, false)] : where;
+  const [rows, [total]] = await db.batch([
+    db
+      .select()
+      .from(contactTombstones)
+      .where(and(...pageWhere))
+      .orderBy(asc(contactTombstones.deletedAt), asc(contactTombstones.contactId))
+      .limit(page.limit + 1)
+      .offset(page.offset),
+    db.select({ n: count() }).from(contactTombstones).where(and(...where)),
+  ]);
+  return { rows, total: total?.n ?? 0 };
+}
+
+/** Tombstones older than this are purged by the scheduled handler. */
+export const TOMBSTONE_DAYS = 30;
+
+export async function purgeTombstones(db: Database, now = Date.now()) {
+  const cutoff = new Date(now - TOMBSTONE_DAYS * 86_400_000).toISOString();
+  await db.delete(contactTombstones).where(lt(contactTombstones.deletedAt, cutoff));
+}

@@ -1,0 +1,144 @@
+import { sql } from "drizzle-orm";
+import { index, integer, primaryKey, sqliteTable, text, uniqueIndex } from "drizzle-orm/sqlite-core";
+
+/**
+ * The D1 schema. Derived state (the full-text index, the tag index, each workspace's contact
+ * counter and the plan-limit check) is maintained by triggers in a custom migration, so it can
+ * never disagree with the rows it is derived from.
+ */
+
+const timestamps = {
+  createdAt: text("created_at").notNull(),
+  updatedAt: text("updated_at").notNull(),
+};
+
+export const workspaces = sqliteTable("workspaces", {
+  id: text("id").primaryKey(),
+  name: text("name").notNull(),
+  plan: text("plan", { enum: ["free", "pro", "business"] }).notNull(),
+  /** Maximum number of contacts; null is unlimited. Written from PLANS whenever `plan` changes. */
+  contactLimit: integer("contact_limit"),
+  /** Current number of contacts, kept by the contacts triggers. */
+  contactCount: integer("contact_count").notNull().default(0),
+  ...timestamps,
+});
+
+export const apiKeys = sqliteTable(
+  "api_keys",
+  {
+    id: text("id").primaryKey(),
+    workspaceId: text("workspace_id")
+      .notNull()
+      .references(() => workspaces.id, { onDelete: "cascade" }),
+    name: text("name").notNull(),
+    keyHash: text("key_hash").notNull(),
+    prefix: text("prefix").notNull(),
+    permissions: text("permissions", { mode: "json" }).$type<string[]>().notNull(),
+    createdAt: text("created_at").notNull(),
+    lastUsedAt: text("last_used_at"),
+    revokedAt: text("revoked_at"),
+  },
+  (t) => [
+    uniqueIndex("api_keys_key_hash").on(t.keyHash),
+    index("api_keys_workspace").on(t.workspaceId, t.createdAt),
+  ],
+);
+
+export const sites = sqliteTable(
+  "sites",
+  {
+    id: text("id").primaryKey(),
+    workspaceId: text("workspace_id")
+      .notNull()
+      .references(() => workspaces.id, { onDelete: "cascade" }),
+    title: text("title").notNull(),
+    ...timestamps,
+  },
+  (t) => [index("sites_workspace").on(t.workspaceId, t.createdAt, t.id)],
+);
+
+export const contacts = sqliteTable(
+  "contacts",
+  {
+    id: text("id").primaryKey(),
+    workspaceId: text("workspace_id")
+      .notNull()
+      .references(() => workspaces.id, { onDelete: "cascade" }),
+    firstName: text("first_name"),
+    lastName: text("last_name"),
+    /** Lower-cased full name, for the case-insensitive `name` sort. */
+    sortName: text("sort_name").notNull(),
+    email: text("email"),
+    /** Lower-cased email: the duplicate key and the `email=` filter. */
+    emailKey: text("email_key"),
+    phone: text("phone"),
+    /** Phone reduced to its digits (and a leading +): the duplicate key and the `phone=` filter. */
+    phoneKey: text("phone_key"),
+    jobTitle: text("job_title"),
+    company: text("company"),
+    location: text("location"),
+    linkedinUrl: text("linkedin_url"),
+    photoUrl: text("photo_url"),
+    stage: text("stage").notNull(),
+    notes: text("notes"),
+    customFields: text("custom_fields", { mode: "json" })
+      .$type<Record<string, string | number | boolean | null>>()
+      .notNull()
+      .default(sql`'{}'`),
+    tags: text("tags", { mode: "json" }).$type<string[]>().notNull().default(sql`'[]'`),
+    siteId: text("site_id").references(() => sites.id, { onDelete: "set null" }),
+    source: text("source").notNull(),
+    profileId: text("profile_id"),
+    /** Bumped on every write; guards read-modify-write updates against lost updates. */
+    version: integer("version").notNull().default(1),
+    ...timestamps,
+    savedAt: text("saved_at").notNull(),
+  },
+  (t) => [
+    uniqueIndex("contacts_email").on(t.workspaceId, t.emailKey),
+    uniqueIndex("contacts_phone").on(t.workspaceId, t.phoneKey),
+    uniqueIndex("contacts_profile").on(t.workspaceId, t.profileId),
+    index("contacts_created").on(t.workspaceId, t.createdAt, t.id),
+    index("contacts_updated").on(t.workspaceId, t.updatedAt, t.id),
+    index("contacts_name").on(t.workspaceId, t.sortName, t.id),
+    index("contacts_stage").on(t.workspaceId, t.stage, t.createdAt, t.id),
+    index("contacts_source").on(t.workspaceId, t.source, t.createdAt, t.id),
+    index("contacts_site").on(t.siteId),
+  ],
+);
+
+/** One row per (contact, tag), written by trigger from `contacts.tags`; serves tag filters and counts. */
+export const contactTags = sqliteTable(
+  "contact_tags",
+  {
+    contactId: text("contact_id").notNull(),
+    workspaceId: text("workspace_id").notNull(),
+    tag: text("tag").notNull(),
+  },
+  (t) => [
+    primaryKey({ columns: [t.contactId, t.tag] }),
+    index("contact_tags_tag").on(t.workspaceId, t.tag, t.contactId),
+  ],
+);
+
+/** Deleted contacts, kept 30 days so sync clients can learn about deletions. */
+export const contactTombstones = sqliteTable(
+  "contact_tombstones",
+  {
+    workspaceId: text("workspace_id")
+      .notNull()
+      .references(() => workspaces.id, { onDelete: "cascade" }),
+    contactId: text("contact_id").notNull(),
+    deletedAt: text("deleted_at").notNull(),
+  },
+  (t) => [
+    primaryKey({ columns: [t.workspaceId, t.contactId] }),
+    index("contact_tombstones_deleted").on(t.workspaceId, t.deletedAt, t.contactId),
+  ],
+);
+
+export type Workspace = typeof workspaces.$inferSelect;
+export type ApiKey = typeof apiKeys.$inferSelect;
+export type Site = typeof sites.$inferSelect;
+export type ContactRow = typeof contacts.$inferSelect;
+export type NewContactRow = typeof contacts.$inferInsert;

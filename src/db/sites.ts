@@ -1,0 +1,48 @@
+import { and, count, desc, eq } from "drizzle-orm";
+import type { Database } from "./client";
+import { sites, type Site } from "./schema";
+import { nowIso, uuidv7 } from "../lib/ids";
+import { keysetAfter, type PageRequest } from "../lib/pagination";
+
+export async function createSite(db: Database, workspaceId: string, title: string): Promise<Site> {
+  const now = nowIso();
+  const site: Site = { id: uuidv7(), workspaceId, title, createdAt: now, updatedAt: now };
+  await db.insert(sites).values(site);
+  return site;
+}
+
+export const findSite = (db: Database, workspaceId: string, id: string) =>
+  db.query.sites.findFirst({ where: and(eq(sites.workspaceId, workspaceId), eq(sites.id, id)) });
+
+export async function listSites(db: Database, workspaceId: string, page: PageRequest) {
+  const own = eq(sites.workspaceId, workspaceId);
+  const [rows, [total]] = await db.batch([
+    db
+      .select()
+      .from(sites)
+      .where(and(own, page.after ? keysetAfter([sites.createdAt, sites.id], page.after, true) : undefined))
+      .orderBy(desc(sites.createdAt), desc(sites.id))
+      .limit(page.limit + 1)
+      .offset(page.offset),
+    db.select({ n: count() }).from(sites).where(own),
+  ]);
+  return { rows, total: total?.n ?? 0 };
+}
+
+export async function renameSite(db: Database, workspaceId: string, id: string, title: string) {
+  const [row] = await db
+    .update(sites)
+    .set({ title, updatedAt: nowIso() })
+    .where(and(eq(sites.workspaceId, workspaceId), eq(sites.id, id)))
+    .returning();
+  return row;
+}
+
+/** Deletes the site; its contacts keep existing with `site` null (ON DELETE SET NULL). */
+export async function deleteSite(db: Database, workspaceId: string, id: string): Promise<boolean> {
+  const rows = await db
+    .delete(sites)
+    .where(and(eq(sites.workspaceId, workspaceId), eq(sites.id, id)))
+    .returning({ id: sites.id });
+  return rows.length > 0;
+}

@@ -1,0 +1,46 @@
+import { eq } from "drizzle-orm";
+import type { Database } from "./client";
+import { apiKeys, workspaces, type Workspace } from "./schema";
+import { CONTACT_LIMITS, type Plan } from "../lib/plans";
+import { nowIso, uuidv7 } from "../lib/ids";
+import { newApiKeyRow, type NewApiKey } from "./api-keys";
+import { PERMISSIONS } from "../lib/types";
+
+export async function createWorkspace(db: Database, input: { name: string; plan: Plan }) {
+  const now = nowIso();
+  const workspace: Workspace = {
+    id: uuidv7(),
+    name: input.name,
+    plan: input.plan,
+    contactLimit: CONTACT_LIMITS[input.plan],
+    contactCount: 0,
+    createdAt: now,
+    updatedAt: now,
+  };
+  const key = await newApiKeyRow(workspace.id, { name: "Initial key", permissions: [...PERMISSIONS] }, now);
+  await db.batch([db.insert(workspaces).values(workspace), db.insert(apiKeys).values(key.row)]);
+  return { workspace, apiKey: key };
+}
+
+export const findWorkspace = (db: Database, id: string) =>
+  db.query.workspaces.findFirst({ where: eq(workspaces.id, id) });
+
+export async function updateWorkspace(db: Database, id: string, input: { name?: string; plan?: Plan }) {
+  const [row] = await db
+    .update(workspaces)
+    .set({
+      ...(input.name !== undefined ? { name: input.name } : {}),
+      ...(input.plan !== undefined ? { plan: input.plan, contactLimit: CONTACT_LIMITS[input.plan] } : {}),
+      updatedAt: nowIso(),
+    })
+    .where(eq(workspaces.id, id))
+    .returning();
+  return row;
+}
+
+export async function deleteWorkspace(db: Database, id: string): Promise<boolean> {
+  const rows = await db.delete(workspaces).where(eq(workspaces.id, id)).returning({ id: workspaces.id });
+  return rows.length > 0;
+}
+
+export type { NewApiKey };

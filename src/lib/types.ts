@@ -1,0 +1,26 @@
+import type { RequestIdVariables } from "hono/request-id";
+import type { ApiKey, Workspace } from "../db/schema";
+import type { Database } from "../db/client";
+
+export type Permission = "contacts:read" | "contacts:write" | "webhooks:manage" | "keys:manage";
+
+export const PERMISSIONS: readonly Permission[] = [
+  "contacts:read",
+  "contacts:write",
+  "webhooks:manage",
+  "keys:manage",
+];
+
+/** What the api-key middleware learns about the caller. */
+export interface Caller {
+  workspace: Workspace;
+  apiKey: Pick<ApiKey, "id" | "name" | "prefix" | "permissions">;
+}
+
+export interface AppEnv {
+  Bindings: Env;
+  Variables: RequestIdVariables & {
+    db: Database;
+    caller: Caller;
+  };
+}

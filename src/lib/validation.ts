@@ -1,0 +1,147 @@
+import { z } from "@hono/zod-openapi";
+import type { $ZodIssue } from "zod/v4/core";
+import { validationError, type FieldError } from "./errors";
+
+/** Code points, not UTF-16 units: the API's lengths count characters as people see them. */
+export const codePointLength = (s: string): number => {
+  let n = 0;
+  for (const _ of s) n++;
+  return n;
+};
+
+/** A string of at most `max` code points (`min` likewise). */
+export const text = (max: number, min = 0) =>
+  z
+    .string()
+    .refine((s) => codePointLength(s) <= max, { message: `must be at most ${max} characters` })
+    .refine((s) => codePointLength(s) >= min, {
+      message: min === 1 ? "must not be empty" : `must be at least ${min} characters`,
+    })
+    .openapi({ maxLength: max, ...(min > 0 ? { minLength: min } : {}) });
+
+export const httpUrl = z
+  .string()
+  .refine((s) => codePointLength(s) <= 2048, { message: "must be at most 2048 characters" })
+  .refine(
+    (s) => {
+      try {
+        const url = new URL(s);
+        return (url.protocol === "http:" || url.protocol === "https:") && url.hostname !== "";
+      } catch {
+        return false;
+      }
+    },
+    { message: "must be an http(s) URL" },
+  )
+  .openapi({ format: "uri", maxLength: 2048 });
+
+export const uuid = z
+  .string()
+  .regex(/^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i, "must be a UUID")
+  .transform((s) => s.toLowerCase())
+  .openapi({ format: "uuid", type: "string" });
+
+const camelToSnake = (key: string) => key.replace(/[A-Z]/g, (m) => `_${m.toLowerCase()}`);
+
+/**
+ * Renames every key to its canonical snake_case spelling (camelCase and listed aliases).
+ * Returns the renamed object and, for keys sent under two spellings, both spellings.
+ */
+export function canonicalize(
+  input: Record<string, unknown>,
+  aliases: Record<string, string>,
+  ignored: readonly string[] = [],
+) {
+  const out: Record<string, unknown> = {};
+  const spelledAs: Record<string, string> = {};
+  const twice: { field: string; message: string }[] = [];
+  for (const [key, value] of Object.entries(input)) {
+    const snake = camelToSnake(key);
+    const canonical = aliases[key] ?? aliases[snake] ?? snake;
+    if (ignored.includes(canonical)) continue;
+    if (canonical in out) {
+      twice.push({ field: canonical, message: `was sent twice (as ${spelledAs[canonical]} and ${key})` });
+      continue;
+    }
+    out[canonical] = value;
+    spelledAs[canonical] = key;
+  }
+  return { out, twice };
+}
+
+/**
+ * Wraps an object schema so that it accepts the camelCase spelling of every field plus the
+ * listed aliases, and rejects a field sent under two spellings. `ignored` fields are dropped
+ * (read-only fields in PUT/PATCH bodies).
+ */
+export function withAliases<T extends z.ZodType>(
+  schema: T,
+  aliases: Record<string, string> = {},
+  ignored: readonly string[] = [],
+) {
+  return z.preprocess((input, ctx) => {
+    if (input === null || typeof input !== "object" || Array.isArray(input)) return input;
+    const { out, twice } = canonicalize(input as Record<string, unknown>, aliases, ignored);
+    for (const t of twice) ctx.issues.push({ code: "custom", input, path: [t.field], message: t.message });
+    return out;
+  }, schema);
+}
+
+const TYPE_NAMES: Record<string, string> = {
+  string: "a string",
+  number: "a number",
+  int: "an integer",
+  boolean: "a boolean",
+  object: "an object",
+  array: "an array",
+};
+
+function describe(issue: $ZodIssue): FieldError[] {
+  const field = issue.path.length ? issue.path.join(".") : "body";
+  switch (issue.code) {
+    case "invalid_type":
+      if (issue.input === undefined) return [{ field, message: "is required" }];
+      return [{ field, message: `must be ${TYPE_NAMES[issue.expected] ?? issue.expected}` }];
+    case "unrecognized_keys":
+      return issue.keys.map((key) => ({
+        field: issue.path.length ? `${field}.${key}` : key,
+        message: "is not a known field",
+      }));
+    case "invalid_value":
+      return [{ field, message: `must be one of ${issue.values.map(String).join(", ")}` }];
+    case "invalid_format":
+      return [{ field, message: issue.format === "email" ? "must be a valid email" : issue.message }];
+    case "too_big":
+      return [
+        {
+          field,
+          message:
+            issue.origin === "array" || issue.origin === "set"
+              ? `must have at most ${issue.maximum} items`
+              : `must be at most ${issue.maximum}`,
+        },
+      ];
+    case "too_small":
+      return [
+        {
+          field,
+          message:
+            issue.origin === "array"
+              ? `must have at least ${issue.minimum} items`
+              : issue.origin === "string"
+                ? "must not be empty"
+                : `must be at least ${issue.minimum}`,
+        },
+      ];
+    case "invalid_union":
+      return [{ field, message: issue.message === "Invalid input" ? "has an invalid value" : issue.message }];
+    default:
+      return [{ field, message: issue.message }];
+  }
+}
+
+/** Turns zod issues into the API's `validation_failed` error. */
+export function toValidationError(error: z.ZodError) {
+  const details = error.issues.flatMap(describe);
+  return validationError(details);
+}

@@ -1,0 +1,67 @@
+import { env, exports } from "cloudflare:workers";
+import { expect } from "vitest";
+
+export const BASE = "https://cardbox.test";
+export const ADMIN = { Authorization: `Bearer ${env.ADMIN_TOKEN}` };
+
+export interface Answer<T = any> {
+  status: number;
+  headers: Headers;
+  body: T;
+  text: string;
+}
+
+/** Calls the Worker's own fetch handler and reads the whole answer. */
+export async function call<T = any>(
+  method: string,
+  path: string,
+  options: { key?: string; body?: unknown; raw?: BodyInit; headers?: Record<string, string> } = {},
+): Promise<Answer<T>> {
+  const headers: Record<string, string> = { ...options.headers };
+  if (options.key) headers["x-api-key"] = options.key;
+  let body: BodyInit | undefined = options.raw;
+  if (options.body !== undefined) {
+    body = JSON.stringify(options.body);
+    headers["content-type"] ??= "application/json";
+  }
+  const res = await exports.default.fetch(new Request(`${BASE}${path}`, { method, headers, body }));
+  const text = await res.text();
+  let parsed: unknown = text;
+  if (res.headers.get("content-type")?.includes("json") && text) parsed = JSON.parse(text);
+  return { status: res.status, headers: res.headers, body: parsed as T, text };
+}
+
+export interface Tenant {
+  workspaceId: string;
+  key: string;
+}
+
+let counter = 0;
+
+/** Provisions a workspace through the admin API and returns its all-permission key. */
+export async function newWorkspace(plan: "free" | "pro" | "business" = "business"): Promise<Tenant> {
+  const res = await call("POST", "/admin/workspaces", { headers: ADMIN, body: { name: `Workspace ${++counter}`, plan } });
+  expect(res.status).toBe(201);
+  return { workspaceId: res.body.workspace.id, key: res.body.api_key.key };
+}
+
+/** Mints a key holding only `permissions` in the tenant's workspace. */
+export async function keyWith(tenant: Tenant, permissions: string[]): Promise<string> {
+  const res = await call("POST", "/v1/api-keys", { key: tenant.key, body: { name: permissions.join("+") || "none", permissions } });
+  expect(res.status).toBe(201);
+  return res.body.key;
+}
+
+export const ISO_MS = /^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2}\.\d{3}Z$/;
+export const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/;
+
+/** Asserts the standard error body and returns it. */
+export function expectError(res: Answer, status: number, code: string, error?: string | RegExp) {
+  expect(res.status, res.text).toBe(status);
+  expect(res.headers.get("content-type")).toMatch(/^application\/json/);
+  expect(res.body.code).toBe(code);
+  expect(res.body.request_id).toBe(res.headers.get("x-request-id"));
+  if (typeof error === "string") expect(res.body.error).toBe(error);
+  else if (error) expect(res.body.error).toMatch(error);
+  return res.body;
+}
