@@ -1,6 +1,6 @@
 import { sql, type AnyColumn, type SQL } from "drizzle-orm";
 import { z } from "@hono/zod-openapi";
-import { ApiError } from "./errors";
+import { ApiError, validationError } from "./errors";
 import { base64UrlDecode, base64UrlEncode } from "./crypto";
 import { canonicalize, toValidationError, withAliases } from "./validation";
 
@@ -165,7 +165,8 @@ export function readListQuery<T extends z.ZodType>(
 ): { query: z.output<T>; page: PageRequest } {
   const { schema } = spec;
   const options = { resource, keyLength };
-  const { out } = canonicalize(rawQuery, spec.aliases);
+  const { out, twice } = canonicalize(rawQuery, spec.aliases);
+  if (twice.length > 0) throw validationError(twice);
   const filters = Object.entries(out)
     .filter(([k]) => k !== "page" && k !== "limit" && k !== "cursor")
     .map(([k, v]) => [k, String(v)] as [string, string])

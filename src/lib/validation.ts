@@ -100,7 +100,8 @@ function describe(issue: $ZodIssue): FieldError[] {
   const field = issue.path.length ? issue.path.join(".") : "body";
   switch (issue.code) {
     case "invalid_type":
-      if (issue.input === undefined) return [{ field, message: "is required" }];
+      // zod leaves `input` out of issues unless asked; its message names what was received.
+      if (issue.message.endsWith("received undefined")) return [{ field, message: "is required" }];
       return [{ field, message: `must be ${TYPE_NAMES[issue.expected] ?? issue.expected}` }];
     case "unrecognized_keys":
       return issue.keys.map((key) => ({
@@ -133,6 +134,8 @@ function describe(issue: $ZodIssue): FieldError[] {
                 : `must be at least ${issue.minimum}`,
         },
       ];
+    case "invalid_key":
+      return issue.issues.flatMap((inner) => describe({ ...inner, path: [...issue.path, ...inner.path] } as $ZodIssue));
     case "invalid_union":
       return [{ field, message: issue.message === "Invalid input" ? "has an invalid value" : issue.message }];
     default:
