@@ -1,0 +1,165 @@
+import { beforeAll, describe, expect, it } from "vitest";
+import { call, expectError, newWorkspace, type Tenant } from "./helpers";
+
+let t: Tenant;
+let siteId: string;
+const ids: Record<string, string> = {};
+
+const PEOPLE = [
+  { first_name: "Ada", last_name: "Lovelace", email: "ada@engines.example", company: "Analytical Engines", job_title: "Mathematician", tags: ["vip", "math"], stage: "Customer" },
+  { first_name: "alan", last_name: "Turing", email: "alan@bletchley.example", company: "Bletchley Park", job_title: "Cryptanalyst", tags: ["math"], source: "import" },
+  { first_name: "Grace", last_name: "Hopper", email: "grace@navy.example", company: "US Navy", job_title: "Rear Admiral", tags: ["vip", "navy"], notes: "invented the compiler" },
+  { first_name: "Émile", last_name: "Zola", phone: "+33 1 23 45 67 89", company: "Écrivains", tags: [], source: "mcp" },
+  { first_name: "Barbara", last_name: "Liskov", email: "barbara@mit.example", company: "MIT", job_title: "Professor", tags: ["VIP"], stage: "Qualified" },
+];
+
+beforeAll(async () => {
+  t = await newWorkspace("business");
+  siteId = (await call("POST", "/v1/sites", { key: t.key, body: { title: "Web Summit" } })).body.id;
+  for (const [i, p] of PEOPLE.entries()) {
+    const res = await call("POST", "/v1/contacts", { key: t.key, body: i === 2 ? { ...p, site_id: siteId } : p });
+    expect(res.status).toBe(201);
+    ids[p.first_name] = res.body.id;
+  }
+  // Someone else's Ada, who must never show up.
+  const other = await newWorkspace();
+  await call("POST", "/v1/contacts", { key: other.key, body: { first_name: "Ada", last_name: "Other", tags: ["vip"] } });
+});
+
+const names = async (query: string) => {
+  const res = await call("GET", `/v1/contacts?${query}`, { key: t.key });
+  expect(res.status, res.text).toBe(200);
+  return res.body.data.map((c: { first_name: string }) => c.first_name);
+};
+
+describe("search and filters", () => {
+  it.each([
+    ["q=ada", ["Ada"]],
+    ["q=lov", ["Ada"]],
+    ["q=ENGINES", ["Ada"]],
+    ["q=bletchley.example", ["alan"]],
+    ["q=math", ["Ada"]],
+    ["q=compil", ["Grace"]],
+    ["q=emile", ["Émile"]],
+    ["q=ecriv", ["Émile"]],
+    ["q=3312345", ["Émile"]],
+    ["q=67 89", ["Émile"]],
+    ["q=grace hop", ["Grace"]],
+    ["q=grace turing", []],
+    ["searchText=prof", ["Barbara"]],
+    ["tags=vip", ["Barbara", "Grace", "Ada"]],
+    ["tags=VIP,math", ["Ada"]],
+    ["tags=navy,math", []],
+    ["stage=customer", ["Ada"]],
+    ["stage=Lead", ["Émile", "Grace", "alan"]],
+    ["source=import", ["alan"]],
+    ["channel=mcp", ["Émile"]],
+    [`site_id=SITE`, ["Grace"]],
+    [`locationId=SITE`, ["Grace"]],
+    ["email=GRACE@navy.example", ["Grace"]],
+    ["phone=%2B33123456789", ["Émile"]],
+    ["q=b&tags=vip&stage=Qualified", ["Barbara"]],
+    ["q=ada&tags=vip&channel=api", ["Ada"]],
+  ])("%s", async (query, expected) => {
+    expect(await names(query.replace("SITE", siteId))).toEqual(expected);
+  });
+
+  it("filters by creation and update time, exclusive", async () => {
+    const all = (await call("GET", "/v1/contacts?sort=created_at", { key: t.key })).body.data;
+    const first = all[0];
+    const after = await names(`created_after=${encodeURIComponent(first.created_at)}&sort=created_at`);
+    expect(after).not.toContain(first.first_name);
+    const before = await names(`created_before=${encodeURIComponent(all[1].created_at)}&sort=created_at`);
+    expect(before).toEqual(all.filter((c: { created_at: string }) => c.created_at < all[1].created_at).map((c: { first_name: string }) => c.first_name));
+    await call("PATCH", `/v1/contacts/${ids.alan}`, { key: t.key, body: { notes: "touched" } });
+    const touched = (await call("GET", `/v1/contacts/${ids.alan}`, { key: t.key })).body;
+    expect(await names(`updated_after=${encodeURIComponent(new Date(Date.parse(touched.updated_at) - 1).toISOString())}`)).toEqual(["alan"]);
+  });
+});
+
+describe("sorting", () => {
+  it.each([
+    // Names compare lower-cased by code point, so "émile" comes after every ASCII name.
+    ["sort=name", ["Ada", "alan", "Barbara", "Grace", "Émile"]],
+    ["sort=-name", ["Émile", "Grace", "Barbara", "alan", "Ada"]],
+    ["sort=created_at", ["Ada", "alan", "Grace", "Émile", "Barbara"]],
+    ["sort=-created_at", ["Barbara", "Émile", "Grace", "alan", "Ada"]],
+  ])("%s", async (query, expected) => {
+    expect(await names(query)).toEqual(expected);
+  });
+
+  it("-updated_at puts the last changed first", async () => {
+    await call("PATCH", `/v1/contacts/${ids.Barbara}`, { key: t.key, body: { notes: "recent" } });
+    await call("PATCH", `/v1/contacts/${ids.Ada}`, { key: t.key, body: { notes: "most recent" } });
+    expect((await names("sort=-updated_at")).slice(0, 2)).toEqual(["Ada", "Barbara"]);
+    expect((await names("sort=updated_at")).slice(-2)).toEqual(["Barbara", "Ada"]);
+  });
+});
+
+describe("pagination", () => {
+  it("pages by number with an exact total and a next_cursor", async () => {
+    const p1 = await call("GET", "/v1/contacts?limit=2&sort=created_at", { key: t.key });
+    expect(p1.body.pagination).toEqual({ page: 1, limit: 2, total: 5, total_exact: true, next_cursor: expect.any(String) });
+    const p3 = await call("GET", "/v1/contacts?per_page=2&page=3&sort=created_at", { key: t.key });
+    expect(p3.body.data.map((c: { id: string }) => c.id)).toEqual([ids["Barbara"]]);
+    expect(p3.body.pagination).toEqual({ page: 3, limit: 2, total: 5, total_exact: true, next_cursor: null });
+  });
+
+  it("a cursor carries its filters: repeating them is fine, changing them or adding page is 400", async () => {
+    const p1 = await call("GET", "/v1/contacts?tags=vip&limit=1", { key: t.key });
+    expect(p1.body.pagination.total).toBe(3);
+    const cursor = encodeURIComponent(p1.body.pagination.next_cursor);
+    const bare = await call("GET", `/v1/contacts?cursor=${cursor}&limit=1`, { key: t.key });
+    const repeated = await call("GET", `/v1/contacts?cursor=${cursor}&limit=1&tags=vip`, { key: t.key });
+    expect(bare.body).toEqual(repeated.body);
+    expect(bare.body.data[0].first_name).toBe("Grace");
+    expect(bare.body.pagination).toMatchObject({ page: 2, limit: 1, total: 3 });
+    expectError(await call("GET", `/v1/contacts?cursor=${cursor}&tags=math`, { key: t.key }), 400, "validation_failed", /different sort or filter/);
+    expectError(await call("GET", `/v1/contacts?cursor=${cursor}&sort=name&tags=vip`, { key: t.key }), 400, "validation_failed", /different sort or filter/);
+    expectError(await call("GET", `/v1/contacts?cursor=${cursor}&page=2`, { key: t.key }), 400, "validation_failed", "page cannot be combined with cursor");
+  });
+
+  it("caps a filtered count at 1,000 and says it is not exact", async () => {
+    const big = await newWorkspace("business");
+    for (let i = 0; i < 11; i++) {
+      const res = await call("POST", "/v1/contacts/batch", {
+        key: big.key,
+        body: { contacts: Array.from({ length: 100 }, (_, j) => ({ first_name: `Bulk${i * 100 + j}`, tags: ["bulk"] })) },
+      });
+      expect(res.status).toBe(207);
+    }
+    const filtered = await call("GET", "/v1/contacts?tags=bulk&limit=1", { key: big.key });
+    expect(filtered.body.pagination).toMatchObject({ total: 1000, total_exact: false });
+    const unfiltered = await call("GET", "/v1/contacts?limit=1", { key: big.key });
+    expect(unfiltered.body.pagination).toMatchObject({ total: 1100, total_exact: true });
+  });
+
+  it("a cursor walk visits every contact exactly once while contacts are being added", async () => {
+    const walk = await newWorkspace("business");
+    const batch = (from: number, n: number) =>
+      call("POST", "/v1/contacts/batch", { key: walk.key, body: { contacts: Array.from({ length: n }, (_, i) => ({ first_name: `W${from + i}` })) } });
+    for (let i = 0; i < 3; i++) await batch(i * 100, 100);
+    const before = new Set<string>();
+    for (const sort of ["-created_at", "name"]) {
+      const seen: string[] = [];
+      let cursor: string | null = null;
+      let added = 0;
+      do {
+        const query: string = cursor ? `cursor=${encodeURIComponent(cursor)}&limit=17` : `limit=17&sort=${sort}`;
+        const page = await call("GET", `/v1/contacts?${query}`, { key: walk.key });
+        expect(page.status).toBe(200);
+        seen.push(...page.body.data.map((c: { first_name: string }) => c.first_name));
+        cursor = page.body.pagination.next_cursor;
+        if (added < 3) {
+          await batch(1000 + added * 10 + (sort === "name" ? 500 : 0), 5);
+          added++;
+        }
+      } while (cursor);
+      const original = Array.from({ length: 300 }, (_, i) => `W${i}`);
+      expect(new Set(seen).size).toBe(seen.length);
+      for (const name of original) expect(seen).toContain(name);
+      before.add(sort);
+    }
+    expect(before.size).toBe(2);
+  });
+});

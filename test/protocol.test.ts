@@ -1,0 +1,78 @@
+import { describe, expect, it } from "vitest";
+import { call, expectError, newWorkspace } from "./helpers";
+
+describe("conventions", () => {
+  it("sets x-request-id on every answer and echoes a valid incoming one", async () => {
+    const mine = await call("GET", "/healthz", { headers: { "x-request-id": "req-123_abc" } });
+    expect(mine.headers.get("x-request-id")).toBe("req-123_abc");
+    const invalid = await call("GET", "/healthz", { headers: { "x-request-id": "bad id with spaces" } });
+    expect(invalid.headers.get("x-request-id")).toMatch(/^[0-9a-f-]{36}$/);
+    const error = await call("GET", "/v1/contacts");
+    expect(error.headers.get("x-request-id")).toBe(error.body.request_id);
+  });
+
+  it("answers unknown routes with a JSON 404 and a wrong method with 405 and Allow", async () => {
+    expectError(await call("GET", "/nowhere"), 404, "not_found", "No route for GET /nowhere");
+    const t = await newWorkspace();
+    const wrong = await call("DELETE", "/v1/contacts", { key: t.key });
+    expectError(wrong, 405, "method_not_allowed", "DELETE is not allowed here; use GET, HEAD, POST");
+    expect(wrong.headers.get("allow")).toBe("GET, HEAD, POST");
+    const upsert = await call("GET", "/v1/contacts/upsert", { key: t.key });
+    expectError(upsert, 405, "method_not_allowed");
+    expect(upsert.headers.get("allow")).toBe("POST");
+    const byId = await call("POST", "/v1/contacts/7d3f1e2a-5b6c-4d7e-8f90-a1b2c3d4e5f6", { key: t.key, body: {} });
+    expect(byId.headers.get("allow")).toBe("GET, HEAD, PUT, PATCH, DELETE");
+  });
+
+  it("serves every /v1 route below /api/v1", async () => {
+    const t = await newWorkspace();
+    const created = await call("POST", "/api/v1/contacts", { key: t.key, body: { first_name: "Mirror" } });
+    expect(created.status).toBe(201);
+    expect((await call("GET", `/v1/contacts/${created.body.id}`, { key: t.key })).body).toEqual(created.body);
+  });
+
+  it("reports health", async () => {
+    const res = await call("GET", "/healthz");
+    expect(res.status).toBe(200);
+    expect(res.body).toEqual({ status: "ok" });
+  });
+});
+
+describe("OpenAPI and docs", () => {
+  it("serves an OpenAPI 3.1 document listing every route with its schemas", async () => {
+    const res = await call("GET", "/openapi.json");
+    expect(res.status).toBe(200);
+    const doc = res.body;
+    expect(doc.openapi).toBe("3.1.0");
+    const operations = Object.entries(doc.paths as Record<string, Record<string, unknown>>).flatMap(([path, item]) => Object.keys(item).map((m) => `${m.toUpperCase()} ${path}`));
+    for (const op of [
+      "GET /v1/contacts", "POST /v1/contacts", "POST /v1/contacts/upsert", "POST /v1/contacts/batch", "GET /v1/contacts/deleted",
+      "GET /v1/contacts/limits", "GET /v1/contacts/{id}", "PUT /v1/contacts/{id}", "PATCH /v1/contacts/{id}", "DELETE /v1/contacts/{id}",
+      "POST /v1/contacts/{id}/tags/add", "POST /v1/contacts/{id}/tags/remove", "GET /v1/contacts/{id}/vcard", "GET /v1/tags",
+      "GET /v1/sites", "POST /v1/sites", "GET /v1/sites/{id}", "PATCH /v1/sites/{id}", "DELETE /v1/sites/{id}",
+      "GET /v1/api-keys", "POST /v1/api-keys", "DELETE /v1/api-keys/{id}", "GET /v1/me",
+      "POST /admin/workspaces", "PATCH /admin/workspaces/{id}", "POST /admin/workspaces/{id}/api-keys", "DELETE /admin/workspaces/{id}",
+    ]) {
+      expect(operations).toContain(op);
+    }
+    const create = doc.paths["/v1/contacts"].post;
+    expect(create.requestBody.content["application/json"].schema).toEqual({ $ref: "#/components/schemas/ContactCreate" });
+    expect(create.responses["201"].content["application/json"].schema).toEqual({ $ref: "#/components/schemas/Contact" });
+    expect(create.responses["409"].content["application/json"].schema).toEqual({ $ref: "#/components/schemas/Error" });
+    expect(Object.keys(doc.components.schemas.Contact.properties)).toEqual([
+      "id", "first_name", "last_name", "name", "email", "phone", "job_title", "company", "location", "linkedin_url", "photo_url",
+      "stage", "notes", "custom_fields", "tags", "site", "source", "profile_id", "created_at", "updated_at", "saved_at",
+    ]);
+    const params = doc.paths["/v1/contacts"].get.parameters.map((p: { name: string }) => p.name);
+    expect(params).toEqual(["page", "limit", "cursor", "q", "tags", "stage", "source", "site_id", "profile_id", "email", "phone", "created_after", "created_before", "updated_after", "sort"]);
+    expect(doc.components.securitySchemes.ApiKey).toEqual({ type: "apiKey", in: "header", name: "x-api-key" });
+  });
+
+  it("serves a readable reference page built from it", async () => {
+    const res = await call("GET", "/docs");
+    expect(res.status).toBe(200);
+    expect(res.headers.get("content-type")).toMatch(/^text\/html/);
+    expect(res.text).toContain("<h1>Cardbox API</h1>");
+    expect(res.text).toContain("<code>/v1/contacts/{id}/tags/add</code>");
+  });
+});
