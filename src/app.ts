@@ -1,10 +1,11 @@
 import { OpenAPIHono } from "@hono/zod-openapi";
+import type { Context } from "hono";
 import { requestId } from "hono/request-id";
 import { getPath } from "hono/utils/url";
 import { createDb } from "./db/client";
 import { ApiError } from "./lib/errors";
 import { createRouter } from "./lib/openapi";
-import { renderError } from "./lib/render-error";
+import { toApiError } from "./lib/render-error";
 import { createMethodResolver, RouteNotMatched } from "./lib/routing";
 import type { AppEnv } from "./lib/types";
 import { apiKeyAuth } from "./middleware/api-key";
@@ -13,30 +14,53 @@ import { adminRouter } from "./routes/admin/admin.index";
 import { apiKeysRouter } from "./routes/api-keys/api-keys.index";
 import { contactsRouter } from "./routes/contacts/contacts.index";
 import { registerDocs } from "./routes/docs/docs.index";
+import { profilesRouter } from "./routes/profiles/profiles.index";
+import { isPublicPage, publicErrorPage, publicRouter } from "./routes/public/public.index";
+import { scansRouter } from "./routes/scans/scans.index";
 import { sitesRouter } from "./routes/sites/sites.index";
 
 /** Every `/v1` route is served identically below `/api/v1` (the business-card seed's prefix). */
-const API_MIRROR = "/api/v1/";
+const API_MIRROR = "/api/v1";
+
+/** Renders an error: a small HTML page on the public card pages, the JSON error body elsewhere. */
+function respondWithError(c: Context<AppEnv>, error: ApiError) {
+  if (isPublicPage(c.req.path)) return publicErrorPage(c, error);
+  return c.json({ ...error.toBody(), request_id: c.var.requestId }, error.status, error.options.headers);
+}
+
+function logUnexpected(c: Context<AppEnv>, error: unknown) {
+  console.error(
+    JSON.stringify({
+      level: "error",
+      request_id: c.var.requestId,
+      method: c.req.method,
+      path: c.req.path,
+      error: error instanceof Error ? { name: error.name, message: error.message, stack: error.stack } : String(error),
+    }),
+  );
+}
 
 export function createApp() {
   const app = new OpenAPIHono<AppEnv>({
     getPath: (request) => {
       const path = getPath(request);
-      return path.startsWith(API_MIRROR) || path === "/api/v1" ? path.slice(4) : path;
+      return path === API_MIRROR || path.startsWith(`${API_MIRROR}/`) ? path.slice(4) : path;
     },
   });
   const allowedMethods = createMethodResolver(() => app.routes);
 
-  const unmatched = (c: Parameters<Parameters<typeof app.notFound>[0]>[0], message = "Not found") => {
+  /** No route took the request: 405 with Allow when the path exists for other methods, else 404. */
+  const unmatched = (c: Context<AppEnv>, message: string) => {
     const allow = allowedMethods(c.req.path);
-    const error =
-      allow.length > 0 && !allow.includes(c.req.method)
-        ? new ApiError("method_not_allowed", `${c.req.method} is not allowed here; use ${allow.join(", ")}`, {
-            headers: { Allow: allow.join(", ") },
-          })
-        : new ApiError("not_found", message);
-    const { status, body, headers } = renderError(error, c.var.requestId);
-    return c.json(body, status, headers);
+    if (allow.length > 0 && !allow.includes(c.req.method)) {
+      return respondWithError(
+        c,
+        new ApiError("method_not_allowed", `${c.req.method} is not allowed here; use ${allow.join(", ")}`, {
+          headers: { Allow: allow.join(", ") },
+        }),
+      );
+    }
+    return respondWithError(c, new ApiError("not_found", message));
   };
 
   app.use(requestId());
@@ -47,27 +71,24 @@ export function createApp() {
   app.use(jsonBody());
   app.use("/v1/*", apiKeyAuth());
 
-  const v1 = createRouter().route("/", contactsRouter).route("/", apiKeysRouter).route("/", sitesRouter);
+  // Scans first: `/contacts/scans` must never be read as `/contacts/{id}`.
+  const v1 = createRouter()
+    .route("/", scansRouter)
+    .route("/", contactsRouter)
+    .route("/", profilesRouter)
+    .route("/", apiKeysRouter)
+    .route("/", sitesRouter);
   app.route("/v1", v1);
   app.route("/admin", adminRouter);
+  app.route("/", publicRouter);
   registerDocs(app);
 
   app.notFound((c) => unmatched(c, `No route for ${c.req.method} ${c.req.path}`));
   app.onError((error, c) => {
     if (error instanceof RouteNotMatched) return unmatched(c, error.resourceMessage);
-    const { status, body, headers, unexpected } = renderError(error, c.var.requestId);
-    if (unexpected) {
-      console.error(
-        JSON.stringify({
-          level: "error",
-          request_id: c.var.requestId,
-          method: c.req.method,
-          path: c.req.path,
-          error: error instanceof Error ? { name: error.name, message: error.message, stack: error.stack } : String(error),
-        }),
-      );
-    }
-    return c.json(body, status, headers);
+    const apiError = toApiError(error);
+    if (apiError.code === "internal") logUnexpected(c, error);
+    return respondWithError(c, apiError);
   });
   return app;
 }

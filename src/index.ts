@@ -1,12 +1,16 @@
 import { createApp } from "./app";
 import { createDb } from "./db/client";
 import { purgeTombstones } from "./db/contacts";
+import { purgeScans } from "./db/scans";
+
+export { ScanCounter } from "./durable-objects/scan-counter";
 
 const app = createApp();
 
 export default {
   fetch: app.fetch,
   async scheduled(_controller, env, ctx) {
-    ctx.waitUntil(purgeTombstones(createDb(env.DB)));
+    const db = createDb(env.DB);
+    ctx.waitUntil(Promise.all([purgeTombstones(db), purgeScans(db)]));
   },
 } satisfies ExportedHandler<Env>;

@@ -4,6 +4,7 @@ import { contacts, contactTags, contactTombstones, sites, type ContactRow, type 
 import { ApiError, notFound, validationError } from "../lib/errors";
 import { nowIso, uuidv7 } from "../lib/ids";
 import { keysetAfter, type PageRequest } from "../lib/pagination";
+import { findVisibleProfile } from "./profiles";
 import type {
   Contact,
   ContactCreateInput,
@@ -207,12 +208,10 @@ const isConstraint = (error: unknown, needle: string): boolean => {
   return false;
 };
 
-/** Fields a create takes from somewhere other than the body: a profile, or the channel it came through. */
+/** What a create takes from the channel it came through rather than the body. */
 export interface CreateDefaults {
+  /** The source when the body names none (`mcp` for the MCP server). */
   source?: Source;
-  profileId?: string;
-  savedAt?: string;
-  base?: WritableColumns;
 }
 
 /**
@@ -226,18 +225,19 @@ export async function createContact(
   defaults: CreateDefaults = {},
 ): Promise<StoredContact> {
   const now = nowIso();
+  const fromProfile = input.profile_id ? await profileColumns(db, workspaceId, input.profile_id) : {};
   const row = withDerived({
     ...WRITABLE_DEFAULTS,
-    ...defaults.base,
+    ...fromProfile,
     ...columnsFrom(input),
     id: input.id ?? uuidv7(),
     workspaceId,
     source: input.source ?? defaults.source ?? "api",
-    profileId: input.profile_id ?? defaults.profileId ?? null,
+    profileId: input.profile_id ?? null,
     version: 1,
     createdAt: now,
     updatedAt: now,
-    savedAt: defaults.savedAt ?? now,
+    savedAt: now,
   });
   const site = await resolveSite(db, workspaceId, row.siteId);
   await assertNoDuplicate(db, workspaceId, row);
@@ -254,6 +254,21 @@ export async function createContact(
     throw error;
   }
   return { row: row as ContactRow, site };
+}
+
+/** What a save from a profile copies: name, title, company, location, photo, email and phone. */
+async function profileColumns(db: Database, workspaceId: string, profileId: string): Promise<WritableColumns> {
+  const profile = await findVisibleProfile(db, workspaceId, profileId);
+  if (!profile) throw notFound("Profile");
+  return {
+    ...splitName(profile.name),
+    jobTitle: profile.title,
+    company: profile.company,
+    location: profile.location,
+    photoUrl: profile.photoUrl,
+    email: profile.email,
+    phone: profile.phone,
+  };
 }
 
 /** How many times a read-modify-write retries when another write got there first. */
@@ -509,4 +524,16 @@ export const TOMBSTONE_DAYS = 30;
 export async function purgeTombstones(db: Database, now = Date.now()) {
   const cutoff = new Date(now - TOMBSTONE_DAYS * 86_400_000).toISOString();
   await db.delete(contactTombstones).where(lt(contactTombstones.deletedAt, cutoff));
+}
+
+/** How many contacts came through each source. */
+export async function contactsBySource(db: Database, workspaceId: string): Promise<Record<Source, number>> {
+  const rows = await db
+    .select({ source: contacts.source, n: count() })
+    .from(contacts)
+    .where(eq(contacts.workspaceId, workspaceId))
+    .groupBy(contacts.source);
+  const counts: Record<Source, number> = { qr_scan: 0, web: 0, mcp: 0, api: 0, import: 0 };
+  for (const row of rows) counts[row.source as Source] = row.n;
+  return counts;
 }

@@ -137,7 +137,66 @@ export const contactTombstones = sqliteTable(
   ],
 );
 
+/** Public business cards. `handle` is the current one; every handle ever used is in `profile_handles`. */
+export const profiles = sqliteTable(
+  "profiles",
+  {
+    id: text("id").primaryKey(),
+    workspaceId: text("workspace_id")
+      .notNull()
+      .references(() => workspaces.id, { onDelete: "cascade" }),
+    handle: text("handle").notNull(),
+    name: text("name").notNull(),
+    title: text("title"),
+    company: text("company"),
+    location: text("location"),
+    photoUrl: text("photo_url"),
+    email: text("email"),
+    phone: text("phone"),
+    website: text("website"),
+    bio: text("bio"),
+    public: integer("public", { mode: "boolean" }).notNull(),
+    /** Workspace analytics roll-up of this profile's scans, by source (the exact counts live in its ScanCounter). */
+    scansQrScan: integer("scans_qr_scan").notNull().default(0),
+    scansWeb: integer("scans_web").notNull().default(0),
+    scansMcp: integer("scans_mcp").notNull().default(0),
+    ...timestamps,
+  },
+  (t) => [uniqueIndex("profiles_handle").on(t.handle), index("profiles_workspace").on(t.workspaceId, t.createdAt, t.id)],
+);
+
+/** Every handle a profile has had: old ones keep redirecting and are never given to anyone else. */
+export const profileHandles = sqliteTable("profile_handles", {
+  handle: text("handle").primaryKey(),
+  profileId: text("profile_id")
+    .notNull()
+    .references(() => profiles.id, { onDelete: "cascade" }),
+});
+
+/** Scan events (kept 90 days): source, referrer host and time only — no IP, no user agent. */
+export const scans = sqliteTable(
+  "scans",
+  {
+    id: text("id").primaryKey(),
+    profileId: text("profile_id")
+      .notNull()
+      .references(() => profiles.id, { onDelete: "cascade" }),
+    /** The profile owner's workspace: scans belong to the owner's analytics. */
+    workspaceId: text("workspace_id").notNull(),
+    source: text("source", { enum: ["qr_scan", "web", "mcp"] }).notNull(),
+    referrer: text("referrer"),
+    scannedAt: text("scanned_at").notNull(),
+  },
+  (t) => [
+    index("scans_workspace").on(t.workspaceId, t.scannedAt, t.id),
+    index("scans_profile").on(t.profileId, t.scannedAt, t.id),
+    index("scans_workspace_source").on(t.workspaceId, t.source, t.scannedAt, t.id),
+  ],
+);
+
 export type Workspace = typeof workspaces.$inferSelect;
+export type Profile = typeof profiles.$inferSelect;
+export type Scan = typeof scans.$inferSelect;
 export type ApiKey = typeof apiKeys.$inferSelect;
 export type Site = typeof sites.$inferSelect;
 export type ContactRow = typeof contacts.$inferSelect;

@@ -1,5 +1,4 @@
 import { HTTPException } from "hono/http-exception";
-import type { ContentfulStatusCode } from "hono/utils/http-status";
 import { ZodError } from "zod";
 import { ApiError } from "./errors";
 import { toValidationError } from "./validation";
@@ -16,12 +15,8 @@ export function toApiError(error: unknown): ApiError {
   return new ApiError("internal", "Internal server error");
 }
 
-export function renderError(error: unknown, requestId: string) {
+/** The error body an item of a batch carries (the same object a single request would answer). */
+export function errorBody(error: unknown, requestId: string) {
   const apiError = toApiError(error);
-  return {
-    status: apiError.status as ContentfulStatusCode,
-    body: { ...apiError.toBody(), request_id: requestId },
-    headers: apiError.options.headers ?? {},
-    unexpected: apiError.code === "internal",
-  };
+  return { status: apiError.status, body: { ...apiError.toBody(), request_id: requestId } };
 }

@@ -24,7 +24,7 @@ import { pageOf, readListQuery } from "../../lib/pagination";
 import { toVCard } from "../../lib/vcard";
 import { ContactCreateSchema, ListContactsQuery } from "./contacts.schemas";
 import { DeletedQuery, TagsQuery } from "./contacts.routes";
-import { renderError } from "../../lib/render-error";
+import { errorBody } from "../../lib/render-error";
 
 const workspaceOf = (c: Context<AppEnv>) => c.var.caller.workspace;
 
@@ -66,7 +66,7 @@ export const batch: AppRouteHandler<typeof routes.batch> = async (c) => {
       const contact = await createContact(c.var.db, workspaceId, parsed.data);
       results.push({ status: 201, contact: toContact(contact) });
     } catch (error) {
-      const { status, body } = renderError(error, c.var.requestId);
+      const { status, body } = errorBody(error, c.var.requestId);
       results.push({ status, error: body });
     }
   }

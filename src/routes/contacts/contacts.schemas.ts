@@ -2,10 +2,10 @@ import { z } from "@hono/zod-openapi";
 import { httpUrl, text, uuid, withAliases } from "../../lib/validation";
 import { listOf, listQuery, paginationAliases } from "../../lib/pagination";
 
-export const STAGES = ["Subscriber", "Lead", "Qualified", "Opportunity", "Customer", "Evangelist", "Other"];
-export const SOURCES = ["qr_scan", "web", "mcp", "api", "import"];
-export const SCAN_SOURCES = ["qr_scan", "web", "mcp"];
-export const SORTS = ["-created_at", "created_at", "-updated_at", "updated_at", "name", "-name"];
+export const STAGES = ["Subscriber", "Lead", "Qualified", "Opportunity", "Customer", "Evangelist", "Other"] as const;
+export const SOURCES = ["qr_scan", "web", "mcp", "api", "import"] as const;
+export { SCAN_SOURCES } from "../../durable-objects/scan-counter";
+export const SORTS = ["-created_at", "created_at", "-updated_at", "updated_at", "name", "-name"] as const;
 
 export type Stage = (typeof STAGES)[number];
 export type Source = (typeof SOURCES)[number];

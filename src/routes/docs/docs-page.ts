@@ -13,7 +13,7 @@ type Operation = {
   responses?: Record<string, { description?: string }>;
 };
 
-const METHODS = ["get", "post", "put", "patch", "delete"];
+const METHODS = ["get", "post", "put", "patch", "delete"] as const;
 
 /** A readable reference rendered from the OpenAPI document itself, so the two cannot disagree. */
 export function renderDocsPage(doc: Doc) {

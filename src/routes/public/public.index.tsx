@@ -1,0 +1,97 @@
+import { Hono, type Context } from "hono";
+import { findProfileByHandle } from "../../db/profiles";
+import { recordScan } from "../../db/scans";
+import type { Profile } from "../../db/schema";
+import { isCrawler } from "../../lib/crawlers";
+import { ApiError, notFound } from "../../lib/errors";
+import { publicBaseUrl } from "../../lib/public-url";
+import type { AppEnv } from "../../lib/types";
+import { toVCard } from "../../lib/vcard";
+import { CardPage, ErrorPage } from "../../pages/card-page";
+import { pageCsp } from "../../pages/layout";
+import { HANDLE_PATTERN } from "../profiles/profiles.routes";
+
+type PublicContext = Context<AppEnv>;
+
+/** Finds the public profile behind a handle (current or former); anything else is a 404 page. */
+async function publicProfile(c: PublicContext, rawHandle: string) {
+  const handle = rawHandle.toLowerCase();
+  const found = HANDLE_PATTERN.test(handle) ? await findProfileByHandle(c.var.db, handle) : undefined;
+  if (!found || !found.profile.public) throw notFound("Card");
+  return found;
+}
+
+const referrerHost = (c: PublicContext) => {
+  try {
+    return new URL(c.req.header("referer") ?? "").hostname || null;
+  } catch {
+    return null;
+  }
+};
+
+/** Records a scan unless the client is a bot or a link-preview crawler. */
+async function countVisit(c: PublicContext, profile: Profile, source: "qr_scan" | "web") {
+  if (isCrawler(c.req.header("user-agent"))) return;
+  await recordScan(c.var.db, c.env.SCAN_COUNTER, profile, source, referrerHost(c));
+}
+
+function profileVCard(p: Profile, url: string) {
+  const at = p.name.trim().lastIndexOf(" ");
+  return toVCard({
+    firstName: at > 0 ? p.name.trim().slice(0, at) : p.name.trim(),
+    lastName: at > 0 ? p.name.trim().slice(at + 1) : null,
+    fullName: p.name,
+    organization: p.company,
+    title: p.title,
+    email: p.email,
+    phone: p.phone,
+    address: p.location,
+    urls: [p.website, url],
+    photoUrl: p.photoUrl,
+    note: p.bio,
+    uid: `urn:uuid:${p.id}`,
+    revision: p.updatedAt,
+  });
+}
+
+const nonce = () => btoa(String.fromCharCode(...crypto.getRandomValues(new Uint8Array(16))));
+
+/** Renders an error on the public pages as a small HTML page. */
+export function publicErrorPage(c: PublicContext, error: ApiError) {
+  const n = nonce();
+  c.header("Content-Security-Policy", pageCsp(n));
+  c.header("Cache-Control", "no-store");
+  return c.html(<ErrorPage status={error.status} message={error.message} nonce={n} />, error.status);
+}
+
+export const isPublicPage = (path: string) => path.startsWith("/q/") || path.startsWith("/p/");
+
+/** `/q/{handle}` (QR landing), `/p/{handle}` (the card) and `/p/{handle}.vcf`. No API key. */
+export const publicRouter = new Hono<AppEnv>()
+  .get("/q/:handle", async (c) => {
+    const { profile } = await publicProfile(c, c.req.param("handle"));
+    await countVisit(c, profile, "qr_scan");
+    c.header("Cache-Control", "no-store");
+    return c.redirect(`/p/${profile.handle}`, 302);
+  })
+  .get("/p/:file", async (c) => {
+    const file = c.req.param("file");
+    const vcf = file.toLowerCase().endsWith(".vcf");
+    const { profile, current } = await publicProfile(c, vcf ? file.slice(0, -4) : file);
+    if (!current || file !== file.toLowerCase()) {
+      return c.redirect(`/p/${profile.handle}${vcf ? ".vcf" : ""}`, 301);
+    }
+    const cardUrl = `${publicBaseUrl(c.env, c.req.url)}/p/${profile.handle}`;
+    if (vcf) {
+      return c.body(profileVCard(profile, cardUrl), 200, {
+        "Content-Type": "text/vcard; charset=utf-8",
+        "Content-Disposition": `attachment; filename="${profile.handle}.vcf"`,
+        "Cache-Control": "no-cache",
+      });
+    }
+    await countVisit(c, profile, "web");
+    const n = nonce();
+    c.header("Content-Security-Policy", pageCsp(n));
+    c.header("Cache-Control", "no-store");
+    return c.html(<CardPage profile={profile} url={cardUrl} nonce={n} />);
+  });

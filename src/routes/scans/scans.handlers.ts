@@ -1,0 +1,28 @@
+import type { AppRouteHandler } from "../../lib/openapi";
+import type * as routes from "./scans.routes";
+import { findVisibleProfile, workspaceScanTotals } from "../../db/profiles";
+import { listScans, recordScan, toScan } from "../../db/scans";
+import { contactsBySource } from "../../db/contacts";
+import { notFound } from "../../lib/errors";
+import { pageOf, readListQuery } from "../../lib/pagination";
+import { ScansQuery } from "./scans.routes";
+
+export const record: AppRouteHandler<typeof routes.record> = async (c) => {
+  const body = c.req.valid("json");
+  const profile = await findVisibleProfile(c.var.db, c.var.caller.workspace.id, body.profile_id);
+  if (!profile) throw notFound("Profile");
+  const scan = await recordScan(c.var.db, c.env.SCAN_COUNTER, profile, body.source, body.referrer ?? null);
+  return c.json({ ...toScan(scan), counts: scan.counts }, 201);
+};
+
+export const recent: AppRouteHandler<typeof routes.recent> = async (c) => {
+  const { query, page } = readListQuery(c.req.query(), ScansQuery, "contacts/scans");
+  const { rows, total, totalExact } = await listScans(c.var.db, c.var.caller.workspace.id, query, page);
+  return c.json(pageOf(rows, page, { keyOf: (s) => [s.scannedAt, s.id], toItem: toScan, total, totalExact }), 200);
+};
+
+export const sources: AppRouteHandler<typeof routes.sources> = async (c) => {
+  const workspaceId = c.var.caller.workspace.id;
+  const [contacts, scans] = await Promise.all([contactsBySource(c.var.db, workspaceId), workspaceScanTotals(c.var.db, workspaceId)]);
+  return c.json({ contacts, scans }, 200);
+};
