@@ -184,7 +184,7 @@ describe("read", () => {
       "EMAIL;TYPE=INTERNET:sarah@futuretech.example",
       "TEL;TYPE=VOICE:+1-555-0100",
       "URL:https://linkedin.com/in/sarahconnor",
-      "NOTE:a\\; b\\, c",
+      "NOTE:a; b\\, c",
       `UID:urn:uuid:${created.body.id}`,
       `REV:${created.body.updated_at}`,
       "END:VCARD",

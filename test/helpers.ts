@@ -24,7 +24,7 @@ export async function call<T = any>(
     body = JSON.stringify(options.body);
     headers["content-type"] ??= "application/json";
   }
-  const res = await exports.default.fetch(new Request(`${BASE}${path}`, { method, headers, body }));
+  const res = await exports.default.fetch(new Request(`${BASE}${path}`, { method, headers, body, redirect: "manual" }));
   const text = await res.text();
   let parsed: unknown = text;
   if (res.headers.get("content-type")?.includes("json") && text) parsed = JSON.parse(text);

@@ -29,6 +29,10 @@ export class ScanCounter extends DurableObject<Env> {
   constructor(ctx: DurableObjectState, env: Env) {
     super(ctx, env);
     this.sql = ctx.storage.sql;
+    this.createSchema();
+  }
+
+  private createSchema() {
     this.sql.exec(`CREATE TABLE IF NOT EXISTS daily (
       day TEXT NOT NULL, source TEXT NOT NULL, count INTEGER NOT NULL, PRIMARY KEY (day, source)
     ) WITHOUT ROWID`);
@@ -71,5 +75,6 @@ export class ScanCounter extends DurableObject<Env> {
   /** Forgets everything (the profile was deleted). */
   async clear(): Promise<void> {
     await this.ctx.storage.deleteAll();
+    this.createSchema();
   }
 }

@@ -17,8 +17,11 @@ export interface VCardInput {
   revision?: string;
 }
 
-const escapeText = (value: string) =>
-  value.replace(/\\/g, "\\\\").replace(/\r\n|\r|\n/g, "\\n").replace(/,/g, "\\,").replace(/;/g, "\\;");
+/** Escapes a text value; `;` only where it would split a structured value (N, ORG, ADR). */
+const escapeText = (value: string, structured = false) => {
+  const escaped = value.replace(/\\/g, "\\\\").replace(/\r\n|\r|\n/g, "\\n").replace(/,/g, "\\,");
+  return structured ? escaped.replace(/;/g, "\\;") : escaped;
+};
 
 const encoder = new TextEncoder();
 
@@ -48,13 +51,13 @@ export function toVCard(card: VCardInput): string {
   const add = (name: string, value: string | null | undefined, raw = false) => {
     if (value !== null && value !== undefined && value !== "") lines.push(`${name}:${raw ? value : escapeText(value)}`);
   };
-  lines.push(`N:${escapeText(card.lastName ?? "")};${escapeText(card.firstName ?? "")};;;`);
+  lines.push(`N:${escapeText(card.lastName ?? "", true)};${escapeText(card.firstName ?? "", true)};;;`);
   lines.push(`FN:${escapeText(card.fullName ?? card.email ?? "")}`);
-  add("ORG", card.organization);
+  add("ORG", card.organization && escapeText(card.organization, true), true);
   add("TITLE", card.title);
   add("EMAIL;TYPE=INTERNET", card.email);
   add("TEL;TYPE=VOICE", card.phone);
-  add("ADR;TYPE=WORK", card.address ? `;;;${escapeText(card.address)};;;` : null, true);
+  add("ADR;TYPE=WORK", card.address ? `;;;${escapeText(card.address, true)};;;` : null, true);
   for (const url of card.urls ?? []) add("URL", url, true);
   add("PHOTO;VALUE=URI", card.photoUrl, true);
   add("NOTE", card.note);

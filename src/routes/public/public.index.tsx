@@ -1,4 +1,5 @@
 import { Hono, type Context } from "hono";
+import { html } from "hono/html";
 import { findProfileByHandle } from "../../db/profiles";
 import { recordScan } from "../../db/scans";
 import type { Profile } from "../../db/schema";
@@ -61,7 +62,7 @@ export function publicErrorPage(c: PublicContext, error: ApiError) {
   const n = nonce();
   c.header("Content-Security-Policy", pageCsp(n));
   c.header("Cache-Control", "no-store");
-  return c.html(<ErrorPage status={error.status} message={error.message} nonce={n} />, error.status);
+  return c.html(html`<!doctype html>${<ErrorPage status={error.status} message={error.message} nonce={n} />}`, error.status);
 }
 
 export const isPublicPage = (path: string) => path.startsWith("/q/") || path.startsWith("/p/");
@@ -93,5 +94,5 @@ export const publicRouter = new Hono<AppEnv>()
     const n = nonce();
     c.header("Content-Security-Policy", pageCsp(n));
     c.header("Cache-Control", "no-store");
-    return c.html(<CardPage profile={profile} url={cardUrl} nonce={n} />);
+    return c.html(html`<!doctype html>${<CardPage profile={profile} url={cardUrl} nonce={n} />}`);
   });
