@@ -6,13 +6,15 @@ import { fileURLToPath } from "node:url";
 const wrangler = fileURLToPath(new URL("../node_modules/wrangler/bin/wrangler.js", import.meta.url));
 const port = process.env.PORT ?? "8787";
 const env = { ...process.env, WRANGLER_SEND_METRICS: "false" };
+// Tests start their own server on separate local state.
+const persist = process.env.CARDBOX_PERSIST_TO ? ["--persist-to", process.env.CARDBOX_PERSIST_TO] : [];
 
 if (!existsSync(".dev.vars")) {
   copyFileSync(".dev.vars.example", ".dev.vars");
   console.log("Created .dev.vars from .dev.vars.example");
 }
 
-const migrate = spawnSync(process.execPath, [wrangler, "d1", "migrations", "apply", "DB", "--local"], {
+const migrate = spawnSync(process.execPath, [wrangler, "d1", "migrations", "apply", "DB", "--local", ...persist], {
   stdio: "inherit",
   env: { ...env, CI: "true" },
 });
@@ -25,7 +27,7 @@ Get a first API key:
 Reference: http://127.0.0.1:${port}/docs
 `);
 
-const dev = spawn(process.execPath, [wrangler, "dev", "--ip", "127.0.0.1", "--port", port, ...process.argv.slice(2)], {
+const dev = spawn(process.execPath, [wrangler, "dev", "--ip", "127.0.0.1", "--port", port, ...persist, ...process.argv.slice(2)], {
   stdio: "inherit",
   env,
 });

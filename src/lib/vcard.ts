@@ -61,7 +61,7 @@ export function toVCard(card: VCardInput): string {
   for (const url of card.urls ?? []) add("URL", url, true);
   add("PHOTO;VALUE=URI", card.photoUrl, true);
   add("NOTE", card.note);
-  if (card.categories?.length) lines.push(`CATEGORIES:${card.categories.map(escapeText).join(",")}`);
+  if (card.categories?.length) lines.push(`CATEGORIES:${card.categories.map((c) => escapeText(c)).join(",")}`);
   add("UID", card.uid);
   add("REV", card.revision, true);
   lines.push("END:VCARD");

@@ -1,0 +1,87 @@
+import { existsSync, mkdirSync } from "node:fs";
+import path from "node:path";
+import { chromium, type Browser } from "playwright-core";
+import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { provision, startServer, type RunningServer } from "./server";
+
+const CHROMIUM = process.env.CHROMIUM_PATH ?? "/usr/bin/chromium";
+const ARTIFACTS = path.resolve(import.meta.dirname, "../../test-artifacts");
+
+let server: RunningServer;
+let key: string;
+
+const api = async (method: string, pathname: string, body?: unknown) => {
+  const res = await fetch(`${server.base}${pathname}`, {
+    method,
+    headers: { "x-api-key": key, ...(body ? { "Content-Type": "application/json" } : {}) },
+    body: body ? JSON.stringify(body) : undefined,
+  });
+  return { status: res.status, body: (await res.json()) as any };
+};
+
+beforeAll(async () => {
+  server = await startServer();
+  key = await provision(server.base);
+});
+
+afterAll(async () => {
+  await server?.stop();
+});
+
+describe("the README's server", () => {
+  it("answers the issue's acceptance calls over real HTTP", async () => {
+    const created = await api("POST", "/v1/contacts", {
+      first_name: "Sarah", last_name: "Connor", email: "sarah@futuretech.example", job_title: "Director of Sales",
+      company: "Future Tech Inc", linkedin_url: "https://linkedin.com/in/sarahconnor",
+    });
+    expect(created.status).toBe(201);
+    const list = await api("GET", "/v1/contacts?page=1&limit=25");
+    expect(list.body.pagination).toMatchObject({ page: 1, limit: 25, total: 1 });
+    expect((await api("POST", "/v1/contacts", { last_name: "x" })).body.error).toBe("first_name is required");
+  });
+});
+
+// Runs wherever Chromium is installed; `.ci/run` installs Debian's chromium, so CI always runs it.
+describe.runIf(existsSync(CHROMIUM) || process.env.CI)("in a real browser", () => {
+  let browser: Browser;
+
+  beforeAll(async () => {
+    browser = await chromium.launch({
+      executablePath: CHROMIUM,
+      args: ["--headless", "--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run", "--disable-background-networking", "--disable-component-update", "--disable-sync"],
+    });
+  });
+
+  afterAll(async () => {
+    await browser?.close();
+  });
+
+  it("opens /q/{handle}, lands on the card, and Save contact returns the vCard", async () => {
+    const profile = await api("POST", "/v1/profiles", {
+      handle: "ada-lovelace", name: "Ada Lovelace", title: "Mathematician", company: "Analytical Engines",
+      location: "London, UK", email: "ada@engines.example", phone: "+44 20 7946 0000", website: "https://ada.example",
+      bio: "Wrote the first published program, for the Analytical Engine.",
+    });
+    expect(profile.status).toBe(201);
+    const context = await browser.newContext({ viewport: { width: 390, height: 844 }, deviceScaleFactor: 2, acceptDownloads: true });
+    const page = await context.newPage();
+    const errors: string[] = [];
+    page.on("console", (m) => m.type() === "error" && errors.push(m.text()));
+    const response = await page.goto(`${server.base}/q/ada-lovelace`);
+    expect(page.url()).toBe(`${server.base}/p/ada-lovelace`);
+    expect(response!.status()).toBe(200);
+    await expect(page.getByRole("heading", { level: 1 }).textContent()).resolves.toBe("Ada Lovelace");
+    const save = page.getByRole("link", { name: "Save contact" });
+    expect(await save.isVisible()).toBe(true);
+    mkdirSync(ARTIFACTS, { recursive: true });
+    await page.screenshot({ path: path.join(ARTIFACTS, "card-390x844.png") });
+    const [download] = await Promise.all([page.waitForEvent("download"), save.click()]);
+    expect(download.suggestedFilename()).toBe("ada-lovelace.vcf");
+    const vcard = await (await fetch(`${server.base}/p/ada-lovelace.vcf`)).text();
+    expect(vcard).toContain("FN:Ada Lovelace");
+    expect(errors).toEqual([]);
+    await context.close();
+    const scans = await api("GET", `/v1/contacts/scans?profile_id=${profile.body.id}`);
+    expect(scans.body.data.map((s: { source: string }) => s.source).sort()).toEqual(["qr_scan", "web"]);
+  });
+});
