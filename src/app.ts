@@ -10,6 +10,7 @@ import { createMethodResolver, RouteNotMatched } from "./lib/routing";
 import type { AppEnv } from "./lib/types";
 import { apiKeyAuth } from "./middleware/api-key";
 import { jsonBody } from "./middleware/json-body";
+import { handleMcpRequest } from "./mcp/server";
 import { adminRouter } from "./routes/admin/admin.index";
 import { apiKeysRouter } from "./routes/api-keys/api-keys.index";
 import { contactsRouter } from "./routes/contacts/contacts.index";
@@ -70,6 +71,7 @@ export function createApp() {
   });
   app.use(jsonBody());
   app.use("/v1/*", apiKeyAuth());
+  app.use("/mcp", apiKeyAuth());
 
   // Scans first: `/contacts/scans` must never be read as `/contacts/{id}`.
   const v1 = createRouter()
@@ -81,6 +83,7 @@ export function createApp() {
   app.route("/v1", v1);
   app.route("/admin", adminRouter);
   app.route("/", publicRouter);
+  app.all("/mcp", (c) => handleMcpRequest(c.req.raw, { db: c.var.db, caller: c.var.caller }));
   registerDocs(app);
 
   app.notFound((c) => unmatched(c, `No route for ${c.req.method} ${c.req.path}`));

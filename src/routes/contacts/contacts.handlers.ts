@@ -1,6 +1,7 @@
 import type { Context } from "hono";
 import type { AppRouteHandler } from "../../lib/openapi";
 import type { AppEnv } from "../../lib/types";
+import type { Workspace } from "../../db/schema";
 import type * as routes from "./contacts.routes";
 import {
   addTags as addContactTags,
@@ -86,18 +87,17 @@ export const deleted: AppRouteHandler<typeof routes.deleted> = async (c) => {
   );
 };
 
-export const limits: AppRouteHandler<typeof routes.limits> = async (c) => {
-  const { plan, contactLimit, contactCount } = workspaceOf(c);
-  return c.json(
-    {
-      plan,
-      limit: contactLimit,
-      used: contactCount,
-      remaining: contactLimit === null ? null : Math.max(0, contactLimit - contactCount),
-    },
-    200,
-  );
-};
+/** `{plan, limit, used, remaining}`; limit and remaining are null on unlimited plans. */
+export function contactLimits({ plan, contactLimit, contactCount }: Workspace) {
+  return {
+    plan,
+    limit: contactLimit,
+    used: contactCount,
+    remaining: contactLimit === null ? null : Math.max(0, contactLimit - contactCount),
+  };
+}
+
+export const limits: AppRouteHandler<typeof routes.limits> = async (c) => c.json(contactLimits(workspaceOf(c)), 200);
 
 async function findOrThrow(c: Context<AppEnv>, id: string) {
   const found = await getContact(c.var.db, workspaceOf(c).id, id);
