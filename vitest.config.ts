@@ -4,29 +4,45 @@ import { defineConfig } from "vitest/config";
 
 export default defineConfig(async () => {
   const migrations = await readD1Migrations(path.join(import.meta.dirname, "migrations"));
+  const bindings = {
+    TEST_MIGRATIONS: migrations,
+    ADMIN_TOKEN: "test-admin-token",
+    WEBHOOK_ALLOW_PRIVATE: "false",
+    CORS_ORIGINS: "https://app.example, https://crm.example",
+  };
   return {
     test: {
       projects: [
         {
           // Everything that can run inside workerd, against real D1 and Durable Objects.
+          plugins: [cloudflareTest({ wrangler: { configPath: "./wrangler.toml" }, miniflare: { bindings } })],
+          test: {
+            name: "workers",
+            setupFiles: ["./test/setup/apply-migrations.ts"],
+            include: ["test/**/*.test.ts"],
+            exclude: ["test/e2e/**", "test/rate-limit/**"],
+            testTimeout: 30_000,
+          },
+        },
+        {
+          // The same Worker with production-style rate-limit bindings, at limits small enough to hit.
           plugins: [
             cloudflareTest({
               wrangler: { configPath: "./wrangler.toml" },
               miniflare: {
-                bindings: {
-                  TEST_MIGRATIONS: migrations,
-                  ADMIN_TOKEN: "test-admin-token",
-                  WEBHOOK_ALLOW_PRIVATE: "false",
+                bindings: { ...bindings, API_RATE_LIMIT: "5", PUBLIC_RATE_LIMIT: "3", RATE_LIMIT_PERIOD_SECONDS: "10" },
+                ratelimits: {
+                  API_RATE_LIMITER: { namespace_id: "1001", simple: { limit: 5, period: 10 } },
+                  PUBLIC_RATE_LIMITER: { namespace_id: "1002", simple: { limit: 3, period: 10 } },
                 },
               },
             }),
           ],
           test: {
-            name: "workers",
+            name: "rate-limited",
             setupFiles: ["./test/setup/apply-migrations.ts"],
-            include: ["test/**/*.test.ts"],
-            exclude: ["test/e2e/**"],
-            testTimeout: 30_000,
+            include: ["test/rate-limit/**/*.test.ts"],
+            testTimeout: 60_000,
           },
         },
         {

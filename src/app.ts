@@ -10,6 +10,11 @@ import { createMethodResolver, RouteNotMatched } from "./lib/routing";
 import type { AppEnv } from "./lib/types";
 import { apiKeyAuth } from "./middleware/api-key";
 import { jsonBody } from "./middleware/json-body";
+import { apiCors } from "./middleware/cors";
+import { idempotency } from "./middleware/idempotency";
+import { apiRateLimit, publicRateLimit } from "./middleware/rate-limit";
+import { requestLog } from "./middleware/request-log";
+import { securityHeaders } from "./middleware/security-headers";
 import { handleMcpRequest } from "./mcp/server";
 import { adminRouter } from "./routes/admin/admin.index";
 import { apiKeysRouter } from "./routes/api-keys/api-keys.index";
@@ -65,13 +70,21 @@ export function createApp() {
   };
 
   app.use(requestId());
+  app.use(requestLog());
+  app.use(securityHeaders());
+  app.use("/v1/*", apiCors());
   app.use(async function database(c, next) {
     c.set("db", createDb(c.env.DB));
     await next();
   });
   app.use(jsonBody());
-  app.use("/v1/*", apiKeyAuth());
-  app.use("/mcp", apiKeyAuth());
+  for (const path of ["/v1/*", "/mcp"]) {
+    app.use(path, apiKeyAuth());
+    app.use(path, apiRateLimit());
+  }
+  app.use("/q/*", publicRateLimit());
+  app.use("/p/*", publicRateLimit());
+  app.use("/v1/*", idempotency());
 
   // Scans first: `/contacts/scans` must never be read as `/contacts/{id}`.
   const v1 = createRouter()

@@ -12,6 +12,7 @@ import {
 } from "../../db/profiles";
 import { scanCounter } from "../../db/scans";
 import { notFound } from "../../lib/errors";
+import { jsonWithEtag } from "../../lib/etag";
 import { nowIso } from "../../lib/ids";
 import { pageOf, readListQuery } from "../../lib/pagination";
 import { publicBaseUrl } from "../../lib/public-url";
@@ -31,7 +32,7 @@ export const list: AppRouteHandler<typeof routes.list> = async (c) => {
 export const get: AppRouteHandler<typeof routes.get> = async (c) => {
   const profile = await findVisibleProfile(c.var.db, c.var.caller.workspace.id, c.req.valid("param").id);
   if (!profile) throw notFound("Profile");
-  return c.json(toProfile(profile), 200);
+  return jsonWithEtag(c, toProfile(profile), 200);
 };
 
 export const patch: AppRouteHandler<typeof routes.patch> = async (c) => {

@@ -3,6 +3,7 @@ import type * as routes from "./sites.routes";
 import { createSite, deleteSite, findSite, listSites, renameSite } from "../../db/sites";
 import type { Site } from "../../db/schema";
 import { notFound } from "../../lib/errors";
+import { jsonWithEtag } from "../../lib/etag";
 import { pageOf, readListQuery } from "../../lib/pagination";
 import { SitesQuery } from "./sites.routes";
 
@@ -22,7 +23,7 @@ export const create: AppRouteHandler<typeof routes.create> = async (c) => {
 export const get: AppRouteHandler<typeof routes.get> = async (c) => {
   const site = await findSite(c.var.db, c.var.caller.workspace.id, c.req.valid("param").id);
   if (!site) throw notFound("Site");
-  return c.json(toSite(site), 200);
+  return jsonWithEtag(c, toSite(site), 200);
 };
 
 export const patch: AppRouteHandler<typeof routes.patch> = async (c) => {

@@ -48,7 +48,7 @@ export const get = createRoute({
   security: SECURITY,
   middleware: read,
   request: { params },
-  responses: { 200: json(SiteSchema, "The site"), ...errorResponses(401, 403, 404) },
+  responses: { 200: json(SiteSchema, "The site"), 304: { description: "Not modified (If-None-Match)" }, ...errorResponses(401, 403, 404) },
 });
 
 export const patch = createRoute({

@@ -1,0 +1,23 @@
+import type { MiddlewareHandler } from "hono";
+import { cors } from "hono/cors";
+import type { AppEnv } from "../../lib/types";
+
+const allowedOrigins = (configured: string | undefined) =>
+  (configured ?? "")
+    .split(",")
+    .map((o) => o.trim().replace(/\/+$/, ""))
+    .filter(Boolean);
+
+/** CORS for `/v1` (and its `/api/v1` mirror) for the origins listed in CORS_ORIGINS ("*" for any). */
+export function apiCors(): MiddlewareHandler<AppEnv> {
+  return cors({
+    origin: (origin, c) => {
+      const allowed = allowedOrigins(c.env.CORS_ORIGINS);
+      return allowed.includes("*") || allowed.includes(origin) ? origin : null;
+    },
+    allowMethods: ["GET", "HEAD", "POST", "PUT", "PATCH", "DELETE"],
+    allowHeaders: ["x-api-key", "authorization", "content-type", "idempotency-key", "if-match", "if-none-match", "x-request-id"],
+    exposeHeaders: ["etag", "x-request-id", "idempotent-replayed", "ratelimit-limit", "ratelimit-remaining", "ratelimit-reset", "retry-after", "allow"],
+    maxAge: 600,
+  });
+}

@@ -1,0 +1,134 @@
+import { env } from "cloudflare:workers";
+import { afterEach, describe, expect, it, vi } from "vitest";
+import { call, expectError, newWorkspace } from "./helpers";
+
+const contactsOf = async (workspaceId: string) =>
+  (await env.DB.prepare("SELECT count(*) AS n FROM contacts WHERE workspace_id = ?").bind(workspaceId).first<{ n: number }>())!.n;
+
+describe("Idempotency-Key", () => {
+  it("replays the first answer for the same request, with Idempotent-Replayed, and writes once", async () => {
+    const t = await newWorkspace();
+    const send = () => call("POST", "/v1/contacts", { key: t.key, body: { first_name: "Once" }, headers: { "Idempotency-Key": "create-once-1" } });
+    const first = await send();
+    expect(first.status).toBe(201);
+    expect(first.headers.get("idempotent-replayed")).toBeNull();
+    const replay = await send();
+    expect(replay.status).toBe(201);
+    expect(replay.body).toEqual(first.body);
+    expect(replay.headers.get("idempotent-replayed")).toBe("true");
+    expect(replay.headers.get("etag")).toBe(first.headers.get("etag"));
+    expect(replay.headers.get("content-type")).toBe(first.headers.get("content-type"));
+    expect(await contactsOf(t.workspaceId)).toBe(1);
+  });
+
+  it("replays a 4xx answer too, and scopes keys per workspace", async () => {
+    const t = await newWorkspace();
+    const bad = () => call("POST", "/v1/contacts", { key: t.key, body: { last_name: "x" }, headers: { "Idempotency-Key": "k-400" } });
+    const first = await bad();
+    expectError(first, 400, "validation_failed", "first_name is required");
+    const again = await bad();
+    expect(again.status).toBe(400);
+    expect(again.body).toEqual(first.body);
+    expect(again.headers.get("idempotent-replayed")).toBe("true");
+    const other = await newWorkspace();
+    const elsewhere = await call("POST", "/v1/contacts", { key: other.key, body: { first_name: "Mine" }, headers: { "Idempotency-Key": "k-400" } });
+    expect(elsewhere.status).toBe(201);
+  });
+
+  it("refuses the same key with a different body (422) or a different path (422)", async () => {
+    const t = await newWorkspace();
+    await call("POST", "/v1/contacts", { key: t.key, body: { first_name: "A" }, headers: { "Idempotency-Key": "k-mismatch" } });
+    const otherBody = await call("POST", "/v1/contacts", { key: t.key, body: { first_name: "B" }, headers: { "Idempotency-Key": "k-mismatch" } });
+    expectError(otherBody, 422, "idempotency_mismatch", "Idempotency-Key was already used with a different request");
+    const otherPath = await call("POST", "/v1/sites", { key: t.key, body: { first_name: "A" }, headers: { "Idempotency-Key": "k-mismatch" } });
+    expectError(otherPath, 422, "idempotency_mismatch");
+    expect(await contactsOf(t.workspaceId)).toBe(1);
+  });
+
+  it("answers 409 while the first request with the key is still in flight", async () => {
+    const t = await newWorkspace();
+    const answers = await Promise.all(
+      Array.from({ length: 5 }, () => call("POST", "/v1/contacts", { key: t.key, body: { first_name: "Racer" }, headers: { "Idempotency-Key": "k-race" } })),
+    );
+    for (const a of answers) {
+      if (a.status === 409) expectError(a, 409, "idempotency_in_flight");
+      else expect(a.status).toBe(201);
+    }
+    expect(answers.filter((a) => a.status === 201 && !a.headers.get("idempotent-replayed"))).toHaveLength(1);
+    expect(await contactsOf(t.workspaceId)).toBe(1);
+    // Deterministically: a claimed key without an answer yet.
+    await env.DB.prepare(
+      "INSERT INTO idempotency_keys (workspace_id, key, request_hash, created_at, expires_at) VALUES (?, 'k-held', ?, ?, ?)",
+    )
+      .bind(t.workspaceId, await hash(`POST /v1/contacts\n${JSON.stringify({ first_name: "Held" })}`), new Date().toISOString(), new Date(Date.now() + 3600_000).toISOString())
+      .run();
+    const held = await call("POST", "/v1/contacts", { key: t.key, body: { first_name: "Held" }, headers: { "Idempotency-Key": "k-held" } });
+    expectError(held, 409, "idempotency_in_flight", "A request with this Idempotency-Key is still being processed");
+  });
+
+  it("an expired key is treated as new, and over-long keys are refused", async () => {
+    const t = await newWorkspace();
+    await call("POST", "/v1/contacts", { key: t.key, body: { first_name: "Old" }, headers: { "Idempotency-Key": "k-old" } });
+    await env.DB.prepare("UPDATE idempotency_keys SET expires_at = '2000-01-01T00:00:00.000Z' WHERE workspace_id = ?").bind(t.workspaceId).run();
+    const fresh = await call("POST", "/v1/contacts", { key: t.key, body: { first_name: "New" }, headers: { "Idempotency-Key": "k-old" } });
+    expect(fresh.status).toBe(201);
+    expect(fresh.headers.get("idempotent-replayed")).toBeNull();
+    const long = await call("POST", "/v1/contacts", { key: t.key, body: { first_name: "L" }, headers: { "Idempotency-Key": "x".repeat(256) } });
+    expectError(long, 400, "validation_failed", "Idempotency-Key must be 1 to 255 characters");
+  });
+});
+
+describe("CORS", () => {
+  it("answers a preflight from an allowed origin, and not from others", async () => {
+    const ok = await call("OPTIONS", "/v1/contacts", {
+      headers: { Origin: "https://app.example", "Access-Control-Request-Method": "POST", "Access-Control-Request-Headers": "x-api-key, content-type, idempotency-key" },
+    });
+    expect(ok.status).toBe(204);
+    expect(ok.headers.get("access-control-allow-origin")).toBe("https://app.example");
+    expect(ok.headers.get("access-control-allow-methods")).toBe("GET,HEAD,POST,PUT,PATCH,DELETE");
+    expect(ok.headers.get("access-control-allow-headers")).toContain("idempotency-key");
+    const mirrored = await call("OPTIONS", "/api/v1/contacts", { headers: { Origin: "https://crm.example", "Access-Control-Request-Method": "GET" } });
+    expect(mirrored.headers.get("access-control-allow-origin")).toBe("https://crm.example");
+    const refused = await call("OPTIONS", "/v1/contacts", { headers: { Origin: "https://evil.example", "Access-Control-Request-Method": "GET" } });
+    expect(refused.headers.get("access-control-allow-origin")).toBeNull();
+    const t = await newWorkspace();
+    const actual = await call("GET", "/v1/contacts", { key: t.key, headers: { Origin: "https://app.example" } });
+    expect(actual.headers.get("access-control-allow-origin")).toBe("https://app.example");
+    expect(actual.headers.get("access-control-expose-headers")).toContain("etag");
+  });
+});
+
+describe("security headers and logs", () => {
+  afterEach(() => vi.restoreAllMocks());
+
+  it("sets nosniff, no framing and HSTS over HTTPS on every answer", async () => {
+    for (const path of ["/healthz", "/v1/contacts", "/p/nobody-here", "/docs"]) {
+      const res = await call("GET", path);
+      expect(res.headers.get("x-content-type-options")).toBe("nosniff");
+      expect(res.headers.get("x-frame-options")).toBe("DENY");
+      expect(res.headers.get("strict-transport-security")).toBe("max-age=63072000; includeSubDomains");
+    }
+  });
+
+  it("logs one JSON line per request without the key, secrets or the body", async () => {
+    const t = await newWorkspace();
+    const lines: string[] = [];
+    vi.spyOn(console, "log").mockImplementation((line: unknown) => void lines.push(String(line)));
+    const res = await call("POST", "/v1/contacts", { key: t.key, body: { first_name: "Secretive", notes: "the-body-secret" }, headers: { "x-request-id": "log-test-1" } });
+    expect(res.status).toBe(201);
+    const entry = lines.map((l) => JSON.parse(l)).find((l) => l.request_id === "log-test-1");
+    expect(entry).toEqual({
+      level: "info", msg: "request", method: "POST", route: "/v1/contacts", status: 201,
+      duration_ms: expect.any(Number), request_id: "log-test-1", workspace_id: t.workspaceId,
+    });
+    const all = lines.join("\n");
+    expect(all).not.toContain(t.key);
+    expect(all).not.toContain("the-body-secret");
+    expect(all).not.toContain(env.ADMIN_TOKEN);
+  });
+});
+
+async function hash(text: string) {
+  const digest = await crypto.subtle.digest("SHA-256", new TextEncoder().encode(text));
+  return [...new Uint8Array(digest)].map((b) => b.toString(16).padStart(2, "0")).join("");
+}
