@@ -24,6 +24,8 @@ import { profilesRouter } from "./routes/profiles/profiles.index";
 import { isPublicPage, publicErrorPage, publicRouter } from "./routes/public/public.index";
 import { scansRouter } from "./routes/scans/scans.index";
 import { sitesRouter } from "./routes/sites/sites.index";
+import { webhooksRouter } from "./routes/webhooks/webhooks.index";
+import { webhookDispatch } from "./middleware/webhook-dispatch";
 
 /** Every `/v1` route is served identically below `/api/v1` (the business-card seed's prefix). */
 const API_MIRROR = "/api/v1";
@@ -78,6 +80,7 @@ export function createApp() {
     await next();
   });
   app.use(jsonBody());
+  app.use(webhookDispatch());
   for (const path of ["/v1/*", "/mcp"]) {
     app.use(path, apiKeyAuth());
     app.use(path, apiRateLimit());
@@ -92,7 +95,8 @@ export function createApp() {
     .route("/", contactsRouter)
     .route("/", profilesRouter)
     .route("/", apiKeysRouter)
-    .route("/", sitesRouter);
+    .route("/", sitesRouter)
+    .route("/", webhooksRouter);
   app.route("/v1", v1);
   app.route("/admin", adminRouter);
   app.route("/", publicRouter);

@@ -5,6 +5,7 @@ import { ApiError, notFound, validationError } from "../lib/errors";
 import { nowIso, uuidv7 } from "../lib/ids";
 import { keysetAfter, type PageRequest } from "../lib/pagination";
 import { findVisibleProfile } from "./profiles";
+import { outboxStatement, type EventType } from "./webhooks";
 import type {
   Contact,
   ContactCreateInput,
@@ -242,7 +243,10 @@ export async function createContact(
   const site = await resolveSite(db, workspaceId, row.siteId);
   await assertNoDuplicate(db, workspaceId, row);
   try {
-    await db.insert(contacts).values(row);
+    await db.batch([
+      db.insert(contacts).values(row),
+      outboxStatement(db, workspaceId, "contact.created", toContact({ row: row as ContactRow, site })),
+    ]);
   } catch (error) {
     if (isConstraint(error, "contact_limit_reached")) {
       throw new ApiError("contact_limit_reached", "Contact limit reached for this workspace's plan");
@@ -284,6 +288,7 @@ async function updateWith(
   id: string,
   change: (current: ContactRow) => WritableColumns,
   expect?: (current: StoredContact) => Promise<void>,
+  eventType: EventType = "contact.updated",
 ): Promise<StoredContact> {
   for (let attempt = 1; ; attempt++) {
     const current = await requireContact(db, workspaceId, id);
@@ -292,13 +297,17 @@ async function updateWith(
     const site = next.siteId === current.site?.id ? current.site : await resolveSite(db, workspaceId, next.siteId);
     await assertNoDuplicate(db, workspaceId, { emailKey: next.emailKey, phoneKey: next.phoneKey }, id);
     const now = nowIso();
+    const after: ContactRow = { ...next, version: current.row.version + 1, updatedAt: now > current.row.updatedAt ? now : current.row.updatedAt };
     let written: ContactRow | undefined;
     try {
-      [written] = await db
-        .update(contacts)
-        .set({ ...next, version: current.row.version + 1, updatedAt: now > current.row.updatedAt ? now : current.row.updatedAt })
-        .where(and(eq(contacts.workspaceId, workspaceId), eq(contacts.id, id), eq(contacts.version, current.row.version)))
-        .returning();
+      [[written]] = await db.batch([
+        db
+          .update(contacts)
+          .set(after)
+          .where(and(eq(contacts.workspaceId, workspaceId), eq(contacts.id, id), eq(contacts.version, current.row.version)))
+          .returning(),
+        outboxStatement(db, workspaceId, eventType, toContact({ row: after, site })),
+      ]);
     } catch (error) {
       if (isConstraint(error, "UNIQUE constraint failed")) {
         await assertNoDuplicate(db, workspaceId, { emailKey: next.emailKey, phoneKey: next.phoneKey }, id);
@@ -325,10 +334,10 @@ export const addTags = (db: Database, workspaceId: string, id: string, tags: str
     const merged = [...new Set([...current.tags, ...tags])];
     if (merged.length > 50) throw validationError([{ field: "tags", message: "a contact can carry at most 50 tags" }]);
     return { tags: merged };
-  });
+  }, undefined, "contact.tags_added");
 
 export const removeTags = (db: Database, workspaceId: string, id: string, tags: string[]) =>
-  updateWith(db, workspaceId, id, (current) => ({ tags: current.tags.filter((t) => !tags.includes(t)) }));
+  updateWith(db, workspaceId, id, (current) => ({ tags: current.tags.filter((t) => !tags.includes(t)) }), undefined, "contact.tags_removed");
 
 /** Deletes the contact and leaves a tombstone, in one batch. */
 export async function deleteContact(db: Database, workspaceId: string, id: string, expect?: Precondition): Promise<Contact> {
@@ -340,6 +349,7 @@ export async function deleteContact(db: Database, workspaceId: string, id: strin
       .delete(contacts)
       .where(and(eq(contacts.workspaceId, workspaceId), eq(contacts.id, id), eq(contacts.version, current.row.version)))
       .returning({ id: contacts.id }),
+    outboxStatement(db, workspaceId, "contact.deleted", toContact(current)),
     db
       .insert(contactTombstones)
       .values({ workspaceId, contactId: id, deletedAt: now })

@@ -2,6 +2,7 @@ import { and, count, desc, eq, lt, sql } from "drizzle-orm";
 import type { Database } from "./client";
 import { profiles, scans, type Profile, type Scan } from "./schema";
 import { nowIso, uuidv7 } from "../lib/ids";
+import { outboxStatement } from "./webhooks";
 import { keysetAfter, type PageRequest } from "../lib/pagination";
 import type { ScanCounter, ScanCounts, ScanSource } from "../durable-objects/scan-counter";
 
@@ -33,6 +34,7 @@ export async function recordScan(
     scanCounter(counters, profile.id).record(source, scan.scannedAt),
     db.batch([
       db.insert(scans).values(scan),
+      outboxStatement(db, profile.workspaceId, "scan.recorded", toScan(scan)),
       db.update(profiles).set({ [column]: sql`${profiles[column]} + 1` }).where(eq(profiles.id, profile.id)),
     ]),
   ]);
