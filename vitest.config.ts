@@ -8,6 +8,7 @@ export default defineConfig(async () => {
     TEST_MIGRATIONS: migrations,
     ADMIN_TOKEN: "test-admin-token",
     WEBHOOK_ALLOW_PRIVATE: "false",
+    WEBHOOK_RETRY_BASE_SECONDS: "2",
     CORS_ORIGINS: "https://app.example, https://crm.example",
   };
   return {
