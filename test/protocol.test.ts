@@ -52,6 +52,11 @@ describe("OpenAPI and docs", () => {
       "GET /v1/sites", "POST /v1/sites", "GET /v1/sites/{id}", "PATCH /v1/sites/{id}", "DELETE /v1/sites/{id}",
       "GET /v1/api-keys", "POST /v1/api-keys", "DELETE /v1/api-keys/{id}", "GET /v1/me",
       "POST /admin/workspaces", "PATCH /admin/workspaces/{id}", "POST /admin/workspaces/{id}/api-keys", "DELETE /admin/workspaces/{id}",
+      "POST /v1/profiles", "GET /v1/profiles", "GET /v1/profiles/{id}", "PATCH /v1/profiles/{id}", "DELETE /v1/profiles/{id}",
+      "GET /v1/profiles/{id}/stats", "GET /v1/profiles/{id}/qr.svg", "POST /v1/contacts/scans", "GET /v1/contacts/scans", "GET /v1/analytics/sources",
+      "POST /v1/webhooks", "GET /v1/webhooks", "GET /v1/webhooks/{id}", "PATCH /v1/webhooks/{id}", "DELETE /v1/webhooks/{id}",
+      "POST /v1/webhooks/{id}/rotate-secret", "POST /v1/webhooks/{id}/test", "GET /v1/webhooks/{id}/deliveries",
+      "POST /v1/webhooks/{id}/deliveries/{delivery_id}/retry",
     ]) {
       expect(operations).toContain(op);
     }
