@@ -1,6 +1,7 @@
-import { and, count, desc, eq, isNull, lt, or } from "drizzle-orm";
-import { keysetAfter, type PageRequest } from "../lib/pagination";
+import { and, eq, isNull, lt, or } from "drizzle-orm";
+import type { PageRequest } from "../lib/pagination";
 import type { Database } from "./client";
+import { selectPage } from "./pages";
 import { apiKeys, workspaces, type ApiKey } from "./schema";
 import { randomBase62, sha256Hex } from "../lib/crypto";
 import { nowIso, uuidv7 } from "../lib/ids";
@@ -66,20 +67,8 @@ export async function touchApiKey(db: Database, id: string, at: string) {
 }
 
 /** A page of the workspace's live keys, newest first, and how many there are. */
-export async function listApiKeys(db: Database, workspaceId: string, page: PageRequest) {
-  const live = and(eq(apiKeys.workspaceId, workspaceId), isNull(apiKeys.revokedAt));
-  const [rows, [total]] = await db.batch([
-    db
-      .select()
-      .from(apiKeys)
-      .where(and(live, page.after ? keysetAfter([apiKeys.createdAt, apiKeys.id], page.after, true) : undefined))
-      .orderBy(desc(apiKeys.createdAt), desc(apiKeys.id))
-      .limit(page.limit + 1)
-      .offset(page.offset),
-    db.select({ n: count() }).from(apiKeys).where(live),
-  ]);
-  return { rows, total: total?.n ?? 0 };
-}
+export const listApiKeys = (db: Database, workspaceId: string, page: PageRequest) =>
+  selectPage(db, apiKeys, and(eq(apiKeys.workspaceId, workspaceId), isNull(apiKeys.revokedAt)), [apiKeys.createdAt, apiKeys.id], page);
 
 /** Revokes a live key of the workspace; false when there is none with that id. */
 export async function revokeApiKey(db: Database, workspaceId: string, id: string): Promise<boolean> {

@@ -1,9 +1,10 @@
-import { and, count, desc, eq, or, sql } from "drizzle-orm";
+import { and, eq, or, sql } from "drizzle-orm";
 import type { Database } from "./client";
+import { selectPage } from "./pages";
 import { profileHandles, profiles, type Profile } from "./schema";
 import { ApiError, notFound } from "../lib/errors";
 import { nowIso, uuidv7 } from "../lib/ids";
-import { keysetAfter, type PageRequest } from "../lib/pagination";
+import type { PageRequest } from "../lib/pagination";
 
 export interface ProfileFields {
   handle?: string;
@@ -122,20 +123,8 @@ export async function findProfileByHandle(db: Database, handle: string) {
   return row && { profile: row.profile, current: row.profile.handle === handle };
 }
 
-export async function listProfiles(db: Database, workspaceId: string, page: PageRequest) {
-  const own = eq(profiles.workspaceId, workspaceId);
-  const [rows, [total]] = await db.batch([
-    db
-      .select()
-      .from(profiles)
-      .where(and(own, page.after ? keysetAfter([profiles.createdAt, profiles.id], page.after, true) : undefined))
-      .orderBy(desc(profiles.createdAt), desc(profiles.id))
-      .limit(page.limit + 1)
-      .offset(page.offset),
-    db.select({ n: count() }).from(profiles).where(own),
-  ]);
-  return { rows, total: total?.n ?? 0 };
-}
+export const listProfiles = (db: Database, workspaceId: string, page: PageRequest) =>
+  selectPage(db, profiles, eq(profiles.workspaceId, workspaceId), [profiles.createdAt, profiles.id], page);
 
 /** Changes a profile; a new handle is reserved for it for good, and the old one keeps redirecting. */
 export async function updateProfile(db: Database, workspaceId: string, id: string, input: ProfileFields) {

@@ -1,8 +1,9 @@
-import { and, count, desc, eq } from "drizzle-orm";
+import { and, eq } from "drizzle-orm";
 import type { Database } from "./client";
+import { selectPage } from "./pages";
 import { sites, type Site } from "./schema";
 import { nowIso, uuidv7 } from "../lib/ids";
-import { keysetAfter, type PageRequest } from "../lib/pagination";
+import type { PageRequest } from "../lib/pagination";
 
 export async function createSite(db: Database, workspaceId: string, title: string): Promise<Site> {
   const now = nowIso();
@@ -14,20 +15,8 @@ export async function createSite(db: Database, workspaceId: string, title: strin
 export const findSite = (db: Database, workspaceId: string, id: string) =>
   db.query.sites.findFirst({ where: and(eq(sites.workspaceId, workspaceId), eq(sites.id, id)) });
 
-export async function listSites(db: Database, workspaceId: string, page: PageRequest) {
-  const own = eq(sites.workspaceId, workspaceId);
-  const [rows, [total]] = await db.batch([
-    db
-      .select()
-      .from(sites)
-      .where(and(own, page.after ? keysetAfter([sites.createdAt, sites.id], page.after, true) : undefined))
-      .orderBy(desc(sites.createdAt), desc(sites.id))
-      .limit(page.limit + 1)
-      .offset(page.offset),
-    db.select({ n: count() }).from(sites).where(own),
-  ]);
-  return { rows, total: total?.n ?? 0 };
-}
+export const listSites = (db: Database, workspaceId: string, page: PageRequest) =>
+  selectPage(db, sites, eq(sites.workspaceId, workspaceId), [sites.createdAt, sites.id], page);
 
 export async function renameSite(db: Database, workspaceId: string, id: string, title: string) {
   const [row] = await db

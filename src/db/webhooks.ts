@@ -1,9 +1,10 @@
-import { and, desc, eq, inArray, isNull, lt, or, sql, count } from "drizzle-orm";
+import { and, eq, inArray, isNull, lt, or, sql } from "drizzle-orm";
 import type { Database } from "./client";
+import { selectPage } from "./pages";
 import { webhookDeliveries, webhookEvents, webhookMessages, webhooks, type Webhook } from "./schema";
 import { notFound } from "../lib/errors";
 import { nowIso, uuidv7 } from "../lib/ids";
-import { keysetAfter, type PageRequest } from "../lib/pagination";
+import type { PageRequest } from "../lib/pagination";
 import { newWebhookSecret } from "../lib/webhook-signature";
 
 export const EVENT_TYPES = [
@@ -77,20 +78,8 @@ export async function requireWebhook(db: Database, workspaceId: string, id: stri
   return found;
 }
 
-export async function listWebhooks(db: Database, workspaceId: string, page: PageRequest) {
-  const own = eq(webhooks.workspaceId, workspaceId);
-  const [rows, [total]] = await db.batch([
-    db
-      .select()
-      .from(webhooks)
-      .where(and(own, page.after ? keysetAfter([webhooks.createdAt, webhooks.id], page.after, true) : undefined))
-      .orderBy(desc(webhooks.createdAt), desc(webhooks.id))
-      .limit(page.limit + 1)
-      .offset(page.offset),
-    db.select({ n: count() }).from(webhooks).where(own),
-  ]);
-  return { rows, total: total?.n ?? 0 };
-}
+export const listWebhooks = (db: Database, workspaceId: string, page: PageRequest) =>
+  selectPage(db, webhooks, eq(webhooks.workspaceId, workspaceId), [webhooks.createdAt, webhooks.id], page);
 
 export async function updateWebhook(
   db: Database,
@@ -293,20 +282,8 @@ export function toDelivery(d: typeof webhookDeliveries.$inferSelect) {
   };
 }
 
-export async function listDeliveries(db: Database, webhookId: string, page: PageRequest) {
-  const own = eq(webhookDeliveries.webhookId, webhookId);
-  const [rows, [total]] = await db.batch([
-    db
-      .select()
-      .from(webhookDeliveries)
-      .where(and(own, page.after ? keysetAfter([webhookDeliveries.attemptedAt, webhookDeliveries.id], page.after, true) : undefined))
-      .orderBy(desc(webhookDeliveries.attemptedAt), desc(webhookDeliveries.id))
-      .limit(page.limit + 1)
-      .offset(page.offset),
-    db.select({ n: count() }).from(webhookDeliveries).where(own),
-  ]);
-  return { rows, total: total?.n ?? 0 };
-}
+export const listDeliveries = (db: Database, webhookId: string, page: PageRequest) =>
+  selectPage(db, webhookDeliveries, eq(webhookDeliveries.webhookId, webhookId), [webhookDeliveries.attemptedAt, webhookDeliveries.id], page);
 
 /** Puts the message behind a logged delivery back to pending; answers its id. */
 export async function reopenMessage(db: Database, webhookId: string, deliveryId: string) {

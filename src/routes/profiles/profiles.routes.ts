@@ -35,36 +35,22 @@ const fields = {
 
 const READ_ONLY = ["id", "created_at", "updated_at"];
 
-export const ProfileCreateSchema = withAliases(
-  z.strictObject({
-    handle,
-    name: fields.name,
-    title: fields.title.optional(),
-    company: fields.company.optional(),
-    location: fields.location.optional(),
-    photo_url: fields.photo_url.optional(),
-    email: fields.email.optional(),
-    phone: fields.phone.optional(),
-    website: fields.website.optional(),
-    bio: fields.bio.optional(),
-    public: fields.public.optional(),
-  }),
-).openapi("ProfileCreate");
+const optionalFields = {
+  title: fields.title.optional(),
+  company: fields.company.optional(),
+  location: fields.location.optional(),
+  photo_url: fields.photo_url.optional(),
+  email: fields.email.optional(),
+  phone: fields.phone.optional(),
+  website: fields.website.optional(),
+  bio: fields.bio.optional(),
+  public: fields.public.optional(),
+};
+
+export const ProfileCreateSchema = withAliases(z.strictObject({ handle, name: fields.name, ...optionalFields })).openapi("ProfileCreate");
 
 export const ProfilePatchSchema = withAliases(
-  z.strictObject({
-    handle: handle.optional(),
-    name: fields.name.optional(),
-    title: fields.title.optional(),
-    company: fields.company.optional(),
-    location: fields.location.optional(),
-    photo_url: fields.photo_url.optional(),
-    email: fields.email.optional(),
-    phone: fields.phone.optional(),
-    website: fields.website.optional(),
-    bio: fields.bio.optional(),
-    public: fields.public.optional(),
-  }),
+  z.strictObject({ handle: handle.optional(), name: fields.name.optional(), ...optionalFields }),
   {},
   READ_ONLY,
 ).openapi("ProfilePatch");

@@ -1,0 +1,30 @@
+import { and, asc, count, desc, type AnyColumn, type SQL } from "drizzle-orm";
+import type { SQLiteTable } from "drizzle-orm/sqlite-core";
+import type { Database } from "./client";
+import { keysetAfter, type PageRequest } from "../lib/pagination";
+
+/**
+ * One page of `table` rows matching `where`, ordered by `keys` (a time column, then the id),
+ * newest first by default, and how many rows match in all — in one round trip.
+ */
+export async function selectPage<T extends SQLiteTable>(
+  db: Database,
+  table: T,
+  where: SQL | undefined,
+  keys: [AnyColumn, AnyColumn],
+  page: PageRequest,
+  descending = true,
+): Promise<{ rows: T["$inferSelect"][]; total: number }> {
+  const direction = descending ? desc : asc;
+  const [rows, [total]] = await db.batch([
+    db
+      .select()
+      .from(table as SQLiteTable)
+      .where(and(where, page.after ? keysetAfter(keys, page.after, descending) : undefined))
+      .orderBy(...keys.map((k) => direction(k)))
+      .limit(page.limit + 1)
+      .offset(page.offset),
+    db.select({ n: count() }).from(table as SQLiteTable).where(where),
+  ]);
+  return { rows: rows as T["$inferSelect"][], total: total?.n ?? 0 };
+}
