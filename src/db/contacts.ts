@@ -463,19 +463,13 @@ export const sortKeyOf = (row: ContactRow, sort: Sort = "-created_at"): [string,
   return [field === "name" ? row.sortName : field === "updated_at" ? row.updatedAt : row.createdAt, row.id];
 };
 
-export async function listContacts(
-  db: Database,
-  workspaceId: string,
-  filters: ContactFilters,
-  page: PageRequest,
-  unfilteredTotal: number,
-) {
+/** The two queries behind a list page: the rows, and (for a filtered list) the capped count. */
+export function contactListQueries(db: Database, workspaceId: string, filters: ContactFilters, page: PageRequest) {
   const where = filterConditions(workspaceId, filters);
-  const filtered = where.length > 1;
   const { descending, column } = sortSpec(filters.sort);
   const order = descending ? [desc(column), desc(contacts.id)] : [asc(column), asc(contacts.id)];
   const pageWhere = page.after ? [...where, keysetAfter([column, contacts.id], page.after, descending)] : where;
-  const rowsQuery = db
+  const rows = db
     .select(contactWithSite)
     .from(contacts)
     .leftJoin(sites, eq(sites.id, contacts.siteId))
@@ -483,12 +477,23 @@ export async function listContacts(
     .orderBy(...order)
     .limit(page.limit + 1)
     .offset(page.offset);
-  if (!filtered) {
-    const rows = await rowsQuery;
+  const capped = db.select({ one: sql`1` }).from(contacts).where(and(...where)).limit(COUNT_CAP + 1).as("capped");
+  return { rows, count: where.length > 1 ? db.select({ n: count() }).from(capped) : null };
+}
+
+export async function listContacts(
+  db: Database,
+  workspaceId: string,
+  filters: ContactFilters,
+  page: PageRequest,
+  unfilteredTotal: number,
+) {
+  const queries = contactListQueries(db, workspaceId, filters, page);
+  if (!queries.count) {
+    const rows = await queries.rows;
     return { rows: rows.map(fromJoined), total: unfilteredTotal, totalExact: true };
   }
-  const capped = db.select({ one: sql`1` }).from(contacts).where(and(...where)).limit(COUNT_CAP + 1).as("capped");
-  const [rows, [counted]] = await db.batch([rowsQuery, db.select({ n: count() }).from(capped)]);
+  const [rows, [counted]] = await db.batch([queries.rows, queries.count]);
   const n = counted?.n ?? 0;
   return { rows: rows.map(fromJoined), total: Math.min(n, COUNT_CAP), totalExact: n <= COUNT_CAP };
 }

@@ -1,0 +1,48 @@
+import { env } from "cloudflare:workers";
+import { describe, expect, it } from "vitest";
+import { createDb } from "../src/db/client";
+import { contactListQueries, type ContactFilters } from "../src/db/contacts";
+import type { PageRequest } from "../src/lib/pagination";
+
+const WS = "01a20000-0000-7000-8000-000000000000";
+const SITE = "01a20000-0000-7000-8000-000000000001";
+const db = createDb(env.DB);
+
+const first: PageRequest = { scope: "x", limit: 25, page: 1, offset: 0 };
+const deep: PageRequest = { scope: "x", limit: 25, page: 1000, offset: 0, after: ["2026-01-01T00:00:00.000Z", "01a20000-0000-7000-8000-0000000000ff"] };
+
+/** Every list/search/filter shape the API can produce. */
+const SHAPES: [string, ContactFilters, PageRequest][] = [
+  ["first page", {}, first],
+  ["deep cursor page", {}, deep],
+  ["sort name, deep", { sort: "name" }, { ...deep, after: ["ada", deep.after![1]!] }],
+  ["sort -updated_at", { sort: "-updated_at" }, first],
+  ["search", { q: "ada lov" }, first],
+  ["rare tag", { tags: ["rare"] }, first],
+  ["two tags", { tags: ["vip", "math"] }, first],
+  ["stage", { stage: "Customer" }, first],
+  ["source", { source: "mcp" }, first],
+  ["site", { site_id: SITE }, first],
+  ["profile", { profile_id: SITE }, first],
+  ["email", { email: "a@x.example" }, first],
+  ["phone", { phone: "+1 555 0100" }, first],
+  ["created window", { created_after: "2026-01-01T00:00:00.000Z", created_before: "2026-02-01T00:00:00.000Z" }, first],
+  ["updated after", { updated_after: "2026-01-01T00:00:00.000Z" }, first],
+  ["search + tag + stage + sort name", { q: "ada", tags: ["vip"], stage: "Lead", sort: "name" }, deep],
+];
+
+async function plan(query: { toSQL(): { sql: string; params: unknown[] } }) {
+  const { sql, params } = query.toSQL();
+  const rows = await env.DB.prepare(`EXPLAIN QUERY PLAN ${sql}`).bind(...params).all<{ detail: string }>();
+  return rows.results.map((r) => r.detail);
+}
+
+describe("query plans", () => {
+  it.each(SHAPES)("%s never scans the contacts table", async (_name, filters, page) => {
+    const { rows, count } = contactListQueries(db, WS, filters, page);
+    const details = [...(await plan(rows)), ...(count ? await plan(count) : [])];
+    expect(details.length).toBeGreaterThan(0);
+    const scans = details.filter((d) => /^SCAN (contacts|contact_tags)\b/.test(d));
+    expect(scans, details.join("\n")).toEqual([]);
+  });
+});
