@@ -13,6 +13,8 @@ export default defineConfig(async () => {
   };
   return {
     test: {
+      // Request logs of passing tests are noise; a failing test still shows its output.
+      silent: "passed-only",
       projects: [
         {
           // Everything that can run inside workerd, against real D1 and Durable Objects.

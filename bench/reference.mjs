@@ -1,0 +1,39 @@
+// The platform's floor: the smallest Worker doing the same platform work as each Cardbox
+// scenario, in the same runtime and the same run. Never deployed; used only by `npm run bench`.
+import { DurableObject } from "cloudflare:workers";
+
+export class Counter extends DurableObject {
+  constructor(ctx, env) {
+    super(ctx, env);
+    ctx.storage.sql.exec("CREATE TABLE IF NOT EXISTS c (k TEXT PRIMARY KEY, n INTEGER NOT NULL)");
+  }
+  increment() {
+    return this.ctx.storage.sql.exec("INSERT INTO c VALUES ('n', 1) ON CONFLICT (k) DO UPDATE SET n = n + 1 RETURNING n").one().n;
+  }
+}
+
+export default {
+  async fetch(request, env) {
+    const url = new URL(request.url);
+    switch (url.pathname) {
+      case "/__ref/noop":
+        return Response.json({ ok: true });
+      case "/__ref/read": {
+        const row = await env.DB.prepare("SELECT * FROM contacts WHERE workspace_id = ? AND id = ?")
+          .bind(url.searchParams.get("ws"), url.searchParams.get("id"))
+          .first();
+        return Response.json(row);
+      }
+      case "/__ref/insert": {
+        await env.DB.prepare("INSERT INTO bench_reference (id, body) VALUES (?, ?)").bind(crypto.randomUUID(), "x").run();
+        return Response.json({ ok: true }, { status: 201 });
+      }
+      case "/__ref/incr": {
+        const stub = env.COUNTER.get(env.COUNTER.idFromName("hot"));
+        return Response.json({ n: await stub.increment() });
+      }
+      default:
+        return new Response("not found", { status: 404 });
+    }
+  },
+};

@@ -1,0 +1,189 @@
+// `npm run bench [-- --contacts N] [-- --duration S]`: Cardbox next to a reference Worker, both in
+// workerd through Miniflare's API, sharing one D1 database; autocannon drives every scenario.
+import { execFileSync } from "node:child_process";
+import { mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from "node:fs";
+import { cpus, tmpdir } from "node:os";
+import path from "node:path";
+import { fileURLToPath } from "node:url";
+import autocannon from "autocannon";
+import { convertV4MiniflareOptions, Miniflare } from "miniflare";
+
+const ROOT = path.resolve(path.dirname(fileURLToPath(import.meta.url)), "..");
+const arg = (name, fallback) => {
+  const i = process.argv.indexOf(`--${name}`);
+  return i > 0 ? Number(process.argv[i + 1]) : fallback;
+};
+const CONTACTS = arg("contacts", 100_000);
+const DURATION = arg("duration", 10);
+const WARMUP = arg("warmup", 2);
+const CONNECTIONS = 16;
+
+const FIRST = ["Ada", "Alan", "Grace", "Barbara", "Katherine", "Dorothy", "Mary", "Linus", "Margaret", "Edsger", "Donald", "Frances", "John", "Radia", "Tim", "Sophie", "Hedy", "Claude", "Anita", "Ken"];
+const LAST = ["Lovelace", "Turing", "Hopper", "Liskov", "Johnson", "Vaughan", "Jackson", "Torvalds", "Hamilton", "Dijkstra", "Knuth", "Allen", "McCarthy", "Perlman", "Berners-Lee", "Wilson", "Lamarr", "Shannon", "Borg", "Thompson"];
+const COMPANIES = ["Analytical Engines", "Bletchley Park", "US Navy", "MIT", "NASA", "Linux Foundation", "Apollo Guidance", "Eindhoven", "Stanford", "IBM", "Bell Labs", "CERN", "Acme", "Globex", "Initech"];
+const HOT_TAGS = ["vip", "lead", "customer", "partner"];
+const esc = (s) => `'${String(s).replace(/'/g, "''")}'`;
+
+function build() {
+  const out = path.join(ROOT, "bench", ".build");
+  rmSync(out, { recursive: true, force: true });
+  execFileSync(process.execPath, [path.join(ROOT, "node_modules/wrangler/bin/wrangler.js"), "deploy", "--dry-run", "--outdir", out], {
+    cwd: ROOT,
+    stdio: "ignore",
+    env: { ...process.env, WRANGLER_SEND_METRICS: "false" },
+  });
+  return path.join(out, "index.js");
+}
+
+function migrationStatements() {
+  const dir = path.join(ROOT, "migrations");
+  return readdirSync(dir)
+    .filter((f) => f.endsWith(".sql"))
+    .sort()
+    .flatMap((f) => readFileSync(path.join(dir, f), "utf8").split("--> statement-breakpoint"))
+    .map((s) => s.trim())
+    .filter(Boolean);
+}
+
+async function seed(db, workspaceId, n, label) {
+  const start = Date.now();
+  const base = Date.parse("2025-01-01T00:00:00.000Z");
+  const rows = [];
+  const statements = [];
+  for (let i = 0; i < n; i++) {
+    const first = FIRST[i % FIRST.length];
+    const last = `${LAST[(i * 7) % LAST.length]}${i}`;
+    const tags = [HOT_TAGS[i % HOT_TAGS.length], ...(i % 3 === 0 ? [HOT_TAGS[(i + 1) % HOT_TAGS.length]] : []), `rare-${i % 5000}`];
+    const created = new Date(base + i * 1000).toISOString();
+    const id = `00000000-0000-7000-8${String(label).padStart(3, "0")}-${String(i).padStart(12, "0")}`;
+    rows.push(
+      `(${esc(id)}, ${esc(workspaceId)}, ${esc(first)}, ${esc(last)}, ${esc(`${first} ${last}`.toLowerCase())}, ${esc(`${first}.${last}@example.com`.toLowerCase())}, ${esc(`${first}.${last}@example.com`.toLowerCase())}, NULL, NULL, ${esc("Engineer")}, ${esc(COMPANIES[i % COMPANIES.length])}, NULL, NULL, NULL, 'Lead', ${esc(`Met at booth ${i % 97}; follow up`)}, '{}', ${esc(JSON.stringify(tags))}, NULL, 'import', NULL, 1, ${esc(created)}, ${esc(created)}, ${esc(created)})`,
+    );
+    // D1 caps a statement at 100 KB: 100 rows a statement, 10 statements a batch.
+    if (rows.length === 100 || i === n - 1) {
+      statements.push(db.prepare(`INSERT INTO contacts (id, workspace_id, first_name, last_name, sort_name, email, email_key, phone, phone_key, job_title, company, location, linkedin_url, photo_url, stage, notes, custom_fields, tags, site_id, source, profile_id, version, created_at, updated_at, saved_at) VALUES ${rows.join(", ")}`));
+      rows.length = 0;
+    }
+    if (statements.length === 10 || (i === n - 1 && statements.length > 0)) {
+      await db.batch(statements);
+      statements.length = 0;
+    }
+  }
+  return (Date.now() - start) / 1000;
+}
+
+async function drive(name, base, options, reference) {
+  const { path: pathname = "/", ...rest } = options;
+  const opts = { url: `${base}${pathname}`, connections: CONNECTIONS, ...rest };
+  await autocannon({ ...opts, duration: WARMUP });
+  const statuses = {};
+  const r = await autocannon({ ...opts, duration: DURATION, setupClient: (client) => client.on("response", (status) => (statuses[status] = (statuses[status] ?? 0) + 1)) });
+  if (process.env.BENCH_DEBUG) console.log(name, statuses);
+  const errors = r.errors + r.timeouts + r.non2xx - (options.expect3xx ? r["3xx"] : 0);
+  return { name, reference, rps: Math.round(r.requests.average), p50: r.latency.p50, p99: r.latency.p99, errors, requests: r.requests.total };
+}
+
+async function main() {
+  console.log(`Building the Worker…`);
+  const script = build();
+  const persist = mkdtempSync(path.join(tmpdir(), "cardbox-bench-"));
+  // Miniflare 5 takes a new options shape; the classic one converts.
+  const mf = new Miniflare(convertV4MiniflareOptions({
+    d1Persist: persist,
+    // The Worker still writes its request logs; the benchmark just does not print them.
+    handleRuntimeStdio: (stdout, stderr) => {
+      stdout.resume();
+      stderr.resume();
+    },
+    durableObjectsPersist: persist,
+    workers: [
+      {
+        name: "cardbox",
+        modules: true,
+        scriptPath: script,
+        compatibilityDate: "2026-10-01",
+        compatibilityFlags: ["nodejs_compat"],
+        d1Databases: { DB: "bench" },
+        durableObjects: { SCAN_COUNTER: { className: "ScanCounter", useSQLite: true } },
+        queueProducers: { WEBHOOK_QUEUE: "cardbox-webhooks" },
+        bindings: { ADMIN_TOKEN: "bench-admin", WEBHOOK_ALLOW_PRIVATE: "false", CORS_ORIGINS: "", PUBLIC_BASE_URL: "" },
+      },
+      {
+        name: "reference",
+        modules: true,
+        scriptPath: path.join(ROOT, "bench", "reference.mjs"),
+        compatibilityDate: "2026-10-01",
+        routes: ["*/__ref/*"],
+        d1Databases: { DB: "bench" },
+        durableObjects: { COUNTER: { className: "Counter", useSQLite: true } },
+      },
+    ],
+  }));
+  try {
+    const base = (await mf.ready).toString().replace(/\/$/, "");
+    const db = await mf.getD1Database("DB", "cardbox");
+    for (const statement of migrationStatements()) await db.prepare(statement).run();
+    await db.exec("CREATE TABLE bench_reference (id TEXT PRIMARY KEY, body TEXT NOT NULL)");
+
+    const admin = async (body) => {
+      const res = await fetch(`${base}/admin/workspaces`, { method: "POST", headers: { authorization: "Bearer bench-admin", "content-type": "application/json" }, body: JSON.stringify(body) });
+      return res.json();
+    };
+    const one = await admin({ name: "Bench", plan: "business" });
+    const two = await admin({ name: "Neighbour", plan: "business" });
+    const key = one.api_key.key;
+    const ws = one.workspace.id;
+    console.log(`Seeding ${CONTACTS.toLocaleString()} contacts in each of two workspaces…`);
+    const seconds = (await seed(db, ws, CONTACTS, 1)) + (await seed(db, two.workspace.id, CONTACTS, 2));
+    await db.exec(`UPDATE workspaces SET contact_count = ${CONTACTS}`);
+    await db.exec("ANALYZE");
+    console.log(`  seeded in ${seconds.toFixed(1)} s`);
+
+    const headers = { "x-api-key": key, "content-type": "application/json" };
+    const idAt = (i) => `00000000-0000-7000-8001-${String(i).padStart(12, "0")}`;
+    const deepRow = await db.prepare("SELECT created_at, id FROM contacts WHERE workspace_id = ? ORDER BY created_at DESC, id DESC LIMIT 1 OFFSET ?").bind(ws, Math.min(24_999, CONTACTS - 26)).first();
+    const cursor = Buffer.from(JSON.stringify({ s: "contacts?", k: [deepRow.created_at, deepRow.id], p: 1001 })).toString("base64url");
+    const profile = await (await fetch(`${base}/v1/profiles`, { method: "POST", headers, body: JSON.stringify({ handle: "bench-card", name: "Bench Card" }) })).json();
+    const randomId = () => idAt(Math.floor(Math.random() * CONTACTS));
+    const randomPath = (prefix) => (req) => ({ ...req, path: `${prefix}${randomId()}` });
+
+    const results = [];
+    const run = async (...a) => {
+      const r = await drive(...a);
+      results.push(r);
+      console.log(`  ${r.name.padEnd(34)} ${String(r.rps).padStart(6)} req/s  p50 ${r.p50} ms  p99 ${r.p99} ms  errors ${r.errors}`);
+    };
+    console.log("Reference worker:");
+    await run("ref: no-op", base, { path: "/__ref/noop" }, null);
+    await run("ref: D1 point read", base, { path: "/__ref/read", requests: [{ setupRequest: (req) => ({ ...req, path: `/__ref/read?ws=${ws}&id=${randomId()}` }) }] }, null);
+    await run("ref: D1 insert", base, { path: "/__ref/insert", method: "POST" }, null);
+    await run("ref: DO increment", base, { path: "/__ref/incr", method: "POST" }, null);
+    console.log("Cardbox:");
+    await run("GET /v1/contacts/{id}", base, { headers, requests: [{ setupRequest: randomPath("/v1/contacts/") }] }, "ref: D1 point read");
+    await run("GET /v1/contacts?limit=25", base, { headers, path: "/v1/contacts?limit=25" }, "ref: D1 point read");
+    await run("GET 1,000 pages deep (cursor)", base, { headers, path: `/v1/contacts?limit=25&cursor=${cursor}` }, "ref: D1 point read");
+    await run("GET ?q=<prefix>", base, { headers, path: "/v1/contacts?q=lovel" }, "ref: D1 point read");
+    await run("GET ?tags=<rare tag>", base, { headers, path: "/v1/contacts?tags=rare-4242" }, "ref: D1 point read");
+    await run("POST /v1/contacts", base, { path: "/v1/contacts", headers, method: "POST", body: JSON.stringify({ first_name: "Bench", company: "Load" }) }, "ref: D1 insert");
+    await run("PATCH /v1/contacts/{id}", base, { headers, method: "PATCH", body: JSON.stringify({ company: "Patched" }), requests: [{ method: "PATCH", setupRequest: randomPath("/v1/contacts/") }] }, "ref: D1 insert");
+    await run("POST /v1/contacts/scans (hot)", base, { path: "/v1/contacts/scans", headers, method: "POST", body: JSON.stringify({ profile_id: profile.id, source: "web" }) }, "ref: DO increment");
+    await run("GET /q/{handle}", base, { path: "/q/bench-card", headers: { "user-agent": "Mozilla/5.0 (iPhone)" }, expect3xx: true }, "ref: DO increment");
+
+    const byName = Object.fromEntries(results.map((r) => [r.name, r]));
+    const table = results.map((r) => {
+      const ref = r.reference ? byName[r.reference] : null;
+      return { ...r, ratio: ref ? Math.round((r.rps / ref.rps) * 100) / 100 : null, p99_vs_ref: ref ? Math.round((r.p99 / Math.max(ref.p99, 1)) * 10) / 10 : null };
+    });
+    console.log("\n| scenario | req/s | p50 ms | p99 ms | errors | reference | ratio | p99 × ref |\n|---|---|---|---|---|---|---|---|");
+    for (const r of table) console.log(`| ${r.name} | ${r.rps} | ${r.p50} | ${r.p99} | ${r.errors} | ${r.reference ?? "—"} | ${r.ratio ?? "—"} | ${r.p99_vs_ref ?? "—"} |`);
+    const report = { date: new Date().toISOString(), machine: `${cpus().length} × ${cpus()[0]?.model ?? "cpu"}`, contacts_per_workspace: CONTACTS, connections: CONNECTIONS, duration_s: DURATION, results: table };
+    mkdirSync(path.join(ROOT, "bench", "results"), { recursive: true });
+    writeFileSync(path.join(ROOT, "bench", "results", "latest.json"), `${JSON.stringify(report, null, 2)}\n`);
+    console.log("\nWrote bench/results/latest.json");
+  } finally {
+    await mf.dispose();
+    rmSync(persist, { recursive: true, force: true });
+  }
+}
+
+await main();
