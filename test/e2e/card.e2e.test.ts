@@ -2,7 +2,7 @@ import { existsSync, mkdirSync } from "node:fs";
 import path from "node:path";
 import { chromium, type Browser } from "playwright-core";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { provision, startServer, type RunningServer } from "./server";
+import { apiClient, provision, startServer, type RunningServer } from "./server";
 
 const CHROMIUM = process.env.CHROMIUM_PATH ?? "/usr/bin/chromium";
 const ARTIFACTS = path.resolve(import.meta.dirname, "../../test-artifacts");
@@ -10,18 +10,12 @@ const ARTIFACTS = path.resolve(import.meta.dirname, "../../test-artifacts");
 let server: RunningServer;
 let key: string;
 
-const api = async (method: string, pathname: string, body?: unknown) => {
-  const res = await fetch(`${server.base}${pathname}`, {
-    method,
-    headers: { "x-api-key": key, ...(body ? { "Content-Type": "application/json" } : {}) },
-    body: body ? JSON.stringify(body) : undefined,
-  });
-  return { status: res.status, body: (await res.json()) as any };
-};
+let api: ReturnType<typeof apiClient>;
 
 beforeAll(async () => {
   server = await startServer();
   key = await provision(server.base);
+  api = apiClient(server.base, key);
 });
 
 afterAll(async () => {

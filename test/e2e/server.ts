@@ -80,3 +80,15 @@ export async function provision(base: string, plan = "free") {
   if (res.status !== 201) throw new Error(`provisioning failed: ${res.status} ${await res.text()}`);
   return ((await res.json()) as { api_key: { key: string } }).api_key.key;
 }
+
+/** A tiny JSON client for the API with one key. */
+export function apiClient(base: string, key: string) {
+  return async (method: string, pathname: string, body?: unknown) => {
+    const res = await fetch(`${base}${pathname}`, {
+      method,
+      headers: { "x-api-key": key, ...(body ? { "Content-Type": "application/json" } : {}) },
+      body: body ? JSON.stringify(body) : undefined,
+    });
+    return { status: res.status, body: (await res.json()) as any };
+  };
+}

@@ -1,7 +1,7 @@
 import { createServer, type IncomingHttpHeaders, type Server } from "node:http";
 import { Webhook } from "standardwebhooks";
 import { afterAll, beforeAll, describe, expect, it, vi } from "vitest";
-import { provision, startServer, type RunningServer } from "./server";
+import { apiClient, provision, startServer, type RunningServer } from "./server";
 
 let server: RunningServer;
 let key: string;
@@ -11,14 +11,7 @@ const received: { path: string; headers: IncomingHttpHeaders; body: string }[] =
 /** Status codes to answer, per receiver path, in order (the last one repeats). */
 const script = new Map<string, number[]>();
 
-const api = async (method: string, pathname: string, body?: unknown) => {
-  const res = await fetch(`${server.base}${pathname}`, {
-    method,
-    headers: { "x-api-key": key, ...(body ? { "Content-Type": "application/json" } : {}) },
-    body: body ? JSON.stringify(body) : undefined,
-  });
-  return { status: res.status, body: (await res.json()) as any };
-};
+let api: ReturnType<typeof apiClient>;
 
 beforeAll(async () => {
   receiver = createServer((req, res) => {
@@ -35,6 +28,7 @@ beforeAll(async () => {
   receiverUrl = `http://127.0.0.1:${(receiver.address() as { port: number }).port}`;
   server = await startServer();
   key = await provision(server.base, "business");
+  api = apiClient(server.base, key);
 });
 
 afterAll(async () => {
