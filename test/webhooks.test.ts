@@ -75,6 +75,24 @@ describe("webhook endpoints", () => {
     expectError(await call("GET", `/v1/webhooks/${created.id}`, { key: t.key }), 404, "not_found", "Webhook not found");
   });
 
+  it("keeps the workspace's count of enabled endpoints exact (it gates all outbox work)", async () => {
+    const count = async () =>
+      (await env.DB.prepare("SELECT enabled_webhooks AS n FROM workspaces WHERE id = ?").bind(t.workspaceId).first<{ n: number }>())!.n;
+    expect(await count()).toBe(0);
+    const a = await register();
+    const b = await register(["scan.recorded"]);
+    expect(await count()).toBe(2);
+    await call("PATCH", `/v1/webhooks/${a.id}`, { key: t.key, body: { enabled: false } });
+    await call("PATCH", `/v1/webhooks/${a.id}`, { key: t.key, body: { enabled: false } });
+    expect(await count()).toBe(1);
+    await call("PATCH", `/v1/webhooks/${a.id}`, { key: t.key, body: { enabled: true } });
+    expect(await count()).toBe(2);
+    await call("DELETE", `/v1/webhooks/${b.id}`, { key: t.key });
+    await call("PATCH", `/v1/webhooks/${a.id}`, { key: t.key, body: { enabled: false } });
+    await call("DELETE", `/v1/webhooks/${a.id}`, { key: t.key });
+    expect(await count()).toBe(0);
+  });
+
   it.each([
     ["http://127.0.0.1/hook", "url must use https"],
     ["https://127.0.0.1/hook", "url must not target a private, loopback or link-local address"],

@@ -20,6 +20,8 @@ export const workspaces = sqliteTable("workspaces", {
   contactLimit: integer("contact_limit"),
   /** Current number of contacts, kept by the contacts triggers. */
   contactCount: integer("contact_count").notNull().default(0),
+  /** Enabled webhook endpoints, kept by the webhooks triggers: zero means no outbox work at all. */
+  enabledWebhooks: integer("enabled_webhooks").notNull().default(0),
   ...timestamps,
 });
 

@@ -14,6 +14,7 @@ export async function createWorkspace(db: Database, input: { name: string; plan:
     plan: input.plan,
     contactLimit: CONTACT_LIMITS[input.plan],
     contactCount: 0,
+    enabledWebhooks: 0,
     createdAt: now,
     updatedAt: now,
   };

@@ -1,0 +1,1 @@
+ALTER TABLE `workspaces` ADD `enabled_webhooks` integer DEFAULT 0 NOT NULL;
