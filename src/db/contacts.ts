@@ -5,6 +5,9 @@ import { ApiError, notFound, validationError } from "../lib/errors";
 import { nowIso, uuidv7 } from "../lib/ids";
 import { keysetAfter, type PageRequest } from "../lib/pagination";
 import { findVisibleProfile } from "./profiles";
+import { causedBy, UNIQUE_VIOLATION } from "./errors";
+import { cappedCount, cappedTotal } from "./pages";
+import { fullName, splitName } from "../lib/names";
 import { outboxStatement, type EventType } from "./webhooks";
 import type {
   Contact,
@@ -47,17 +50,6 @@ export function toContact({ row, site }: StoredContact): Contact {
     updated_at: row.updatedAt,
     saved_at: row.savedAt,
   };
-}
-
-const fullName = (first: string | null, last: string | null) =>
-  [first, last].filter((part) => part !== null && part !== "").join(" ") || null;
-
-/** Splits "Ada King Lovelace" at the last space: first "Ada King", last "Lovelace". */
-export function splitName(name: string): { firstName: string; lastName: string | null } {
-  const trimmed = name.trim();
-  const at = trimmed.lastIndexOf(" ");
-  if (at <= 0) return { firstName: trimmed, lastName: null };
-  return { firstName: trimmed.slice(0, at).trim(), lastName: trimmed.slice(at + 1) };
 }
 
 export const emailKey = (email: string | null) => (email === null ? null : email.trim().toLowerCase());
@@ -202,13 +194,6 @@ const duplicate = (field: string, existingId?: string) =>
     ...(existingId ? { extra: { existing_id: existingId } } : {}),
   });
 
-const isConstraint = (error: unknown, needle: string): boolean => {
-  for (let e: unknown = error; e instanceof Error; e = e.cause) {
-    if (e.message.includes(needle)) return true;
-  }
-  return false;
-};
-
 /** What a create takes from the channel it came through rather than the body. */
 export interface CreateDefaults {
   /** The source when the body names none (`mcp` for the MCP server). */
@@ -248,10 +233,10 @@ export async function createContact(
       outboxStatement(db, workspaceId, "contact.created", toContact({ row: row as ContactRow, site })),
     ]);
   } catch (error) {
-    if (isConstraint(error, "contact_limit_reached")) {
+    if (causedBy(error, "contact_limit_reached")) {
       throw new ApiError("contact_limit_reached", "Contact limit reached for this workspace's plan");
     }
-    if (isConstraint(error, "UNIQUE constraint failed")) {
+    if (causedBy(error, UNIQUE_VIOLATION)) {
       await assertNoDuplicate(db, workspaceId, row);
       throw duplicate("id");
     }
@@ -295,7 +280,10 @@ async function updateWith(
     await expect?.(current);
     const next = withDerived({ ...current.row, ...change(current.row) });
     const site = next.siteId === current.site?.id ? current.site : await resolveSite(db, workspaceId, next.siteId);
-    await assertNoDuplicate(db, workspaceId, { emailKey: next.emailKey, phoneKey: next.phoneKey }, id);
+    // Only a changed email or phone can collide; unchanged keys need no extra read.
+    if (next.emailKey !== current.row.emailKey || next.phoneKey !== current.row.phoneKey) {
+      await assertNoDuplicate(db, workspaceId, { emailKey: next.emailKey, phoneKey: next.phoneKey }, id);
+    }
     const now = nowIso();
     const after: ContactRow = { ...next, version: current.row.version + 1, updatedAt: now > current.row.updatedAt ? now : current.row.updatedAt };
     let written: ContactRow | undefined;
@@ -309,7 +297,7 @@ async function updateWith(
         outboxStatement(db, workspaceId, eventType, toContact({ row: after, site })),
       ]);
     } catch (error) {
-      if (isConstraint(error, "UNIQUE constraint failed")) {
+      if (causedBy(error, UNIQUE_VIOLATION)) {
         await assertNoDuplicate(db, workspaceId, { emailKey: next.emailKey, phoneKey: next.phoneKey }, id);
       }
       throw error;
@@ -409,9 +397,6 @@ export interface ContactFilters {
   sort?: Sort;
 }
 
-/** Filtered lists count at most this many matches; past it `total_exact` is false. */
-export const COUNT_CAP = 1000;
-
 /** Turns free text into an FTS5 query: every word a prefix, all required, scoped to the workspace. */
 export function ftsQuery(workspaceId: string, q: string): string | null {
   const words = q.normalize("NFKC").match(/[\p{L}\p{N}]+/gu);
@@ -477,8 +462,7 @@ export function contactListQueries(db: Database, workspaceId: string, filters: C
     .orderBy(...order)
     .limit(page.limit + 1)
     .offset(page.offset);
-  const capped = db.select({ one: sql`1` }).from(contacts).where(and(...where)).limit(COUNT_CAP + 1).as("capped");
-  return { rows, count: where.length > 1 ? db.select({ n: count() }).from(capped) : null };
+  return { rows, count: where.length > 1 ? cappedCount(db, contacts, and(...where)) : null };
 }
 
 export async function listContacts(
@@ -494,8 +478,7 @@ export async function listContacts(
     return { rows: rows.map(fromJoined), total: unfilteredTotal, totalExact: true };
   }
   const [rows, [counted]] = await db.batch([queries.rows, queries.count]);
-  const n = counted?.n ?? 0;
-  return { rows: rows.map(fromJoined), total: Math.min(n, COUNT_CAP), totalExact: n <= COUNT_CAP };
+  return { rows: rows.map(fromJoined), ...cappedTotal(counted?.n ?? 0) };
 }
 
 export async function tagCounts(db: Database, workspaceId: string, page: PageRequest) {

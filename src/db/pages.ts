@@ -1,4 +1,4 @@
-import { and, asc, count, desc, type AnyColumn, type SQL } from "drizzle-orm";
+import { and, asc, count, desc, sql, type AnyColumn, type SQL } from "drizzle-orm";
 import type { SQLiteTable } from "drizzle-orm/sqlite-core";
 import type { Database } from "./client";
 import { keysetAfter, type PageRequest } from "../lib/pagination";
@@ -28,3 +28,12 @@ export async function selectPage<T extends SQLiteTable>(
   ]);
   return { rows: rows as T["$inferSelect"][], total: total?.n ?? 0 };
 }
+
+/** Filtered lists count at most this many matches; past it `total_exact` is false. */
+export const COUNT_CAP = 1000;
+
+/** Counts matches of `where`, but stops after COUNT_CAP + 1 so a broad filter costs no more than that. */
+export const cappedCount = (db: Database, table: SQLiteTable, where: SQL | undefined) =>
+  db.select({ n: count() }).from(db.select({ one: sql`1` }).from(table).where(where).limit(COUNT_CAP + 1).as("capped"));
+
+export const cappedTotal = (n: number) => ({ total: Math.min(n, COUNT_CAP), totalExact: n <= COUNT_CAP });

@@ -1,6 +1,7 @@
 import { and, eq, or, sql } from "drizzle-orm";
 import type { Database } from "./client";
 import { selectPage } from "./pages";
+import { causedBy, UNIQUE_VIOLATION } from "./errors";
 import { profileHandles, profiles, type Profile } from "./schema";
 import { ApiError, notFound } from "../lib/errors";
 import { nowIso, uuidv7 } from "../lib/ids";
@@ -58,11 +59,6 @@ function columnsFrom(input: ProfileFields) {
 const handleTaken = () =>
   new ApiError("conflict", "This handle is already taken", { details: [{ field: "handle", message: "is already taken" }] });
 
-const isUniqueViolation = (error: unknown) => {
-  for (let e: unknown = error; e instanceof Error; e = e.cause) if (e.message.includes("UNIQUE constraint failed")) return true;
-  return false;
-};
-
 export async function createProfile(db: Database, workspaceId: string, input: ProfileFields & { handle: string; name: string }) {
   const now = nowIso();
   const profile: Profile = {
@@ -90,7 +86,7 @@ export async function createProfile(db: Database, workspaceId: string, input: Pr
       db.insert(profileHandles).values({ handle: profile.handle, profileId: profile.id }),
     ]);
   } catch (error) {
-    if (isUniqueViolation(error)) throw handleTaken();
+    if (causedBy(error, UNIQUE_VIOLATION)) throw handleTaken();
     throw error;
   }
   return profile;
@@ -148,7 +144,7 @@ export async function updateProfile(db: Database, workspaceId: string, id: strin
     ]);
     return row!;
   } catch (error) {
-    if (isUniqueViolation(error)) throw handleTaken();
+    if (causedBy(error, UNIQUE_VIOLATION)) throw handleTaken();
     throw error;
   }
 }

@@ -1,8 +1,9 @@
-import { and, count, desc, eq, lt, sql } from "drizzle-orm";
+import { and, desc, eq, lt, sql } from "drizzle-orm";
 import type { Database } from "./client";
 import { profiles, scans, type Profile, type Scan } from "./schema";
 import { nowIso, uuidv7 } from "../lib/ids";
 import { outboxStatement } from "./webhooks";
+import { cappedCount, cappedTotal } from "./pages";
 import { keysetAfter, type PageRequest } from "../lib/pagination";
 import type { ScanCounter, ScanCounts, ScanSource } from "../durable-objects/scan-counter";
 
@@ -60,10 +61,9 @@ export async function listScans(db: Database, workspaceId: string, filters: Scan
       .orderBy(desc(scans.scannedAt), desc(scans.id))
       .limit(page.limit + 1)
       .offset(page.offset),
-    db.select({ n: count() }).from(db.select({ one: sql`1` }).from(scans).where(where).limit(1001).as("capped")),
+    cappedCount(db, scans, where),
   ]);
-  const n = total?.n ?? 0;
-  return { rows, total: Math.min(n, 1000), totalExact: n <= 1000 };
+  return { rows, ...cappedTotal(total?.n ?? 0) };
 }
 
 /** Scan events older than this are purged by the scheduled handler; counts are kept. */

@@ -1,7 +1,3 @@
-const UUID_PATTERN = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
-
-export const isUuid = (value: string): boolean => UUID_PATTERN.test(value);
-
 /**
  * A UUID v7 (RFC 9562): a millisecond timestamp then random bits, so new rows land at the end
  * of the primary-key B-tree instead of scattering across it.

@@ -55,8 +55,8 @@ export function errorResponses(...statuses: ErrorStatus[]) {
   ) as Record<ErrorStatus, { description: string; content: { "application/json": { schema: typeof ErrorSchema } } }>;
 }
 
-export const READ_ERRORS = [400, 401, 403] as const;
-export const WRITE_ERRORS = [400, 401, 403, 413, 415] as const;
+/** The answer of every DELETE (and key revocation): `{"success": true, "id": "…"}`. */
+export const DeletedSchema = z.object({ success: z.literal(true), id: z.string() }).openapi("Deleted");
 
 export const json = <T extends z.ZodType>(schema: T, description: string) => ({
   description,

@@ -19,6 +19,10 @@ export const text = (max: number, min = 0) =>
     })
     .openapi({ maxLength: max, ...(min > 0 ? { minLength: min } : {}) });
 
+export const email = text(256)
+  .refine((s) => /^[^\s@]+@[^\s@]+\.[^\s@]+$/.test(s), { message: "must be a valid email" })
+  .openapi({ format: "email" });
+
 export const httpUrl = z
   .string()
   .refine((s) => codePointLength(s) <= 2048, { message: "must be at most 2048 characters" })

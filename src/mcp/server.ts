@@ -65,6 +65,12 @@ const contactFields = {
 
 const dropUndefined = (args: Record<string, unknown>) => Object.fromEntries(Object.entries(args).filter(([, v]) => v !== undefined));
 
+/** Tool arguments as the query string the mirrored HTTP list route would get (lists comma-joined). */
+const asQuery = (args: Record<string, unknown>): Record<string, string> =>
+  Object.fromEntries(
+    Object.entries(dropUndefined(args)).map(([k, v]) => [k, Array.isArray(v) ? v.join(",") : String(v)]),
+  );
+
 /**
  * Cardbox as MCP tools. Each tool checks the permission of the HTTP route it mirrors, validates
  * with that route's schema and calls the same data functions, so no rule exists twice.
@@ -107,12 +113,8 @@ export function createMcpServer({ db, caller }: McpContext) {
       limit: z.number().int().min(1).max(100).optional(),
       cursor: z.string().optional(),
     },
-    async ({ tags, limit, ...rest }) => {
-      const raw: Record<string, string> = {};
-      for (const [k, v] of Object.entries(rest)) if (v !== undefined) raw[k] = String(v);
-      if (tags?.length) raw.tags = tags.join(",");
-      if (limit !== undefined) raw.limit = String(limit);
-      const { query, page } = readListQuery(raw, ListContactsQuery, "contacts");
+    async (args) => {
+      const { query, page } = readListQuery(asQuery({ ...args, tags: args.tags?.length ? args.tags : undefined }), ListContactsQuery, "contacts");
       const result = await listContacts(db, workspaceId, query, page, caller.workspace.contactCount);
       return pageOf(result.rows, page, { keyOf: (r) => sortKeyOf(r.row, query.sort), toItem: toContact, total: result.total, totalExact: result.totalExact });
     },
@@ -189,9 +191,7 @@ export function createMcpServer({ db, caller }: McpContext) {
     "contacts:read",
     { limit: z.number().int().min(1).max(100).optional(), profile_id: z.string().optional(), source: z.enum(SCAN_SOURCES).optional() },
     async (args) => {
-      const raw: Record<string, string> = {};
-      for (const [k, v] of Object.entries(args)) if (v !== undefined) raw[k] = String(v);
-      const { query, page } = readListQuery(raw, ScansQuery, "contacts/scans");
+      const { query, page } = readListQuery(asQuery(args), ScansQuery, "contacts/scans");
       const { rows, total, totalExact } = await listScans(db, workspaceId, query, page);
       return pageOf(rows, page, { keyOf: (s) => [s.scannedAt, s.id], toItem: toScan, total, totalExact });
     },

@@ -1,5 +1,5 @@
 import { createRoute, z } from "@hono/zod-openapi";
-import { errorResponses, json, jsonBody } from "../../lib/openapi";
+import { DeletedSchema, errorResponses, json, jsonBody } from "../../lib/openapi";
 import { idParam } from "../../lib/params";
 import { PLANS } from "../../lib/plans";
 import { text } from "../../lib/validation";
@@ -79,7 +79,7 @@ export const deleteWorkspace = createRoute({
   middleware,
   request: { params },
   responses: {
-    200: json(z.object({ success: z.literal(true), id: z.string() }), "Deleted"),
+    200: json(DeletedSchema, "Deleted"),
     ...errorResponses(401, 404),
   },
 });

@@ -1,6 +1,6 @@
 import { createRoute, z } from "@hono/zod-openapi";
 import { requirePermission } from "../../middleware/api-key";
-import { errorResponses, json, jsonBody, SECURITY } from "../../lib/openapi";
+import { DeletedSchema, errorResponses, json, jsonBody, SECURITY } from "../../lib/openapi";
 import { listOf, listQuery } from "../../lib/pagination";
 import { idParam } from "../../lib/params";
 import { PERMISSIONS, type Permission } from "../../lib/types";
@@ -69,7 +69,7 @@ export const revokeKey = createRoute({
   middleware: manage,
   request: { params: idParam("API key", "id") },
   responses: {
-    200: json(z.object({ success: z.literal(true), id: z.string() }), "Revoked"),
+    200: json(DeletedSchema, "Revoked"),
     ...errorResponses(401, 403, 404),
   },
 });

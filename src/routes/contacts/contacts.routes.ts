@@ -1,6 +1,6 @@
 import { createRoute, z } from "@hono/zod-openapi";
 import { requirePermission } from "../../middleware/api-key";
-import { ErrorSchema, errorResponses, json, jsonBody, SECURITY } from "../../lib/openapi";
+import { DeletedSchema, ErrorSchema, errorResponses, json, jsonBody, SECURITY } from "../../lib/openapi";
 import { listOf, listQuery } from "../../lib/pagination";
 import { idParam } from "../../lib/params";
 import {
@@ -169,8 +169,6 @@ export const patch = createRoute({
     ...errorResponses(400, 401, 403, 404, 409, 412, 413, 415),
   },
 });
-
-const DeletedSchema = z.object({ success: z.literal(true), id: z.string() }).openapi("Deleted");
 
 export const remove = createRoute({
   method: "delete",

@@ -1,5 +1,5 @@
 import { z } from "@hono/zod-openapi";
-import { httpUrl, text, uuid, withAliases } from "../../lib/validation";
+import { email, httpUrl, text, uuid, withAliases } from "../../lib/validation";
 import { listOf, listQuery, paginationAliases } from "../../lib/pagination";
 
 export const STAGES = ["Subscriber", "Lead", "Qualified", "Opportunity", "Customer", "Evangelist", "Other"] as const;
@@ -21,10 +21,6 @@ const stage = z
     z.enum(STAGES),
   )
   .openapi({ type: "string", enum: [...STAGES], description: "Case-insensitive on input." });
-
-const email = text(256)
-  .refine((s) => /^[^\s@]+@[^\s@]+\.[^\s@]+$/.test(s), { message: "must be a valid email" })
-  .openapi({ format: "email" });
 
 const phone = text(256).refine((s) => /\d/.test(s), { message: "must contain digits" });
 

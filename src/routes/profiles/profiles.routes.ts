@@ -1,9 +1,9 @@
 import { createRoute, z } from "@hono/zod-openapi";
 import { requirePermission } from "../../middleware/api-key";
-import { errorResponses, json, jsonBody, SECURITY } from "../../lib/openapi";
+import { DeletedSchema, errorResponses, json, jsonBody, SECURITY } from "../../lib/openapi";
 import { listOf, listQuery } from "../../lib/pagination";
 import { idParam } from "../../lib/params";
-import { httpUrl, text, withAliases } from "../../lib/validation";
+import { email, httpUrl, text, withAliases } from "../../lib/validation";
 
 const tags = ["Profiles"];
 const read = [requirePermission("contacts:read")];
@@ -24,9 +24,7 @@ const fields = {
   company: text(256).nullable(),
   location: text(256).nullable(),
   photo_url: httpUrl.nullable(),
-  email: text(256)
-    .refine((s) => /^[^\s@]+@[^\s@]+\.[^\s@]+$/.test(s), { message: "must be a valid email" })
-    .nullable(),
+  email: email.nullable(),
   phone: text(256).nullable(),
   website: httpUrl.nullable(),
   bio: text(2000).nullable(),
@@ -131,7 +129,7 @@ export const remove = createRoute({
   middleware: write,
   request: { params },
   responses: {
-    200: json(z.object({ success: z.literal(true), id: z.string() }), "Deleted"),
+    200: json(DeletedSchema, "Deleted"),
     ...errorResponses(401, 403, 404),
   },
 });

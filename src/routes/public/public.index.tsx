@@ -8,6 +8,7 @@ import { ApiError, notFound } from "../../lib/errors";
 import { publicBaseUrl } from "../../lib/public-url";
 import type { AppEnv } from "../../lib/types";
 import { toVCard } from "../../lib/vcard";
+import { splitName } from "../../lib/names";
 import { CardPage, ErrorPage } from "../../pages/card-page";
 import { pageCsp } from "../../pages/layout";
 import { HANDLE_PATTERN } from "../profiles/profiles.routes";
@@ -37,10 +38,10 @@ async function countVisit(c: PublicContext, profile: Profile, source: "qr_scan" 
 }
 
 function profileVCard(p: Profile, url: string) {
-  const at = p.name.trim().lastIndexOf(" ");
+  const { firstName, lastName } = splitName(p.name);
   return toVCard({
-    firstName: at > 0 ? p.name.trim().slice(0, at) : p.name.trim(),
-    lastName: at > 0 ? p.name.trim().slice(at + 1) : null,
+    firstName,
+    lastName,
     fullName: p.name,
     organization: p.company,
     title: p.title,

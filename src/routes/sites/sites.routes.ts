@@ -1,6 +1,6 @@
 import { createRoute, z } from "@hono/zod-openapi";
 import { requirePermission } from "../../middleware/api-key";
-import { errorResponses, json, jsonBody, SECURITY } from "../../lib/openapi";
+import { DeletedSchema, errorResponses, json, jsonBody, SECURITY } from "../../lib/openapi";
 import { listOf, listQuery } from "../../lib/pagination";
 import { idParam } from "../../lib/params";
 import { text } from "../../lib/validation";
@@ -72,7 +72,7 @@ export const remove = createRoute({
   middleware: write,
   request: { params },
   responses: {
-    200: json(z.object({ success: z.literal(true), id: z.string() }), "Deleted"),
+    200: json(DeletedSchema, "Deleted"),
     ...errorResponses(401, 403, 404),
   },
 });

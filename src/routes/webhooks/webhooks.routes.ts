@@ -1,6 +1,6 @@
 import { createRoute, z } from "@hono/zod-openapi";
 import { requirePermission } from "../../middleware/api-key";
-import { errorResponses, json, jsonBody, SECURITY } from "../../lib/openapi";
+import { DeletedSchema, errorResponses, json, jsonBody, SECURITY } from "../../lib/openapi";
 import { listOf, listQuery } from "../../lib/pagination";
 import { idParam } from "../../lib/params";
 import { text, withAliases } from "../../lib/validation";
@@ -59,7 +59,6 @@ export const DeliverySchema = z
   .openapi("WebhookDelivery");
 
 export const WebhooksQuery = listQuery({});
-const ok = z.object({ success: z.literal(true), id: z.string() });
 
 export const create = createRoute({
   method: "post", path: "/webhooks", tags, summary: "Register a webhook endpoint", security: SECURITY, middleware: manage,
@@ -84,7 +83,7 @@ export const patch = createRoute({
 export const remove = createRoute({
   method: "delete", path: "/webhooks/{id}", tags, summary: "Delete a webhook endpoint", security: SECURITY, middleware: manage,
   request: { params },
-  responses: { 200: json(ok, "Deleted"), ...errorResponses(401, 403, 404) },
+  responses: { 200: json(DeletedSchema, "Deleted"), ...errorResponses(401, 403, 404) },
 });
 export const rotate = createRoute({
   method: "post", path: "/webhooks/{id}/rotate-secret", tags,
