@@ -7,16 +7,27 @@ import path from "node:path";
 import { fileURLToPath } from "node:url";
 import autocannon from "autocannon";
 import { convertV4MiniflareOptions, Miniflare } from "miniflare";
+import { profileDuring } from "./profile.mjs";
 
 const ROOT = path.resolve(path.dirname(fileURLToPath(import.meta.url)), "..");
 const arg = (name, fallback) => {
   const i = process.argv.indexOf(`--${name}`);
   return i > 0 ? Number(process.argv[i + 1]) : fallback;
 };
+const flag = (name) => process.argv.includes(`--${name}`);
+const text = (name) => {
+  const i = process.argv.indexOf(`--${name}`);
+  return i > 0 ? process.argv[i + 1] : undefined;
+};
 const CONTACTS = arg("contacts", 100_000);
 const DURATION = arg("duration", 10);
 const WARMUP = arg("warmup", 2);
 const CONNECTIONS = 16;
+// `--only lovel,q=`: just the scenarios whose names contain one of these (references always run).
+const ONLY = text("only")?.split(",");
+// `--profile`: also print where the Worker's CPU time goes in each Cardbox scenario.
+const PROFILE = flag("profile");
+const INSPECTOR_PORT = 9230;
 
 const FIRST = ["Ada", "Alan", "Grace", "Barbara", "Katherine", "Dorothy", "Mary", "Linus", "Margaret", "Edsger", "Donald", "Frances", "John", "Radia", "Tim", "Sophie", "Hedy", "Claude", "Anita", "Ken"];
 const LAST = ["Lovelace", "Turing", "Hopper", "Liskov", "Johnson", "Vaughan", "Jackson", "Torvalds", "Hamilton", "Dijkstra", "Knuth", "Allen", "McCarthy", "Perlman", "Berners-Lee", "Wilson", "Lamarr", "Shannon", "Borg", "Thompson"];
@@ -91,10 +102,8 @@ async function main() {
   const mf = new Miniflare(convertV4MiniflareOptions({
     d1Persist: persist,
     // The Worker still writes its request logs; the benchmark just does not print them.
-    handleRuntimeStdio: (stdout, stderr) => {
-      stdout.resume();
-      stderr.resume();
-    },
+    handleStructuredLogs: () => {},
+    ...(PROFILE ? { inspectorPort: INSPECTOR_PORT } : {}),
     durableObjectsPersist: persist,
     workers: [
       {
@@ -149,7 +158,19 @@ async function main() {
 
     const results = [];
     const run = async (...a) => {
-      const r = await drive(...a);
+      const [name, , , reference] = a;
+      if (ONLY && reference && !ONLY.some((o) => name.includes(o))) return;
+      let r;
+      if (PROFILE && reference) {
+        const profiled = await profileDuring(INSPECTOR_PORT, "cardbox", () => drive(...a));
+        r = profiled.result;
+        console.log(`  ${name}: Worker self time`);
+        for (const row of profiled.rows) console.log(`    ${String(row.share).padStart(5)} %  ${row.name}`);
+        console.log(`  ${name}: Worker total time (self and callees)`);
+        for (const row of profiled.inclusive) console.log(`    ${String(row.share).padStart(5)} %  ${row.name}`);
+      } else {
+        r = await drive(...a);
+      }
       results.push(r);
       console.log(`  ${r.name.padEnd(34)} ${String(r.rps).padStart(6)} req/s  p50 ${r.p50} ms  p99 ${r.p99} ms  errors ${r.errors}`);
     };
@@ -177,6 +198,7 @@ async function main() {
     console.log("\n| scenario | req/s | p50 ms | p99 ms | errors | reference | ratio | p99 × ref |\n|---|---|---|---|---|---|---|---|");
     for (const r of table) console.log(`| ${r.name} | ${r.rps} | ${r.p50} | ${r.p99} | ${r.errors} | ${r.reference ?? "—"} | ${r.ratio ?? "—"} | ${r.p99_vs_ref ?? "—"} |`);
     const report = { date: new Date().toISOString(), machine: `${cpus().length} × ${cpus()[0]?.model ?? "cpu"}`, contacts_per_workspace: CONTACTS, connections: CONNECTIONS, duration_s: DURATION, results: table };
+    if (ONLY || PROFILE) return; // a partial or profiled run is not a result
     mkdirSync(path.join(ROOT, "bench", "results"), { recursive: true });
     writeFileSync(path.join(ROOT, "bench", "results", "latest.json"), `${JSON.stringify(report, null, 2)}\n`);
     console.log("\nWrote bench/results/latest.json");

@@ -44,15 +44,16 @@ export async function createApiKey(db: Database, workspaceId: string, input: { n
   return created;
 }
 
-export async function findCallerByKey(
+/** The live key with this hash, and its workspace. */
+export async function findCallerByKeyHash(
   db: Database,
-  key: string,
+  keyHash: string,
 ): Promise<{ caller: Caller; lastUsedAt: string | null } | undefined> {
   const [row] = await db
     .select({ key: apiKeys, workspace: workspaces })
     .from(apiKeys)
     .innerJoin(workspaces, eq(workspaces.id, apiKeys.workspaceId))
-    .where(and(eq(apiKeys.keyHash, await sha256Hex(key)), isNull(apiKeys.revokedAt)))
+    .where(and(eq(apiKeys.keyHash, keyHash), isNull(apiKeys.revokedAt)))
     .limit(1);
   if (!row) return undefined;
   const { id, name, prefix, permissions } = row.key;

@@ -1,6 +1,6 @@
 import { and, asc, count, desc, eq, gt, inArray, lt, ne, or, sql, type SQL } from "drizzle-orm";
 import type { Database } from "./client";
-import { contacts, contactTags, contactTombstones, sites, type ContactRow, type NewContactRow } from "./schema";
+import { contacts, contactTags, contactTombstones, sites, workspaces, type ContactRow, type NewContactRow } from "./schema";
 import { ApiError, notFound, validationError } from "../lib/errors";
 import { nowIso, uuidv7 } from "../lib/ids";
 import { keysetAfter, type PageRequest } from "../lib/pagination";
@@ -226,7 +226,7 @@ export async function createContact(
     savedAt: now,
   });
   const site = await resolveSite(db, workspaceId, row.siteId);
-  await assertNoDuplicate(db, workspaceId, row);
+  // Duplicates are refused by unique indexes; only a refused insert pays for finding out which.
   try {
     await db.batch([
       db.insert(contacts).values(row),
@@ -465,17 +465,15 @@ export function contactListQueries(db: Database, workspaceId: string, filters: C
   return { rows, count: where.length > 1 ? cappedCount(db, contacts, and(...where)) : null };
 }
 
-export async function listContacts(
-  db: Database,
-  workspaceId: string,
-  filters: ContactFilters,
-  page: PageRequest,
-  unfilteredTotal: number,
-) {
+export async function listContacts(db: Database, workspaceId: string, filters: ContactFilters, page: PageRequest) {
   const queries = contactListQueries(db, workspaceId, filters, page);
   if (!queries.count) {
-    const rows = await queries.rows;
-    return { rows: rows.map(fromJoined), total: unfilteredTotal, totalExact: true };
+    // Unfiltered: the total is the workspace's trigger-kept counter, read in the same round trip.
+    const [rows, [workspace]] = await db.batch([
+      queries.rows,
+      db.select({ n: workspaces.contactCount }).from(workspaces).where(eq(workspaces.id, workspaceId)),
+    ]);
+    return { rows: rows.map(fromJoined), total: workspace?.n ?? 0, totalExact: true };
   }
   const [rows, [counted]] = await db.batch([queries.rows, queries.count]);
   return { rows: rows.map(fromJoined), ...cappedTotal(counted?.n ?? 0) };

@@ -1,5 +1,5 @@
 import { and, eq, lt, sql } from "drizzle-orm";
-import type { Database } from "./client";
+import { findFirst, type Database } from "./client";
 import { idempotencyKeys } from "./schema";
 
 export const IDEMPOTENCY_TTL_MS = 24 * 60 * 60 * 1000;
@@ -35,9 +35,7 @@ export async function claimIdempotencyKey(
     })
     .returning({ key: idempotencyKeys.key });
   if (claimed.length > 0) return null;
-  const existing = await db.query.idempotencyKeys.findFirst({
-    where: and(eq(idempotencyKeys.workspaceId, workspaceId), eq(idempotencyKeys.key, key)),
-  });
+  const existing = await findFirst(db, idempotencyKeys, and(eq(idempotencyKeys.workspaceId, workspaceId), eq(idempotencyKeys.key, key)));
   return existing ?? null;
 }
 

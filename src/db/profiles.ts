@@ -1,5 +1,5 @@
 import { and, eq, or, sql } from "drizzle-orm";
-import type { Database } from "./client";
+import { findFirst, type Database } from "./client";
 import { selectPage } from "./pages";
 import { causedBy, UNIQUE_VIOLATION } from "./errors";
 import { profileHandles, profiles, type Profile } from "./schema";
@@ -94,13 +94,11 @@ export async function createProfile(db: Database, workspaceId: string, input: Pr
 
 /** A profile the caller may read: its own, or anyone's public one. */
 export async function findVisibleProfile(db: Database, workspaceId: string, id: string) {
-  return db.query.profiles.findFirst({
-    where: and(eq(profiles.id, id), or(eq(profiles.workspaceId, workspaceId), eq(profiles.public, true))),
-  });
+  return findFirst(db, profiles, and(eq(profiles.id, id), or(eq(profiles.workspaceId, workspaceId), eq(profiles.public, true))));
 }
 
 export const findOwnProfile = (db: Database, workspaceId: string, id: string) =>
-  db.query.profiles.findFirst({ where: and(eq(profiles.id, id), eq(profiles.workspaceId, workspaceId)) });
+  findFirst(db, profiles, and(eq(profiles.id, id), eq(profiles.workspaceId, workspaceId)));
 
 export async function requireOwnProfile(db: Database, workspaceId: string, id: string) {
   const profile = await findOwnProfile(db, workspaceId, id);
@@ -135,7 +133,7 @@ export async function updateProfile(db: Database, workspaceId: string, id: strin
     const [row] = await update;
     return row!;
   }
-  const owner = await db.query.profileHandles.findFirst({ where: eq(profileHandles.handle, input.handle) });
+  const owner = await findFirst(db, profileHandles, eq(profileHandles.handle, input.handle));
   if (owner && owner.profileId !== id) throw handleTaken();
   try {
     const [, [row]] = await db.batch([

@@ -1,5 +1,5 @@
 import { and, eq } from "drizzle-orm";
-import type { Database } from "./client";
+import { findFirst, type Database } from "./client";
 import { selectPage } from "./pages";
 import { sites, type Site } from "./schema";
 import { nowIso, uuidv7 } from "../lib/ids";
@@ -13,7 +13,7 @@ export async function createSite(db: Database, workspaceId: string, title: strin
 }
 
 export const findSite = (db: Database, workspaceId: string, id: string) =>
-  db.query.sites.findFirst({ where: and(eq(sites.workspaceId, workspaceId), eq(sites.id, id)) });
+  findFirst(db, sites, and(eq(sites.workspaceId, workspaceId), eq(sites.id, id)));
 
 export const listSites = (db: Database, workspaceId: string, page: PageRequest) =>
   selectPage(db, sites, eq(sites.workspaceId, workspaceId), [sites.createdAt, sites.id], page);

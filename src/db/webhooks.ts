@@ -1,5 +1,5 @@
 import { and, eq, inArray, isNull, lt, or, sql } from "drizzle-orm";
-import type { Database } from "./client";
+import { findFirst, type Database } from "./client";
 import { selectPage } from "./pages";
 import { webhookDeliveries, webhookEvents, webhookMessages, webhooks, type Webhook } from "./schema";
 import { notFound } from "../lib/errors";
@@ -70,7 +70,7 @@ export async function createWebhook(db: Database, workspaceId: string, input: { 
 }
 
 export const findWebhook = (db: Database, workspaceId: string, id: string) =>
-  db.query.webhooks.findFirst({ where: and(eq(webhooks.workspaceId, workspaceId), eq(webhooks.id, id)) });
+  findFirst(db, webhooks, and(eq(webhooks.workspaceId, workspaceId), eq(webhooks.id, id)));
 
 export async function requireWebhook(db: Database, workspaceId: string, id: string) {
   const found = await findWebhook(db, workspaceId, id);
@@ -169,7 +169,7 @@ export async function unclaimEvents(db: Database, ids: string[]) {
 
 /** Makes one message per subscribed, enabled endpoint; answers the ids of the new messages. */
 export async function fanOut(db: Database, eventId: string): Promise<string[]> {
-  const event = await db.query.webhookEvents.findFirst({ where: eq(webhookEvents.id, eventId) });
+  const event = await findFirst(db, webhookEvents, eq(webhookEvents.id, eventId));
   if (!event || event.fannedOutAt) return [];
   const endpoints = await db
     .select({ id: webhooks.id, events: webhooks.events })
@@ -287,9 +287,7 @@ export const listDeliveries = (db: Database, webhookId: string, page: PageReques
 
 /** Puts the message behind a logged delivery back to pending; answers its id. */
 export async function reopenMessage(db: Database, webhookId: string, deliveryId: string) {
-  const delivery = await db.query.webhookDeliveries.findFirst({
-    where: and(eq(webhookDeliveries.webhookId, webhookId), eq(webhookDeliveries.id, deliveryId)),
-  });
+  const delivery = await findFirst(db, webhookDeliveries, and(eq(webhookDeliveries.webhookId, webhookId), eq(webhookDeliveries.id, deliveryId)));
   if (!delivery) throw notFound("Delivery");
   await db.update(webhookMessages).set({ state: "pending", updatedAt: nowIso() }).where(eq(webhookMessages.id, delivery.messageId));
   return delivery.messageId;

@@ -15,6 +15,7 @@ import {
 } from "../db/contacts";
 import { findProfileByHandle, findVisibleProfile, toProfile } from "../db/profiles";
 import { listScans, toScan } from "../db/scans";
+import { currentWorkspace } from "../db/workspaces";
 import { ApiError, notFound } from "../lib/errors";
 import { pageOf, readListQuery } from "../lib/pagination";
 import { toApiError } from "../lib/render-error";
@@ -115,7 +116,7 @@ export function createMcpServer({ db, caller }: McpContext) {
     },
     async (args) => {
       const { query, page } = readListQuery(asQuery({ ...args, tags: args.tags?.length ? args.tags : undefined }), ListContactsQuery, "contacts");
-      const result = await listContacts(db, workspaceId, query, page, caller.workspace.contactCount);
+      const result = await listContacts(db, workspaceId, query, page);
       return pageOf(result.rows, page, { keyOf: (r) => sortKeyOf(r.row, query.sort), toItem: toContact, total: result.total, totalExact: result.totalExact });
     },
   );
@@ -198,7 +199,7 @@ export function createMcpServer({ db, caller }: McpContext) {
   );
 
   tool("contact_limits", "The plan's contact limit: {plan, limit, used, remaining} (null when unlimited).", "contacts:read", {}, async () =>
-    contactLimits(caller.workspace),
+    contactLimits(await currentWorkspace(db, workspaceId)),
   );
 
   return server;

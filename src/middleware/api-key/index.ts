@@ -1,10 +1,34 @@
 import type { MiddlewareHandler } from "hono";
 import { ApiError } from "../../lib/errors";
-import type { AppEnv, Permission } from "../../lib/types";
-import { findCallerByKey, touchApiKey } from "../../db/api-keys";
+import { sha256Hex } from "../../lib/crypto";
+import type { AppEnv, Caller, Permission } from "../../lib/types";
+import { findCallerByKeyHash, touchApiKey } from "../../db/api-keys";
+import { createDb } from "../../db/client";
+import { invalidKey, LiveKeyCheck } from "../../db/live-key";
 
 /** How stale `last_used_at` may get before a request refreshes it (one write a minute, not per request). */
 const LAST_USED_PRECISION_MS = 60_000;
+/** Keys this isolate remembers; the oldest is forgotten first. */
+const CACHED_KEYS = 1_000;
+
+interface CachedKey {
+  caller: Caller;
+  lastUsedAt: string | null;
+}
+
+/**
+ * Keys seen by this isolate. What a key grants never changes (a key is only ever revoked), so a
+ * cached key is safe to use as long as each request proves it is still live — which
+ * `LiveKeyCheck` does inside the request's first D1 round trip. Held by the key itself, which
+ * the isolate has in hand with every request anyway, so a cached key is not even hashed again.
+ */
+const keyCache = new Map<string, CachedKey>();
+
+function remember(key: string, entry: CachedKey) {
+  keyCache.delete(key);
+  keyCache.set(key, entry);
+  if (keyCache.size > CACHED_KEYS) keyCache.delete(keyCache.keys().next().value!);
+}
 
 function readKey(headers: Headers): string | undefined {
   const key = headers.get("x-api-key")?.trim();
@@ -14,22 +38,49 @@ function readKey(headers: Headers): string | undefined {
 }
 
 /**
- * Resolves the caller from `x-api-key` or `Authorization: Bearer`. Every request looks the key up
- * again, so a revoked key stops working at once.
+ * Resolves the caller from `x-api-key` or `Authorization: Bearer`. A key this isolate has seen
+ * costs no round trip of its own; a revoked key answers 401 at once either way.
  */
 export function apiKeyAuth(): MiddlewareHandler<AppEnv> {
   return async function apiKeyAuth(c, next) {
     const key = readKey(c.req.raw.headers);
     if (!key) throw new ApiError("unauthorized", "Missing API key");
-    const found = key.startsWith("cbx_") ? await findCallerByKey(c.var.db, key) : undefined;
-    if (!found) throw new ApiError("unauthorized", "Invalid API key");
-    const { caller, lastUsedAt } = found;
-    c.set("caller", caller);
-    const now = Date.now();
-    if (!lastUsedAt || now - Date.parse(lastUsedAt) > LAST_USED_PRECISION_MS) {
-      c.executionCtx.waitUntil(touchApiKey(c.var.db, caller.apiKey.id, new Date(now).toISOString()));
+    if (!key.startsWith("cbx_")) throw invalidKey();
+    let entry = keyCache.get(key);
+    let check: LiveKeyCheck | undefined;
+    if (entry) {
+      const caller: Caller = { ...entry.caller };
+      const cached = entry;
+      check = new LiveKeyCheck(c.env.DB, caller.apiKey.id, (workspace) => {
+        caller.workspace = workspace;
+        cached.caller = { ...cached.caller, workspace };
+      });
+      c.set("db", createDb(check.d1));
+      c.set("caller", caller);
+    } else {
+      entry = await findCallerByKeyHash(c.var.db, await sha256Hex(key));
+      if (!entry) throw invalidKey();
+      remember(key, entry);
+      c.set("caller", { ...entry.caller });
     }
+
+    const now = Date.now();
+    if (!entry.lastUsedAt || now - Date.parse(entry.lastUsedAt) > LAST_USED_PRECISION_MS) {
+      entry.lastUsedAt = new Date(now).toISOString();
+      c.executionCtx.waitUntil(touchApiKey(createDb(c.env.DB), entry.caller.apiKey.id, entry.lastUsedAt));
+    }
+
     await next();
+    if (!check) return;
+    // A request that never reached D1 (a validation error, an MCP handshake) proves it now; one
+    // whose proof failed answers 401 whatever its handler made of the error.
+    if (!check.revoked) await check.prove().catch((error: unknown) => {
+      if (!check.revoked) throw error;
+    });
+    if (check.revoked) {
+      keyCache.delete(key);
+      throw invalidKey();
+    }
   };
 }
 

@@ -2,6 +2,7 @@ import type { Context } from "hono";
 import type { AppRouteHandler } from "../../lib/openapi";
 import type { AppEnv } from "../../lib/types";
 import type { Workspace } from "../../db/schema";
+import { currentWorkspace } from "../../db/workspaces";
 import type * as routes from "./contacts.routes";
 import {
   addTags as addContactTags,
@@ -33,8 +34,7 @@ const representation = (current: StoredContact) => toContact(current);
 
 export const list: AppRouteHandler<typeof routes.list> = async (c) => {
   const { query, page } = readListQuery(c.req.query(), ListContactsQuery, "contacts");
-  const workspace = workspaceOf(c);
-  const result = await listContacts(c.var.db, workspace.id, query, page, workspace.contactCount);
+  const result = await listContacts(c.var.db, workspaceOf(c).id, query, page);
   return c.json(
     pageOf(result.rows, page, {
       keyOf: (r) => sortKeyOf(r.row, query.sort),
@@ -97,7 +97,8 @@ export function contactLimits({ plan, contactLimit, contactCount }: Workspace) {
   };
 }
 
-export const limits: AppRouteHandler<typeof routes.limits> = async (c) => c.json(contactLimits(workspaceOf(c)), 200);
+export const limits: AppRouteHandler<typeof routes.limits> = async (c) =>
+  c.json(contactLimits(await currentWorkspace(c.var.db, workspaceOf(c).id)), 200);
 
 async function findOrThrow(c: Context<AppEnv>, id: string) {
   const found = await getContact(c.var.db, workspaceOf(c).id, id);

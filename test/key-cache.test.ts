@@ -1,0 +1,74 @@
+import { env } from "cloudflare:workers";
+import { afterEach, describe, expect, it, vi } from "vitest";
+import { ADMIN, call, expectError, keyWith, newWorkspace } from "./helpers";
+
+const count = async (sql: string, ...params: unknown[]) =>
+  (await env.DB.prepare(sql).bind(...params).first<{ n: number }>())!.n;
+
+/** Revokes `key` (minted in `t`) through the API, as another client would. */
+async function revoke(t: { key: string }, key: string) {
+  const keys = await call("GET", "/v1/api-keys?limit=100", { key: t.key });
+  const id = keys.body.data.find((k: { prefix: string }) => key.startsWith(k.prefix)).id;
+  expect((await call("DELETE", `/v1/api-keys/${id}`, { key: t.key })).status).toBe(200);
+}
+
+describe("API keys cached by the isolate", () => {
+  afterEach(() => vi.restoreAllMocks());
+
+  it("a key seen before costs no round trip of its own: one D1 batch carries the proof and the read", async () => {
+    const t = await newWorkspace();
+    const created = await call("POST", "/v1/contacts", { key: t.key, body: { first_name: "Ada" } });
+    await call("GET", `/v1/contacts/${created.body.id}`, { key: t.key });
+    const batch = vi.spyOn(env.DB, "batch");
+    const prepare = vi.spyOn(env.DB, "prepare");
+    const res = await call("GET", `/v1/contacts/${created.body.id}`, { key: t.key });
+    expect(res.status).toBe(200);
+    expect(res.body).toMatchObject({ id: created.body.id, first_name: "Ada" });
+    expect(batch).toHaveBeenCalledTimes(1);
+    const sent = prepare.mock.calls.map(([sql]) => sql);
+    expect(sent).toEqual([
+      expect.stringMatching(/^select .* from "contacts" .* where \("contacts"\."workspace_id" = \? and "contacts"\."id" = \?\)/),
+      expect.stringMatching(/FROM workspaces w JOIN api_keys k .* WHERE k\.id = \? AND k\.revoked_at IS NULL$/),
+    ]);
+  });
+
+  it("a cached key answers 401 from the moment it is revoked, for reads, writes, bad input and MCP, and changes nothing", async () => {
+    const t = await newWorkspace();
+    const key = await keyWith(t, ["contacts:read", "contacts:write"]);
+    expect((await call("GET", "/v1/contacts", { key })).status).toBe(200);
+    expect((await call("POST", "/v1/contacts", { key, body: { first_name: "Before" } })).status).toBe(201);
+    await revoke(t, key);
+
+    expectError(await call("GET", "/v1/contacts", { key }), 401, "unauthorized", "Invalid API key");
+    // No email, phone or site: the insert batch is this request's first D1 call, and the proof aborts it.
+    expectError(await call("POST", "/v1/contacts", { key, body: { first_name: "After" } }), 401, "unauthorized", "Invalid API key");
+    expectError(await call("POST", "/v1/contacts", { key, body: { first_name: 7 } }), 401, "unauthorized", "Invalid API key");
+    const mcp = await call("POST", "/mcp", {
+      key,
+      body: { jsonrpc: "2.0", id: 1, method: "tools/list" },
+      headers: { accept: "application/json, text/event-stream" },
+    });
+    expectError(mcp, 401, "unauthorized", "Invalid API key");
+    expect(await count("SELECT count(*) AS n FROM contacts WHERE workspace_id = ?", t.workspaceId)).toBe(1);
+    expect(await count("SELECT contact_count AS n FROM workspaces WHERE id = ?", t.workspaceId)).toBe(1);
+  });
+
+  it("a cached key of a deleted workspace answers 401", async () => {
+    const t = await newWorkspace();
+    expect((await call("GET", "/v1/me", { key: t.key })).status).toBe(200);
+    expect((await call("DELETE", `/admin/workspaces/${t.workspaceId}`, { headers: ADMIN })).status).toBe(200);
+    expectError(await call("GET", "/v1/me", { key: t.key }), 401, "unauthorized", "Invalid API key");
+    expectError(await call("PATCH", "/v1/contacts/0190a8c4-0000-7000-8000-000000000000", { key: t.key, body: { company: "x" } }), 401, "unauthorized", "Invalid API key");
+  });
+
+  it("a cached key sees its workspace as it is now: plan, name, totals", async () => {
+    const t = await newWorkspace("free");
+    expect((await call("GET", "/v1/contacts/limits", { key: t.key })).body).toEqual({ plan: "free", limit: 100, used: 0, remaining: 100 });
+    expect((await call("PATCH", `/admin/workspaces/${t.workspaceId}`, { headers: ADMIN, body: { name: "Renamed", plan: "pro" } })).status).toBe(200);
+    await call("POST", "/v1/contacts", { key: t.key, body: { first_name: "One" } });
+    expect((await call("GET", "/v1/contacts/limits", { key: t.key })).body).toEqual({ plan: "pro", limit: 10000, used: 1, remaining: 9999 });
+    expect((await call("GET", "/v1/me", { key: t.key })).body.workspace).toEqual({ id: t.workspaceId, name: "Renamed", plan: "pro" });
+    await call("POST", "/v1/contacts", { key: t.key, body: { first_name: "Two" } });
+    expect((await call("GET", "/v1/contacts", { key: t.key })).body.pagination.total).toBe(2);
+  });
+});
