@@ -2,7 +2,7 @@ import { OpenAPIHono } from "@hono/zod-openapi";
 import type { Context } from "hono";
 import { requestId } from "hono/request-id";
 import { getPath } from "hono/utils/url";
-import { createDb } from "./db/client";
+import { dbFor } from "./db/client";
 import { ApiError } from "./lib/errors";
 import { createRouter } from "./lib/openapi";
 import { toApiError } from "./lib/render-error";
@@ -76,7 +76,7 @@ export function createApp() {
   app.use(securityHeaders());
   app.use("/v1/*", apiCors());
   app.use(async function database(c, next) {
-    c.set("db", createDb(c.env.DB));
+    c.set("db", dbFor(c.env.DB));
     await next();
   });
   app.use(jsonBody());

@@ -8,6 +8,15 @@ import type { SQLiteTable } from "drizzle-orm/sqlite-core";
  */
 export const createDb = (d1: D1Database) => drizzle(d1);
 
+const shared = new WeakMap<D1Database, Database>();
+
+/** One Drizzle instance per D1 binding for the isolate's life (it holds no per-request state). */
+export function dbFor(d1: D1Database): Database {
+  let db = shared.get(d1);
+  if (!db) shared.set(d1, (db = createDb(d1)));
+  return db;
+}
+
 export type Database = ReturnType<typeof createDb>;
 
 /** The first row of `table` that matches `where`, if any. */

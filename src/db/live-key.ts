@@ -48,6 +48,12 @@ export class LiveKeyCheck {
     } as unknown as D1Database;
   }
 
+  /** Takes the answer of a write that checked the key itself (a scan written by its ScanCounter). */
+  settle(live: boolean) {
+    if (!live) this.refuse();
+    this.proven = true;
+  }
+
   /** For a request that never touched D1: one round trip of its own. */
   async prove(): Promise<void> {
     if (!this.proven) await this.batch([]);

@@ -1,4 +1,4 @@
-import { and, eq, inArray, isNull, lt, or, sql } from "drizzle-orm";
+import { and, eq, inArray, isNull, lt, or, sql, type SQL } from "drizzle-orm";
 import { findFirst, type Database } from "./client";
 import { selectPage } from "./pages";
 import { webhookDeliveries, webhookEvents, webhookMessages, webhooks, type Webhook } from "./schema";
@@ -36,9 +36,9 @@ export function toWebhook(w: Webhook) {
 /**
  * The outbox write for a change, to put in the same `db.batch` right after the statement that
  * makes the change: it only inserts when that statement changed a row (`changes()`), and only
- * when the workspace has an enabled endpoint at all.
+ * when the workspace (an id, or SQL that finds it) has an enabled endpoint at all.
  */
-export function outboxStatement(db: Database, workspaceId: string, type: EventType, data: unknown) {
+export function outboxStatement(db: Database, workspaceId: string | SQL, type: EventType, data: unknown) {
   const at = nowIso();
   const payload = JSON.stringify({ type, timestamp: at, data });
   // Every column, in table order: id, workspace_id, type, payload, enqueued_at, fanned_out_at, only_webhook_id, created_at.

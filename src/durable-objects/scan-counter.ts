@@ -1,4 +1,8 @@
 import { DurableObject } from "cloudflare:workers";
+import { createDb } from "../db/client";
+import { writeScans, type ScanOutcome, type ScanToRecord } from "../db/scans";
+import type { Scan } from "../db/schema";
+import { flushOutbox } from "../queues/webhooks";
 
 export const SCAN_SOURCES = ["qr_scan", "web", "mcp"] as const;
 export type ScanSource = (typeof SCAN_SOURCES)[number];
@@ -17,14 +21,35 @@ export interface ScanStats {
 }
 
 const STATS_DAYS = 30;
+/** The most scans written to D1 in one batch (three statements each, at most). */
+const MAX_GROUP = 50;
+
+export type RecordResult =
+  | { recorded: true; scan: Scan; counts: ScanCounts; keyLive: boolean }
+  | { recorded: false; keyLive: boolean };
+
+interface Waiting {
+  scan: ScanToRecord;
+  resolve: (result: RecordResult) => void;
+  reject: (error: unknown) => void;
+}
 
 /**
- * One profile's scan counts: total, per source and per UTC day. One object per profile id, so a
- * profile's counts are exact under any concurrency (each RPC call runs alone) and survive
- * restarts (SQLite storage).
+ * One profile's scans: the writer of its scan events to D1 and the keeper of its exact counts
+ * (total, per source, per UTC day). One object per profile id, so counts are exact under any
+ * concurrency and survive restarts (SQLite storage).
+ *
+ * A hot profile (a conference stand) gets many scans at once. While one D1 batch is in flight,
+ * the scans that arrive wait and go out together in the next one: one round trip for the whole
+ * group instead of one per scan, which keeps a busy card from crowding D1's single writer. Each
+ * caller still gets its answer only after its scan is in D1 and counted.
  */
 export class ScanCounter extends DurableObject<Env> {
   private readonly sql: SqlStorage;
+  private waiting: Waiting[] = [];
+  private writing = false;
+  /** The totals, read from storage once and then kept in step with it. */
+  private totals: ScanCounts | undefined;
 
   constructor(ctx: DurableObjectState, env: Env) {
     super(ctx, env);
@@ -38,28 +63,87 @@ export class ScanCounter extends DurableObject<Env> {
     ) WITHOUT ROWID`);
   }
 
-  /** Counts one scan at `at` (ISO time) and answers the counts after it. */
-  record(source: ScanSource, at: string): ScanCounts {
-    this.sql.exec(
-      "INSERT INTO daily (day, source, count) VALUES (?, ?, 1) ON CONFLICT (day, source) DO UPDATE SET count = count + 1",
-      at.slice(0, 10),
-      source,
-    );
-    return this.counts();
+  /**
+   * Writes the scan to D1 (if its profile is visible to the caller and the caller's key is live)
+   * and counts it; answers the counts after it, or that nothing was recorded.
+   */
+  record(scan: ScanToRecord): Promise<RecordResult> {
+    return new Promise((resolve, reject) => {
+      this.waiting.push({ scan, resolve, reject });
+      if (!this.writing) void this.writeWaiting();
+    });
+  }
+
+  private async writeWaiting() {
+    this.writing = true;
+    try {
+      while (this.waiting.length > 0) {
+        const group = this.waiting.splice(0, MAX_GROUP);
+        let outcomes: ScanOutcome[];
+        try {
+          outcomes = await writeScans(createDb(this.env.DB), group.map((w) => w.scan));
+          this.count(outcomes.flatMap((o) => (o.recorded ? [o.scan] : [])));
+        } catch (error) {
+          for (const w of group) w.reject(error);
+          continue;
+        }
+        // Each caller gets the totals as they stood right after its own scan.
+        const counts = { ...this.counts() };
+        for (let i = outcomes.length - 1; i >= 0; i--) {
+          const outcome = outcomes[i]!;
+          if (!outcome.recorded) {
+            group[i]!.resolve({ recorded: false, keyLive: outcome.keyLive });
+            continue;
+          }
+          group[i]!.resolve({ recorded: true, scan: outcome.scan, counts: { ...counts }, keyLive: outcome.keyLive });
+          counts.total--;
+          counts[outcome.scan.source]--;
+        }
+        if (outcomes.some((o) => o.recorded && o.event)) {
+          flushOutbox(this.env).catch((error: unknown) =>
+            console.error(JSON.stringify({ level: "error", msg: "outbox flush failed", error: String(error) })),
+          );
+        }
+      }
+    } finally {
+      this.writing = false;
+    }
+  }
+
+  /** Counts written scans: one upsert per day and source among them. */
+  private count(written: Scan[]) {
+    const totals = this.counts();
+    const perDay = new Map<string, number>();
+    for (const scan of written) {
+      const key = `${scan.scannedAt.slice(0, 10)} ${scan.source}`;
+      perDay.set(key, (perDay.get(key) ?? 0) + 1);
+      totals.total++;
+      totals[scan.source]++;
+    }
+    for (const [key, n] of perDay) {
+      const [day, source] = key.split(" ");
+      this.sql.exec(
+        "INSERT INTO daily (day, source, count) VALUES (?, ?, ?) ON CONFLICT (day, source) DO UPDATE SET count = count + excluded.count",
+        day,
+        source,
+        n,
+      );
+    }
   }
 
   counts(): ScanCounts {
+    if (this.totals) return this.totals;
     const counts: ScanCounts = { total: 0, qr_scan: 0, web: 0, mcp: 0 };
     for (const row of this.sql.exec<{ source: ScanSource; n: number }>("SELECT source, sum(count) AS n FROM daily GROUP BY source")) {
       counts[row.source] = row.n;
       counts.total += row.n;
     }
-    return counts;
+    return (this.totals = counts);
   }
 
   /** Totals, and one entry per UTC day for the 30 days ending `today` (zeros included). */
   stats(today: string): ScanStats {
-    const { total, ...bySource } = this.counts();
+    const { total, ...bySource } = { ...this.counts() };
     const end = Date.parse(`${today.slice(0, 10)}T00:00:00.000Z`);
     const days = Array.from({ length: STATS_DAYS }, (_, i) => new Date(end - (STATS_DAYS - 1 - i) * 86_400_000).toISOString().slice(0, 10));
     const perDay = new Map<string, number>();
@@ -75,6 +159,7 @@ export class ScanCounter extends DurableObject<Env> {
   /** Forgets everything (the profile was deleted). */
   async clear(): Promise<void> {
     await this.ctx.storage.deleteAll();
+    this.totals = undefined;
     this.createSchema();
   }
 }

@@ -1,6 +1,7 @@
 import type { RequestIdVariables } from "hono/request-id";
 import type { ApiKey, Workspace } from "../db/schema";
 import type { Database } from "../db/client";
+import type { LiveKeyCheck } from "../db/live-key";
 
 export type Permission = "contacts:read" | "contacts:write" | "webhooks:manage" | "keys:manage";
 
@@ -22,5 +23,7 @@ export interface AppEnv {
   Variables: RequestIdVariables & {
     db: Database;
     caller: Caller;
+    /** Set when the caller's key came from the isolate's cache and must still be proven live. */
+    liveKey?: LiveKeyCheck;
   };
 }

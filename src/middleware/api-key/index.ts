@@ -5,6 +5,7 @@ import type { AppEnv, Caller, Permission } from "../../lib/types";
 import { findCallerByKeyHash, touchApiKey } from "../../db/api-keys";
 import { createDb } from "../../db/client";
 import { invalidKey, LiveKeyCheck } from "../../db/live-key";
+import { BoundedCache } from "../../lib/bounded-cache";
 
 /** How stale `last_used_at` may get before a request refreshes it (one write a minute, not per request). */
 const LAST_USED_PRECISION_MS = 60_000;
@@ -22,13 +23,7 @@ interface CachedKey {
  * `LiveKeyCheck` does inside the request's first D1 round trip. Held by the key itself, which
  * the isolate has in hand with every request anyway, so a cached key is not even hashed again.
  */
-const keyCache = new Map<string, CachedKey>();
-
-function remember(key: string, entry: CachedKey) {
-  keyCache.delete(key);
-  keyCache.set(key, entry);
-  if (keyCache.size > CACHED_KEYS) keyCache.delete(keyCache.keys().next().value!);
-}
+const keyCache = new BoundedCache<string, CachedKey>(CACHED_KEYS);
 
 function readKey(headers: Headers): string | undefined {
   const key = headers.get("x-api-key")?.trim();
@@ -56,11 +51,12 @@ export function apiKeyAuth(): MiddlewareHandler<AppEnv> {
         cached.caller = { ...cached.caller, workspace };
       });
       c.set("db", createDb(check.d1));
+      c.set("liveKey", check);
       c.set("caller", caller);
     } else {
       entry = await findCallerByKeyHash(c.var.db, await sha256Hex(key));
       if (!entry) throw invalidKey();
-      remember(key, entry);
+      keyCache.set(key, entry);
       c.set("caller", { ...entry.caller });
     }
 

@@ -10,12 +10,12 @@ import { flushOutbox } from "../../queues/webhooks";
 export function webhookDispatch(): MiddlewareHandler<AppEnv> {
   return async function webhookDispatch(c, next) {
     await next();
-    const mayHaveWritten = !["GET", "HEAD", "OPTIONS"].includes(c.req.method) || c.req.path.startsWith("/q/") || c.req.path.startsWith("/p/");
-    if (!mayHaveWritten || c.res.status >= 400) return;
-    // An API caller's workspace without enabled webhooks wrote no events (the outbox insert is
-    // conditional on the same thing). Public pages have no caller: the card owner may have some.
+    // Only API writes leave events here; scans (the public pages' only writes) are written, and
+    // their events handed on, by the profile's ScanCounter.
     const caller = c.get("caller");
-    if (caller && caller.workspace.enabledWebhooks === 0) return;
+    if (!caller || ["GET", "HEAD", "OPTIONS"].includes(c.req.method) || c.res.status >= 400) return;
+    // A workspace without enabled webhooks wrote no events (the outbox insert checks the same).
+    if (caller.workspace.enabledWebhooks === 0) return;
     c.executionCtx.waitUntil(
       flushOutbox(c.env, c.var.db).catch((error: unknown) =>
         console.error(JSON.stringify({ level: "error", msg: "outbox flush failed", error: String(error), request_id: c.var.requestId })),

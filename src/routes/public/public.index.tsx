@@ -1,7 +1,7 @@
 import { Hono, type Context } from "hono";
 import { html } from "hono/html";
 import { findProfileByHandle } from "../../db/profiles";
-import { recordScan } from "../../db/scans";
+import { newScan, recordScan } from "../../db/scans";
 import type { Profile } from "../../db/schema";
 import { isCrawler } from "../../lib/crawlers";
 import { ApiError, notFound } from "../../lib/errors";
@@ -10,6 +10,7 @@ import type { AppEnv } from "../../lib/types";
 import { toVCard } from "../../lib/vcard";
 import { splitName } from "../../lib/names";
 import { CardPage, ErrorPage } from "../../pages/card-page";
+import { BoundedCache } from "../../lib/bounded-cache";
 import { pageCsp } from "../../pages/layout";
 import { HANDLE_PATTERN } from "../profiles/profiles.routes";
 
@@ -31,11 +32,24 @@ const referrerHost = (c: PublicContext) => {
   }
 };
 
-/** Records a scan unless the client is a bot or a link-preview crawler. */
-async function countVisit(c: PublicContext, profile: Profile, source: "qr_scan" | "web") {
-  if (isCrawler(c.req.header("user-agent"))) return;
-  await recordScan(c.var.db, c.env.SCAN_COUNTER, profile, source, referrerHost(c));
+/**
+ * Records a scan unless the client is a bot or a link-preview crawler. False when the profile was
+ * made private or deleted since it was read (the ScanCounter checks as it writes).
+ */
+async function countVisit(c: PublicContext, profileId: string, source: "qr_scan" | "web"): Promise<boolean> {
+  if (isCrawler(c.req.header("user-agent"))) return true;
+  const result = await recordScan(c.env.SCAN_COUNTER, newScan(profileId, source, referrerHost(c)));
+  return result.recorded;
 }
+
+/**
+ * Where each QR handle led lately: `/q` is the hottest public path (a whole conference hall
+ * scanning one card), and it needs only the profile id and current handle. Safe to serve stale:
+ * the scan itself is refused if the profile went private or away, and then the handle is looked
+ * up again; a renamed handle still redirects through its old name for at most this long.
+ */
+const QR_TARGET_TTL_MS = 60_000;
+const qrTargets = new BoundedCache<string, { profileId: string; handle: string }>(10_000, QR_TARGET_TTL_MS);
 
 function profileVCard(p: Profile, url: string) {
   const { firstName, lastName } = splitName(p.name);
@@ -71,10 +85,17 @@ export const isPublicPage = (path: string) => path.startsWith("/q/") || path.sta
 /** `/q/{handle}` (QR landing), `/p/{handle}` (the card) and `/p/{handle}.vcf`. No API key. */
 export const publicRouter = new Hono<AppEnv>()
   .get("/q/:handle", async (c) => {
-    const { profile } = await publicProfile(c, c.req.param("handle"));
-    await countVisit(c, profile, "qr_scan");
+    const asked = c.req.param("handle").toLowerCase();
+    let target = qrTargets.get(asked);
+    if (!target || !(await countVisit(c, target.profileId, "qr_scan"))) {
+      qrTargets.delete(asked);
+      const { profile } = await publicProfile(c, asked);
+      target = { profileId: profile.id, handle: profile.handle };
+      if (!(await countVisit(c, target.profileId, "qr_scan"))) throw notFound("Card");
+      qrTargets.set(asked, target);
+    }
     c.header("Cache-Control", "no-store");
-    return c.redirect(`/p/${profile.handle}`, 302);
+    return c.redirect(`/p/${target.handle}`, 302);
   })
   .get("/p/:file", async (c) => {
     const file = c.req.param("file");
@@ -91,7 +112,7 @@ export const publicRouter = new Hono<AppEnv>()
         "Cache-Control": "no-cache",
       });
     }
-    await countVisit(c, profile, "web");
+    if (!(await countVisit(c, profile.id, "web"))) throw notFound("Card");
     const n = nonce();
     c.header("Content-Security-Policy", pageCsp(n));
     c.header("Cache-Control", "no-store");

@@ -1,7 +1,7 @@
 import type { AppRouteHandler } from "../../lib/openapi";
 import type * as routes from "./scans.routes";
-import { findVisibleProfile, workspaceScanTotals } from "../../db/profiles";
-import { listScans, recordScan, toScan } from "../../db/scans";
+import { workspaceScanTotals } from "../../db/profiles";
+import { listScans, newScan, recordScan, toScan } from "../../db/scans";
 import { contactsBySource } from "../../db/contacts";
 import { notFound } from "../../lib/errors";
 import { pageOf, readListQuery } from "../../lib/pagination";
@@ -9,10 +9,13 @@ import { ScansQuery } from "./scans.routes";
 
 export const record: AppRouteHandler<typeof routes.record> = async (c) => {
   const body = c.req.valid("json");
-  const profile = await findVisibleProfile(c.var.db, c.var.caller.workspace.id, body.profile_id);
-  if (!profile) throw notFound("Profile");
-  const scan = await recordScan(c.var.db, c.env.SCAN_COUNTER, profile, body.source, body.referrer ?? null);
-  return c.json({ ...toScan(scan), counts: scan.counts }, 201);
+  const { workspace, apiKey } = c.var.caller;
+  // The profile's ScanCounter checks visibility and the key in the same batch that writes the scan.
+  const caller = { workspaceId: workspace.id, apiKeyId: apiKey.id };
+  const result = await recordScan(c.env.SCAN_COUNTER, newScan(body.profile_id, body.source, body.referrer ?? null, caller));
+  c.var.liveKey?.settle(result.keyLive);
+  if (!result.recorded) throw notFound("Profile");
+  return c.json({ ...toScan(result.scan), counts: result.counts }, 201);
 };
 
 export const recent: AppRouteHandler<typeof routes.recent> = async (c) => {
