@@ -132,6 +132,20 @@ describe("pagination", () => {
     expect(filtered.body.pagination).toMatchObject({ total: 1000, total_exact: false });
     const unfiltered = await call("GET", "/v1/contacts?limit=1", { key: big.key });
     expect(unfiltered.body.pagination).toMatchObject({ total: 1100, total_exact: true });
+
+    // A search matching more than the cap walks the sort index: same pages as the plain list.
+    const ids = (res: { body: { data: { id: string }[] } }) => res.body.data.map((c) => c.id);
+    const plain = await call("GET", "/v1/contacts?limit=30", { key: big.key });
+    const dense = await call("GET", "/v1/contacts?q=bulk&limit=30", { key: big.key });
+    expect(dense.body.pagination).toMatchObject({ total: 1000, total_exact: false });
+    expect(ids(dense)).toEqual(ids(plain));
+    const plainNext = await call("GET", `/v1/contacts?limit=30&cursor=${plain.body.pagination.next_cursor}`, { key: big.key });
+    const denseNext = await call("GET", `/v1/contacts?q=bulk&limit=30&cursor=${dense.body.pagination.next_cursor}`, { key: big.key });
+    expect(ids(denseNext)).toEqual(ids(plainNext));
+    // A search matching a few of them looks those up and sorts them.
+    const few = await call("GET", "/v1/contacts?q=bulk1099&limit=5", { key: big.key });
+    expect(few.body.data.map((c: { first_name: string }) => c.first_name)).toEqual(["Bulk1099"]);
+    expect(few.body.pagination).toMatchObject({ total: 1, total_exact: true });
   });
 
   it("a cursor walk visits every contact exactly once while contacts are being added", async () => {

@@ -6,7 +6,7 @@ import { nowIso, uuidv7 } from "../lib/ids";
 import { keysetAfter, type PageRequest } from "../lib/pagination";
 import { findVisibleProfile } from "./profiles";
 import { causedBy, UNIQUE_VIOLATION } from "./errors";
-import { cappedCount, cappedTotal } from "./pages";
+import { cappedCount, cappedTotal, COUNT_CAP } from "./pages";
 import { fullName, splitName } from "../lib/names";
 import { outboxStatement, type EventType } from "./webhooks";
 import type {
@@ -405,12 +405,25 @@ export function ftsQuery(workspaceId: string, q: string): string | null {
   return `ws:"${workspaceId.replace(/-/g, "")}" AND body:(${terms})`;
 }
 
-function filterConditions(workspaceId: string, f: ContactFilters): SQL[] {
+function searchMatch(workspaceId: string, q: string): string {
+  const match = ftsQuery(workspaceId, q);
+  if (match === null) throw validationError([{ field: "q", message: "must contain a letter or digit" }]);
+  return match;
+}
+
+/**
+ * How a search finds its page. `sparse` (few matches): look each match up by rowid and sort them.
+ * `dense` (more matches than the count cap): walk the sort index and keep the rows that match,
+ * which reaches a page after about limit × contacts / matches index entries. The unary `+`
+ * keeps SQLite from choosing the rowid lookups, which it would (it cannot know the match count).
+ */
+export type SearchPlan = "sparse" | "dense";
+
+function filterConditions(workspaceId: string, f: ContactFilters, search: SearchPlan = "sparse"): SQL[] {
   const where: SQL[] = [eq(contacts.workspaceId, workspaceId)];
   if (f.q !== undefined) {
-    const match = ftsQuery(workspaceId, f.q);
-    if (match === null) throw validationError([{ field: "q", message: "must contain a letter or digit" }]);
-    where.push(sql`${contacts}.rowid IN (SELECT rowid FROM contacts_fts WHERE contacts_fts MATCH ${match})`);
+    const matches = sql`(SELECT rowid FROM contacts_fts WHERE contacts_fts MATCH ${searchMatch(workspaceId, f.q)})`;
+    where.push(search === "dense" ? sql`+${contacts}.rowid IN ${matches}` : sql`${contacts}.rowid IN ${matches}`);
   }
   if (f.tags?.length) {
     where.push(sql`${contacts.id} IN (${taggedWithAll(workspaceId, f.tags)})`);
@@ -449,8 +462,8 @@ export const sortKeyOf = (row: ContactRow, sort: Sort = "-created_at"): [string,
 };
 
 /** The two queries behind a list page: the rows, and (for a filtered list) the capped count. */
-export function contactListQueries(db: Database, workspaceId: string, filters: ContactFilters, page: PageRequest) {
-  const where = filterConditions(workspaceId, filters);
+export function contactListQueries(db: Database, workspaceId: string, filters: ContactFilters, page: PageRequest, search: SearchPlan = "sparse") {
+  const where = filterConditions(workspaceId, filters, search);
   const { descending, column } = sortSpec(filters.sort);
   const order = descending ? [desc(column), desc(contacts.id)] : [asc(column), asc(contacts.id)];
   const pageWhere = page.after ? [...where, keysetAfter([column, contacts.id], page.after, descending)] : where;
@@ -462,7 +475,16 @@ export function contactListQueries(db: Database, workspaceId: string, filters: C
     .orderBy(...order)
     .limit(page.limit + 1)
     .offset(page.offset);
-  return { rows, count: where.length > 1 ? cappedCount(db, contacts, and(...where)) : null };
+  return { rows, count: where.length > 1 ? countOf(db, workspaceId, filters, where) : null };
+}
+
+/** The capped count of a filtered list; a search and nothing else is counted in the index alone. */
+function countOf(db: Database, workspaceId: string, filters: ContactFilters, where: SQL[]) {
+  const onlySearch = filters.q !== undefined && where.length === 2;
+  if (!onlySearch) return cappedCount(db, contacts, and(...where));
+  return db
+    .select({ n: count() })
+    .from(sql`(SELECT 1 FROM contacts_fts WHERE contacts_fts MATCH ${searchMatch(workspaceId, filters.q!)} LIMIT ${COUNT_CAP + 1}) AS capped`);
 }
 
 export async function listContacts(db: Database, workspaceId: string, filters: ContactFilters, page: PageRequest) {
@@ -475,7 +497,14 @@ export async function listContacts(db: Database, workspaceId: string, filters: C
     ]);
     return { rows: rows.map(fromJoined), total: workspace?.n ?? 0, totalExact: true };
   }
-  const [rows, [counted]] = await db.batch([queries.rows, queries.count]);
+  if (filters.q === undefined) {
+    const [rows, [counted]] = await db.batch([queries.rows, queries.count]);
+    return { rows: rows.map(fromJoined), ...cappedTotal(counted?.n ?? 0) };
+  }
+  // A search counts first: how many match decides how the page is found.
+  const [counted] = await queries.count;
+  const dense = (counted?.n ?? 0) > COUNT_CAP;
+  const rows = dense ? await contactListQueries(db, workspaceId, filters, page, "dense").rows : await queries.rows;
   return { rows: rows.map(fromJoined), ...cappedTotal(counted?.n ?? 0) };
 }
 
