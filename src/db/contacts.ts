@@ -123,22 +123,21 @@ function withDerived<T extends Pick<NewContactRow, "firstName" | "lastName" | "e
   };
 }
 
-// Aliased: D1 returns columns by name, and `sites.id` would shadow `contacts.id`.
+// The site's title by subquery rather than a join: no clashing column names, and Drizzle maps
+// the rows without its outer-join bookkeeping (a measurable share of a list page's time).
 const contactWithSite = {
   row: contacts,
-  siteId: sql<string | null>`${sites.id}`.as("site_ref_id"),
-  siteTitle: sql<string | null>`${sites.title}`.as("site_ref_title"),
+  siteTitle: sql<string | null>`(SELECT ${sites.title} FROM ${sites} WHERE ${sites.id} = ${contacts.siteId})`.as("site_title"),
 };
 
-function fromJoined(r: { row: ContactRow; siteId: string | null; siteTitle: string | null }): StoredContact {
-  return { row: r.row, site: r.siteId !== null ? { id: r.siteId, title: r.siteTitle ?? "" } : null };
+function fromJoined(r: { row: ContactRow; siteTitle: string | null }): StoredContact {
+  return { row: r.row, site: r.row.siteId !== null ? { id: r.row.siteId, title: r.siteTitle ?? "" } : null };
 }
 
 export async function getContact(db: Database, workspaceId: string, id: string): Promise<StoredContact | undefined> {
   const [r] = await db
     .select(contactWithSite)
     .from(contacts)
-    .leftJoin(sites, eq(sites.id, contacts.siteId))
     .where(and(eq(contacts.workspaceId, workspaceId), eq(contacts.id, id)))
     .limit(1);
   return r && fromJoined(r);
@@ -470,7 +469,6 @@ export function contactListQueries(db: Database, workspaceId: string, filters: C
   const rows = db
     .select(contactWithSite)
     .from(contacts)
-    .leftJoin(sites, eq(sites.id, contacts.siteId))
     .where(and(...pageWhere))
     .orderBy(...order)
     .limit(page.limit + 1)
