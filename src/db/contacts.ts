@@ -259,6 +259,19 @@ async function profileColumns(db: Database, workspaceId: string, profileId: stri
   };
 }
 
+/**
+ * The columns a write really changes (always version and updated_at). Only those go in the SET
+ * list, so the search-index and tag triggers (`AFTER UPDATE OF …`) and untouched indexes stay idle.
+ */
+function changedColumns(before: ContactRow, after: ContactRow): Partial<ContactRow> {
+  const same = (a: unknown, b: unknown) => a === b || (typeof a === "object" && a !== null && JSON.stringify(a) === JSON.stringify(b));
+  const changed: Partial<Record<keyof ContactRow, unknown>> = { version: after.version, updatedAt: after.updatedAt };
+  for (const key of Object.keys(after) as (keyof ContactRow)[]) {
+    if (!same(before[key], after[key])) changed[key] = after[key];
+  }
+  return changed as Partial<ContactRow>;
+}
+
 /** How many times a read-modify-write retries when another write got there first. */
 const WRITE_ATTEMPTS = 5;
 
@@ -290,7 +303,7 @@ async function updateWith(
       [[written]] = await db.batch([
         db
           .update(contacts)
-          .set(after)
+          .set(changedColumns(current.row, after))
           .where(and(eq(contacts.workspaceId, workspaceId), eq(contacts.id, id), eq(contacts.version, current.row.version)))
           .returning(),
         outboxStatement(db, workspaceId, eventType, toContact({ row: after, site })),
