@@ -28,6 +28,23 @@ const ONLY = text("only")?.split(",");
 // `--profile`: also print where the Worker's CPU time goes in each Cardbox scenario.
 const PROFILE = flag("profile");
 const INSPECTOR_PORT = 9230;
+const RESULTS = path.join(ROOT, "bench", "results");
+
+/** The issue's targets: throughput ratio to the scenario's reference, at 100,000 contacts. */
+const TARGETS = {
+  "GET /v1/contacts/{id}": 0.7,
+  "GET /v1/contacts?limit=25": 0.5,
+  "GET 1,000 pages deep (cursor)": 0.5,
+  "GET ?q=<prefix>": 0.4,
+  "GET ?tags=<rare tag>": 0.4,
+  "POST /v1/contacts": 0.5,
+  "PATCH /v1/contacts/{id}": 0.5,
+  "POST /v1/contacts/scans (hot)": 0.5,
+  "GET /q/{handle}": 0.5,
+};
+const READS = ["GET /v1/contacts/{id}", "GET /v1/contacts?limit=25", "GET 1,000 pages deep (cursor)", "GET ?q=<prefix>", "GET ?tags=<rare tag>"];
+/** Growth target: a read's p50 at 1,000,000 contacts within this factor of its p50 at 10,000. */
+const GROWTH_LIMIT = 1.5;
 
 const FIRST = ["Ada", "Alan", "Grace", "Barbara", "Katherine", "Dorothy", "Mary", "Linus", "Margaret", "Edsger", "Donald", "Frances", "John", "Radia", "Tim", "Sophie", "Hedy", "Claude", "Anita", "Ken"];
 const LAST = ["Lovelace", "Turing", "Hopper", "Liskov", "Johnson", "Vaughan", "Jackson", "Torvalds", "Hamilton", "Dijkstra", "Knuth", "Allen", "McCarthy", "Perlman", "Berners-Lee", "Wilson", "Lamarr", "Shannon", "Borg", "Thompson"];
@@ -81,6 +98,16 @@ async function seed(db, workspaceId, n, label) {
     }
   }
   return (Date.now() - start) / 1000;
+}
+
+/** The D1 database's size in bytes, as SQLite counts its pages (null if D1 refuses the pragma). */
+async function databaseBytes(db) {
+  try {
+    const row = await db.prepare("SELECT page_count * page_size AS bytes FROM pragma_page_count(), pragma_page_size()").first();
+    return row?.bytes ?? null;
+  } catch {
+    return null;
+  }
 }
 
 async function drive(name, base, options, reference) {
@@ -146,7 +173,9 @@ async function main() {
     const seconds = (await seed(db, ws, CONTACTS, 1)) + (await seed(db, two.workspace.id, CONTACTS, 2));
     await db.exec(`UPDATE workspaces SET contact_count = ${CONTACTS}`);
     await db.exec("ANALYZE");
-    console.log(`  seeded in ${seconds.toFixed(1)} s`);
+    const bytes = await databaseBytes(db);
+    const size = bytes === null ? "" : `; D1 ${(bytes / 1e6).toFixed(0)} MB, ${Math.round(bytes / (2 * CONTACTS))} bytes a contact (row, indexes, search and tag index)`;
+    console.log(`  seeded in ${seconds.toFixed(1)} s${size}`);
 
     const headers = { "x-api-key": key, "content-type": "application/json" };
     const idAt = (i) => `00000000-0000-7000-8001-${String(i).padStart(12, "0")}`;
@@ -193,19 +222,53 @@ async function main() {
     const byName = Object.fromEntries(results.map((r) => [r.name, r]));
     const table = results.map((r) => {
       const ref = r.reference ? byName[r.reference] : null;
-      return { ...r, ratio: ref ? Math.round((r.rps / ref.rps) * 100) / 100 : null, p99_vs_ref: ref ? Math.round((r.p99 / Math.max(ref.p99, 1)) * 10) / 10 : null };
+      const ratio = ref ? Math.round((r.rps / ref.rps) * 100) / 100 : null;
+      const p99VsRef = ref ? Math.round((r.p99 / Math.max(ref.p99, 1)) * 10) / 10 : null;
+      const target = TARGETS[r.name] ?? null;
+      const meets = target === null ? null : ratio >= target && p99VsRef <= 2 && r.errors === 0;
+      return { ...r, ratio, p99_vs_ref: p99VsRef, target, meets };
     });
-    console.log("\n| scenario | req/s | p50 ms | p99 ms | errors | reference | ratio | p99 × ref |\n|---|---|---|---|---|---|---|---|");
-    for (const r of table) console.log(`| ${r.name} | ${r.rps} | ${r.p50} | ${r.p99} | ${r.errors} | ${r.reference ?? "—"} | ${r.ratio ?? "—"} | ${r.p99_vs_ref ?? "—"} |`);
-    const report = { date: new Date().toISOString(), machine: `${cpus().length} × ${cpus()[0]?.model ?? "cpu"}`, contacts_per_workspace: CONTACTS, connections: CONNECTIONS, duration_s: DURATION, results: table };
+    console.log("\n| scenario | req/s | p50 ms | p99 ms | errors | reference | ratio (target) | p99 × ref | meets |\n|---|---|---|---|---|---|---|---|---|");
+    for (const r of table) {
+      const ratio = r.ratio === null ? "—" : `${r.ratio} (≥ ${r.target})`;
+      console.log(`| ${r.name} | ${r.rps} | ${r.p50} | ${r.p99} | ${r.errors} | ${r.reference ?? "—"} | ${ratio} | ${r.p99_vs_ref ?? "—"} | ${r.meets === null ? "—" : r.meets ? "yes" : "no"} |`);
+    }
+    const report = { date: new Date().toISOString(), machine: `${cpus().length} × ${cpus()[0]?.model ?? "cpu"}`, contacts_per_workspace: CONTACTS, d1_bytes_after_seed: bytes, connections: CONNECTIONS, duration_s: DURATION, results: table };
     if (ONLY || PROFILE) return; // a partial or profiled run is not a result
-    mkdirSync(path.join(ROOT, "bench", "results"), { recursive: true });
-    writeFileSync(path.join(ROOT, "bench", "results", "latest.json"), `${JSON.stringify(report, null, 2)}\n`);
-    console.log("\nWrote bench/results/latest.json");
+    mkdirSync(RESULTS, { recursive: true });
+    const json = `${JSON.stringify(report, null, 2)}\n`;
+    writeFileSync(path.join(RESULTS, "latest.json"), json);
+    writeFileSync(path.join(RESULTS, `contacts-${CONTACTS}.json`), json);
+    console.log(`\nWrote bench/results/latest.json and bench/results/contacts-${CONTACTS}.json`);
+    growth();
   } finally {
     await mf.dispose();
     rmSync(persist, { recursive: true, force: true });
   }
+}
+
+/** With runs at 10,000 and 1,000,000 contacts on file: how each read's p50 grew between them. */
+function growth() {
+  const load = (n) => {
+    try {
+      return JSON.parse(readFileSync(path.join(RESULTS, `contacts-${n}.json`), "utf8"));
+    } catch {
+      return null;
+    }
+  };
+  const small = load(10_000);
+  const large = load(1_000_000);
+  if (!small || !large) return;
+  const rows = READS.map((name) => {
+    const a = small.results.find((r) => r.name === name);
+    const b = large.results.find((r) => r.name === name);
+    const factor = Math.round((b.p50 / Math.max(a.p50, 1)) * 100) / 100;
+    return { name, p50_10k: a.p50, p50_1m: b.p50, factor, meets: factor <= GROWTH_LIMIT };
+  });
+  console.log(`\nGrowth (${small.date.slice(0, 10)} at 10,000 vs ${large.date.slice(0, 10)} at 1,000,000 contacts):`);
+  console.log("| read | p50 ms at 10k | p50 ms at 1M | factor (≤ 1.5) | meets |\n|---|---|---|---|---|");
+  for (const r of rows) console.log(`| ${r.name} | ${r.p50_10k} | ${r.p50_1m} | ${r.factor} | ${r.meets ? "yes" : "no"} |`);
+  writeFileSync(path.join(RESULTS, "growth.json"), `${JSON.stringify({ small: small.date, large: large.date, rows }, null, 2)}\n`);
 }
 
 await main();

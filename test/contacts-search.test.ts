@@ -142,6 +142,11 @@ describe("pagination", () => {
     const plainNext = await call("GET", `/v1/contacts?limit=30&cursor=${plain.body.pagination.next_cursor}`, { key: big.key });
     const denseNext = await call("GET", `/v1/contacts?q=bulk&limit=30&cursor=${dense.body.pagination.next_cursor}`, { key: big.key });
     expect(ids(denseNext)).toEqual(ids(plainNext));
+    // The same for a tag every one of them carries: checked row by row along the sort index.
+    const tagged = await call("GET", "/v1/contacts?tags=bulk&limit=30", { key: big.key });
+    expect(ids(tagged)).toEqual(ids(plain));
+    const taggedNext = await call("GET", `/v1/contacts?tags=bulk&limit=30&cursor=${tagged.body.pagination.next_cursor}`, { key: big.key });
+    expect(ids(taggedNext)).toEqual(ids(plainNext));
     // A search matching a few of them looks those up and sorts them.
     const few = await call("GET", "/v1/contacts?q=bulk1099&limit=5", { key: big.key });
     expect(few.body.data.map((c: { first_name: string }) => c.first_name)).toEqual(["Bulk1099"]);

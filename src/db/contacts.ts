@@ -424,21 +424,33 @@ function searchMatch(workspaceId: string, q: string): string {
 }
 
 /**
- * How a search finds its page. `sparse` (few matches): look each match up by rowid and sort them.
- * `dense` (more matches than the count cap): walk the sort index and keep the rows that match,
- * which reaches a page after about limit × contacts / matches index entries. The unary `+`
- * keeps SQLite from choosing the rowid lookups, which it would (it cannot know the match count).
+ * How a page with a selective filter (a search, tags) is found. Which is cheaper depends on how
+ * many contacts match, which SQLite cannot know, so the list counts first and says:
+ * - `sparse` (at most the count cap): the filter drives: look the matches up and sort them (the
+ *   unary `+` in ORDER BY keeps SQLite off the sort index);
+ * - `dense` (more): the sort index drives and each row is checked against the filter, which stops
+ *   after about limit × contacts ÷ matches rows (the `+` keeps SQLite off the filter's index; tags
+ *   are checked one primary-key lookup per row).
+ * `natural` leaves the choice to SQLite: lists without a selective filter, and the counts.
  */
-export type SearchPlan = "sparse" | "dense";
+export type ListPlan = "natural" | "sparse" | "dense";
 
-function filterConditions(workspaceId: string, f: ContactFilters, search: SearchPlan = "sparse"): SQL[] {
+const isSelective = (f: ContactFilters) => f.q !== undefined || (f.tags?.length ?? 0) > 0;
+
+function filterConditions(workspaceId: string, f: ContactFilters, plan: ListPlan = "natural"): SQL[] {
   const where: SQL[] = [eq(contacts.workspaceId, workspaceId)];
   if (f.q !== undefined) {
     const matches = sql`(SELECT rowid FROM contacts_fts WHERE contacts_fts MATCH ${searchMatch(workspaceId, f.q)})`;
-    where.push(search === "dense" ? sql`+${contacts}.rowid IN ${matches}` : sql`${contacts}.rowid IN ${matches}`);
+    where.push(plan === "dense" ? sql`+${contacts}.rowid IN ${matches}` : sql`${contacts}.rowid IN ${matches}`);
   }
   if (f.tags?.length) {
-    where.push(sql`${contacts.id} IN (${taggedWithAll(workspaceId, f.tags)})`);
+    if (plan === "dense") {
+      for (const tag of f.tags) {
+        where.push(sql`EXISTS (SELECT 1 FROM ${contactTags} WHERE ${contactTags.contactId} = ${contacts.id} AND ${contactTags.tag} = ${tag})`);
+      }
+    } else {
+      where.push(sql`${contacts.id} IN (${taggedWithAll(workspaceId, f.tags)})`);
+    }
   }
   if (f.stage) where.push(eq(contacts.stage, f.stage));
   if (f.source) where.push(eq(contacts.source, f.source));
@@ -453,6 +465,9 @@ function filterConditions(workspaceId: string, f: ContactFilters, search: Search
 }
 
 function taggedWithAll(workspaceId: string, tags: string[]) {
+  if (tags.length === 1) {
+    return sql`SELECT ${contactTags.contactId} FROM ${contactTags} WHERE ${contactTags.workspaceId} = ${workspaceId} AND ${contactTags.tag} = ${tags[0]}`;
+  }
   return sql`SELECT ${contactTags.contactId} FROM ${contactTags} WHERE ${contactTags.workspaceId} = ${workspaceId} AND ${inArray(contactTags.tag, tags)} GROUP BY ${contactTags.contactId} HAVING count(*) = ${tags.length}`;
 }
 
@@ -474,10 +489,11 @@ export const sortKeyOf = (row: ContactRow, sort: Sort = "-created_at"): [string,
 };
 
 /** The two queries behind a list page: the rows, and (for a filtered list) the capped count. */
-export function contactListQueries(db: Database, workspaceId: string, filters: ContactFilters, page: PageRequest, search: SearchPlan = "sparse") {
-  const where = filterConditions(workspaceId, filters, search);
+export function contactListQueries(db: Database, workspaceId: string, filters: ContactFilters, page: PageRequest, plan: ListPlan = "natural") {
+  const where = filterConditions(workspaceId, filters, plan);
   const { descending, column } = sortSpec(filters.sort);
-  const order = descending ? [desc(column), desc(contacts.id)] : [asc(column), asc(contacts.id)];
+  const sortBy = plan === "sparse" ? sql`+${column}` : column;
+  const order = descending ? [desc(sortBy), desc(contacts.id)] : [asc(sortBy), asc(contacts.id)];
   const pageWhere = page.after ? [...where, keysetAfter([column, contacts.id], page.after, descending)] : where;
   const rows = db
     .select(contactWithSite)
@@ -486,7 +502,8 @@ export function contactListQueries(db: Database, workspaceId: string, filters: C
     .orderBy(...order)
     .limit(page.limit + 1)
     .offset(page.offset);
-  return { rows, count: where.length > 1 ? countOf(db, workspaceId, filters, where) : null };
+  const counted = filterConditions(workspaceId, filters);
+  return { rows, count: counted.length > 1 ? countOf(db, workspaceId, filters, counted) : null };
 }
 
 /** The capped count of a filtered list; a search and nothing else is counted in the index alone. */
@@ -508,14 +525,14 @@ export async function listContacts(db: Database, workspaceId: string, filters: C
     ]);
     return { rows: rows.map(fromJoined), total: workspace?.n ?? 0, totalExact: true };
   }
-  if (filters.q === undefined) {
+  if (!isSelective(filters)) {
     const [rows, [counted]] = await db.batch([queries.rows, queries.count]);
     return { rows: rows.map(fromJoined), ...cappedTotal(counted?.n ?? 0) };
   }
-  // A search counts first: how many match decides how the page is found.
+  // A search or tag filter counts first: how many match decides how the page is found.
   const [counted] = await queries.count;
-  const dense = (counted?.n ?? 0) > COUNT_CAP;
-  const rows = dense ? await contactListQueries(db, workspaceId, filters, page, "dense").rows : await queries.rows;
+  const plan = (counted?.n ?? 0) > COUNT_CAP ? "dense" : "sparse";
+  const rows = await contactListQueries(db, workspaceId, filters, page, plan).rows;
   return { rows: rows.map(fromJoined), ...cappedTotal(counted?.n ?? 0) };
 }
 

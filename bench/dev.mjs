@@ -1,0 +1,55 @@
+// `npm run bench:dev`: the same Cardbox scenarios against `npm start` (wrangler dev), the way a
+// developer runs it. No reference and no targets: wrangler's dev proxy sits in front of every
+// request and dominates, so these numbers describe the dev loop, not the platform.
+import { writeFileSync } from "node:fs";
+import { cpus } from "node:os";
+import path from "node:path";
+import { fileURLToPath } from "node:url";
+import autocannon from "autocannon";
+import { apiClient, provision, startServer } from "../test/e2e/server.ts";
+
+const ROOT = path.resolve(path.dirname(fileURLToPath(import.meta.url)), "..");
+const CONTACTS = 10_000;
+const DURATION = 10;
+
+async function drive(name, opts) {
+  await autocannon({ ...opts, connections: 16, duration: 2 });
+  const r = await autocannon({ ...opts, connections: 16, duration: DURATION });
+  const errors = r.errors + r.timeouts + r.non2xx - (opts.expect3xx ? r["3xx"] : 0);
+  const row = { name, rps: Math.round(r.requests.average), p50: r.latency.p50, p99: r.latency.p99, errors };
+  console.log(`  ${name.padEnd(34)} ${String(row.rps).padStart(6)} req/s  p50 ${row.p50} ms  p99 ${row.p99} ms  errors ${errors}`);
+  return row;
+}
+
+const server = await startServer();
+try {
+  const key = await provision(server.base, "business");
+  const api = apiClient(server.base, key);
+  console.log(`Seeding ${CONTACTS.toLocaleString()} contacts through POST /v1/contacts/batch…`);
+  const ids = [];
+  for (let i = 0; i < CONTACTS; i += 100) {
+    const contacts = Array.from({ length: 100 }, (_, j) => ({ first_name: "Ada", last_name: `Lovelace${i + j}`, company: "Engines", tags: ["vip", `rare-${(i + j) % 500}`] }));
+    const res = await api("POST", "/v1/contacts/batch", { contacts });
+    for (const item of res.body.results) ids.push(item.contact.id);
+  }
+  const profile = (await api("POST", "/v1/profiles", { handle: "dev-bench", name: "Dev Bench" })).body;
+  const headers = { "x-api-key": key, "content-type": "application/json" };
+  const url = (p) => `${server.base}${p}`;
+  const random = (prefix) => (req) => ({ ...req, path: `${prefix}${ids[Math.floor(Math.random() * ids.length)]}` });
+  console.log("npm start (wrangler dev):");
+  const results = [
+    await drive("GET /v1/contacts/{id}", { url: url("/"), headers, requests: [{ setupRequest: random("/v1/contacts/") }] }),
+    await drive("GET /v1/contacts?limit=25", { url: url("/v1/contacts?limit=25"), headers }),
+    await drive("GET ?q=<prefix>", { url: url("/v1/contacts?q=lovel"), headers }),
+    await drive("POST /v1/contacts", { url: url("/v1/contacts"), headers, method: "POST", body: JSON.stringify({ first_name: "Bench" }) }),
+    await drive("PATCH /v1/contacts/{id}", { url: url("/"), headers, method: "PATCH", body: JSON.stringify({ company: "Patched" }), requests: [{ method: "PATCH", setupRequest: random("/v1/contacts/") }] }),
+    await drive("POST /v1/contacts/scans (hot)", { url: url("/v1/contacts/scans"), headers, method: "POST", body: JSON.stringify({ profile_id: profile.id, source: "web" }) }),
+    await drive("GET /q/{handle}", { url: url("/q/dev-bench"), headers: { "user-agent": "Mozilla/5.0 (iPhone)" }, expect3xx: true }),
+  ];
+  const report = { date: new Date().toISOString(), machine: `${cpus().length} × ${cpus()[0]?.model ?? "cpu"}`, contacts: CONTACTS, connections: 16, duration_s: DURATION, results };
+  writeFileSync(path.join(ROOT, "bench", "results", "wrangler-dev.json"), `${JSON.stringify(report, null, 2)}\n`);
+  console.log("\n| scenario (wrangler dev) | req/s | p50 ms | p99 ms | errors |\n|---|---|---|---|---|");
+  for (const r of results) console.log(`| ${r.name} | ${r.rps} | ${r.p50} | ${r.p99} | ${r.errors} |`);
+} finally {
+  await server.stop();
+}
