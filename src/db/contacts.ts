@@ -507,12 +507,22 @@ export function contactListQueries(db: Database, workspaceId: string, filters: C
 }
 
 /** The capped count of a filtered list; a search and nothing else is counted in the index alone. */
+/**
+ * The capped count of a filtered list. A search alone is counted in the search index, tags alone
+ * in the tag index. Other selective combinations are counted from their matches (the workspace
+ * condition made unindexable with `+`, so SQLite looks the matches up instead of walking the
+ * whole workspace to find the few there are).
+ */
 function countOf(db: Database, workspaceId: string, filters: ContactFilters, where: SQL[]) {
-  const onlySearch = filters.q !== undefined && where.length === 2;
-  if (!onlySearch) return cappedCount(db, contacts, and(...where));
-  return db
-    .select({ n: count() })
-    .from(sql`(SELECT 1 FROM contacts_fts WHERE contacts_fts MATCH ${searchMatch(workspaceId, filters.q!)} LIMIT ${COUNT_CAP + 1}) AS capped`);
+  const capped = (matches: SQL) => db.select({ n: count() }).from(sql`(${matches} LIMIT ${COUNT_CAP + 1}) AS capped`);
+  const only = where.length === 2;
+  if (only && filters.q !== undefined) {
+    return capped(sql`SELECT 1 FROM contacts_fts WHERE contacts_fts MATCH ${searchMatch(workspaceId, filters.q)}`);
+  }
+  if (only && filters.tags?.length) return capped(taggedWithAll(workspaceId, filters.tags));
+  if (!isSelective(filters)) return cappedCount(db, contacts, and(...where));
+  const [, ...rest] = where;
+  return cappedCount(db, contacts, and(sql`+${contacts.workspaceId} = ${workspaceId}`, ...rest));
 }
 
 export async function listContacts(db: Database, workspaceId: string, filters: ContactFilters, page: PageRequest) {
