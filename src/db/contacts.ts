@@ -426,8 +426,8 @@ function searchMatch(workspaceId: string, q: string): string {
 /**
  * How a page with a selective filter (a search, tags) is found. Which is cheaper depends on how
  * many contacts match, which SQLite cannot know, so the list counts first and says:
- * - `sparse` (at most the count cap): the filter drives: look the matches up and sort them (the
- *   unary `+` in ORDER BY keeps SQLite off the sort index);
+ * - `sparse` (at most the count cap): the filter drives: look the matches up and sort them (a
+ *   unary `+` on the workspace condition and in ORDER BY keeps SQLite off the other indexes);
  * - `dense` (more): the sort index drives and each row is checked against the filter, which stops
  *   after about limit × contacts ÷ matches rows (the `+` keeps SQLite off the filter's index; tags
  *   are checked one primary-key lookup per row).
@@ -491,6 +491,8 @@ export const sortKeyOf = (row: ContactRow, sort: Sort = "-created_at"): [string,
 /** The two queries behind a list page: the rows, and (for a filtered list) the capped count. */
 export function contactListQueries(db: Database, workspaceId: string, filters: ContactFilters, page: PageRequest, plan: ListPlan = "natural") {
   const where = filterConditions(workspaceId, filters, plan);
+  // Sparse: the matches are the only way in (every other index starts with the workspace).
+  if (plan === "sparse") where[0] = sql`+${contacts.workspaceId} = ${workspaceId}`;
   const { descending, column } = sortSpec(filters.sort);
   const sortBy = plan === "sparse" ? sql`+${column}` : column;
   const order = descending ? [desc(sortBy), desc(contacts.id)] : [asc(sortBy), asc(contacts.id)];
