@@ -6,7 +6,7 @@ import { nowIso, uuidv7 } from "../lib/ids";
 import { keysetAfter, type PageRequest } from "../lib/pagination";
 import { findVisibleProfile } from "./profiles";
 import { causedBy, UNIQUE_VIOLATION } from "./errors";
-import { cappedCount, cappedTotal, COUNT_CAP } from "./pages";
+import { cappedTotal, COUNT_CAP } from "./pages";
 import { fullName, splitName } from "../lib/names";
 import { outboxStatement, type EventType } from "./webhooks";
 import type {
@@ -437,10 +437,16 @@ export type ListPlan = "natural" | "sparse" | "dense";
 
 const isSelective = (f: ContactFilters) => f.q !== undefined || (f.tags?.length ?? 0) > 0;
 
-function filterConditions(workspaceId: string, f: ContactFilters, plan: ListPlan = "natural"): SQL[] {
+/**
+ * The list's conditions. `firstMatches` reads at most the count cap + 1 matches of a search or
+ * tag filter: a sparse page that is exact whenever that filter is the only one and the count
+ * stays under the cap, and costs little when it does not (see `listContacts`).
+ */
+function filterConditions(workspaceId: string, f: ContactFilters, plan: ListPlan = "natural", firstMatches = false): SQL[] {
   const where: SQL[] = [eq(contacts.workspaceId, workspaceId)];
+  const cap = firstMatches ? sql` LIMIT ${COUNT_CAP + 1}` : sql``;
   if (f.q !== undefined) {
-    const matches = sql`(SELECT rowid FROM contacts_fts WHERE contacts_fts MATCH ${searchMatch(workspaceId, f.q)})`;
+    const matches = sql`(SELECT rowid FROM contacts_fts WHERE contacts_fts MATCH ${searchMatch(workspaceId, f.q)}${cap})`;
     where.push(plan === "dense" ? sql`+${contacts}.rowid IN ${matches}` : sql`${contacts}.rowid IN ${matches}`);
   }
   if (f.tags?.length) {
@@ -449,7 +455,7 @@ function filterConditions(workspaceId: string, f: ContactFilters, plan: ListPlan
         where.push(sql`EXISTS (SELECT 1 FROM ${contactTags} WHERE ${contactTags.contactId} = ${contacts.id} AND ${contactTags.tag} = ${tag})`);
       }
     } else {
-      where.push(sql`${contacts.id} IN (${taggedWithAll(workspaceId, f.tags)})`);
+      where.push(sql`${contacts.id} IN (${taggedWithAll(workspaceId, f.tags)}${cap})`);
     }
   }
   if (f.stage) where.push(eq(contacts.stage, f.stage));
@@ -490,7 +496,9 @@ export const sortKeyOf = (row: ContactRow, sort: Sort = "-created_at"): [string,
 
 /** The two queries behind a list page: the rows, and (for a filtered list) the capped count. */
 export function contactListQueries(db: Database, workspaceId: string, filters: ContactFilters, page: PageRequest, plan: ListPlan = "natural") {
-  const where = filterConditions(workspaceId, filters, plan);
+  const counted = filterConditions(workspaceId, filters);
+  const matches = counted.length > 1 ? countedMatches(workspaceId, filters, counted) : null;
+  const where = filterConditions(workspaceId, filters, plan, plan === "sparse" && counted.length === 2);
   // Sparse: the matches are the only way in (every other index starts with the workspace).
   if (plan === "sparse") where[0] = sql`+${contacts.workspaceId} = ${workspaceId}`;
   const { descending, column } = sortSpec(filters.sort);
@@ -504,48 +512,58 @@ export function contactListQueries(db: Database, workspaceId: string, filters: C
     .orderBy(...order)
     .limit(page.limit + 1)
     .offset(page.offset);
-  const counted = filterConditions(workspaceId, filters);
-  return { rows, count: counted.length > 1 ? countOf(db, workspaceId, filters, counted) : null };
+  return { rows, count: matches ? db.select({ n: count() }).from(sql`(${matches} LIMIT ${COUNT_CAP + 1}) AS capped`) : null };
 }
 
-/** The capped count of a filtered list; a search and nothing else is counted in the index alone. */
 /**
- * The capped count of a filtered list. A search alone is counted in the search index, tags alone
- * in the tag index. Other selective combinations are counted from their matches (the workspace
- * condition made unindexable with `+`, so SQLite looks the matches up instead of walking the
- * whole workspace to find the few there are).
+ * What a filtered list's capped count reads. A search alone is counted in the search index, tags
+ * alone in the tag index. Other selective combinations are counted from their matches (the
+ * workspace condition made unindexable with `+`, so SQLite looks the matches up instead of
+ * walking the whole workspace to find the few there are).
  */
-function countOf(db: Database, workspaceId: string, filters: ContactFilters, where: SQL[]) {
-  const capped = (matches: SQL) => db.select({ n: count() }).from(sql`(${matches} LIMIT ${COUNT_CAP + 1}) AS capped`);
+function countedMatches(workspaceId: string, filters: ContactFilters, where: SQL[]): SQL {
   const only = where.length === 2;
   if (only && filters.q !== undefined) {
-    return capped(sql`SELECT 1 FROM contacts_fts WHERE contacts_fts MATCH ${searchMatch(workspaceId, filters.q)}`);
+    return sql`SELECT 1 FROM contacts_fts WHERE contacts_fts MATCH ${searchMatch(workspaceId, filters.q)}`;
   }
-  if (only && filters.tags?.length) return capped(taggedWithAll(workspaceId, filters.tags));
-  if (!isSelective(filters)) return cappedCount(db, contacts, and(...where));
-  const [, ...rest] = where;
-  return cappedCount(db, contacts, and(sql`+${contacts.workspaceId} = ${workspaceId}`, ...rest));
+  if (only && filters.tags?.length) return taggedWithAll(workspaceId, filters.tags);
+  const [scope, ...rest] = where;
+  const workspace = isSelective(filters) ? sql`+${contacts.workspaceId} = ${workspaceId}` : scope;
+  return sql`SELECT 1 FROM ${contacts} WHERE ${and(workspace, ...rest)}`;
 }
 
 export async function listContacts(db: Database, workspaceId: string, filters: ContactFilters, page: PageRequest) {
-  const queries = contactListQueries(db, workspaceId, filters, page);
-  if (!queries.count) {
-    // Unfiltered: the total is the workspace's trigger-kept counter, read in the same round trip.
-    const [rows, [workspace]] = await db.batch([
-      queries.rows,
-      db.select({ n: workspaces.contactCount }).from(workspaces).where(eq(workspaces.id, workspaceId)),
-    ]);
-    return { rows: rows.map(fromJoined), total: workspace?.n ?? 0, totalExact: true };
-  }
   if (!isSelective(filters)) {
+    const queries = contactListQueries(db, workspaceId, filters, page);
+    if (!queries.count) {
+      // Unfiltered: the total is the workspace's trigger-kept counter, read in the same round trip.
+      const [rows, [workspace]] = await db.batch([
+        queries.rows,
+        db.select({ n: workspaces.contactCount }).from(workspaces).where(eq(workspaces.id, workspaceId)),
+      ]);
+      return { rows: rows.map(fromJoined), total: workspace?.n ?? 0, totalExact: true };
+    }
     const [rows, [counted]] = await db.batch([queries.rows, queries.count]);
     return { rows: rows.map(fromJoined), ...cappedTotal(counted?.n ?? 0) };
   }
-  // A search or tag filter counts first: how many match decides how the page is found.
-  const [counted] = await queries.count;
-  const plan = (counted?.n ?? 0) > COUNT_CAP ? "dense" : "sparse";
-  const rows = await contactListQueries(db, workspaceId, filters, page, plan).rows;
-  return { rows: rows.map(fromJoined), ...cappedTotal(counted?.n ?? 0) };
+  const sparse = contactListQueries(db, workspaceId, filters, page, "sparse");
+  let n: number;
+  let rows: Awaited<typeof sparse.rows> | undefined;
+  if (filters.q === undefined && filterConditions(workspaceId, filters).length === 2) {
+    // Tags alone: the count and the page among the first matches in one round trip; that page is
+    // the answer unless the count passes the cap (then it cost about a thousand index lookups).
+    // A search counts first instead: its first matches cost a second pass over the search index.
+    const [[counted], firstRows] = await db.batch([sparse.count!, sparse.rows]);
+    n = counted?.n ?? 0;
+    if (n <= COUNT_CAP) rows = firstRows;
+  } else {
+    // A search, or a filter combined with others: count first, then the plan the count picks.
+    const [counted] = await sparse.count!;
+    n = counted?.n ?? 0;
+    if (n <= COUNT_CAP) rows = await sparse.rows;
+  }
+  rows ??= await contactListQueries(db, workspaceId, filters, page, "dense").rows;
+  return { rows: rows.map(fromJoined), ...cappedTotal(n) };
 }
 
 export async function tagCounts(db: Database, workspaceId: string, page: PageRequest) {
