@@ -505,13 +505,29 @@ export function contactListQueries(db: Database, workspaceId: string, filters: C
   const sortBy = plan === "sparse" ? sql`+${column}` : column;
   const order = descending ? [desc(sortBy), desc(contacts.id)] : [asc(sortBy), asc(contacts.id)];
   const pageWhere = page.after ? [...where, keysetAfter([column, contacts.id], page.after, descending)] : where;
-  const rows = db
-    .select(contactWithSite)
-    .from(contacts)
-    .where(and(...pageWhere))
-    .orderBy(...order)
-    .limit(page.limit + 1)
-    .offset(page.offset);
+  const rows =
+    plan === "sparse"
+      ? // Sparse: sort the matches by their keys alone, then read whole rows for the page only.
+        db
+          .select(contactWithSite)
+          .from(contacts)
+          .where(
+            sql`${contacts}.rowid IN (${db
+              .select({ rowid: sql`${contacts}.rowid` })
+              .from(contacts)
+              .where(and(...pageWhere))
+              .orderBy(...order)
+              .limit(page.limit + 1)
+              .offset(page.offset)})`,
+          )
+          .orderBy(...order)
+      : db
+          .select(contactWithSite)
+          .from(contacts)
+          .where(and(...pageWhere))
+          .orderBy(...order)
+          .limit(page.limit + 1)
+          .offset(page.offset);
   return { rows, count: matches ? db.select({ n: count() }).from(sql`(${matches} LIMIT ${COUNT_CAP + 1}) AS capped`) : null };
 }
 
