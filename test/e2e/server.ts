@@ -70,7 +70,7 @@ export async function startServer(extraEnv: Record<string, string> = {}): Promis
   };
 }
 
-/** Provisions a workspace through the admin API with the development token from `.dev.vars.example`. */
+/** Provisions a workspace through the admin API with the development token `npm start` writes to `.dev.vars.example`. */
 export async function provision(base: string, plan = "free") {
   const res = await fetch(`${base}/admin/workspaces`, {
     method: "POST",
