@@ -5,19 +5,16 @@ import { writeFileSync } from "node:fs";
 import { cpus } from "node:os";
 import path from "node:path";
 import { fileURLToPath } from "node:url";
-import autocannon from "autocannon";
+import { CONNECTIONS, drive } from "./drive.mjs";
 import { apiClient, provision, startServer } from "../test/e2e/server.ts";
 
 const ROOT = path.resolve(path.dirname(fileURLToPath(import.meta.url)), "..");
 const CONTACTS = 10_000;
 const DURATION = 10;
 
-async function drive(name, opts) {
-  await autocannon({ ...opts, connections: 16, duration: 2 });
-  const r = await autocannon({ ...opts, connections: 16, duration: DURATION });
-  const errors = r.errors + r.timeouts + r.non2xx - (opts.expect3xx ? r["3xx"] : 0);
-  const row = { name, rps: Math.round(r.requests.average), p50: r.latency.p50, p99: r.latency.p99, errors };
-  console.log(`  ${name.padEnd(34)} ${String(row.rps).padStart(6)} req/s  p50 ${row.p50} ms  p99 ${row.p99} ms  errors ${errors}`);
+async function run(name, path, options = {}) {
+  const row = await drive(name, server.base, { path, ...options }, { duration: DURATION, warmup: 2 });
+  console.log(`  ${name.padEnd(34)} ${String(row.rps).padStart(6)} req/s  p50 ${row.p50} ms  p99 ${row.p99} ms  errors ${row.errors}`);
   return row;
 }
 
@@ -34,19 +31,18 @@ try {
   }
   const profile = (await api("POST", "/v1/profiles", { handle: "dev-bench", name: "Dev Bench" })).body;
   const headers = { "x-api-key": key, "content-type": "application/json" };
-  const url = (p) => `${server.base}${p}`;
   const random = (prefix) => (req) => ({ ...req, path: `${prefix}${ids[Math.floor(Math.random() * ids.length)]}` });
   console.log("npm start (wrangler dev):");
   const results = [
-    await drive("GET /v1/contacts/{id}", { url: url("/"), headers, requests: [{ setupRequest: random("/v1/contacts/") }] }),
-    await drive("GET /v1/contacts?limit=25", { url: url("/v1/contacts?limit=25"), headers }),
-    await drive("GET ?q=<prefix>", { url: url("/v1/contacts?q=lovel"), headers }),
-    await drive("POST /v1/contacts", { url: url("/v1/contacts"), headers, method: "POST", body: JSON.stringify({ first_name: "Bench" }) }),
-    await drive("PATCH /v1/contacts/{id}", { url: url("/"), headers, method: "PATCH", body: JSON.stringify({ company: "Patched" }), requests: [{ method: "PATCH", setupRequest: random("/v1/contacts/") }] }),
-    await drive("POST /v1/contacts/scans (hot)", { url: url("/v1/contacts/scans"), headers, method: "POST", body: JSON.stringify({ profile_id: profile.id, source: "web" }) }),
-    await drive("GET /q/{handle}", { url: url("/q/dev-bench"), headers: { "user-agent": "Mozilla/5.0 (iPhone)" }, expect3xx: true }),
+    await run("GET /v1/contacts/{id}", "/", { headers, requests: [{ setupRequest: random("/v1/contacts/") }] }),
+    await run("GET /v1/contacts?limit=25", "/v1/contacts?limit=25", { headers }),
+    await run("GET ?q=<prefix>", "/v1/contacts?q=lovel", { headers }),
+    await run("POST /v1/contacts", "/v1/contacts", { headers, method: "POST", body: JSON.stringify({ first_name: "Bench" }) }),
+    await run("PATCH /v1/contacts/{id}", "/", { headers, method: "PATCH", body: JSON.stringify({ company: "Patched" }), requests: [{ method: "PATCH", setupRequest: random("/v1/contacts/") }] }),
+    await run("POST /v1/contacts/scans (hot)", "/v1/contacts/scans", { headers, method: "POST", body: JSON.stringify({ profile_id: profile.id, source: "web" }) }),
+    await run("GET /q/{handle}", "/q/dev-bench", { headers: { "user-agent": "Mozilla/5.0 (iPhone)" }, expect3xx: true }),
   ];
-  const report = { date: new Date().toISOString(), machine: `${cpus().length} × ${cpus()[0]?.model ?? "cpu"}`, contacts: CONTACTS, connections: 16, duration_s: DURATION, results };
+  const report = { date: new Date().toISOString(), machine: `${cpus().length} × ${cpus()[0]?.model ?? "cpu"}`, contacts: CONTACTS, connections: CONNECTIONS, duration_s: DURATION, results };
   writeFileSync(path.join(ROOT, "bench", "results", "wrangler-dev.json"), `${JSON.stringify(report, null, 2)}\n`);
   console.log("\n| scenario (wrangler dev) | req/s | p50 ms | p99 ms | errors |\n|---|---|---|---|---|");
   for (const r of results) console.log(`| ${r.name} | ${r.rps} | ${r.p50} | ${r.p99} | ${r.errors} |`);

@@ -5,8 +5,8 @@ import { mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSyn
 import { cpus, tmpdir } from "node:os";
 import path from "node:path";
 import { fileURLToPath } from "node:url";
-import autocannon from "autocannon";
 import { convertV4MiniflareOptions, Miniflare } from "miniflare";
+import { CONNECTIONS, drive as driveScenario } from "./drive.mjs";
 import { profileDuring } from "./profile.mjs";
 
 const ROOT = path.resolve(path.dirname(fileURLToPath(import.meta.url)), "..");
@@ -22,7 +22,6 @@ const text = (name) => {
 const CONTACTS = arg("contacts", 100_000);
 const DURATION = arg("duration", 10);
 const WARMUP = arg("warmup", 2);
-const CONNECTIONS = 16;
 // `--only lovel,q=`: just the scenarios whose names contain one of these (references always run).
 const ONLY = text("only")?.split(",");
 // `--profile`: also print where the Worker's CPU time goes in each Cardbox scenario.
@@ -110,17 +109,6 @@ async function databaseBytes(db) {
   }
 }
 
-async function drive(name, base, options, reference) {
-  const { path: pathname = "/", ...rest } = options;
-  const opts = { url: `${base}${pathname}`, connections: CONNECTIONS, ...rest };
-  await autocannon({ ...opts, duration: WARMUP });
-  const statuses = {};
-  const r = await autocannon({ ...opts, duration: DURATION, setupClient: (client) => client.on("response", (status) => (statuses[status] = (statuses[status] ?? 0) + 1)) });
-  if (process.env.BENCH_DEBUG) console.log(name, statuses);
-  const errors = r.errors + r.timeouts + r.non2xx - (options.expect3xx ? r["3xx"] : 0);
-  return { name, reference, rps: Math.round(r.requests.average), p50: r.latency.p50, p99: r.latency.p99, errors, requests: r.requests.total };
-}
-
 async function main() {
   console.log(`Building the Worker…`);
   const script = build();
@@ -186,6 +174,7 @@ async function main() {
     const randomPath = (prefix) => (req) => ({ ...req, path: `${prefix}${randomId()}` });
 
     const results = [];
+    const drive = async (name, base, options, reference) => ({ ...(await driveScenario(name, base, options, { duration: DURATION, warmup: WARMUP })), reference });
     const run = async (...a) => {
       const [name, , , reference] = a;
       if (ONLY && reference && !ONLY.some((o) => name.includes(o))) return;

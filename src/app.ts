@@ -8,7 +8,7 @@ import { createRouter } from "./lib/openapi";
 import { toApiError } from "./lib/render-error";
 import { createMethodResolver, RouteNotMatched } from "./lib/routing";
 import type { AppEnv } from "./lib/types";
-import { apiKeyAuth } from "./middleware/api-key";
+import { apiKeyAuth, currentWorkspace } from "./middleware/api-key";
 import { jsonBody } from "./middleware/json-body";
 import { apiCors } from "./middleware/cors";
 import { idempotency } from "./middleware/idempotency";
@@ -100,7 +100,7 @@ export function createApp() {
   app.route("/v1", v1);
   app.route("/admin", adminRouter);
   app.route("/", publicRouter);
-  app.all("/mcp", (c) => handleMcpRequest(c.req.raw, { db: c.var.db, caller: c.var.caller }));
+  app.all("/mcp", (c) => handleMcpRequest(c.req.raw, { db: c.var.db, caller: c.var.caller, workspace: () => currentWorkspace(c) }));
   registerDocs(app);
 
   app.notFound((c) => unmatched(c, `No route for ${c.req.method} ${c.req.path}`));

@@ -1,4 +1,5 @@
 import { and, asc, count, desc, eq, gt, inArray, lt, ne, or, sql, type SQL } from "drizzle-orm";
+import type { SQLiteSelect } from "drizzle-orm/sqlite-core";
 import type { Database } from "./client";
 import { contacts, contactTags, contactTombstones, sites, workspaces, type ContactRow, type NewContactRow } from "./schema";
 import { ApiError, notFound, validationError } from "../lib/errors";
@@ -494,41 +495,33 @@ export const sortKeyOf = (row: ContactRow, sort: Sort = "-created_at"): [string,
   return [field === "name" ? row.sortName : field === "updated_at" ? row.updatedAt : row.createdAt, row.id];
 };
 
-/** The two queries behind a list page: the rows, and (for a filtered list) the capped count. */
+/**
+ * The two queries behind a list page: the rows, and (for a filtered list) the capped count.
+ * `selectiveOnly`: a search or tag filter is the list's only filter.
+ */
 export function contactListQueries(db: Database, workspaceId: string, filters: ContactFilters, page: PageRequest, plan: ListPlan = "natural") {
   const counted = filterConditions(workspaceId, filters);
+  const selectiveOnly = isSelective(filters) && counted.length === 2;
   const matches = counted.length > 1 ? countedMatches(workspaceId, filters, counted) : null;
-  const where = filterConditions(workspaceId, filters, plan, plan === "sparse" && counted.length === 2);
+  const where = filterConditions(workspaceId, filters, plan, plan === "sparse" && selectiveOnly);
   // Sparse: the matches are the only way in (every other index starts with the workspace).
   if (plan === "sparse") where[0] = sql`+${contacts.workspaceId} = ${workspaceId}`;
   const { descending, column } = sortSpec(filters.sort);
   const sortBy = plan === "sparse" ? sql`+${column}` : column;
   const order = descending ? [desc(sortBy), desc(contacts.id)] : [asc(sortBy), asc(contacts.id)];
   const pageWhere = page.after ? [...where, keysetAfter([column, contacts.id], page.after, descending)] : where;
+  const onePage = <T extends SQLiteSelect>(query: T) => query.where(and(...pageWhere)).orderBy(...order).limit(page.limit + 1).offset(page.offset);
   const rows =
     plan === "sparse"
-      ? // Sparse: sort the matches by their keys alone, then read whole rows for the page only.
+      ? // Sort the matches by their keys alone, then read whole rows for the page only.
         db
           .select(contactWithSite)
           .from(contacts)
-          .where(
-            sql`${contacts}.rowid IN (${db
-              .select({ rowid: sql`${contacts}.rowid` })
-              .from(contacts)
-              .where(and(...pageWhere))
-              .orderBy(...order)
-              .limit(page.limit + 1)
-              .offset(page.offset)})`,
-          )
+          .where(sql`${contacts}.rowid IN (${onePage(db.select({ rowid: sql`${contacts}.rowid` }).from(contacts).$dynamic())})`)
           .orderBy(...order)
-      : db
-          .select(contactWithSite)
-          .from(contacts)
-          .where(and(...pageWhere))
-          .orderBy(...order)
-          .limit(page.limit + 1)
-          .offset(page.offset);
-  return { rows, count: matches ? db.select({ n: count() }).from(sql`(${matches} LIMIT ${COUNT_CAP + 1}) AS capped`) : null };
+      : onePage(db.select(contactWithSite).from(contacts).$dynamic());
+  const countQuery = matches && db.select({ n: count() }).from(sql`(${matches} LIMIT ${COUNT_CAP + 1}) AS capped`);
+  return { rows, count: countQuery, selectiveOnly };
 }
 
 /**
@@ -565,7 +558,7 @@ export async function listContacts(db: Database, workspaceId: string, filters: C
   const sparse = contactListQueries(db, workspaceId, filters, page, "sparse");
   let n: number;
   let rows: Awaited<typeof sparse.rows> | undefined;
-  if (filters.q === undefined && filterConditions(workspaceId, filters).length === 2) {
+  if (filters.q === undefined && sparse.selectiveOnly) {
     // Tags alone: the count and the page among the first matches in one round trip; that page is
     // the answer unless the count passes the cap (then it cost about a thousand index lookups).
     // A search counts first instead: its first matches cost a second pass over the search index.

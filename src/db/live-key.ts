@@ -54,9 +54,21 @@ export class LiveKeyCheck {
     this.proven = true;
   }
 
-  /** For a request that never touched D1: one round trip of its own. */
+  /** Proves the key live (one round trip of its own if the request has not reached D1 yet). */
   async prove(): Promise<void> {
     if (!this.proven) await this.batch([]);
+  }
+
+  /** After the handler: whether the key was, or now is, proven live. */
+  async stillLive(): Promise<boolean> {
+    if (this.revoked) return false;
+    try {
+      await this.prove();
+      return true;
+    } catch (error) {
+      if (this.revoked) return false;
+      throw error;
+    }
   }
 
   async batch<T>(statements: CheckedStatement[]): Promise<D1Result<T>[]> {

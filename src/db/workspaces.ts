@@ -5,7 +5,6 @@ import { CONTACT_LIMITS, type Plan } from "../lib/plans";
 import { nowIso, uuidv7 } from "../lib/ids";
 import { newApiKeyRow, type NewApiKey } from "./api-keys";
 import { PERMISSIONS } from "../lib/types";
-import { invalidKey } from "./live-key";
 
 export async function createWorkspace(db: Database, input: { name: string; plan: Plan }) {
   const now = nowIso();
@@ -26,13 +25,6 @@ export async function createWorkspace(db: Database, input: { name: string; plan:
 
 export const findWorkspace = (db: Database, id: string) =>
   findFirst(db, workspaces, eq(workspaces.id, id));
-
-/** The caller's workspace as it is now (counts and plan change under a cached key). */
-export async function currentWorkspace(db: Database, id: string): Promise<Workspace> {
-  const workspace = await findWorkspace(db, id);
-  if (!workspace) throw invalidKey();
-  return workspace;
-}
 
 export async function updateWorkspace(db: Database, id: string, input: { name?: string; plan?: Plan }) {
   const [row] = await db

@@ -1,5 +1,5 @@
 import { DurableObject } from "cloudflare:workers";
-import { createDb } from "../db/client";
+import { dbFor } from "../db/client";
 import { writeScans, type ScanOutcome, type ScanToRecord } from "../db/scans";
 import type { Scan } from "../db/schema";
 import { flushOutbox } from "../queues/webhooks";
@@ -21,7 +21,7 @@ export interface ScanStats {
 }
 
 const STATS_DAYS = 30;
-/** The most scans written to D1 in one batch (three statements each, at most). */
+/** The most scans written to D1 in one batch (two statements each). */
 const MAX_GROUP = 50;
 
 export type RecordResult =
@@ -81,7 +81,7 @@ export class ScanCounter extends DurableObject<Env> {
         const group = this.waiting.splice(0, MAX_GROUP);
         let outcomes: ScanOutcome[];
         try {
-          outcomes = await writeScans(createDb(this.env.DB), group.map((w) => w.scan));
+          outcomes = await writeScans(dbFor(this.env.DB), group.map((w) => w.scan));
           this.count(outcomes.flatMap((o) => (o.recorded ? [o.scan] : [])));
         } catch (error) {
           for (const w of group) w.reject(error);

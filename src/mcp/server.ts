@@ -15,7 +15,7 @@ import {
 } from "../db/contacts";
 import { findProfileByHandle, findVisibleProfile, toProfile } from "../db/profiles";
 import { listScans, toScan } from "../db/scans";
-import { currentWorkspace } from "../db/workspaces";
+import type { Workspace } from "../db/schema";
 import { ApiError, notFound } from "../lib/errors";
 import { pageOf, readListQuery } from "../lib/pagination";
 import { toApiError } from "../lib/render-error";
@@ -28,6 +28,8 @@ import { contactLimits } from "../routes/contacts/contacts.handlers";
 export interface McpContext {
   db: Database;
   caller: Caller;
+  /** The caller's workspace as it is now (see `currentWorkspace`). */
+  workspace: () => Promise<Workspace>;
 }
 
 /** The HTTP API's answer as tool output: JSON text, and the same object as structured content. */
@@ -76,7 +78,7 @@ const asQuery = (args: Record<string, unknown>): Record<string, string> =>
  * Cardbox as MCP tools. Each tool checks the permission of the HTTP route it mirrors, validates
  * with that route's schema and calls the same data functions, so no rule exists twice.
  */
-export function createMcpServer({ db, caller }: McpContext) {
+export function createMcpServer({ db, caller, workspace }: McpContext) {
   const server = new McpServer(
     { name: "cardbox", version: "1.0.0" },
     { jsonSchemaValidator: new CfWorkerJsonSchemaValidator() },
@@ -199,7 +201,7 @@ export function createMcpServer({ db, caller }: McpContext) {
   );
 
   tool("contact_limits", "The plan's contact limit: {plan, limit, used, remaining} (null when unlimited).", "contacts:read", {}, async () =>
-    contactLimits(await currentWorkspace(db, workspaceId)),
+    contactLimits(await workspace()),
   );
 
   return server;

@@ -1,9 +1,10 @@
-import type { MiddlewareHandler } from "hono";
+import type { Context, MiddlewareHandler } from "hono";
+import type { Workspace } from "../../db/schema";
 import { ApiError } from "../../lib/errors";
 import { sha256Hex } from "../../lib/crypto";
 import type { AppEnv, Caller, Permission } from "../../lib/types";
 import { findCallerByKeyHash, touchApiKey } from "../../db/api-keys";
-import { createDb } from "../../db/client";
+import { createDb, dbFor } from "../../db/client";
 import { invalidKey, LiveKeyCheck } from "../../db/live-key";
 import { BoundedCache } from "../../lib/bounded-cache";
 
@@ -63,21 +64,26 @@ export function apiKeyAuth(): MiddlewareHandler<AppEnv> {
     const now = Date.now();
     if (!entry.lastUsedAt || now - Date.parse(entry.lastUsedAt) > LAST_USED_PRECISION_MS) {
       entry.lastUsedAt = new Date(now).toISOString();
-      c.executionCtx.waitUntil(touchApiKey(createDb(c.env.DB), entry.caller.apiKey.id, entry.lastUsedAt));
+      c.executionCtx.waitUntil(touchApiKey(dbFor(c.env.DB), entry.caller.apiKey.id, entry.lastUsedAt));
     }
 
     await next();
-    if (!check) return;
     // A request that never reached D1 (a validation error, an MCP handshake) proves it now; one
     // whose proof failed answers 401 whatever its handler made of the error.
-    if (!check.revoked) await check.prove().catch((error: unknown) => {
-      if (!check.revoked) throw error;
-    });
-    if (check.revoked) {
+    if (check && !(await check.stillLive())) {
       keyCache.delete(key);
       throw invalidKey();
     }
   };
+}
+
+/**
+ * The caller's workspace as it is now (counts and plan change under a cached key). A cached key's
+ * proof reads that row anyway; an uncached key's lookup read it at the start of this request.
+ */
+export async function currentWorkspace(c: Context<AppEnv>): Promise<Workspace> {
+  await c.var.liveKey?.prove();
+  return c.var.caller.workspace;
 }
 
 /** Refuses with 403 unless the caller's key holds `permission`. */

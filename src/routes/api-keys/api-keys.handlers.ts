@@ -1,7 +1,7 @@
 import type { AppRouteHandler } from "../../lib/openapi";
 import type * as routes from "./api-keys.routes";
 import { createApiKey, listApiKeys, revokeApiKey, type NewApiKey } from "../../db/api-keys";
-import { currentWorkspace } from "../../db/workspaces";
+import { currentWorkspace } from "../../middleware/api-key";
 import type { ApiKey } from "../../db/schema";
 import { ApiError, notFound } from "../../lib/errors";
 import { pageOf, readListQuery } from "../../lib/pagination";
@@ -44,7 +44,7 @@ export const revokeKey: AppRouteHandler<typeof routes.revokeKey> = async (c) => 
 
 export const me: AppRouteHandler<typeof routes.me> = async (c) => {
   const { apiKey } = c.var.caller;
-  const workspace = await currentWorkspace(c.var.db, c.var.caller.workspace.id);
+  const workspace = await currentWorkspace(c);
   return c.json(
     {
       workspace: { id: workspace.id, name: workspace.name, plan: workspace.plan },

@@ -2,7 +2,7 @@ import type { Context } from "hono";
 import type { AppRouteHandler } from "../../lib/openapi";
 import type { AppEnv } from "../../lib/types";
 import type { Workspace } from "../../db/schema";
-import { currentWorkspace } from "../../db/workspaces";
+import { currentWorkspace } from "../../middleware/api-key";
 import type * as routes from "./contacts.routes";
 import {
   addTags as addContactTags,
@@ -98,7 +98,7 @@ export function contactLimits({ plan, contactLimit, contactCount }: Workspace) {
 }
 
 export const limits: AppRouteHandler<typeof routes.limits> = async (c) =>
-  c.json(contactLimits(await currentWorkspace(c.var.db, workspaceOf(c).id)), 200);
+  c.json(contactLimits(await currentWorkspace(c)), 200);
 
 async function findOrThrow(c: Context<AppEnv>, id: string) {
   const found = await getContact(c.var.db, workspaceOf(c).id, id);
