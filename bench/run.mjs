@@ -6,7 +6,7 @@ import { cpus, tmpdir } from "node:os";
 import path from "node:path";
 import { fileURLToPath } from "node:url";
 import { convertV4MiniflareOptions, Miniflare } from "miniflare";
-import { CONNECTIONS, drive as driveScenario } from "./drive.mjs";
+import { CONNECTIONS, drive as driveScenario, workerdPids } from "./drive.mjs";
 import { profileDuring } from "./profile.mjs";
 
 const ROOT = path.resolve(path.dirname(fileURLToPath(import.meta.url)), "..");
@@ -174,53 +174,71 @@ async function main() {
     const randomPath = (prefix) => (req) => ({ ...req, path: `${prefix}${randomId()}` });
 
     const results = [];
-    const drive = async (name, base, options, reference) => ({ ...(await driveScenario(name, base, options, { duration: DURATION, warmup: WARMUP })), reference });
-    const run = async (...a) => {
-      const [name, , , reference] = a;
-      if (ONLY && reference && !ONLY.some((o) => name.includes(o))) return;
+    const runtime = workerdPids();
+    const drive = (name, options, duration = DURATION, warmup = WARMUP) => driveScenario(name, base, options, { duration, warmup, runtime });
+    const print = (r) =>
+      console.log(`  ${r.name.padEnd(34)} ${String(r.rps).padStart(6)} req/s  p50 ${r.p50} ms  p99 ${r.p99} ms  errors ${r.errors}  workerd ${r.cpu_us ?? "?"} µs CPU a request`);
+    const references = {};
+    const reference = async (name, options) => {
+      references[name] = options;
+      const r = { ...(await drive(name, options)), reference: null };
+      results.push(r);
+      print(r);
+    };
+    /**
+     * A Cardbox scenario, with its reference measured again right before and right after it (half
+     * the duration each): this VM's speed drifts by ±15 % over seconds, so a reference measured
+     * minutes earlier would make the ratio a coin toss. The ratio is to the mean of the two.
+     */
+    const scenario = async (name, options, referenceName) => {
+      if (ONLY && !ONLY.some((o) => name.includes(o))) return;
+      const half = Math.max(1, DURATION / 2);
+      const before = await drive(`${referenceName} (before)`, references[referenceName], half, 1);
       let r;
-      if (PROFILE && reference) {
-        const profiled = await profileDuring(INSPECTOR_PORT, "cardbox", () => drive(...a));
+      if (PROFILE) {
+        const profiled = await profileDuring(INSPECTOR_PORT, "cardbox", () => drive(name, options));
         r = profiled.result;
         console.log(`  ${name}: Worker self time`);
         for (const row of profiled.rows) console.log(`    ${String(row.share).padStart(5)} %  ${row.name}`);
         console.log(`  ${name}: Worker total time (self and callees)`);
         for (const row of profiled.inclusive) console.log(`    ${String(row.share).padStart(5)} %  ${row.name}`);
       } else {
-        r = await drive(...a);
+        r = await drive(name, options);
       }
-      results.push(r);
-      console.log(`  ${r.name.padEnd(34)} ${String(r.rps).padStart(6)} req/s  p50 ${r.p50} ms  p99 ${r.p99} ms  errors ${r.errors}`);
+      const after = await drive(`${referenceName} (after)`, references[referenceName], half, 1);
+      const adjacent = { rps: Math.round((before.rps + after.rps) / 2), p99: (before.p99 + after.p99) / 2 };
+      results.push({ ...r, reference: referenceName, reference_rps: adjacent.rps, reference_p99: adjacent.p99 });
+      print(r);
     };
     console.log("Reference worker:");
-    await run("ref: no-op", base, { path: "/__ref/noop" }, null);
-    await run("ref: D1 point read", base, { path: "/__ref/read", requests: [{ setupRequest: (req) => ({ ...req, path: `/__ref/read?ws=${ws}&id=${randomId()}` }) }] }, null);
-    await run("ref: D1 insert", base, { path: "/__ref/insert", method: "POST" }, null);
-    await run("ref: DO increment", base, { path: "/__ref/incr", method: "POST" }, null);
-    console.log("Cardbox:");
-    await run("GET /v1/contacts/{id}", base, { headers, requests: [{ setupRequest: randomPath("/v1/contacts/") }] }, "ref: D1 point read");
-    await run("GET /v1/contacts?limit=25", base, { headers, path: "/v1/contacts?limit=25" }, "ref: D1 point read");
-    await run("GET 1,000 pages deep (cursor)", base, { headers, path: `/v1/contacts?limit=25&cursor=${cursor}` }, "ref: D1 point read");
-    await run("GET ?q=<prefix>", base, { headers, path: "/v1/contacts?q=lovel" }, "ref: D1 point read");
-    await run("GET ?tags=<rare tag>", base, { headers, path: "/v1/contacts?tags=rare-4242" }, "ref: D1 point read");
-    await run("POST /v1/contacts", base, { path: "/v1/contacts", headers, method: "POST", body: JSON.stringify({ first_name: "Bench", company: "Load" }) }, "ref: D1 insert");
-    await run("PATCH /v1/contacts/{id}", base, { headers, method: "PATCH", body: JSON.stringify({ company: "Patched" }), requests: [{ method: "PATCH", setupRequest: randomPath("/v1/contacts/") }] }, "ref: D1 insert");
-    await run("POST /v1/contacts/scans (hot)", base, { path: "/v1/contacts/scans", headers, method: "POST", body: JSON.stringify({ profile_id: profile.id, source: "web" }) }, "ref: DO increment");
-    await run("GET /q/{handle}", base, { path: "/q/bench-card", headers: { "user-agent": "Mozilla/5.0 (iPhone)" }, expect3xx: true }, "ref: DO increment");
+    await reference("ref: no-op", { path: "/__ref/noop" });
+    await reference("ref: D1 point read", { path: "/__ref/read", requests: [{ setupRequest: (req) => ({ ...req, path: `/__ref/read?ws=${ws}&id=${randomId()}` }) }] });
+    await reference("ref: D1 insert", { path: "/__ref/insert", method: "POST" });
+    await reference("ref: DO increment", { path: "/__ref/incr", method: "POST" });
+    console.log("Cardbox (each next to its reference, measured again before and after it):");
+    await scenario("GET /v1/contacts/{id}", { headers, requests: [{ setupRequest: randomPath("/v1/contacts/") }] }, "ref: D1 point read");
+    await scenario("GET /v1/contacts?limit=25", { headers, path: "/v1/contacts?limit=25" }, "ref: D1 point read");
+    await scenario("GET 1,000 pages deep (cursor)", { headers, path: `/v1/contacts?limit=25&cursor=${cursor}` }, "ref: D1 point read");
+    await scenario("GET ?q=<prefix>", { headers, path: "/v1/contacts?q=lovel" }, "ref: D1 point read");
+    await scenario("GET ?tags=<rare tag>", { headers, path: "/v1/contacts?tags=rare-4242" }, "ref: D1 point read");
+    await scenario("POST /v1/contacts", { path: "/v1/contacts", headers, method: "POST", body: JSON.stringify({ first_name: "Bench", company: "Load" }) }, "ref: D1 insert");
+    await scenario("PATCH /v1/contacts/{id}", { headers, method: "PATCH", body: JSON.stringify({ company: "Patched" }), requests: [{ method: "PATCH", setupRequest: randomPath("/v1/contacts/") }] }, "ref: D1 insert");
+    await scenario("POST /v1/contacts/scans (hot)", { path: "/v1/contacts/scans", headers, method: "POST", body: JSON.stringify({ profile_id: profile.id, source: "web" }) }, "ref: DO increment");
+    await scenario("GET /q/{handle}", { path: "/q/bench-card", headers: { "user-agent": "Mozilla/5.0 (iPhone)" }, expect3xx: true }, "ref: DO increment");
 
-    const byName = Object.fromEntries(results.map((r) => [r.name, r]));
     const table = results.map((r) => {
-      const ref = r.reference ? byName[r.reference] : null;
+      const ref = r.reference ? { rps: r.reference_rps, p99: r.reference_p99 } : null;
       const ratio = ref ? Math.round((r.rps / ref.rps) * 100) / 100 : null;
       const p99VsRef = ref ? Math.round((r.p99 / Math.max(ref.p99, 1)) * 10) / 10 : null;
       const target = TARGETS[r.name] ?? null;
       const meets = target === null ? null : ratio >= target && p99VsRef <= 2 && r.errors === 0;
       return { ...r, ratio, p99_vs_ref: p99VsRef, target, meets };
     });
-    console.log("\n| scenario | req/s | p50 ms | p99 ms | errors | reference | ratio (target) | p99 × ref | meets |\n|---|---|---|---|---|---|---|---|---|");
+    console.log("\n| scenario | req/s | p50 ms | p99 ms | errors | workerd CPU µs/req | reference (req/s next to it) | ratio (target) | p99 × ref | meets |\n|---|---|---|---|---|---|---|---|---|---|");
     for (const r of table) {
       const ratio = r.ratio === null ? "—" : `${r.ratio} (≥ ${r.target})`;
-      console.log(`| ${r.name} | ${r.rps} | ${r.p50} | ${r.p99} | ${r.errors} | ${r.reference ?? "—"} | ${ratio} | ${r.p99_vs_ref ?? "—"} | ${r.meets === null ? "—" : r.meets ? "yes" : "no"} |`);
+      const against = r.reference ? `${r.reference} (${r.reference_rps})` : "—";
+      console.log(`| ${r.name} | ${r.rps} | ${r.p50} | ${r.p99} | ${r.errors} | ${r.cpu_us ?? "—"} | ${against} | ${ratio} | ${r.p99_vs_ref ?? "—"} | ${r.meets === null ? "—" : r.meets ? "yes" : "no"} |`);
     }
     const report = { date: new Date().toISOString(), machine: `${cpus().length} × ${cpus()[0]?.model ?? "cpu"}`, contacts_per_workspace: CONTACTS, d1_bytes_after_seed: bytes, connections: CONNECTIONS, duration_s: DURATION, results: table };
     if (ONLY || PROFILE) return; // a partial or profiled run is not a result

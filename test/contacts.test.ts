@@ -59,7 +59,7 @@ describe("create", () => {
     expect(res.body).toEqual(contactDefaults({ ...SARAH, name: "Sarah Connor" }));
     expect(res.body.saved_at).toBe(res.body.created_at);
     expect(res.body.updated_at).toBe(res.body.created_at);
-    expect(res.headers.get("etag")).toMatch(/^"[0-9a-f]{32}"$/);
+    expect(res.headers.get("etag")).toMatch(/^"[0-9a-f]{16}"$/);
     const stored = await env.DB.prepare("SELECT workspace_id, email_key FROM contacts WHERE id = ?").bind(res.body.id).first();
     expect(stored).toEqual({ workspace_id: t.workspaceId, email_key: "sarah@futuretech.example" });
   });

@@ -10,6 +10,7 @@ import { causedBy, UNIQUE_VIOLATION } from "./errors";
 import { cappedTotal, COUNT_CAP } from "./pages";
 import { fullName, splitName } from "../lib/names";
 import { outboxStatement, type EventType } from "./webhooks";
+import { RowReader, statement } from "./rows";
 import type {
   Contact,
   ContactCreateInput,
@@ -124,24 +125,21 @@ function withDerived<T extends Pick<NewContactRow, "firstName" | "lastName" | "e
   };
 }
 
-// The site's title by subquery rather than a join: no clashing column names, and Drizzle maps
-// the rows without its outer-join bookkeeping (a measurable share of a list page's time).
-const contactWithSite = {
-  row: contacts,
-  siteTitle: sql<string | null>`(SELECT ${sites.title} FROM ${sites} WHERE ${sites.id} = ${contacts.siteId})`.as("site_title"),
-};
+const CONTACT = new RowReader(contacts, '"contacts"');
+/** Every contact read: the row and its site's title (by subquery: one row per contact, no join). */
+const CONTACT_SELECT = `${CONTACT.columns}, (SELECT title FROM sites WHERE sites.id = "contacts".site_id) AS "siteTitle"`;
+const GET_CONTACT = `SELECT ${CONTACT_SELECT} FROM contacts WHERE workspace_id = ? AND id = ?`;
 
-function fromJoined(r: { row: ContactRow; siteTitle: string | null }): StoredContact {
-  return { row: r.row, site: r.row.siteId !== null ? { id: r.row.siteId, title: r.siteTitle ?? "" } : null };
+function storedContact(raw: Record<string, unknown>): StoredContact {
+  const row = CONTACT.read(raw);
+  return { row, site: row.siteId !== null ? { id: row.siteId, title: (raw.siteTitle as string | null) ?? "" } : null };
 }
 
+const storedContacts = (result: D1Result) => (result.results as Record<string, unknown>[]).map(storedContact);
+
 export async function getContact(db: Database, workspaceId: string, id: string): Promise<StoredContact | undefined> {
-  const [r] = await db
-    .select(contactWithSite)
-    .from(contacts)
-    .where(and(eq(contacts.workspaceId, workspaceId), eq(contacts.id, id)))
-    .limit(1);
-  return r && fromJoined(r);
+  const raw = await statement(db, GET_CONTACT, workspaceId, id).first<Record<string, unknown>>();
+  return raw ? storedContact(raw) : undefined;
 }
 
 async function requireContact(db: Database, workspaceId: string, id: string) {
@@ -515,11 +513,11 @@ export function contactListQueries(db: Database, workspaceId: string, filters: C
     plan === "sparse"
       ? // Sort the matches by their keys alone, then read whole rows for the page only.
         db
-          .select(contactWithSite)
+          .select({ contact: sql.raw(CONTACT_SELECT) })
           .from(contacts)
           .where(sql`${contacts}.rowid IN (${onePage(db.select({ rowid: sql`${contacts}.rowid` }).from(contacts).$dynamic())})`)
           .orderBy(...order)
-      : onePage(db.select(contactWithSite).from(contacts).$dynamic());
+      : onePage(db.select({ contact: sql.raw(CONTACT_SELECT) }).from(contacts).$dynamic());
   const countQuery = matches && db.select({ n: count() }).from(sql`(${matches} LIMIT ${COUNT_CAP + 1}) AS capped`);
   return { rows, count: countQuery, selectiveOnly };
 }
@@ -541,38 +539,34 @@ function countedMatches(workspaceId: string, filters: ContactFilters, where: SQL
   return sql`SELECT 1 FROM ${contacts} WHERE ${and(workspace, ...rest)}`;
 }
 
+const countOf = (result: D1Result) => (result.results[0] as { n: number } | undefined)?.n ?? 0;
+
 export async function listContacts(db: Database, workspaceId: string, filters: ContactFilters, page: PageRequest) {
   if (!isSelective(filters)) {
     const queries = contactListQueries(db, workspaceId, filters, page);
-    if (!queries.count) {
-      // Unfiltered: the total is the workspace's trigger-kept counter, read in the same round trip.
-      const [rows, [workspace]] = await db.batch([
-        queries.rows,
-        db.select({ n: workspaces.contactCount }).from(workspaces).where(eq(workspaces.id, workspaceId)),
-      ]);
-      return { rows: rows.map(fromJoined), total: workspace?.n ?? 0, totalExact: true };
-    }
-    const [rows, [counted]] = await db.batch([queries.rows, queries.count]);
-    return { rows: rows.map(fromJoined), ...cappedTotal(counted?.n ?? 0) };
+    // Unfiltered: the total is the workspace's trigger-kept counter, read in the same round trip.
+    const total = queries.count ?? db.select({ n: workspaces.contactCount }).from(workspaces).where(eq(workspaces.id, workspaceId));
+    const [rows, counted] = await db.$client.batch([statement(db, queries.rows), statement(db, total)]);
+    const n = countOf(counted!);
+    return { rows: storedContacts(rows!), ...(queries.count ? cappedTotal(n) : { total: n, totalExact: true }) };
   }
   const sparse = contactListQueries(db, workspaceId, filters, page, "sparse");
   let n: number;
-  let rows: Awaited<typeof sparse.rows> | undefined;
+  let rows: StoredContact[] | undefined;
   if (filters.q === undefined && sparse.selectiveOnly) {
     // Tags alone: the count and the page among the first matches in one round trip; that page is
     // the answer unless the count passes the cap (then it cost about a thousand index lookups).
     // A search counts first instead: its first matches cost a second pass over the search index.
-    const [[counted], firstRows] = await db.batch([sparse.count!, sparse.rows]);
-    n = counted?.n ?? 0;
-    if (n <= COUNT_CAP) rows = firstRows;
+    const [counted, firstRows] = await db.$client.batch([statement(db, sparse.count!), statement(db, sparse.rows)]);
+    n = countOf(counted!);
+    if (n <= COUNT_CAP) rows = storedContacts(firstRows!);
   } else {
     // A search, or a filter combined with others: count first, then the plan the count picks.
-    const [counted] = await sparse.count!;
-    n = counted?.n ?? 0;
-    if (n <= COUNT_CAP) rows = await sparse.rows;
+    n = countOf(await statement(db, sparse.count!).all());
+    if (n <= COUNT_CAP) rows = storedContacts(await statement(db, sparse.rows).all());
   }
-  rows ??= await contactListQueries(db, workspaceId, filters, page, "dense").rows;
-  return { rows: rows.map(fromJoined), ...cappedTotal(n) };
+  rows ??= storedContacts(await statement(db, contactListQueries(db, workspaceId, filters, page, "dense").rows).all());
+  return { rows, ...cappedTotal(n) };
 }
 
 export async function tagCounts(db: Database, workspaceId: string, page: PageRequest) {
