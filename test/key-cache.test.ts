@@ -27,7 +27,7 @@ describe("API keys cached by the isolate", () => {
     expect(batch).toHaveBeenCalledTimes(1);
     const sent = prepare.mock.calls.map(([sql]) => sql);
     expect(sent).toEqual([
-      expect.stringMatching(/^select .* from "contacts" where \("contacts"\."workspace_id" = \? and "contacts"\."id" = \?\)/),
+      expect.stringMatching(/^SELECT .* FROM contacts WHERE workspace_id = \? AND id = \?$/),
       expect.stringMatching(/FROM workspaces w JOIN api_keys k .* WHERE k\.id = \? AND k\.revoked_at IS NULL$/),
     ]);
   });

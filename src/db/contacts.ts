@@ -539,7 +539,11 @@ function countedMatches(workspaceId: string, filters: ContactFilters, where: SQL
   return sql`SELECT 1 FROM ${contacts} WHERE ${and(workspace, ...rest)}`;
 }
 
-const countOf = (result: D1Result) => (result.results[0] as { n: number } | undefined)?.n ?? 0;
+/** The single number a count query selects (by position: Drizzle's SQL names it after its column or expression). */
+const countOf = (result: D1Result) => {
+  const [row] = result.results as Record<string, number>[];
+  return row ? (Object.values(row)[0] ?? 0) : 0;
+};
 
 export async function listContacts(db: Database, workspaceId: string, filters: ContactFilters, page: PageRequest) {
   if (!isSelective(filters)) {
