@@ -116,30 +116,39 @@ function columnsFrom(input: ContactUpdateInput & { name?: string }): WritableCol
 }
 
 /** Recomputes the columns derived from others (lookup keys and the name sort key). */
-function withDerived<T extends Pick<NewContactRow, "firstName" | "lastName" | "email" | "phone">>(row: T) {
+function derivedKeys(row: Pick<NewContactRow, "firstName" | "lastName" | "email" | "phone">) {
   return {
-    ...row,
     sortName: (fullName(row.firstName ?? null, row.lastName ?? null) ?? "").toLowerCase(),
     emailKey: emailKey(row.email ?? null),
     phoneKey: phoneKey(row.phone ?? null),
   };
 }
 
-const CONTACT = new RowReader(contacts, '"contacts"');
+function withDerived<T extends Pick<NewContactRow, "firstName" | "lastName" | "email" | "phone">>(row: T) {
+  return { ...row, ...derivedKeys(row) };
+}
+
+/**
+ * Contacts are read without the columns a read can fill in itself: the workspace (the caller's)
+ * and the derived keys (`withDerived` is how they were written) — less for D1 to send per row.
+ */
+const CONTACT = new RowReader(contacts, '"contacts"', ["workspaceId", "sortName", "emailKey", "phoneKey"]);
 /** Every contact read: the row and its site's title (by subquery: one row per contact, no join). */
 const CONTACT_SELECT = `${CONTACT.columns}, (SELECT title FROM sites WHERE sites.id = "contacts".site_id) AS "siteTitle"`;
 const GET_CONTACT = `SELECT ${CONTACT_SELECT} FROM contacts WHERE workspace_id = ? AND id = ?`;
 
-function storedContact(raw: Record<string, unknown>): StoredContact {
-  const row = CONTACT.read(raw);
+function storedContact(raw: Record<string, unknown>, workspaceId: string): StoredContact {
+  const read = CONTACT.read(raw);
+  const row: ContactRow = Object.assign(read, { workspaceId }, derivedKeys(read));
   return { row, site: row.siteId !== null ? { id: row.siteId, title: (raw.siteTitle as string | null) ?? "" } : null };
 }
 
-const storedContacts = (result: D1Result) => (result.results as Record<string, unknown>[]).map(storedContact);
+const storedContacts = (result: D1Result, workspaceId: string) =>
+  (result.results as Record<string, unknown>[]).map((raw) => storedContact(raw, workspaceId));
 
 export async function getContact(db: Database, workspaceId: string, id: string): Promise<StoredContact | undefined> {
   const raw = await statement(db, GET_CONTACT, workspaceId, id).first<Record<string, unknown>>();
-  return raw ? storedContact(raw) : undefined;
+  return raw ? storedContact(raw, workspaceId) : undefined;
 }
 
 async function requireContact(db: Database, workspaceId: string, id: string) {
@@ -552,7 +561,7 @@ export async function listContacts(db: Database, workspaceId: string, filters: C
     const total = queries.count ?? db.select({ n: workspaces.contactCount }).from(workspaces).where(eq(workspaces.id, workspaceId));
     const [rows, counted] = await db.$client.batch([statement(db, queries.rows), statement(db, total)]);
     const n = countOf(counted!);
-    return { rows: storedContacts(rows!), ...(queries.count ? cappedTotal(n) : { total: n, totalExact: true }) };
+    return { rows: storedContacts(rows!, workspaceId), ...(queries.count ? cappedTotal(n) : { total: n, totalExact: true }) };
   }
   const sparse = contactListQueries(db, workspaceId, filters, page, "sparse");
   let n: number;
@@ -563,13 +572,13 @@ export async function listContacts(db: Database, workspaceId: string, filters: C
     // A search counts first instead: its first matches cost a second pass over the search index.
     const [counted, firstRows] = await db.$client.batch([statement(db, sparse.count!), statement(db, sparse.rows)]);
     n = countOf(counted!);
-    if (n <= COUNT_CAP) rows = storedContacts(firstRows!);
+    if (n <= COUNT_CAP) rows = storedContacts(firstRows!, workspaceId);
   } else {
     // A search, or a filter combined with others: count first, then the plan the count picks.
     n = countOf(await statement(db, sparse.count!).all());
-    if (n <= COUNT_CAP) rows = storedContacts(await statement(db, sparse.rows).all());
+    if (n <= COUNT_CAP) rows = storedContacts(await statement(db, sparse.rows).all(), workspaceId);
   }
-  rows ??= storedContacts(await statement(db, contactListQueries(db, workspaceId, filters, page, "dense").rows).all());
+  rows ??= storedContacts(await statement(db, contactListQueries(db, workspaceId, filters, page, "dense").rows).all(), workspaceId);
   return { rows, ...cappedTotal(n) };
 }
 

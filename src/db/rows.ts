@@ -14,24 +14,25 @@ const decodes = (column: Column) => column.mapFromDriverValue !== Column.prototy
  * whose stored value differs from the model (JSON, booleans) are converted, by the schema's own
  * column mapping. The schema stays the one source of names and types.
  */
-export class RowReader<T extends SQLiteTable> {
+export class RowReader<T extends SQLiteTable, Omitted extends keyof InferSelectModel<T> = never> {
   /** The table's columns, `alias."column" AS "property"`, for a SELECT list. */
   readonly columns: string;
   private readonly decoded: [string, Column][];
 
-  constructor(table: T, alias: string) {
-    const entries = Object.entries(getTableColumns(table)) as [string, Column][];
+  /** `omit`: columns the reader leaves out (ones the caller knows or derives without reading them). */
+  constructor(table: T, alias: string, omit: Omitted[] = []) {
+    const entries = (Object.entries(getTableColumns(table)) as [string, Column][]).filter(([property]) => !omit.includes(property as Omitted));
     this.columns = entries.map(([property, column]) => `${alias}."${column.name}" AS "${property}"`).join(", ");
     this.decoded = entries.filter(([, column]) => decodes(column));
   }
 
   /** Converts a row selected with `columns` (in place) into the table's model. */
-  read(row: RawRow): InferSelectModel<T> {
+  read(row: RawRow): Omit<InferSelectModel<T>, Omitted> {
     for (const [property, column] of this.decoded) {
       const value = row[property];
       if (value !== null && value !== undefined) row[property] = column.mapFromDriverValue(value);
     }
-    return row as InferSelectModel<T>;
+    return row as Omit<InferSelectModel<T>, Omitted>;
   }
 }
 
