@@ -1,4 +1,7 @@
+import { env } from "cloudflare:workers";
 import { beforeAll, describe, expect, it } from "vitest";
+import { createDb } from "../src/db/client";
+import { contactListQueries, type ListPlan } from "../src/db/contacts";
 import { call, expectError, newWorkspace, type Tenant } from "./helpers";
 
 let t: Tenant;
@@ -142,6 +145,19 @@ describe("pagination", () => {
     const plainNext = await call("GET", `/v1/contacts?limit=30&cursor=${plain.body.pagination.next_cursor}`, { key: big.key });
     const denseNext = await call("GET", `/v1/contacts?q=bulk&limit=30&cursor=${dense.body.pagination.next_cursor}`, { key: big.key });
     expect(ids(denseNext)).toEqual(ids(plainNext));
+    // Whichever plan the count and the window pick for a broad search, it gives the plain list's pages
+    // (sparse is only taken when the count says the matches are few).
+    const db = createDb(env.DB);
+    const pageIds = async (plan: ListPlan, after?: [string, string]) => {
+      const { rows } = contactListQueries(db, big.workspaceId, { q: "bulk" }, { scope: "contacts?q=bulk", limit: 30, page: 1, offset: 0, after }, plan);
+      const { sql, params } = rows.toSQL();
+      return (await env.DB.prepare(sql).bind(...params).all<{ id: string }>()).results.slice(0, 30).map((r) => r.id);
+    };
+    const lastOfPlain = plain.body.data.at(-1) as { id: string; created_at: string };
+    for (const plan of ["window", "dense"] as const) {
+      expect(await pageIds(plan), plan).toEqual(ids(plain));
+      expect(await pageIds(plan, [lastOfPlain.created_at, lastOfPlain.id]), plan).toEqual(ids(plainNext));
+    }
     // The same for a tag every one of them carries: checked row by row along the sort index.
     const tagged = await call("GET", "/v1/contacts?tags=bulk&limit=30", { key: big.key });
     expect(ids(tagged)).toEqual(ids(plain));

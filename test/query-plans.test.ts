@@ -43,6 +43,8 @@ describe("query plans", () => {
   it.each([
     ...SHAPES.map(([n, f, p]) => [n, f, p, "natural"] as const),
     ...SELECTIVE.flatMap(([n, f, p]) => [[`${n} (sparse plan)`, f, p, "sparse"] as const, [`${n} (dense plan)`, f, p, "dense"] as const]),
+    ["search (window plan)", { q: "ada lov" }, first, "window"] as const,
+    ["search, deep (window plan)", { q: "ada lov" }, deep, "window"] as const,
   ])("%s never scans the contacts table", async (_name, filters, page, listPlan) => {
     const { rows, count } = contactListQueries(db, WS, filters, page, listPlan);
     const details = [...(await plan(rows)), ...(count ? await plan(count) : [])];

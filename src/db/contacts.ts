@@ -417,12 +417,23 @@ export interface ContactFilters {
   sort?: Sort;
 }
 
-/** Turns free text into an FTS5 query: every word a prefix, all required, scoped to the workspace. */
-export function ftsQuery(workspaceId: string, q: string): string | null {
+/** Turns free text into an FTS5 query on the body: every word a prefix, all required. */
+function bodyQuery(q: string): string | null {
   const words = q.normalize("NFKC").match(/[\p{L}\p{N}]+/gu);
   if (!words) return null;
-  const terms = words.slice(0, 16).map((w) => `"${w}"*`).join(" ");
-  return `ws:"${workspaceId.replace(/-/g, "")}" AND body:(${terms})`;
+  return `body:(${words.slice(0, 16).map((w) => `"${w}"*`).join(" ")})`;
+}
+
+/** The FTS5 query for a search, scoped to the workspace. */
+export function ftsQuery(workspaceId: string, q: string): string | null {
+  const body = bodyQuery(q);
+  return body && `ws:"${workspaceId.replace(/-/g, "")}" AND ${body}`;
+}
+
+function searchBody(q: string): string {
+  const body = bodyQuery(q);
+  if (body === null) throw validationError([{ field: "q", message: "must contain a letter or digit" }]);
+  return body;
 }
 
 function searchMatch(workspaceId: string, q: string): string {
@@ -441,7 +452,14 @@ function searchMatch(workspaceId: string, q: string): string {
  *   are checked one primary-key lookup per row).
  * `natural` leaves the choice to SQLite: lists without a selective filter, and the counts.
  */
-export type ListPlan = "natural" | "sparse" | "dense";
+export type ListPlan = "natural" | "sparse" | "dense" | "window";
+
+/**
+ * How many contacts, in sort order, a `window` search looks through: the next ones after the
+ * page's start, intersected with the search's matches among their rowids. A search that matches
+ * one contact in forty fills a page of 25 from it; a rarer one falls back to the count's plan.
+ */
+export const SEARCH_WINDOW = 1000;
 
 const isSelective = (f: ContactFilters) => f.q !== undefined || (f.tags?.length ?? 0) > 0;
 
@@ -518,15 +536,28 @@ export function contactListQueries(db: Database, workspaceId: string, filters: C
   const order = descending ? [desc(sortBy), desc(contacts.id)] : [asc(sortBy), asc(contacts.id)];
   const pageWhere = page.after ? [...where, keysetAfter([column, contacts.id], page.after, descending)] : where;
   const onePage = <T extends SQLiteSelect>(query: T) => query.where(and(...pageWhere)).orderBy(...order).limit(page.limit + 1).offset(page.offset);
-  const rows =
-    plan === "sparse"
-      ? // Sort the matches by their keys alone, then read whole rows for the page only.
-        db
-          .select({ contact: sql.raw(CONTACT_SELECT) })
-          .from(contacts)
-          .where(sql`${contacts}.rowid IN (${onePage(db.select({ rowid: sql`${contacts}.rowid` }).from(contacts).$dynamic())})`)
-          .orderBy(...order)
-      : onePage(db.select({ contact: sql.raw(CONTACT_SELECT) }).from(contacts).$dynamic());
+  let rows;
+  if (plan === "window") {
+    // The next SEARCH_WINDOW contacts in sort order (one walk of the sort index), and the search's
+    // matches within their rowid range (one range of the search index; new contacts have the
+    // highest rowids, so the range of the newest is narrow). Their intersection is exact: every
+    // match outside the window sorts after all of it, so a full page from it is the page.
+    const scope = [eq(contacts.workspaceId, workspaceId), ...(page.after ? [keysetAfter([column, contacts.id], page.after, descending)] : [])];
+    const recent = db.$with("recent").as(
+      db.select({ r: sql<number>`${contacts}.rowid`.as("r") }).from(contacts).where(and(...scope)).orderBy(...order).limit(SEARCH_WINDOW),
+    );
+    const inWindow = sql`${contacts}.rowid IN (SELECT r FROM ${recent} INTERSECT SELECT rowid FROM contacts_fts WHERE contacts_fts MATCH ${searchBody(filters.q!)} AND rowid >= (SELECT min(r) FROM ${recent}) AND rowid <= (SELECT max(r) FROM ${recent}))`;
+    rows = db.with(recent).select({ contact: sql.raw(CONTACT_SELECT) }).from(contacts).where(inWindow).orderBy(...order).limit(page.limit + 1).offset(page.offset);
+  } else if (plan === "sparse") {
+    // Sort the matches by their keys alone, then read whole rows for the page only.
+    rows = db
+      .select({ contact: sql.raw(CONTACT_SELECT) })
+      .from(contacts)
+      .where(sql`${contacts}.rowid IN (${onePage(db.select({ rowid: sql`${contacts}.rowid` }).from(contacts).$dynamic())})`)
+      .orderBy(...order);
+  } else {
+    rows = onePage(db.select({ contact: sql.raw(CONTACT_SELECT) }).from(contacts).$dynamic());
+  }
   const countQuery = matches && db.select({ n: count() }).from(sql`(${matches} LIMIT ${COUNT_CAP + 1}) AS capped`);
   return { rows, count: countQuery, selectiveOnly };
 }
@@ -569,12 +600,19 @@ export async function listContacts(db: Database, workspaceId: string, filters: C
   if (filters.q === undefined && sparse.selectiveOnly) {
     // Tags alone: the count and the page among the first matches in one round trip; that page is
     // the answer unless the count passes the cap (then it cost about a thousand index lookups).
-    // A search counts first instead: its first matches cost a second pass over the search index.
     const [counted, firstRows] = await db.$client.batch([statement(db, sparse.count!), statement(db, sparse.rows)]);
     n = countOf(counted!);
     if (n <= COUNT_CAP) rows = storedContacts(firstRows!, workspaceId);
+  } else if (sparse.selectiveOnly && sortSpec(filters.sort).column === contacts.createdAt) {
+    // A search alone, by creation: the count and the page from the window in one round trip;
+    // a full window page is the answer, whatever the count (it is exact, see `window`).
+    const window = contactListQueries(db, workspaceId, filters, page, "window");
+    const [counted, windowRows] = await db.$client.batch([statement(db, sparse.count!), statement(db, window.rows)]);
+    n = countOf(counted!);
+    if (windowRows!.results.length > page.limit) rows = storedContacts(windowRows!, workspaceId);
+    else if (n <= COUNT_CAP) rows = storedContacts(await statement(db, sparse.rows).all(), workspaceId);
   } else {
-    // A search, or a filter combined with others: count first, then the plan the count picks.
+    // A filter combined with others: count first, then the plan the count picks.
     n = countOf(await statement(db, sparse.count!).all());
     if (n <= COUNT_CAP) rows = storedContacts(await statement(db, sparse.rows).all(), workspaceId);
   }
