@@ -451,8 +451,9 @@ function searchMatch(workspaceId: string, q: string): string {
  *   after about limit × contacts ÷ matches rows (the `+` keeps SQLite off the filter's index; tags
  *   are checked one primary-key lookup per row).
  * `natural` leaves the choice to SQLite: lists without a selective filter, and the counts.
+ * `window` and `tagged` serve a search alone and a tag alone in creation order (below).
  */
-export type ListPlan = "natural" | "sparse" | "dense" | "window";
+export type ListPlan = "natural" | "sparse" | "dense" | "window" | "tagged";
 
 /**
  * How many contacts, in sort order, a `window` search looks through: the next ones after the
@@ -548,6 +549,19 @@ export function contactListQueries(db: Database, workspaceId: string, filters: C
     );
     const inWindow = sql`${contacts}.rowid IN (SELECT r FROM ${recent} INTERSECT SELECT rowid FROM contacts_fts WHERE contacts_fts MATCH ${searchBody(filters.q!)} AND rowid >= (SELECT min(r) FROM ${recent}) AND rowid <= (SELECT max(r) FROM ${recent}))`;
     rows = db.with(recent).select({ contact: sql.raw(CONTACT_SELECT) }).from(contacts).where(inWindow).orderBy(...order).limit(page.limit + 1).offset(page.offset);
+  } else if (plan === "tagged") {
+    // One tag, by creation: the tag index is in that order, so the page is its next entries.
+    const byTag = [desc, asc].map((direction) => [direction(contactTags.createdAt), direction(contactTags.contactId)]);
+    const tagWhere = [eq(contactTags.workspaceId, workspaceId), eq(contactTags.tag, filters.tags![0]!), eq(contacts.workspaceId, workspaceId)];
+    if (page.after) tagWhere.push(keysetAfter([contactTags.createdAt, contactTags.contactId], page.after, descending));
+    rows = db
+      .select({ contact: sql.raw(CONTACT_SELECT) })
+      .from(contactTags)
+      .innerJoin(contacts, eq(contacts.id, contactTags.contactId))
+      .where(and(...tagWhere))
+      .orderBy(...byTag[descending ? 0 : 1]!)
+      .limit(page.limit + 1)
+      .offset(page.offset);
   } else if (plan === "sparse") {
     // Sort the matches by their keys alone, then read whole rows for the page only.
     rows = db
@@ -597,13 +611,20 @@ export async function listContacts(db: Database, workspaceId: string, filters: C
   const sparse = contactListQueries(db, workspaceId, filters, page, "sparse");
   let n: number;
   let rows: StoredContact[] | undefined;
-  if (filters.q === undefined && sparse.selectiveOnly) {
+  const byCreation = sortSpec(filters.sort).column === contacts.createdAt;
+  if (filters.q === undefined && sparse.selectiveOnly && filters.tags!.length === 1 && byCreation) {
+    // One tag alone, by creation: the count and the page straight from the tag index.
+    const tagged = contactListQueries(db, workspaceId, filters, page, "tagged");
+    const [counted, taggedRows] = await db.$client.batch([statement(db, sparse.count!), statement(db, tagged.rows)]);
+    n = countOf(counted!);
+    rows = storedContacts(taggedRows!, workspaceId);
+  } else if (filters.q === undefined && sparse.selectiveOnly) {
     // Tags alone: the count and the page among the first matches in one round trip; that page is
     // the answer unless the count passes the cap (then it cost about a thousand index lookups).
     const [counted, firstRows] = await db.$client.batch([statement(db, sparse.count!), statement(db, sparse.rows)]);
     n = countOf(counted!);
     if (n <= COUNT_CAP) rows = storedContacts(firstRows!, workspaceId);
-  } else if (sparse.selectiveOnly && sortSpec(filters.sort).column === contacts.createdAt) {
+  } else if (sparse.selectiveOnly && byCreation) {
     // A search alone, by creation: the count and the page from the window in one round trip;
     // a full window page is the answer, whatever the count (it is exact, see `window`).
     const window = contactListQueries(db, workspaceId, filters, page, "window");

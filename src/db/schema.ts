@@ -116,10 +116,12 @@ export const contactTags = sqliteTable(
     contactId: text("contact_id").notNull(),
     workspaceId: text("workspace_id").notNull(),
     tag: text("tag").notNull(),
+    /** The contact's creation time (it never changes), so a tag's contacts come newest first from the index. */
+    createdAt: text("created_at").notNull().default(""),
   },
   (t) => [
     primaryKey({ columns: [t.contactId, t.tag] }),
-    index("contact_tags_tag").on(t.workspaceId, t.tag, t.contactId),
+    index("contact_tags_tag_created").on(t.workspaceId, t.tag, t.createdAt, t.contactId),
   ],
 );
 
