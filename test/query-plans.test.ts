@@ -43,11 +43,11 @@ describe("query plans", () => {
   it.each([
     ...SHAPES.map(([n, f, p]) => [n, f, p, "natural"] as const),
     ...SELECTIVE.flatMap(([n, f, p]) => [[`${n} (sparse plan)`, f, p, "sparse"] as const, [`${n} (dense plan)`, f, p, "dense"] as const]),
-    ["search (window plan)", { q: "ada lov" }, first, "window"] as const,
-    ["search, deep (window plan)", { q: "ada lov" }, deep, "window"] as const,
-    ["rare tag (tagged plan)", { tags: ["rare"] }, first, "tagged"] as const,
-    ["rare tag, deep (tagged plan)", { tags: ["rare"] }, deep, "tagged"] as const,
-    ["rare tag, oldest first (tagged plan)", { tags: ["rare"], sort: "created_at" }, deep, "tagged"] as const,
+    ["search (window plan)", { q: "ada lov" } as ContactFilters, first, "window"] as const,
+    ["search, deep (window plan)", { q: "ada lov" } as ContactFilters, deep, "window"] as const,
+    ["rare tag (tagged plan)", { tags: ["rare"] } as ContactFilters, first, "tagged"] as const,
+    ["rare tag, deep (tagged plan)", { tags: ["rare"] } as ContactFilters, deep, "tagged"] as const,
+    ["rare tag, oldest first (tagged plan)", { tags: ["rare"], sort: "created_at" } as ContactFilters, deep, "tagged"] as const,
   ])("%s never scans the contacts table", async (_name, filters, page, listPlan) => {
     const { rows, count } = contactListQueries(db, WS, filters, page, listPlan);
     const details = [...(await plan(rows)), ...(count ? await plan(count) : [])];

@@ -137,14 +137,48 @@ const CONTACT = new RowReader(contacts, '"contacts"', ["workspaceId", "sortName"
 const CONTACT_SELECT = `${CONTACT.columns}, (SELECT title FROM sites WHERE sites.id = "contacts".site_id) AS "siteTitle"`;
 const GET_CONTACT = `SELECT ${CONTACT_SELECT} FROM contacts WHERE workspace_id = ? AND id = ?`;
 
+const col = (name: string) => `"contacts"."${name}"`;
+/**
+ * A contact's API representation, `JSON.stringify(toContact(...))`, built by SQLite: reads send
+ * it as D1 hands it over instead of building, mapping and serialising an object per row (the
+ * larger part of a list page's cost). Same keys, same order, same text: test/representation.test.ts
+ * holds the two byte for byte, which also keeps ETags equal whichever path made the answer.
+ */
+const CONTACT_JSON = `json_object(${[
+  `'id', ${col("id")}`,
+  `'first_name', ${col("first_name")}`,
+  `'last_name', ${col("last_name")}`,
+  // fullName(): the non-empty parts joined by a space, null when there is none.
+  `'name', CASE WHEN coalesce(${col("first_name")}, '') = '' THEN nullif(${col("last_name")}, '') WHEN coalesce(${col("last_name")}, '') = '' THEN ${col("first_name")} ELSE ${col("first_name")} || ' ' || ${col("last_name")} END`,
+  ...["email", "phone", "job_title", "company", "location", "linkedin_url", "photo_url", "stage", "notes"].map((name) => `'${name}', ${col(name)}`),
+  `'custom_fields', json(${col("custom_fields")})`,
+  `'tags', json(${col("tags")})`,
+  `'site', CASE WHEN ${col("site_id")} IS NULL THEN NULL ELSE json_object('id', ${col("site_id")}, 'title', coalesce((SELECT title FROM sites WHERE sites.id = ${col("site_id")}), '')) END`,
+  ...["source", "profile_id", "created_at", "updated_at", "saved_at"].map((name) => `'${name}', ${col(name)}`),
+].join(", ")})`;
+
+/** A list page's row: the contact's representation and its key in the page's order. */
+export interface ContactJson {
+  json: string;
+  id: string;
+  sortKey: string;
+}
+
+const GET_CONTACT_JSON = `SELECT ${CONTACT_JSON} AS "json" FROM contacts WHERE workspace_id = ? AND id = ?`;
+
+/** One contact's representation as JSON text, if it is in the workspace. */
+export async function getContactJson(db: Database, workspaceId: string, id: string): Promise<string | undefined> {
+  const row = await statement(db, GET_CONTACT_JSON, workspaceId, id).first<{ json: string }>();
+  return row?.json;
+}
+
 function storedContact(raw: Record<string, unknown>, workspaceId: string): StoredContact {
   const read = CONTACT.read(raw);
   const row: ContactRow = Object.assign(read, { workspaceId }, derivedKeys(read));
   return { row, site: row.siteId !== null ? { id: row.siteId, title: (raw.siteTitle as string | null) ?? "" } : null };
 }
 
-const storedContacts = (result: D1Result, workspaceId: string) =>
-  (result.results as Record<string, unknown>[]).map((raw) => storedContact(raw, workspaceId));
+const pageRows = (result: D1Result) => result.results as unknown as ContactJson[];
 
 export async function getContact(db: Database, workspaceId: string, id: string): Promise<StoredContact | undefined> {
   const raw = await statement(db, GET_CONTACT, workspaceId, id).first<Record<string, unknown>>();
@@ -516,11 +550,6 @@ export function sortSpec(sort: Sort = "-created_at") {
   return { descending, column };
 }
 
-export const sortKeyOf = (row: ContactRow, sort: Sort = "-created_at"): [string, string] => {
-  const field = sort.replace(/^-/, "");
-  return [field === "name" ? row.sortName : field === "updated_at" ? row.updatedAt : row.createdAt, row.id];
-};
-
 /**
  * The two queries behind a list page: the rows, and (for a filtered list) the capped count.
  * `selectiveOnly`: a search or tag filter is the list's only filter.
@@ -533,6 +562,7 @@ export function contactListQueries(db: Database, workspaceId: string, filters: C
   // Sparse: the matches are the only way in (every other index starts with the workspace).
   if (plan === "sparse") where[0] = sql`+${contacts.workspaceId} = ${workspaceId}`;
   const { descending, column } = sortSpec(filters.sort);
+  const pageColumns = { contact: sql.raw(`${CONTACT_JSON} AS "json", ${col("id")} AS "id", ${col(column.name)} AS "sortKey"`) };
   const sortBy = plan === "sparse" ? sql`+${column}` : column;
   const order = descending ? [desc(sortBy), desc(contacts.id)] : [asc(sortBy), asc(contacts.id)];
   const pageWhere = page.after ? [...where, keysetAfter([column, contacts.id], page.after, descending)] : where;
@@ -548,14 +578,14 @@ export function contactListQueries(db: Database, workspaceId: string, filters: C
       db.select({ r: sql<number>`${contacts}.rowid`.as("r") }).from(contacts).where(and(...scope)).orderBy(...order).limit(SEARCH_WINDOW),
     );
     const inWindow = sql`${contacts}.rowid IN (SELECT r FROM ${recent} INTERSECT SELECT rowid FROM contacts_fts WHERE contacts_fts MATCH ${searchBody(filters.q!)} AND rowid >= (SELECT min(r) FROM ${recent}) AND rowid <= (SELECT max(r) FROM ${recent}))`;
-    rows = db.with(recent).select({ contact: sql.raw(CONTACT_SELECT) }).from(contacts).where(inWindow).orderBy(...order).limit(page.limit + 1).offset(page.offset);
+    rows = db.with(recent).select(pageColumns).from(contacts).where(inWindow).orderBy(...order).limit(page.limit + 1).offset(page.offset);
   } else if (plan === "tagged") {
     // One tag, by creation: the tag index is in that order, so the page is its next entries.
     const byTag = [desc, asc].map((direction) => [direction(contactTags.createdAt), direction(contactTags.contactId)]);
     const tagWhere = [eq(contactTags.workspaceId, workspaceId), eq(contactTags.tag, filters.tags![0]!), eq(contacts.workspaceId, workspaceId)];
     if (page.after) tagWhere.push(keysetAfter([contactTags.createdAt, contactTags.contactId], page.after, descending));
     rows = db
-      .select({ contact: sql.raw(CONTACT_SELECT) })
+      .select(pageColumns)
       .from(contactTags)
       .innerJoin(contacts, eq(contacts.id, contactTags.contactId))
       .where(and(...tagWhere))
@@ -565,12 +595,12 @@ export function contactListQueries(db: Database, workspaceId: string, filters: C
   } else if (plan === "sparse") {
     // Sort the matches by their keys alone, then read whole rows for the page only.
     rows = db
-      .select({ contact: sql.raw(CONTACT_SELECT) })
+      .select(pageColumns)
       .from(contacts)
       .where(sql`${contacts}.rowid IN (${onePage(db.select({ rowid: sql`${contacts}.rowid` }).from(contacts).$dynamic())})`)
       .orderBy(...order);
   } else {
-    rows = onePage(db.select({ contact: sql.raw(CONTACT_SELECT) }).from(contacts).$dynamic());
+    rows = onePage(db.select(pageColumns).from(contacts).$dynamic());
   }
   const countQuery = matches && db.select({ n: count() }).from(sql`(${matches} LIMIT ${COUNT_CAP + 1}) AS capped`);
   return { rows, count: countQuery, selectiveOnly };
@@ -606,38 +636,38 @@ export async function listContacts(db: Database, workspaceId: string, filters: C
     const total = queries.count ?? db.select({ n: workspaces.contactCount }).from(workspaces).where(eq(workspaces.id, workspaceId));
     const [rows, counted] = await db.$client.batch([statement(db, queries.rows), statement(db, total)]);
     const n = countOf(counted!);
-    return { rows: storedContacts(rows!, workspaceId), ...(queries.count ? cappedTotal(n) : { total: n, totalExact: true }) };
+    return { rows: pageRows(rows!), ...(queries.count ? cappedTotal(n) : { total: n, totalExact: true }) };
   }
   const sparse = contactListQueries(db, workspaceId, filters, page, "sparse");
   let n: number;
-  let rows: StoredContact[] | undefined;
+  let rows: ContactJson[] | undefined;
   const byCreation = sortSpec(filters.sort).column === contacts.createdAt;
   if (filters.q === undefined && sparse.selectiveOnly && filters.tags!.length === 1 && byCreation) {
     // One tag alone, by creation: the count and the page straight from the tag index.
     const tagged = contactListQueries(db, workspaceId, filters, page, "tagged");
     const [counted, taggedRows] = await db.$client.batch([statement(db, sparse.count!), statement(db, tagged.rows)]);
     n = countOf(counted!);
-    rows = storedContacts(taggedRows!, workspaceId);
+    rows = pageRows(taggedRows!);
   } else if (filters.q === undefined && sparse.selectiveOnly) {
     // Tags alone: the count and the page among the first matches in one round trip; that page is
     // the answer unless the count passes the cap (then it cost about a thousand index lookups).
     const [counted, firstRows] = await db.$client.batch([statement(db, sparse.count!), statement(db, sparse.rows)]);
     n = countOf(counted!);
-    if (n <= COUNT_CAP) rows = storedContacts(firstRows!, workspaceId);
+    if (n <= COUNT_CAP) rows = pageRows(firstRows!);
   } else if (sparse.selectiveOnly && byCreation) {
     // A search alone, by creation: the count and the page from the window in one round trip;
     // a full window page is the answer, whatever the count (it is exact, see `window`).
     const window = contactListQueries(db, workspaceId, filters, page, "window");
     const [counted, windowRows] = await db.$client.batch([statement(db, sparse.count!), statement(db, window.rows)]);
     n = countOf(counted!);
-    if (windowRows!.results.length > page.limit) rows = storedContacts(windowRows!, workspaceId);
-    else if (n <= COUNT_CAP) rows = storedContacts(await statement(db, sparse.rows).all(), workspaceId);
+    if (windowRows!.results.length > page.limit) rows = pageRows(windowRows!);
+    else if (n <= COUNT_CAP) rows = pageRows(await statement(db, sparse.rows).all());
   } else {
     // A filter combined with others: count first, then the plan the count picks.
     n = countOf(await statement(db, sparse.count!).all());
-    if (n <= COUNT_CAP) rows = storedContacts(await statement(db, sparse.rows).all(), workspaceId);
+    if (n <= COUNT_CAP) rows = pageRows(await statement(db, sparse.rows).all());
   }
-  rows ??= storedContacts(await statement(db, contactListQueries(db, workspaceId, filters, page, "dense").rows).all(), workspaceId);
+  rows ??= pageRows(await statement(db, contactListQueries(db, workspaceId, filters, page, "dense").rows).all());
   return { rows, ...cappedTotal(n) };
 }
 

@@ -1,4 +1,5 @@
 import type { Context } from "hono";
+import type { ContentfulStatusCode } from "hono/utils/http-status";
 import { ApiError } from "./errors";
 
 const hex32 = (n: number) => (n >>> 0).toString(16).padStart(8, "0");
@@ -56,14 +57,22 @@ export function ifMatch<T>(c: Context, represent: (current: T) => unknown): ((cu
 
 /** Answers a single-resource GET with its ETag, or 304 when If-None-Match already has it. */
 export async function jsonWithEtag<T extends object, S extends 200 | 201 = 200>(c: Context, body: T, status: S = 200 as S) {
-  const json = JSON.stringify(body);
+  return jsonTextWithEtag<T, S>(c, JSON.stringify(body), status);
+}
+
+/** `jsonWithEtag` for a representation that is JSON text already (built by SQLite); typed as `T`'s answer. */
+export function jsonTextWithEtag<T, S extends 200 | 201 = 200>(c: Context, json: string, status: S = 200 as S) {
   const etag = etagOfJson(json);
   const inm = c.req.header("if-none-match");
-  // The JSON text is the one the ETag was computed over, so it is sent as is (typed as c.json's).
   type Answer = ReturnType<typeof c.json<T, S>>;
   if (c.req.method === "GET" && inm !== undefined && matches(inm, etag)) {
     // 304 carries no body.
     return c.body(null, 304, { ETag: etag }) as unknown as Answer;
   }
-  return c.body(json, status, { ETag: etag, "Content-Type": "application/json" }) as unknown as Answer;
+  return jsonText<T, S>(c, json, status, { ETag: etag });
+}
+
+/** Sends JSON text that is already serialised, typed as the `c.json` answer it stands for. */
+export function jsonText<T, S extends ContentfulStatusCode>(c: Context, json: string, status: S, headers: Record<string, string> = {}) {
+  return c.body(json, status, { ...headers, "Content-Type": "application/json" }) as unknown as ReturnType<typeof c.json<T, S>>;
 }

@@ -142,6 +142,11 @@ export function pageOf<R, T>(
   };
 }
 
+/** A page from `pageOf` whose items are JSON text already (built by SQLite), as JSON text. */
+export function pageJson(page: { data: string[]; pagination: object }): string {
+  return `{"data":[${page.data.join(",")}],"pagination":${JSON.stringify(page.pagination)}}`;
+}
+
 /**
  * The keyset condition "comes after `values`" for an ordering over `columns`, all ascending or
  * all descending. A row-value comparison, so SQLite walks the matching index from that point.

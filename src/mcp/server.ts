@@ -10,7 +10,6 @@ import {
   listContacts,
   patchContact,
   removeTags,
-  sortKeyOf,
   toContact,
 } from "../db/contacts";
 import { findProfileByHandle, findVisibleProfile, toProfile } from "../db/profiles";
@@ -119,7 +118,7 @@ export function createMcpServer({ db, caller, workspace }: McpContext) {
     async (args) => {
       const { query, page } = readListQuery(asQuery({ ...args, tags: args.tags?.length ? args.tags : undefined }), ListContactsQuery, "contacts");
       const result = await listContacts(db, workspaceId, query, page);
-      return pageOf(result.rows, page, { keyOf: (r) => sortKeyOf(r.row, query.sort), toItem: toContact, total: result.total, totalExact: result.totalExact });
+      return pageOf(result.rows, page, { keyOf: (r) => [r.sortKey, r.id], toItem: (r) => JSON.parse(r.json) as unknown, total: result.total, totalExact: result.totalExact });
     },
   );
 

@@ -10,21 +10,21 @@ import {
   deleteContact,
   deletedSince,
   getContact,
+  getContactJson,
   listContacts,
   patchContact,
   removeTags as removeContactTags,
   replaceContact,
-  sortKeyOf,
   tagCounts,
   toContact,
   upsertContact,
   type StoredContact,
 } from "../../db/contacts";
 import { notFound, validationError } from "../../lib/errors";
-import { ifMatch, jsonWithEtag } from "../../lib/etag";
-import { pageOf, readListQuery } from "../../lib/pagination";
+import { ifMatch, jsonText, jsonTextWithEtag, jsonWithEtag } from "../../lib/etag";
+import { pageJson, pageOf, readListQuery } from "../../lib/pagination";
 import { toVCard } from "../../lib/vcard";
-import { ContactCreateSchema, ListContactsQuery } from "./contacts.schemas";
+import { ContactCreateSchema, ListContactsQuery, type Contact } from "./contacts.schemas";
 import { DeletedQuery, TagsQuery } from "./contacts.routes";
 import { errorBody } from "../../lib/render-error";
 
@@ -35,15 +35,8 @@ const representation = (current: StoredContact) => toContact(current);
 export const list: AppRouteHandler<typeof routes.list> = async (c) => {
   const { query, page } = readListQuery(c.req.query(), ListContactsQuery, "contacts");
   const result = await listContacts(c.var.db, workspaceOf(c).id, query, page);
-  return c.json(
-    pageOf(result.rows, page, {
-      keyOf: (r) => sortKeyOf(r.row, query.sort),
-      toItem: toContact,
-      total: result.total,
-      totalExact: result.totalExact,
-    }),
-    200,
-  );
+  const body = pageOf(result.rows, page, { keyOf: (r) => [r.sortKey, r.id], toItem: (r) => r.json, total: result.total, totalExact: result.totalExact });
+  return jsonText<ReturnType<typeof pageOf<unknown, Contact>>, 200>(c, pageJson(body), 200);
 };
 
 export const create: AppRouteHandler<typeof routes.create> = async (c) => {
@@ -107,8 +100,9 @@ async function findOrThrow(c: Context<AppEnv>, id: string) {
 }
 
 export const get: AppRouteHandler<typeof routes.get> = async (c) => {
-  const found = await findOrThrow(c, c.req.valid("param").id);
-  return jsonWithEtag(c, toContact(found), 200);
+  const json = await getContactJson(c.var.db, workspaceOf(c).id, c.req.valid("param").id);
+  if (json === undefined) throw notFound("Contact");
+  return jsonTextWithEtag<Contact>(c, json, 200);
 };
 
 /** An `id` in a PUT/PATCH body is read-only: accepted when it names this contact, refused otherwise. */
