@@ -28,21 +28,79 @@ function cpuSeconds(pids) {
   return ticks / 100;
 }
 
+/** Latencies, statuses, errors, requests, seconds and runtime CPU of one or more measured runs. */
+function tally() {
+  return { latencies: [], statuses: {}, errors: 0, requests: 0, seconds: 0, cpu: 0 };
+}
+
+function target(base, options) {
+  const { path: pathname = "/", expect3xx, ...rest } = options;
+  return { opts: { url: `${base}${pathname}`, connections: CONNECTIONS, ...rest }, expect3xx };
+}
+
+/** One measured run of `duration` seconds, added to `into`. */
+async function measure(base, options, duration, runtime, into) {
+  const { opts, expect3xx } = target(base, options);
+  const cpuBefore = cpuSeconds(runtime);
+  const r = await autocannon({
+    ...opts,
+    duration,
+    setupClient: (client) =>
+      client.on("response", (status, _bytes, responseTime) => {
+        into.statuses[status] = (into.statuses[status] ?? 0) + 1;
+        into.latencies.push(responseTime);
+      }),
+  });
+  into.cpu += cpuSeconds(runtime) - cpuBefore;
+  into.errors += r.errors + r.timeouts + r.non2xx - (expect3xx ? r["3xx"] : 0);
+  into.requests += r.requests.total;
+  into.seconds += r.duration;
+}
+
+const percentile = (sorted, p) => (sorted.length === 0 ? 0 : sorted[Math.min(sorted.length - 1, Math.ceil((p / 100) * sorted.length) - 1)]);
+
+function summary(name, t, runtime) {
+  if (process.env.BENCH_DEBUG) console.log(name, t.statuses);
+  const sorted = Float64Array.from(t.latencies).sort();
+  return {
+    name,
+    rps: Math.round(t.requests / Math.max(t.seconds, 1e-9)),
+    p50: Math.round(percentile(sorted, 50)),
+    p99: Math.round(percentile(sorted, 99)),
+    errors: t.errors,
+    requests: t.requests,
+    // The runtime's CPU time per answered request: what the request cost, whatever else shares the machine.
+    cpu_us: runtime.length > 0 && t.requests > 0 ? Math.round((t.cpu * 1e6) / t.requests) : null,
+  };
+}
+
 /**
  * Drives `options` (autocannon's, with `path` below `base`; `expect3xx` counts redirects as
- * answers) and returns req/s, p50, p99, errors and, given the `runtime` pids, its CPU µs a request. BENCH_DEBUG prints the status counts.
+ * answers) after a warm-up and returns req/s, p50, p99, errors and, given the `runtime` pids, its
+ * workerd CPU µs a request. BENCH_DEBUG prints the status counts.
  */
 export async function drive(name, base, options, { duration, warmup, runtime = [] }) {
-  const { path: pathname = "/", expect3xx, ...rest } = options;
-  const opts = { url: `${base}${pathname}`, connections: CONNECTIONS, ...rest };
-  await autocannon({ ...opts, duration: warmup });
-  const statuses = {};
-  const cpuBefore = cpuSeconds(runtime);
-  const r = await autocannon({ ...opts, duration, setupClient: (client) => client.on("response", (status) => (statuses[status] = (statuses[status] ?? 0) + 1)) });
-  if (process.env.BENCH_DEBUG) console.log(name, statuses);
-  const cpu = cpuSeconds(runtime) - cpuBefore;
-  const errors = r.errors + r.timeouts + r.non2xx - (expect3xx ? r["3xx"] : 0);
-  // The runtime's CPU time per answered request: what the request cost, whatever else shares the machine.
-  const cpuUs = runtime.length > 0 && r.requests.total > 0 ? Math.round((cpu * 1e6) / r.requests.total) : null;
-  return { name, rps: Math.round(r.requests.average), p50: r.latency.p50, p99: r.latency.p99, errors, requests: r.requests.total, cpu_us: cpuUs };
+  await autocannon({ ...target(base, options).opts, duration: warmup });
+  const t = tally();
+  await measure(base, options, duration, runtime, t);
+  return summary(name, t, runtime);
+}
+
+/**
+ * A scenario and its reference measured in turns (reference, scenario, scenario, reference, …:
+ * `slices` turns each, `duration` seconds in all each), so both see the same machine: this VM's
+ * speed drifts by tens of percent within a minute, and alternating cancels the drift instead of
+ * charging it to whichever ran in the slower moment.
+ */
+export async function drivePaired(name, options, referenceName, referenceOptions, base, { duration, warmup, runtime = [], slices = 4 }) {
+  await autocannon({ ...target(base, referenceOptions).opts, duration: 1 });
+  await autocannon({ ...target(base, options).opts, duration: warmup });
+  const ours = tally();
+  const theirs = tally();
+  const slice = duration / slices;
+  for (let i = 0; i < slices; i++) {
+    const turns = i % 2 === 0 ? [[referenceOptions, theirs], [options, ours]] : [[options, ours], [referenceOptions, theirs]];
+    for (const [o, into] of turns) await measure(base, o, slice, runtime, into);
+  }
+  return { result: summary(name, ours, runtime), reference: summary(referenceName, theirs, runtime) };
 }
