@@ -146,6 +146,25 @@ describe("outbox", () => {
     expect(JSON.parse(events[4]!.payload).data).toMatchObject({ id: created.body.id, company: "Engines", tags: [] });
   });
 
+  it("a PATCH of plain fields writes, records its event and answers in one D1 batch, the event's data being the answer", async () => {
+    await register();
+    const created = await call("POST", "/v1/contacts", { key: t.key, body: { first_name: "Émile", last_name: "Zola", tags: ["writer"] } });
+    const batch = vi.spyOn(env.DB, "batch");
+    const patched = await call("PATCH", `/v1/contacts/${created.body.id}`, { key: t.key, body: { company: 'Les "Rougon"', stage: "Customer", custom_fields: { n: 1.5, ok: true } } });
+    expect(patched.status).toBe(200);
+    expect(batch).toHaveBeenCalledTimes(1);
+    batch.mockRestore();
+    expect(patched.body).toEqual({ ...created.body, company: 'Les "Rougon"', stage: "Customer", custom_fields: { n: 1.5, ok: true }, updated_at: expect.stringMatching(ISO_MS) });
+    const events = await eventsOf(t.workspaceId);
+    expect(events.map((e) => e.type)).toEqual(["contact.created", "contact.updated"]);
+    expect(events[1]!.payload).toBe(JSON.stringify({ type: "contact.updated", timestamp: JSON.parse(events[1]!.payload).timestamp, data: patched.body }));
+    // Not a plain field (the name feeds the sort key): read, checked and written as before, same answer shape.
+    const renamed = await call("PATCH", `/v1/contacts/${created.body.id}`, { key: t.key, body: { last_name: "Zola-Dreyfus" } });
+    expect(renamed.body).toMatchObject({ name: "Émile Zola-Dreyfus", company: 'Les "Rougon"' });
+    expect((await call("PATCH", `/v1/contacts/01a20000-0000-7000-8000-0000000000aa`, { key: t.key, body: { company: "Nobody" } })).status).toBe(404);
+    expect((await eventsOf(t.workspaceId)).length).toBe(3);
+  });
+
   it("emits scan.recorded to the profile owner's endpoints", async () => {
     await register(["scan.recorded"]);
     const profile = await call("POST", "/v1/profiles", { key: t.key, body: { handle: `hook-${Date.now() % 100000}`, name: "Scanned" } });

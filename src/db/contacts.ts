@@ -9,7 +9,7 @@ import { findVisibleProfile } from "./profiles";
 import { causedBy, UNIQUE_VIOLATION } from "./errors";
 import { cappedTotal, COUNT_CAP } from "./pages";
 import { fullName, splitName } from "../lib/names";
-import { outboxStatement, type EventType } from "./webhooks";
+import { outboxStatement, outboxStatementFromRow, type EventType } from "./webhooks";
 import { RowReader, statement } from "./rows";
 import type {
   Contact,
@@ -359,6 +359,36 @@ async function updateWith(
     if (written) return { row: written, site };
     if (attempt >= WRITE_ATTEMPTS) throw new ApiError("conflict", "The contact is being changed by another request; try again");
   }
+}
+
+/** Fields a PATCH can set by SQL alone: none feeds a derived column (name, email, phone) or names a site. */
+const PLAIN_FIELDS = new Set<string>(["jobTitle", "company", "location", "linkedinUrl", "photoUrl", "stage", "notes", "customFields", "tags"]);
+
+/**
+ * A PATCH of plain fields only, without If-Match, in one round trip: nothing it sets depends on
+ * the current row, so the update answers with the representation it wrote (RETURNING, built by
+ * SQLite) and its event is built from the same row in the same batch. Undefined when the patch is
+ * not plain (then `patchContact` reads, checks and writes).
+ */
+export async function patchPlainFields(db: Database, workspaceId: string, id: string, input: ContactUpdateInput): Promise<string | undefined> {
+  const cols = columnsFrom(input);
+  if (!Object.keys(cols).every((field) => PLAIN_FIELDS.has(field))) return undefined;
+  const now = nowIso();
+  const row = and(eq(contacts.workspaceId, workspaceId), eq(contacts.id, id));
+  const [updated] = await db.$client.batch([
+    statement(
+      db,
+      db
+        .update(contacts)
+        .set({ ...cols, version: sql`${contacts.version} + 1`, updatedAt: sql`max(${now}, ${contacts.updatedAt})` })
+        .where(row)
+        .returning({ json: sql.raw(`${CONTACT_JSON} AS "json"`) }),
+    ),
+    statement(db, outboxStatementFromRow(db, workspaceId, "contact.updated", sql.raw(CONTACT_JSON), sql`${contacts} WHERE ${row}`)),
+  ]);
+  const [written] = updated!.results as { json: string }[];
+  if (!written) throw notFound("Contact");
+  return written.json;
 }
 
 export type Precondition = (current: StoredContact) => Promise<void>;

@@ -40,11 +40,23 @@ export function toWebhook(w: Webhook) {
  */
 export function outboxStatement(db: Database, workspaceId: string | SQL, type: EventType, data: unknown) {
   const at = nowIso();
-  const payload = JSON.stringify({ type, timestamp: at, data });
+  return insertEvent(db, workspaceId, type, at, sql`${JSON.stringify({ type, timestamp: at, data })}`);
+}
+
+/**
+ * `outboxStatement` for an event whose data SQLite builds: `data` is JSON SQL over the one row
+ * `from` selects (a contact's representation as it stands after the change).
+ */
+export function outboxStatementFromRow(db: Database, workspaceId: string, type: EventType, data: SQL, from: SQL) {
+  const at = nowIso();
+  return insertEvent(db, workspaceId, type, at, sql`json_object('type', ${type}, 'timestamp', ${at}, 'data', json(${data}))`, from);
+}
+
+function insertEvent(db: Database, workspaceId: string | SQL, type: EventType, at: string, payload: SQL, from?: SQL) {
   // Every column, in table order: id, workspace_id, type, payload, enqueued_at, fanned_out_at, only_webhook_id, created_at.
   return db.insert(webhookEvents).select(
     sql`SELECT ${`evt_${uuidv7().replace(/-/g, "")}`}, ${workspaceId}, ${type}, ${payload}, NULL, NULL, NULL, ${at}
-      WHERE changes() = 1 AND EXISTS (SELECT 1 FROM ${webhooks} WHERE ${webhooks.workspaceId} = ${workspaceId} AND ${webhooks.enabled} = 1)`,
+      ${from ? sql`FROM ${from} AND` : sql`WHERE`} changes() = 1 AND EXISTS (SELECT 1 FROM ${webhooks} WHERE ${webhooks.workspaceId} = ${workspaceId} AND ${webhooks.enabled} = 1)`,
   );
 }
 

@@ -13,6 +13,7 @@ import {
   getContactJson,
   listContacts,
   patchContact,
+  patchPlainFields,
   removeTags as removeContactTags,
   replaceContact,
   tagCounts,
@@ -124,7 +125,10 @@ export const patch: AppRouteHandler<typeof routes.patch> = async (c) => {
   const { id } = c.req.valid("param");
   const body = c.req.valid("json");
   assertBodyId(body.id, id);
-  const contact = await patchContact(c.var.db, workspaceOf(c).id, id, body, ifMatch(c, representation));
+  const expect = ifMatch(c, representation);
+  const plain = expect ? undefined : await patchPlainFields(c.var.db, workspaceOf(c).id, id, body);
+  if (plain !== undefined) return jsonTextWithEtag<Contact>(c, plain, 200);
+  const contact = await patchContact(c.var.db, workspaceOf(c).id, id, body, expect);
   return jsonWithEtag(c, toContact(contact), 200);
 };
 
