@@ -489,7 +489,7 @@ function bodyQuery(q: string): string | null {
 }
 
 /** The FTS5 query for a search, scoped to the workspace. */
-export function ftsQuery(workspaceId: string, q: string): string | null {
+function ftsQuery(workspaceId: string, q: string): string | null {
   const body = bodyQuery(q);
   return body && `ws:"${workspaceId.replace(/-/g, "")}" AND ${body}`;
 }
@@ -524,7 +524,7 @@ export type ListPlan = "natural" | "sparse" | "dense" | "window" | "tagged";
  * page's start, intersected with the search's matches among their rowids. A search that matches
  * one contact in forty fills a page of 25 from it; a rarer one falls back to the count's plan.
  */
-export const SEARCH_WINDOW = 1000;
+const SEARCH_WINDOW = 1000;
 
 const isSelective = (f: ContactFilters) => f.q !== undefined || (f.tags?.length ?? 0) > 0;
 

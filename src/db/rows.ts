@@ -8,8 +8,8 @@ type RawRow = Record<string, unknown>;
 const decodes = (column: Column) => column.mapFromDriverValue !== Column.prototype.mapFromDriverValue;
 
 /**
- * Reads a table's rows on the hot paths without Drizzle's per-row mapping, which tests each
- * column's class for every row (a measurable share of a list page's CPU): the columns are
+ * Reads a table's rows for the Worker's own use (the contact a write starts from) without
+ * Drizzle's per-row mapping, which tests each column's class for every row: the columns are
  * selected under their property names, so a row arrives already shaped, and only the columns
  * whose stored value differs from the model (JSON, booleans) are converted, by the schema's own
  * column mapping. The schema stays the one source of names and types.
