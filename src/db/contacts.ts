@@ -580,10 +580,7 @@ export function sortSpec(sort: Sort = "-created_at") {
   return { descending, column };
 }
 
-/**
- * The two queries behind a list page: the rows, and (for a filtered list) the capped count.
- * `selectiveOnly`: a search or tag filter is the list's only filter.
- */
+/** The two queries behind a list page: the rows, and (for a filtered list) the capped count. */
 export function contactListQueries(db: Database, workspaceId: string, filters: ContactFilters, page: PageRequest, plan: ListPlan = "natural") {
   const counted = filterConditions(workspaceId, filters);
   const selectiveOnly = isSelective(filters) && counted.length === 2;
@@ -611,7 +608,7 @@ export function contactListQueries(db: Database, workspaceId: string, filters: C
     rows = db.with(recent).select(pageColumns).from(contacts).where(inWindow).orderBy(...order).limit(page.limit + 1).offset(page.offset);
   } else if (plan === "tagged") {
     // One tag, by creation: the tag index is in that order, so the page is its next entries.
-    const byTag = [desc, asc].map((direction) => [direction(contactTags.createdAt), direction(contactTags.contactId)]);
+    const direction = descending ? desc : asc;
     const tagWhere = [eq(contactTags.workspaceId, workspaceId), eq(contactTags.tag, filters.tags![0]!), eq(contacts.workspaceId, workspaceId)];
     if (page.after) tagWhere.push(keysetAfter([contactTags.createdAt, contactTags.contactId], page.after, descending));
     rows = db
@@ -619,7 +616,7 @@ export function contactListQueries(db: Database, workspaceId: string, filters: C
       .from(contactTags)
       .innerJoin(contacts, eq(contacts.id, contactTags.contactId))
       .where(and(...tagWhere))
-      .orderBy(...byTag[descending ? 0 : 1]!)
+      .orderBy(direction(contactTags.createdAt), direction(contactTags.contactId))
       .limit(page.limit + 1)
       .offset(page.offset);
   } else if (plan === "sparse") {
@@ -633,7 +630,7 @@ export function contactListQueries(db: Database, workspaceId: string, filters: C
     rows = onePage(db.select(pageColumns).from(contacts).$dynamic());
   }
   const countQuery = matches && db.select({ n: count() }).from(sql`(${matches} LIMIT ${COUNT_CAP + 1}) AS capped`);
-  return { rows, count: countQuery, selectiveOnly };
+  return { rows, count: countQuery };
 }
 
 /**
@@ -661,43 +658,42 @@ const countOf = (result: D1Result) => {
 
 export async function listContacts(db: Database, workspaceId: string, filters: ContactFilters, page: PageRequest) {
   if (!isSelective(filters)) {
-    const queries = contactListQueries(db, workspaceId, filters, page);
+    const natural = contactListQueries(db, workspaceId, filters, page);
     // Unfiltered: the total is the workspace's trigger-kept counter, read in the same round trip.
-    const total = queries.count ?? db.select({ n: workspaces.contactCount }).from(workspaces).where(eq(workspaces.id, workspaceId));
-    const [rows, counted] = await db.$client.batch([statement(db, queries.rows), statement(db, total)]);
+    const total = natural.count ?? db.select({ n: workspaces.contactCount }).from(workspaces).where(eq(workspaces.id, workspaceId));
+    const [rows, counted] = await db.$client.batch([statement(db, natural.rows), statement(db, total)]);
     const n = countOf(counted!);
-    return { rows: pageRows(rows!), ...(queries.count ? cappedTotal(n) : { total: n, totalExact: true }) };
+    return { rows: pageRows(rows!), ...(natural.count ? cappedTotal(n) : { total: n, totalExact: true }) };
   }
-  const sparse = contactListQueries(db, workspaceId, filters, page, "sparse");
+  // A search or tags alone (in creation order, for a search) get their page in the count's round
+  // trip; anything else counts first, then builds the plan the count picks.
+  const alone = filterConditions(workspaceId, filters).length === 2;
+  const byCreation = sortSpec(filters.sort).column === contacts.createdAt;
+  const queries = (plan: ListPlan) => contactListQueries(db, workspaceId, filters, page, plan);
   let n: number;
   let rows: ContactJson[] | undefined;
-  const byCreation = sortSpec(filters.sort).column === contacts.createdAt;
-  if (filters.q === undefined && sparse.selectiveOnly && filters.tags!.length === 1 && byCreation) {
-    // One tag alone, by creation: the count and the page straight from the tag index.
-    const tagged = contactListQueries(db, workspaceId, filters, page, "tagged");
-    const [counted, taggedRows] = await db.$client.batch([statement(db, sparse.count!), statement(db, tagged.rows)]);
+  if (alone && filters.q === undefined) {
+    // One tag by creation: the page straight from the tag index. Several tags, or another order:
+    // the page among the first matches, the answer unless the count passes the cap (then it cost
+    // about a thousand index lookups).
+    const oneTag = filters.tags!.length === 1 && byCreation;
+    const { count, rows: first } = queries(oneTag ? "tagged" : "sparse");
+    const [counted, found] = await db.$client.batch([statement(db, count!), statement(db, first)]);
     n = countOf(counted!);
-    rows = pageRows(taggedRows!);
-  } else if (filters.q === undefined && sparse.selectiveOnly) {
-    // Tags alone: the count and the page among the first matches in one round trip; that page is
-    // the answer unless the count passes the cap (then it cost about a thousand index lookups).
-    const [counted, firstRows] = await db.$client.batch([statement(db, sparse.count!), statement(db, sparse.rows)]);
+    if (oneTag || n <= COUNT_CAP) rows = pageRows(found!);
+  } else if (alone && byCreation) {
+    // A search: a full window page is the answer, whatever the count (it is exact, see `window`).
+    const { count, rows: inWindow } = queries("window");
+    const [counted, found] = await db.$client.batch([statement(db, count!), statement(db, inWindow)]);
     n = countOf(counted!);
-    if (n <= COUNT_CAP) rows = pageRows(firstRows!);
-  } else if (sparse.selectiveOnly && byCreation) {
-    // A search alone, by creation: the count and the page from the window in one round trip;
-    // a full window page is the answer, whatever the count (it is exact, see `window`).
-    const window = contactListQueries(db, workspaceId, filters, page, "window");
-    const [counted, windowRows] = await db.$client.batch([statement(db, sparse.count!), statement(db, window.rows)]);
-    n = countOf(counted!);
-    if (windowRows!.results.length > page.limit) rows = pageRows(windowRows!);
-    else if (n <= COUNT_CAP) rows = pageRows(await statement(db, sparse.rows).all());
+    if (found!.results.length > page.limit) rows = pageRows(found!);
+    else if (n <= COUNT_CAP) rows = pageRows(await statement(db, queries("sparse").rows).all());
   } else {
-    // A filter combined with others: count first, then the plan the count picks.
+    const sparse = queries("sparse");
     n = countOf(await statement(db, sparse.count!).all());
     if (n <= COUNT_CAP) rows = pageRows(await statement(db, sparse.rows).all());
   }
-  rows ??= pageRows(await statement(db, contactListQueries(db, workspaceId, filters, page, "dense").rows).all());
+  rows ??= pageRows(await statement(db, queries("dense").rows).all());
   return { rows, ...cappedTotal(n) };
 }
 

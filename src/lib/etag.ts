@@ -56,7 +56,7 @@ export function ifMatch<T>(c: Context, represent: (current: T) => unknown): ((cu
 }
 
 /** Answers a single-resource GET with its ETag, or 304 when If-None-Match already has it. */
-export async function jsonWithEtag<T extends object, S extends 200 | 201 = 200>(c: Context, body: T, status: S = 200 as S) {
+export function jsonWithEtag<T extends object, S extends 200 | 201 = 200>(c: Context, body: T, status: S = 200 as S) {
   return jsonTextWithEtag<T, S>(c, JSON.stringify(body), status);
 }
 
