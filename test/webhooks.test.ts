@@ -171,6 +171,17 @@ describe("outbox", () => {
     await call("GET", `/q/${profile.body.handle}`, { headers: { "user-agent": "Mozilla/5.0 (iPhone)" } });
     const [event] = await eventsOf(t.workspaceId);
     expect(JSON.parse(event!.payload)).toMatchObject({ type: "scan.recorded", data: { profile_id: profile.body.id, source: "qr_scan" } });
+    // Through the API, with a referrer: the event's data is the scan as the answer shows it, byte for byte.
+    const recorded = await call("POST", "/v1/contacts/scans", { key: t.key, body: { profile_id: profile.body.id, source: "web", referrer: "https://Summit.example/agenda?x=1" } });
+    expect(recorded.status).toBe(201);
+    const events = await eventsOf(t.workspaceId);
+    expect(events.length).toBe(2);
+    const { counts, ...scan } = recorded.body;
+    expect(counts).toEqual({ total: 2, qr_scan: 1, web: 1, mcp: 0 });
+    expect(scan.referrer).toBe("summit.example");
+    const timestamp = JSON.parse(events[1]!.payload).timestamp;
+    expect(events[1]!.payload).toBe(JSON.stringify({ type: "scan.recorded", timestamp, data: scan }));
+    expect(events[1]!.id).toMatch(/^evt_[0-9a-f]{32}$/);
   });
 
   it("a change whose queue send fails is still delivered after the cron sweep", async () => {

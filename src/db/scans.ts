@@ -1,9 +1,9 @@
-import { and, desc, eq, exists, inArray, isNull, lt, or, sql } from "drizzle-orm";
-import type { BatchItem } from "drizzle-orm/batch";
+import { and, desc, eq, inArray, isNull, lt } from "drizzle-orm";
 import type { Database } from "./client";
-import { apiKeys, profiles, scans, webhookEvents, type Scan } from "./schema";
+import { apiKeys, scans, type Scan } from "./schema";
 import { nowIso, uuidv7 } from "../lib/ids";
-import { outboxStatement } from "./webhooks";
+import { newEventId } from "./webhooks";
+import { statement } from "./rows";
 import { cappedCount, cappedTotal } from "./pages";
 import { keysetAfter, type PageRequest } from "../lib/pagination";
 import type { RecordResult, ScanCounter, ScanSource } from "../durable-objects/scan-counter";
@@ -47,41 +47,63 @@ export function newScan(profileId: string, source: ScanSource, referrer: string 
 }
 
 /**
- * Writes scans in one D1 batch: each insert happens only if the profile is visible (public, or
- * the caller's own) and the caller's key, if any, is live; each written scan gets its outbox
- * event; the profile roll-up follows by trigger. Answers one outcome per scan, in order.
+ * Inserts the scans listed in a JSON array (one bound parameter however many go out together),
+ * each only if its profile is visible to its caller (public, or the caller's own) and the caller's
+ * key, if any, is live. The profile roll-up follows by trigger.
+ */
+const INSERT_SCANS = `INSERT INTO scans (id, profile_id, workspace_id, source, referrer, scanned_at)
+  SELECT s.value ->> 'id', p.id, p.workspace_id, s.value ->> 'source', s.value ->> 'referrer', s.value ->> 'scanned_at'
+  FROM json_each(?1) AS s JOIN profiles AS p ON p.id = s.value ->> 'profile_id'
+  WHERE (p.public = 1 OR p.workspace_id = s.value ->> 'caller')
+    AND (s.value ->> 'key' IS NULL OR EXISTS (SELECT 1 FROM api_keys AS k WHERE k.id = s.value ->> 'key' AND k.revoked_at IS NULL))
+  RETURNING id, workspace_id AS workspaceId`;
+
+/**
+ * The outbox events of the scans the insert wrote (a listed scan that is not in the table was
+ * refused), for owners with an enabled endpoint; the payload is built as `toScan` shapes it.
+ */
+const INSERT_SCAN_EVENTS = `INSERT INTO webhook_events (id, workspace_id, type, payload, enqueued_at, fanned_out_at, only_webhook_id, created_at)
+  SELECT s.value ->> 'event', c.workspace_id, 'scan.recorded',
+    json_object('type', 'scan.recorded', 'timestamp', ?2, 'data', json_object(
+      'id', c.id, 'profile_id', c.profile_id, 'source', c.source, 'referrer', c.referrer, 'scanned_at', c.scanned_at)),
+    NULL, NULL, NULL, ?2
+  FROM json_each(?1) AS s JOIN scans AS c ON c.id = s.value ->> 'id'
+  WHERE EXISTS (SELECT 1 FROM webhooks AS w WHERE w.workspace_id = c.workspace_id AND w.enabled = 1)
+  RETURNING id`;
+
+/**
+ * Writes scans in one D1 batch of two statements, however many there are: the scans (see
+ * `INSERT_SCANS`), then an outbox event for each one written. Answers one outcome per scan, in order.
  */
 export async function writeScans(db: Database, pending: ScanToRecord[]): Promise<ScanOutcome[]> {
-  const liveKey = (id: string) => and(eq(apiKeys.id, id), isNull(apiKeys.revokedAt));
-  const statements: BatchItem<"sqlite">[] = [];
-  for (const s of pending) {
-    const visible = and(
-      eq(profiles.id, s.profileId),
-      s.callerWorkspaceId ? or(eq(profiles.public, true), eq(profiles.workspaceId, s.callerWorkspaceId)) : eq(profiles.public, true),
-      s.apiKeyId ? exists(db.select({ one: sql`1` }).from(apiKeys).where(liveKey(s.apiKeyId))) : undefined,
-    );
-    const owner = sql`(SELECT ${profiles.workspaceId} FROM ${profiles} WHERE ${profiles.id} = ${s.profileId})`;
-    statements.push(
-      // Every column, in table order: id, profile_id, workspace_id, source, referrer, scanned_at.
-      db
-        .insert(scans)
-        .select(sql`SELECT ${s.id}, ${profiles.id}, ${profiles.workspaceId}, ${s.source}, ${s.referrer}, ${s.scannedAt} FROM ${profiles} WHERE ${visible}`)
-        .returning(),
-      outboxStatement(db, owner, "scan.recorded", toScan({ ...s, workspaceId: "" })).returning({ id: webhookEvents.id }),
-    );
-  }
-  if (statements.length === 0) return [];
-  const results = (await db.batch(statements as [BatchItem<"sqlite">, ...BatchItem<"sqlite">[]])) as unknown[][];
-  const written = pending.map((_, i) => ({ scan: (results[2 * i] as Scan[])[0], event: results[2 * i + 1]!.length > 0 }));
+  if (pending.length === 0) return [];
+  const listed = pending.map((s) => ({
+    id: s.id,
+    profile_id: s.profileId,
+    source: s.source,
+    referrer: s.referrer,
+    scanned_at: s.scannedAt,
+    caller: s.callerWorkspaceId,
+    key: s.apiKeyId,
+    event: newEventId(),
+  }));
+  const json = JSON.stringify(listed);
+  const [inserted, events] = await db.$client.batch<{ id: string; workspaceId?: string }>([
+    statement(db, INSERT_SCANS, json),
+    statement(db, INSERT_SCAN_EVENTS, json, nowIso()),
+  ]);
+  const owners = new Map(inserted!.results.map((r) => [r.id, r.workspaceId!]));
+  const eventIds = new Set(events!.results.map((r) => r.id));
   // A refused scan of an API caller: was it the profile, or the key? Only then is it asked.
-  const keysToCheck = [...new Set(pending.flatMap((s, i) => (!written[i]!.scan && s.apiKeyId ? [s.apiKeyId] : [])))];
+  const keysToCheck = [...new Set(pending.flatMap((s) => (!owners.has(s.id) && s.apiKeyId ? [s.apiKeyId] : [])))];
   const live = new Set(
     keysToCheck.length === 0 ? [] : (await db.select({ id: apiKeys.id }).from(apiKeys).where(and(inArray(apiKeys.id, keysToCheck), isNull(apiKeys.revokedAt)))).map((k) => k.id),
   );
   return pending.map((s, i) => {
-    const { scan, event } = written[i]!;
-    if (scan) return { recorded: true, scan, keyLive: true, event };
-    return { recorded: false, keyLive: !s.apiKeyId || live.has(s.apiKeyId) };
+    const workspaceId = owners.get(s.id);
+    if (workspaceId === undefined) return { recorded: false, keyLive: !s.apiKeyId || live.has(s.apiKeyId) };
+    const scan: Scan = { id: s.id, profileId: s.profileId, workspaceId, source: s.source, referrer: s.referrer, scannedAt: s.scannedAt };
+    return { recorded: true, scan, keyLive: true, event: eventIds.has(listed[i]!.event) };
   });
 }
 

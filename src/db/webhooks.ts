@@ -52,10 +52,13 @@ export function outboxStatementFromRow(db: Database, workspaceId: string, type: 
   return insertEvent(db, workspaceId, type, at, sql`json_object('type', ${type}, 'timestamp', ${at}, 'data', json(${data}))`, from);
 }
 
+/** An outbox event's id. */
+export const newEventId = () => `evt_${uuidv7().replace(/-/g, "")}`;
+
 function insertEvent(db: Database, workspaceId: string | SQL, type: EventType, at: string, payload: SQL, from?: SQL) {
   // Every column, in table order: id, workspace_id, type, payload, enqueued_at, fanned_out_at, only_webhook_id, created_at.
   return db.insert(webhookEvents).select(
-    sql`SELECT ${`evt_${uuidv7().replace(/-/g, "")}`}, ${workspaceId}, ${type}, ${payload}, NULL, NULL, NULL, ${at}
+    sql`SELECT ${newEventId()}, ${workspaceId}, ${type}, ${payload}, NULL, NULL, NULL, ${at}
       ${from ? sql`FROM ${from} AND` : sql`WHERE`} changes() = 1 AND EXISTS (SELECT 1 FROM ${webhooks} WHERE ${webhooks.workspaceId} = ${workspaceId} AND ${webhooks.enabled} = 1)`,
   );
 }
@@ -138,7 +141,7 @@ export async function rotateSecret(db: Database, workspaceId: string, id: string
 
 /** A `webhook.test` event for one endpoint. */
 export async function createTestEvent(db: Database, webhook: Webhook) {
-  const id = `evt_${uuidv7().replace(/-/g, "")}`;
+  const id = newEventId();
   const at = nowIso();
   await db.insert(webhookEvents).values({
     id,

@@ -25,8 +25,10 @@ async function publicProfile(c: PublicContext, rawHandle: string) {
 }
 
 const referrerHost = (c: PublicContext) => {
+  const referer = c.req.header("referer");
+  if (!referer) return null;
   try {
-    return new URL(c.req.header("referer") ?? "").hostname || null;
+    return new URL(referer).hostname || null;
   } catch {
     return null;
   }
