@@ -169,6 +169,52 @@ describe("pagination", () => {
     expect(few.body.pagination).toMatchObject({ total: 1, total_exact: true });
   });
 
+  it("a search's window pages are exact when storage order and creation order differ", async () => {
+    // Stored in one order, created in another: the 1,000 newest (even rowids up to 2,000, five of
+    // them matching) interleave with old matches (odd rowids), and 100 matches stored last sort
+    // between the two. The window's rowid range then holds matches from outside the window, and
+    // the next matches after the window are outside its range.
+    const mixed = await newWorkspace("business");
+    await env.DB.prepare(
+      `INSERT INTO contacts (id, workspace_id, first_name, last_name, sort_name, stage, custom_fields, tags, source, version, created_at, updated_at, saved_at)
+       WITH RECURSIVE n(i) AS (SELECT 0 UNION ALL SELECT i + 1 FROM n WHERE i < 2099),
+         c(i, name, at) AS (
+           SELECT i, CASE WHEN i % 2 = 1 OR i >= 2000 OR i % 400 = 0 THEN 'Mixed' ELSE 'Other' END,
+             strftime('%Y-%m-%dT%H:%M:%S.000Z', '2026-01-01', printf('+%d seconds', CASE WHEN i >= 2000 THEN 50000 + i WHEN i % 2 = 0 THEN 100000 + i ELSE i END))
+           FROM n)
+       SELECT printf('01b30000-0000-7000-8000-%012d', i), ?1, name, printf('N%d', i), lower(name || printf(' n%d', i)), 'Lead', '{}', '[]', 'api', 1, at, at, at FROM c`,
+    ).bind(mixed.workspaceId).run();
+    const expected = (
+      await env.DB.prepare("SELECT id, created_at FROM contacts WHERE workspace_id = ? AND first_name = 'Mixed' ORDER BY created_at DESC, id DESC")
+        .bind(mixed.workspaceId)
+        .all<{ id: string; created_at: string }>()
+    ).results;
+    expect(expected.length).toBe(1105);
+    const db = createDb(env.DB);
+    for (const descending of [true, false]) {
+      const order = descending ? expected : [...expected].reverse();
+      // What the window plan finds is always the start of the true page, and a full page is the page
+      // (a short one sends the list to the count's plan).
+      for (const start of [0, 3, 5, 200, 1090]) {
+        const after = start === 0 ? undefined : ([order[start - 1]!.created_at, order[start - 1]!.id] as [string, string]);
+        const page = { scope: "contacts?q=mixed", limit: 25, page: 1, offset: 0, after };
+        const { rows } = contactListQueries(db, mixed.workspaceId, { q: "mixed", sort: descending ? "-created_at" : "created_at" }, page, "window");
+        const { sql, params } = rows.toSQL();
+        const found = (await env.DB.prepare(sql).bind(...params).all<{ id: string }>()).results.map((r) => r.id);
+        const label = `${descending ? "newest" : "oldest"} first from ${start}`;
+        expect(found, label).toEqual(order.slice(start, start + found.length).map((r) => r.id));
+        if (descending && start === 0) expect(found.length, label).toBe(5);
+      }
+    }
+    // Through the API, whichever plan it picks: the true pages.
+    const ids = (res: { body: { data: { id: string }[] } }) => res.body.data.map((c) => c.id);
+    const first = await call("GET", "/v1/contacts?q=mixed&limit=25", { key: mixed.key });
+    expect(ids(first)).toEqual(expected.slice(0, 25).map((r) => r.id));
+    expect(first.body.pagination).toMatchObject({ total: 1000, total_exact: false });
+    const second = await call("GET", `/v1/contacts?cursor=${first.body.pagination.next_cursor}`, { key: mixed.key });
+    expect(ids(second)).toEqual(expected.slice(25, 50).map((r) => r.id));
+  });
+
   it("a cursor walk visits every contact exactly once while contacts are being added", async () => {
     const walk = await newWorkspace("business");
     const batch = (from: number, n: number) =>

@@ -32,6 +32,27 @@ describe("API keys cached by the isolate", () => {
     ]);
   });
 
+  it("an unfiltered list takes its total from the proof's workspace row: one batch, two statements, current count", async () => {
+    const t = await newWorkspace();
+    const other = await keyWith(t, ["contacts:read", "contacts:write"]);
+    await call("POST", "/v1/contacts", { key: t.key, body: { first_name: "Ada" } });
+    expect((await call("GET", "/v1/contacts", { key: t.key })).body.pagination.total).toBe(1);
+    // Written through another key: the cached key's next list still counts it.
+    await call("POST", "/v1/contacts", { key: other, body: { first_name: "Grace" } });
+    const batch = vi.spyOn(env.DB, "batch");
+    const prepare = vi.spyOn(env.DB, "prepare");
+    const res = await call("GET", "/v1/contacts?limit=1", { key: t.key });
+    expect(res.status).toBe(200);
+    expect(res.body.data.map((c: { first_name: string }) => c.first_name)).toEqual(["Grace"]);
+    expect(res.body.pagination).toMatchObject({ page: 1, limit: 1, total: 2, total_exact: true });
+    expect(batch).toHaveBeenCalledTimes(1);
+    const sent = prepare.mock.calls.map(([sql]) => sql);
+    expect(sent).toEqual([
+      expect.stringMatching(/^select json_object\(.* from "contacts" where "contacts"."workspace_id" = \? order by/),
+      expect.stringMatching(/FROM workspaces w JOIN api_keys k .* WHERE k\.id = \? AND k\.revoked_at IS NULL$/),
+    ]);
+  });
+
   it("a cached key answers 401 from the moment it is revoked, for reads, writes, bad input and MCP, and changes nothing", async () => {
     const t = await newWorkspace();
     const key = await keyWith(t, ["contacts:read", "contacts:write"]);

@@ -494,12 +494,6 @@ function ftsQuery(workspaceId: string, q: string): string | null {
   return body && `ws:"${workspaceId.replace(/-/g, "")}" AND ${body}`;
 }
 
-function searchBody(q: string): string {
-  const body = bodyQuery(q);
-  if (body === null) throw validationError([{ field: "q", message: "must contain a letter or digit" }]);
-  return body;
-}
-
 function searchMatch(workspaceId: string, q: string): string {
   const match = ftsQuery(workspaceId, q);
   if (match === null) throw validationError([{ field: "q", message: "must contain a letter or digit" }]);
@@ -596,16 +590,29 @@ export function contactListQueries(db: Database, workspaceId: string, filters: C
   const onePage = <T extends SQLiteSelect>(query: T) => query.where(and(...pageWhere)).orderBy(...order).limit(page.limit + 1).offset(page.offset);
   let rows;
   if (plan === "window") {
-    // The next SEARCH_WINDOW contacts in sort order (one walk of the sort index), and the search's
-    // matches within their rowid range (one range of the search index; new contacts have the
-    // highest rowids, so the range of the newest is narrow). Their intersection is exact: every
-    // match outside the window sorts after all of it, so a full page from it is the page.
-    const scope = [eq(contacts.workspaceId, workspaceId), ...(page.after ? [keysetAfter([column, contacts.id], page.after, descending)] : [])];
-    const recent = db.$with("recent").as(
-      db.select({ r: sql<number>`${contacts}.rowid`.as("r") }).from(contacts).where(and(...scope)).orderBy(...order).limit(SEARCH_WINDOW),
-    );
-    const inWindow = sql`${contacts}.rowid IN (SELECT r FROM ${recent} INTERSECT SELECT rowid FROM contacts_fts WHERE contacts_fts MATCH ${searchBody(filters.q!)} AND rowid >= (SELECT min(r) FROM ${recent}) AND rowid <= (SELECT max(r) FROM ${recent}))`;
-    rows = db.with(recent).select(pageColumns).from(contacts).where(inWindow).orderBy(...order).limit(page.limit + 1).offset(page.offset);
+    // The next SEARCH_WINDOW contacts in sort order are read from the sort index twice, cheaply:
+    // once for their rowid range, once for the last one's sort key (the edge). The search's
+    // matches within that range (one range of the search index; new contacts have the highest
+    // rowids, so the range of the newest is narrow) that sort no further than the edge are exactly
+    // the window's matches: every match outside the window sorts after all of it, so a full page
+    // from them is the page.
+    const after = page.after ? keysetAfter([column, contacts.id], page.after, descending) : undefined;
+    const walk = (selected: SQL, limit: number, offset: number) =>
+      sql`SELECT ${selected} FROM ${contacts} WHERE ${and(eq(contacts.workspaceId, workspaceId), after)} ORDER BY ${sql.join(order, sql`, `)} LIMIT ${limit} OFFSET ${offset}`;
+    const bounds = sql`(SELECT min(r) AS lo, max(r) AS hi FROM (${walk(sql`${contacts}.rowid AS r`, SEARCH_WINDOW, 0)}))`;
+    const edge = walk(sql`${column}, ${contacts.id}`, 1, SEARCH_WINDOW - 1);
+    const withinEdge = descending ? sql`(${column}, ${contacts.id}) >= (${edge})` : sql`(${column}, ${contacts.id}) <= (${edge})`;
+    // CROSS JOIN: SQLite keeps the one-row bounds outside, so the search index reads only the range.
+    const inRange = sql`SELECT f.rowid FROM ${bounds} AS b CROSS JOIN contacts_fts AS f WHERE contacts_fts MATCH ${searchMatch(workspaceId, filters.q!)} AND f.rowid BETWEEN b.lo AND b.hi`;
+    const direction = descending ? desc : asc;
+    rows = db
+      .select(pageColumns)
+      .from(contacts)
+      .where(and(sql`${contacts}.rowid IN (${inRange})`, sql`+${contacts.workspaceId} = ${workspaceId}`, after, sql`(NOT EXISTS (${edge}) OR ${withinEdge})`))
+      // `+`: the matches drive, not the sort index; the few of them are sorted.
+      .orderBy(direction(sql`+${column}`), direction(sql`+${contacts.id}`))
+      .limit(page.limit + 1)
+      .offset(page.offset);
   } else if (plan === "tagged") {
     // One tag, by creation: the tag index is in that order, so the page is its next entries.
     const direction = descending ? desc : asc;
@@ -656,9 +663,18 @@ const countOf = (result: D1Result) => {
   return row ? (Object.values(row)[0] ?? 0) : 0;
 };
 
-export async function listContacts(db: Database, workspaceId: string, filters: ContactFilters, page: PageRequest) {
+/**
+ * A page of the workspace's contacts and its total. `contactCount`: the workspace's trigger-kept
+ * count as of this request's first round trip, when the caller has it (the total of an unfiltered
+ * list, which then needs no statement of its own).
+ */
+export async function listContacts(db: Database, workspaceId: string, filters: ContactFilters, page: PageRequest, contactCount?: () => Promise<number>) {
   if (!isSelective(filters)) {
     const natural = contactListQueries(db, workspaceId, filters, page);
+    if (!natural.count && contactCount) {
+      const rows = await statement(db, natural.rows).all();
+      return { rows: pageRows(rows), total: await contactCount(), totalExact: true };
+    }
     // Unfiltered: the total is the workspace's trigger-kept counter, read in the same round trip.
     const total = natural.count ?? db.select({ n: workspaces.contactCount }).from(workspaces).where(eq(workspaces.id, workspaceId));
     const [rows, counted] = await db.$client.batch([statement(db, natural.rows), statement(db, total)]);
