@@ -41,7 +41,9 @@ interface Waiting {
  *
  * A hot profile (a conference stand) gets many scans at once. While one D1 batch is in flight,
  * the scans that arrive wait and go out together in the next one: one round trip for the whole
- * group instead of one per scan, which keeps a busy card from crowding D1's single writer. Each
+ * group instead of one per scan, which keeps a busy card from crowding D1's single writer. An idle
+ * object also lets the event loop turn once before it writes, so scans arriving at the same moment
+ * start in one group (about 8 a batch instead of 3 under the benchmark's 16 connections). Each
  * caller still gets its answer only after its scan is in D1 and counted.
  */
 export class ScanCounter extends DurableObject<Env> {
@@ -70,12 +72,15 @@ export class ScanCounter extends DurableObject<Env> {
   record(scan: ScanToRecord): Promise<RecordResult> {
     return new Promise((resolve, reject) => {
       this.waiting.push({ scan, resolve, reject });
-      if (!this.writing) void this.writeWaiting();
+      if (!this.writing) {
+        this.writing = true;
+        setTimeout(() => void this.writeWaiting(), 0);
+      }
     });
   }
 
+  /** Writes the waiting scans, group after group; `writing` was set when it was scheduled. */
   private async writeWaiting() {
-    this.writing = true;
     try {
       while (this.waiting.length > 0) {
         const group = this.waiting.splice(0, MAX_GROUP);
