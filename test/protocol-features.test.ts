@@ -95,6 +95,13 @@ describe("CORS", () => {
     const actual = await call("GET", "/v1/contacts", { key: t.key, headers: { Origin: "https://app.example" } });
     expect(actual.headers.get("access-control-allow-origin")).toBe("https://app.example");
     expect(actual.headers.get("access-control-expose-headers")).toContain("etag");
+    expect(actual.headers.get("vary")).toContain("Origin");
+    // Not a cross-origin request: no CORS headers, but the answer still varies by Origin.
+    const plain = await call("GET", "/v1/contacts", { key: t.key });
+    expect(plain.status).toBe(200);
+    expect(plain.headers.get("access-control-allow-origin")).toBeNull();
+    expect(plain.headers.get("access-control-expose-headers")).toBeNull();
+    expect(plain.headers.get("vary")).toContain("Origin");
   });
 });
 

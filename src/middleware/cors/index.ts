@@ -8,8 +8,21 @@ const allowedOrigins = (configured: string | undefined) =>
     .map((o) => o.trim().replace(/\/+$/, ""))
     .filter(Boolean);
 
-/** CORS for `/v1` (and its `/api/v1` mirror) for the origins listed in CORS_ORIGINS ("*" for any). */
+/**
+ * CORS for `/v1` (and its `/api/v1` mirror) for the origins listed in CORS_ORIGINS ("*" for any).
+ * A request without `Origin` is not a browser's cross-origin request: it gets no CORS headers,
+ * only `Vary: Origin` (the answer to the same URL differs for one that has it).
+ */
 export function apiCors(): MiddlewareHandler<AppEnv> {
+  const handler = corsFor();
+  return async function apiCors(c, next) {
+    if (c.req.raw.headers.has("origin")) return handler(c, next);
+    await next();
+    c.header("Vary", "Origin", { append: true });
+  };
+}
+
+function corsFor(): MiddlewareHandler<AppEnv> {
   return cors({
     origin: (origin, c) => {
       const allowed = allowedOrigins(c.env.CORS_ORIGINS);
