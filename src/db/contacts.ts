@@ -594,8 +594,9 @@ export function contactListQueries(db: Database, workspaceId: string, filters: C
     // once for their rowid range, once for the last one's sort key (the edge). The search's
     // matches within that range (one range of the search index; new contacts have the highest
     // rowids, so the range of the newest is narrow) that sort no further than the edge are exactly
-    // the window's matches: every match outside the window sorts after all of it, so a full page
-    // from them is the page.
+    // the window's matches (with fewer contacts left than that, there is no edge and the window is
+    // all of them): every match outside the window sorts after all of it, so a full page from them
+    // is the page.
     const after = page.after ? keysetAfter([column, contacts.id], page.after, descending) : undefined;
     const walk = (selected: SQL, limit: number, offset: number) =>
       sql`SELECT ${selected} FROM ${contacts} WHERE ${and(eq(contacts.workspaceId, workspaceId), after)} ORDER BY ${sql.join(order, sql`, `)} LIMIT ${limit} OFFSET ${offset}`;
