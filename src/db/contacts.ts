@@ -481,17 +481,12 @@ export interface ContactFilters {
   sort?: Sort;
 }
 
-/** Turns free text into an FTS5 query on the body: every word a prefix, all required. */
-function bodyQuery(q: string): string | null {
+/** Turns free text into an FTS5 query: every word a prefix, all required, scoped to the workspace. */
+function ftsQuery(workspaceId: string, q: string): string | null {
   const words = q.normalize("NFKC").match(/[\p{L}\p{N}]+/gu);
   if (!words) return null;
-  return `body:(${words.slice(0, 16).map((w) => `"${w}"*`).join(" ")})`;
-}
-
-/** The FTS5 query for a search, scoped to the workspace. */
-function ftsQuery(workspaceId: string, q: string): string | null {
-  const body = bodyQuery(q);
-  return body && `ws:"${workspaceId.replace(/-/g, "")}" AND ${body}`;
+  const terms = words.slice(0, 16).map((w) => `"${w}"*`).join(" ");
+  return `ws:"${workspaceId.replace(/-/g, "")}" AND body:(${terms})`;
 }
 
 function searchMatch(workspaceId: string, q: string): string {
@@ -584,8 +579,9 @@ export function contactListQueries(db: Database, workspaceId: string, filters: C
   if (plan === "sparse") where[0] = sql`+${contacts.workspaceId} = ${workspaceId}`;
   const { descending, column } = sortSpec(filters.sort);
   const pageColumns = { contact: sql.raw(`${CONTACT_JSON} AS "json", ${col("id")} AS "id", ${col(column.name)} AS "sortKey"`) };
+  const direction = descending ? desc : asc;
   const sortBy = plan === "sparse" ? sql`+${column}` : column;
-  const order = descending ? [desc(sortBy), desc(contacts.id)] : [asc(sortBy), asc(contacts.id)];
+  const order = [direction(sortBy), direction(contacts.id)];
   const pageWhere = page.after ? [...where, keysetAfter([column, contacts.id], page.after, descending)] : where;
   const onePage = <T extends SQLiteSelect>(query: T) => query.where(and(...pageWhere)).orderBy(...order).limit(page.limit + 1).offset(page.offset);
   let rows;
@@ -605,7 +601,6 @@ export function contactListQueries(db: Database, workspaceId: string, filters: C
     const withinEdge = descending ? sql`(${column}, ${contacts.id}) >= (${edge})` : sql`(${column}, ${contacts.id}) <= (${edge})`;
     // CROSS JOIN: SQLite keeps the one-row bounds outside, so the search index reads only the range.
     const inRange = sql`SELECT f.rowid FROM ${bounds} AS b CROSS JOIN contacts_fts AS f WHERE contacts_fts MATCH ${searchMatch(workspaceId, filters.q!)} AND f.rowid BETWEEN b.lo AND b.hi`;
-    const direction = descending ? desc : asc;
     rows = db
       .select(pageColumns)
       .from(contacts)
@@ -616,7 +611,6 @@ export function contactListQueries(db: Database, workspaceId: string, filters: C
       .offset(page.offset);
   } else if (plan === "tagged") {
     // One tag, by creation: the tag index is in that order, so the page is its next entries.
-    const direction = descending ? desc : asc;
     const tagWhere = [eq(contactTags.workspaceId, workspaceId), eq(contactTags.tag, filters.tags![0]!), eq(contacts.workspaceId, workspaceId)];
     if (page.after) tagWhere.push(keysetAfter([contactTags.createdAt, contactTags.contactId], page.after, descending));
     rows = db

@@ -14,16 +14,7 @@ const allowedOrigins = (configured: string | undefined) =>
  * only `Vary: Origin` (the answer to the same URL differs for one that has it).
  */
 export function apiCors(): MiddlewareHandler<AppEnv> {
-  const handler = corsFor();
-  return async function apiCors(c, next) {
-    if (c.req.raw.headers.has("origin")) return handler(c, next);
-    await next();
-    c.header("Vary", "Origin", { append: true });
-  };
-}
-
-function corsFor(): MiddlewareHandler<AppEnv> {
-  return cors({
+  const handler = cors({
     origin: (origin, c) => {
       const allowed = allowedOrigins(c.env.CORS_ORIGINS);
       return allowed.includes("*") || allowed.includes(origin) ? origin : null;
@@ -33,4 +24,9 @@ function corsFor(): MiddlewareHandler<AppEnv> {
     exposeHeaders: ["etag", "x-request-id", "idempotent-replayed", "ratelimit-limit", "ratelimit-remaining", "ratelimit-reset", "retry-after", "allow"],
     maxAge: 600,
   });
+  return async function apiCors(c, next) {
+    if (c.req.raw.headers.has("origin")) return handler(c, next);
+    await next();
+    c.header("Vary", "Origin", { append: true });
+  };
 }
