@@ -27,8 +27,8 @@ describe("API keys cached by the isolate", () => {
     expect(batch).toHaveBeenCalledTimes(1);
     const sent = prepare.mock.calls.map(([sql]) => sql);
     expect(sent).toEqual([
-      expect.stringMatching(/^SELECT .* FROM contacts WHERE workspace_id = \? AND id = \?$/),
-      expect.stringMatching(/FROM workspaces w JOIN api_keys k .* WHERE k\.id = \? AND k\.revoked_at IS NULL$/),
+      expect.stringMatching(/^SELECT .* FROM contacts WHERE workspace_id = \+\? AND id = \+\?$/),
+      expect.stringMatching(/FROM workspaces w JOIN api_keys k .* WHERE k\.id = \+\? AND k\.revoked_at IS NULL$/),
     ]);
   });
 
@@ -48,8 +48,8 @@ describe("API keys cached by the isolate", () => {
     expect(batch).toHaveBeenCalledTimes(1);
     const sent = prepare.mock.calls.map(([sql]) => sql);
     expect(sent).toEqual([
-      expect.stringMatching(/^select json_object\(.* from "contacts" where "contacts"."workspace_id" = \? order by/),
-      expect.stringMatching(/FROM workspaces w JOIN api_keys k .* WHERE k\.id = \? AND k\.revoked_at IS NULL$/),
+      expect.stringMatching(/^select json_object\(.* from "contacts" where "contacts"."workspace_id" = \+\? order by .* limit 2 offset 0$/),
+      expect.stringMatching(/FROM workspaces w JOIN api_keys k .* WHERE k\.id = \+\? AND k\.revoked_at IS NULL$/),
     ]);
   });
 

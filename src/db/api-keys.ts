@@ -1,4 +1,5 @@
 import { and, eq, isNull, lt, or } from "drizzle-orm";
+import { rowCount } from "./rows";
 import type { PageRequest } from "../lib/pagination";
 import type { Database } from "./client";
 import { selectPage } from "./pages";
@@ -54,7 +55,7 @@ export async function findCallerByKeyHash(
     .from(apiKeys)
     .innerJoin(workspaces, eq(workspaces.id, apiKeys.workspaceId))
     .where(and(eq(apiKeys.keyHash, keyHash), isNull(apiKeys.revokedAt)))
-    .limit(1);
+    .limit(rowCount(1));
   if (!row) return undefined;
   const { id, name, prefix, permissions } = row.key;
   return { caller: { workspace: row.workspace, apiKey: { id, name, prefix, permissions } }, lastUsedAt: row.key.lastUsedAt };

@@ -10,7 +10,7 @@ import { causedBy, UNIQUE_VIOLATION } from "./errors";
 import { cappedTotal, COUNT_CAP } from "./pages";
 import { fullName, splitName } from "../lib/names";
 import { outboxStatement, outboxStatementFromRow, type EventType } from "./webhooks";
-import { RowReader, statement } from "./rows";
+import { RowReader, rowCount, statement } from "./rows";
 import type {
   Contact,
   ContactCreateInput,
@@ -197,7 +197,7 @@ async function resolveSite(db: Database, workspaceId: string, siteId: string | n
     .select({ id: sites.id, title: sites.title })
     .from(sites)
     .where(and(eq(sites.workspaceId, workspaceId), eq(sites.id, siteId)))
-    .limit(1);
+    .limit(rowCount(1));
   if (!site) throw validationError([{ field: "site_id", message: "does not name a site of this workspace" }]);
   return site;
 }
@@ -219,7 +219,7 @@ async function assertNoDuplicate(
     .select({ id: contacts.id, emailKey: contacts.emailKey, phoneKey: contacts.phoneKey, profileId: contacts.profileId })
     .from(contacts)
     .where(and(eq(contacts.workspaceId, workspaceId), or(...clauses), exceptId ? ne(contacts.id, exceptId) : undefined))
-    .limit(1);
+    .limit(rowCount(1));
   if (!hit) return;
   const field =
     hit.id === keys.id ? "id"
@@ -462,7 +462,7 @@ export async function upsertContact(
 }
 
 async function findIdBy(db: Database, workspaceId: string, where: SQL) {
-  const [row] = await db.select({ id: contacts.id }).from(contacts).where(and(eq(contacts.workspaceId, workspaceId), where)).limit(1);
+  const [row] = await db.select({ id: contacts.id }).from(contacts).where(and(eq(contacts.workspaceId, workspaceId), where)).limit(rowCount(1));
   return row?.id;
 }
 
@@ -524,7 +524,7 @@ const isSelective = (f: ContactFilters) => f.q !== undefined || (f.tags?.length 
  */
 function filterConditions(workspaceId: string, f: ContactFilters, plan: ListPlan = "natural", firstMatches = false): SQL[] {
   const where: SQL[] = [eq(contacts.workspaceId, workspaceId)];
-  const cap = firstMatches ? sql` LIMIT ${COUNT_CAP + 1}` : sql``;
+  const cap = firstMatches ? sql` LIMIT ${rowCount(COUNT_CAP + 1)}` : sql``;
   if (f.q !== undefined) {
     const matches = sql`(SELECT rowid FROM contacts_fts WHERE contacts_fts MATCH ${searchMatch(workspaceId, f.q)}${cap})`;
     where.push(plan === "dense" ? sql`+${contacts}.rowid IN ${matches}` : sql`${contacts}.rowid IN ${matches}`);
@@ -583,7 +583,7 @@ export function contactListQueries(db: Database, workspaceId: string, filters: C
   const sortBy = plan === "sparse" ? sql`+${column}` : column;
   const order = [direction(sortBy), direction(contacts.id)];
   const pageWhere = page.after ? [...where, keysetAfter([column, contacts.id], page.after, descending)] : where;
-  const onePage = <T extends SQLiteSelect>(query: T) => query.where(and(...pageWhere)).orderBy(...order).limit(page.limit + 1).offset(page.offset);
+  const onePage = <T extends SQLiteSelect>(query: T) => query.where(and(...pageWhere)).orderBy(...order).limit(rowCount(page.limit + 1)).offset(rowCount(page.offset));
   let rows;
   if (plan === "window") {
     // The next SEARCH_WINDOW contacts in sort order are read from the sort index twice, cheaply:
@@ -595,7 +595,7 @@ export function contactListQueries(db: Database, workspaceId: string, filters: C
     // is the page.
     const after = page.after ? keysetAfter([column, contacts.id], page.after, descending) : undefined;
     const walk = (selected: SQL, limit: number, offset: number) =>
-      sql`SELECT ${selected} FROM ${contacts} WHERE ${and(eq(contacts.workspaceId, workspaceId), after)} ORDER BY ${sql.join(order, sql`, `)} LIMIT ${limit} OFFSET ${offset}`;
+      sql`SELECT ${selected} FROM ${contacts} WHERE ${and(eq(contacts.workspaceId, workspaceId), after)} ORDER BY ${sql.join(order, sql`, `)} LIMIT ${rowCount(limit)} OFFSET ${rowCount(offset)}`;
     const bounds = sql`(SELECT min(r) AS lo, max(r) AS hi FROM (${walk(sql`${contacts}.rowid AS r`, SEARCH_WINDOW, 0)}))`;
     const edge = walk(sql`${column}, ${contacts.id}`, 1, SEARCH_WINDOW - 1);
     const withinEdge = descending ? sql`(${column}, ${contacts.id}) >= (${edge})` : sql`(${column}, ${contacts.id}) <= (${edge})`;
@@ -607,8 +607,8 @@ export function contactListQueries(db: Database, workspaceId: string, filters: C
       .where(and(sql`${contacts}.rowid IN (${inRange})`, sql`+${contacts.workspaceId} = ${workspaceId}`, after, sql`(NOT EXISTS (${edge}) OR ${withinEdge})`))
       // `+`: the matches drive, not the sort index; the few of them are sorted.
       .orderBy(direction(sql`+${column}`), direction(sql`+${contacts.id}`))
-      .limit(page.limit + 1)
-      .offset(page.offset);
+      .limit(rowCount(page.limit + 1))
+      .offset(rowCount(page.offset));
   } else if (plan === "tagged") {
     // One tag, by creation: the tag index is in that order, so the page is its next entries.
     const tagWhere = [eq(contactTags.workspaceId, workspaceId), eq(contactTags.tag, filters.tags![0]!), eq(contacts.workspaceId, workspaceId)];
@@ -619,8 +619,8 @@ export function contactListQueries(db: Database, workspaceId: string, filters: C
       .innerJoin(contacts, eq(contacts.id, contactTags.contactId))
       .where(and(...tagWhere))
       .orderBy(direction(contactTags.createdAt), direction(contactTags.contactId))
-      .limit(page.limit + 1)
-      .offset(page.offset);
+      .limit(rowCount(page.limit + 1))
+      .offset(rowCount(page.offset));
   } else if (plan === "sparse") {
     // Sort the matches by their keys alone, then read whole rows for the page only.
     rows = db
@@ -631,7 +631,7 @@ export function contactListQueries(db: Database, workspaceId: string, filters: C
   } else {
     rows = onePage(db.select(pageColumns).from(contacts).$dynamic());
   }
-  const countQuery = matches && db.select({ n: count() }).from(sql`(${matches} LIMIT ${COUNT_CAP + 1}) AS capped`);
+  const countQuery = matches && db.select({ n: count() }).from(sql`(${matches} LIMIT ${rowCount(COUNT_CAP + 1)}) AS capped`);
   return { rows, count: countQuery };
 }
 
@@ -717,8 +717,8 @@ export async function tagCounts(db: Database, workspaceId: string, page: PageReq
     .groupBy(contactTags.tag)
     .having(page.after ? keysetAfter([sql`-count(*)`, contactTags.tag], [-(page.after[0] as number), page.after[1] ?? ""], false) : undefined)
     .orderBy(desc(n), asc(contactTags.tag))
-    .limit(page.limit + 1)
-    .offset(page.offset);
+    .limit(rowCount(page.limit + 1))
+    .offset(rowCount(page.offset));
   const [total] = await db
     .select({ n: sql<number>`count(DISTINCT ${contactTags.tag})` })
     .from(contactTags)
@@ -736,8 +736,8 @@ export async function deletedSince(db: Database, workspaceId: string, since: str
       .from(contactTombstones)
       .where(and(...pageWhere))
       .orderBy(asc(contactTombstones.deletedAt), asc(contactTombstones.contactId))
-      .limit(page.limit + 1)
-      .offset(page.offset),
+      .limit(rowCount(page.limit + 1))
+      .offset(rowCount(page.offset)),
     db.select({ n: count() }).from(contactTombstones).where(and(...where)),
   ]);
   return { rows, total: total?.n ?? 0 };

@@ -1,5 +1,6 @@
 import { getTableColumns } from "drizzle-orm";
 import { ApiError } from "../lib/errors";
+import { stablePlans } from "./client";
 import { causedBy } from "./errors";
 import { workspaces, type Workspace } from "./schema";
 
@@ -31,13 +32,15 @@ export class LiveKeyCheck {
   proven = false;
   revoked = false;
   readonly d1: D1Database;
+  private readonly inner: D1Database;
 
   constructor(
-    private readonly inner: D1Database,
+    binding: D1Database,
     private readonly keyId: string,
     private readonly onWorkspace: (workspace: Workspace) => void,
   ) {
     const check = this;
+    const inner = (this.inner = stablePlans(binding));
     this.d1 = {
       prepare: (sql: string) => new CheckedStatement(inner.prepare(sql), sql, check),
       batch: (statements: D1PreparedStatement[]) => check.batch(statements as unknown as CheckedStatement[]),

@@ -1,4 +1,5 @@
 import { and, asc, count, desc, sql, type AnyColumn, type SQL } from "drizzle-orm";
+import { rowCount } from "./rows";
 import type { SQLiteTable } from "drizzle-orm/sqlite-core";
 import type { Database } from "./client";
 import { keysetAfter, type PageRequest } from "../lib/pagination";
@@ -22,8 +23,8 @@ export async function selectPage<T extends SQLiteTable>(
       .from(table as SQLiteTable)
       .where(and(where, page.after ? keysetAfter(keys, page.after, descending) : undefined))
       .orderBy(...keys.map((k) => direction(k)))
-      .limit(page.limit + 1)
-      .offset(page.offset),
+      .limit(rowCount(page.limit + 1))
+      .offset(rowCount(page.offset)),
     db.select({ n: count() }).from(table as SQLiteTable).where(where),
   ]);
   return { rows: rows as T["$inferSelect"][], total: total?.n ?? 0 };
@@ -34,6 +35,6 @@ export const COUNT_CAP = 1000;
 
 /** Counts matches of `where`, but stops after COUNT_CAP + 1 so a broad filter costs no more than that. */
 export const cappedCount = (db: Database, table: SQLiteTable, where: SQL | undefined) =>
-  db.select({ n: count() }).from(db.select({ one: sql`1` }).from(table).where(where).limit(COUNT_CAP + 1).as("capped"));
+  db.select({ n: count() }).from(db.select({ one: sql`1` }).from(table).where(where).limit(rowCount(COUNT_CAP + 1)).as("capped"));
 
 export const cappedTotal = (n: number) => ({ total: Math.min(n, COUNT_CAP), totalExact: n <= COUNT_CAP });

@@ -1,4 +1,5 @@
 import { and, eq, or, sql } from "drizzle-orm";
+import { rowCount } from "./rows";
 import { findFirst, type Database } from "./client";
 import { selectPage } from "./pages";
 import { causedBy, UNIQUE_VIOLATION } from "./errors";
@@ -113,7 +114,7 @@ export async function findProfileByHandle(db: Database, handle: string) {
     .from(profileHandles)
     .innerJoin(profiles, eq(profiles.id, profileHandles.profileId))
     .where(eq(profileHandles.handle, handle))
-    .limit(1);
+    .limit(rowCount(1));
   return row && { profile: row.profile, current: row.profile.handle === handle };
 }
 

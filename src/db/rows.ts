@@ -1,4 +1,4 @@
-import { Column, getTableColumns, type InferSelectModel } from "drizzle-orm";
+import { Column, getTableColumns, sql, type InferSelectModel } from "drizzle-orm";
 import type { SQLiteTable } from "drizzle-orm/sqlite-core";
 import type { Database } from "./client";
 
@@ -41,4 +41,15 @@ export function statement(db: Database, query: { toSQL(): { sql: string; params:
   if (typeof query === "string") return db.$client.prepare(query).bind(...params);
   const built = query.toSQL();
   return db.$client.prepare(built.sql).bind(...built.params);
+}
+
+/**
+ * A LIMIT or OFFSET written into the statement's text instead of bound as a parameter. SQLite
+ * looks at a bound LIMIT while planning, so it must prepare such a statement again every time it
+ * runs (SQLITE_STMTSTATUS_REPREPARE); written as text, each page size is one statement that D1
+ * keeps prepared. Typed as a number for Drizzle's `.limit()` and `.offset()`, which embed it as is.
+ */
+export function rowCount(n: number): number {
+  if (!Number.isSafeInteger(n) || n < 0) throw new RangeError(`Not a row count: ${n}`);
+  return sql.raw(String(n)) as unknown as number;
 }

@@ -3,7 +3,7 @@ import type { Database } from "./client";
 import { apiKeys, scans, type Scan } from "./schema";
 import { nowIso, uuidv7 } from "../lib/ids";
 import { newEventId } from "./webhooks";
-import { statement } from "./rows";
+import { rowCount, statement } from "./rows";
 import { cappedCount, cappedTotal } from "./pages";
 import { keysetAfter, type PageRequest } from "../lib/pagination";
 import type { RecordResult, ScanCounter, ScanSource } from "../durable-objects/scan-counter";
@@ -130,8 +130,8 @@ export async function listScans(db: Database, workspaceId: string, filters: Scan
       .from(scans)
       .where(and(where, page.after ? keysetAfter([scans.scannedAt, scans.id], page.after, true) : undefined))
       .orderBy(desc(scans.scannedAt), desc(scans.id))
-      .limit(page.limit + 1)
-      .offset(page.offset),
+      .limit(rowCount(page.limit + 1))
+      .offset(rowCount(page.offset)),
     cappedCount(db, scans, where),
   ]);
   return { rows, ...cappedTotal(total?.n ?? 0) };

@@ -1,4 +1,5 @@
 import { and, eq, inArray, isNull, lt, or, sql, type SQL } from "drizzle-orm";
+import { rowCount } from "./rows";
 import { findFirst, type Database } from "./client";
 import { selectPage } from "./pages";
 import { webhookDeliveries, webhookEvents, webhookMessages, webhooks, type Webhook } from "./schema";
@@ -171,7 +172,7 @@ export async function claimPendingEvents(db: Database, limit = 100, now = Date.n
           .select({ id: webhookEvents.id })
           .from(webhookEvents)
           .where(and(isNull(webhookEvents.fannedOutAt), or(isNull(webhookEvents.enqueuedAt), lt(webhookEvents.enqueuedAt, stale))))
-          .limit(limit),
+          .limit(rowCount(limit)),
       ),
     )
     .returning({ id: webhookEvents.id });
@@ -226,7 +227,7 @@ export async function loadMessage(db: Database, messageId: string) {
     .innerJoin(webhooks, eq(webhooks.id, webhookMessages.webhookId))
     .innerJoin(webhookEvents, eq(webhookEvents.id, webhookMessages.eventId))
     .where(eq(webhookMessages.id, messageId))
-    .limit(1);
+    .limit(rowCount(1));
   return row;
 }
 
