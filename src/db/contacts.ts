@@ -1,4 +1,4 @@
-import { and, asc, count, desc, eq, gt, inArray, lt, ne, or, sql, type SQL } from "drizzle-orm";
+import { and, asc, count, desc, eq, gt, inArray, lt, ne, or, sql, type SQL, type SQLWrapper } from "drizzle-orm";
 import type { SQLiteSelect } from "drizzle-orm/sqlite-core";
 import type { Database } from "./client";
 import { contacts, contactTags, contactTombstones, sites, workspaces, type ContactRow, type NewContactRow } from "./schema";
@@ -9,8 +9,8 @@ import { findVisibleProfile } from "./profiles";
 import { causedBy, UNIQUE_VIOLATION } from "./errors";
 import { cappedTotal, COUNT_CAP } from "./pages";
 import { fullName, splitName } from "../lib/names";
-import { outboxStatement, outboxStatementFromRow, type EventType } from "./webhooks";
-import { RowReader, rowCount, statement } from "./rows";
+import { outboxEvent, outboxEventFromRow, outboxStatement, type EventType } from "./webhooks";
+import { RowReader, rowCount, shaped, slot, statement } from "./rows";
 import type {
   Contact,
   ContactCreateInput,
@@ -114,6 +114,9 @@ function columnsFrom(input: ContactUpdateInput & { name?: string }): WritableCol
   if (input.tags !== undefined) cols.tags = input.tags;
   return cols;
 }
+
+/** A slot, named after the field, for each of `values`' fields (a `shaped` statement's build). */
+const slots = <T extends object>(values: T) => Object.fromEntries(Object.keys(values).map((field) => [field, slot(field)])) as unknown as T;
 
 /** Recomputes the columns derived from others (lookup keys and the name sort key). */
 function derivedKeys(row: Pick<NewContactRow, "firstName" | "lastName" | "email" | "phone">) {
@@ -269,9 +272,9 @@ export async function createContact(
   const site = await resolveSite(db, workspaceId, row.siteId);
   // Duplicates are refused by unique indexes; only a refused insert pays for finding out which.
   try {
-    await db.batch([
-      db.insert(contacts).values(row),
-      outboxStatement(db, workspaceId, "contact.created", toContact({ row: row as ContactRow, site })),
+    await db.$client.batch([
+      shaped(db, `contact.insert:${Object.keys(row).sort()}`, () => db.insert(contacts).values(slots(row)), row),
+      outboxEvent(db, workspaceId, "contact.created", toContact({ row: row as ContactRow, site })),
     ]);
   } catch (error) {
     if (causedBy(error, "contact_limit_reached")) {
@@ -373,18 +376,21 @@ const PLAIN_FIELDS = new Set<string>(["jobTitle", "company", "location", "linked
 export async function patchPlainFields(db: Database, workspaceId: string, id: string, input: ContactUpdateInput): Promise<string | undefined> {
   const cols = columnsFrom(input);
   if (!Object.keys(cols).every((field) => PLAIN_FIELDS.has(field))) return undefined;
-  const now = nowIso();
-  const row = and(eq(contacts.workspaceId, workspaceId), eq(contacts.id, id));
+  const fields = Object.keys(cols).sort();
+  const row = { shape: "contact", sql: sql`${contacts} WHERE ${contacts.workspaceId} = ${slot("workspace")} AND ${contacts.id} = ${slot("id")}`, values: { workspace: workspaceId, id } };
   const [updated] = await db.$client.batch([
-    statement(
+    shaped(
       db,
-      db
-        .update(contacts)
-        .set({ ...cols, version: sql`${contacts.version} + 1`, updatedAt: sql`max(${now}, ${contacts.updatedAt})` })
-        .where(row)
-        .returning({ json: sql.raw(`${CONTACT_JSON} AS "json"`) }),
+      `contact.patch:${fields}`,
+      () =>
+        db
+          .update(contacts)
+          .set({ ...slots(cols), version: sql`${contacts.version} + 1`, updatedAt: sql`max(${slot("now")}, ${contacts.updatedAt})` })
+          .where(and(eq(contacts.workspaceId, slot("workspace")), eq(contacts.id, slot("id"))))
+          .returning({ json: sql.raw(`${CONTACT_JSON} AS "json"`) }),
+      { ...cols, ...row.values, now: nowIso() },
     ),
-    statement(db, outboxStatementFromRow(db, workspaceId, "contact.updated", sql.raw(CONTACT_JSON), sql`${contacts} WHERE ${row}`)),
+    outboxEventFromRow(db, workspaceId, "contact.updated", sql.raw(CONTACT_JSON), row),
   ]);
   const [written] = updated!.results as { json: string }[];
   if (!written) throw notFound("Contact");
@@ -584,6 +590,10 @@ export function contactListQueries(db: Database, workspaceId: string, filters: C
   const order = [direction(sortBy), direction(contacts.id)];
   const pageWhere = page.after ? [...where, keysetAfter([column, contacts.id], page.after, descending)] : where;
   const onePage = <T extends SQLiteSelect>(query: T) => query.where(and(...pageWhere)).orderBy(...order).limit(rowCount(page.limit + 1)).offset(rowCount(page.offset));
+  // The page's contacts, found and sorted by their keys alone: whole rows are read and turned into
+  // JSON for the page only, not for every candidate the sort looks at.
+  const byRowid = (keys: SQLWrapper) =>
+    db.select(pageColumns).from(contacts).where(sql`${contacts}.rowid IN (${keys})`).orderBy(direction(sql`+${column}`), direction(sql`+${contacts.id}`));
   let rows;
   if (plan === "window") {
     // The next SEARCH_WINDOW contacts in sort order are read from the sort index twice, cheaply:
@@ -597,18 +607,22 @@ export function contactListQueries(db: Database, workspaceId: string, filters: C
     const walk = (selected: SQL, limit: number, offset: number) =>
       sql`SELECT ${selected} FROM ${contacts} WHERE ${and(eq(contacts.workspaceId, workspaceId), after)} ORDER BY ${sql.join(order, sql`, `)} LIMIT ${rowCount(limit)} OFFSET ${rowCount(offset)}`;
     const bounds = sql`(SELECT min(r) AS lo, max(r) AS hi FROM (${walk(sql`${contacts}.rowid AS r`, SEARCH_WINDOW, 0)}))`;
+    // The edge, read once: a candidate compares with it as in (true) or out (false), and with no
+    // edge as null, which counts as in.
     const edge = walk(sql`${column}, ${contacts.id}`, 1, SEARCH_WINDOW - 1);
-    const withinEdge = descending ? sql`(${column}, ${contacts.id}) >= (${edge})` : sql`(${column}, ${contacts.id}) <= (${edge})`;
+    const withinEdge = sql`coalesce((${column}, ${contacts.id}) ${sql.raw(descending ? ">=" : "<=")} (${edge}), 1)`;
     // CROSS JOIN: SQLite keeps the one-row bounds outside, so the search index reads only the range.
     const inRange = sql`SELECT f.rowid FROM ${bounds} AS b CROSS JOIN contacts_fts AS f WHERE contacts_fts MATCH ${searchMatch(workspaceId, filters.q!)} AND f.rowid BETWEEN b.lo AND b.hi`;
-    rows = db
-      .select(pageColumns)
-      .from(contacts)
-      .where(and(sql`${contacts}.rowid IN (${inRange})`, sql`+${contacts.workspaceId} = ${workspaceId}`, after, sql`(NOT EXISTS (${edge}) OR ${withinEdge})`))
-      // `+`: the matches drive, not the sort index; the few of them are sorted.
-      .orderBy(direction(sql`+${column}`), direction(sql`+${contacts.id}`))
-      .limit(rowCount(page.limit + 1))
-      .offset(rowCount(page.offset));
+    // `+`: the matches drive, not the sort index; the few of them are sorted.
+    rows = byRowid(
+      db
+        .select({ rowid: sql`${contacts}.rowid` })
+        .from(contacts)
+        .where(and(sql`${contacts}.rowid IN (${inRange})`, sql`+${contacts.workspaceId} = ${workspaceId}`, after, withinEdge))
+        .orderBy(direction(sql`+${column}`), direction(sql`+${contacts.id}`))
+        .limit(rowCount(page.limit + 1))
+        .offset(rowCount(page.offset)),
+    );
   } else if (plan === "tagged") {
     // One tag, by creation: the tag index is in that order, so the page is its next entries.
     const tagWhere = [eq(contactTags.workspaceId, workspaceId), eq(contactTags.tag, filters.tags![0]!), eq(contacts.workspaceId, workspaceId)];
@@ -622,12 +636,7 @@ export function contactListQueries(db: Database, workspaceId: string, filters: C
       .limit(rowCount(page.limit + 1))
       .offset(rowCount(page.offset));
   } else if (plan === "sparse") {
-    // Sort the matches by their keys alone, then read whole rows for the page only.
-    rows = db
-      .select(pageColumns)
-      .from(contacts)
-      .where(sql`${contacts}.rowid IN (${onePage(db.select({ rowid: sql`${contacts}.rowid` }).from(contacts).$dynamic())})`)
-      .orderBy(...order);
+    rows = byRowid(onePage(db.select({ rowid: sql`${contacts}.rowid` }).from(contacts).$dynamic()));
   } else {
     rows = onePage(db.select(pageColumns).from(contacts).$dynamic());
   }

@@ -1,4 +1,4 @@
-import { Column, getTableColumns, sql, type InferSelectModel } from "drizzle-orm";
+import { Column, fillPlaceholders, getTableColumns, sql, type InferSelectModel } from "drizzle-orm";
 import type { SQLiteTable } from "drizzle-orm/sqlite-core";
 import type { Database } from "./client";
 
@@ -52,4 +52,30 @@ export function statement(db: Database, query: { toSQL(): { sql: string; params:
 export function rowCount(n: number): number {
   if (!Number.isSafeInteger(n) || n < 0) throw new RangeError(`Not a row count: ${n}`);
   return sql.raw(String(n)) as unknown as number;
+}
+
+type Buildable = { toSQL(): { sql: string; params: unknown[] } };
+
+/** Statement texts by shape; a shape is a handful of names, so few are ever made. */
+const SHAPES_KEPT = 200;
+const shapes = new Map<string, ReturnType<Buildable["toSQL"]>>();
+
+/** A named value a `shaped` statement's `build` puts where a request's value goes. */
+export const slot = (name: string) => sql.placeholder(name);
+
+/**
+ * A statement Drizzle builds once per `shape` and each request fills in with `values`. Building
+ * the text of a write (Drizzle walks, checks and escapes every part) costs about what SQLite's
+ * work for it does; only values differ between requests of one shape. So `build` must name each
+ * value with a `slot` and take nothing else from the request: its result is kept for every
+ * request of that shape. Columns' encodings (JSON) still apply to the slots' values.
+ */
+export function shaped(db: Database, shape: string, build: () => Buildable, values: Record<string, unknown>) {
+  let built = shapes.get(shape);
+  if (!built) {
+    built = build().toSQL();
+    if (shapes.size >= SHAPES_KEPT) shapes.clear();
+    shapes.set(shape, built);
+  }
+  return db.$client.prepare(built.sql).bind(...fillPlaceholders(built.params, values));
 }

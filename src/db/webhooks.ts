@@ -1,7 +1,7 @@
-import { and, eq, inArray, isNull, lt, or, sql, type SQL } from "drizzle-orm";
-import { rowCount } from "./rows";
+import { and, eq, inArray, isNull, lt, or, sql, type Placeholder, type SQL } from "drizzle-orm";
 import { findFirst, type Database } from "./client";
 import { selectPage } from "./pages";
+import { rowCount, shaped, slot } from "./rows";
 import { webhookDeliveries, webhookEvents, webhookMessages, webhooks, type Webhook } from "./schema";
 import { notFound } from "../lib/errors";
 import { nowIso, uuidv7 } from "../lib/ids";
@@ -44,22 +44,40 @@ export function outboxStatement(db: Database, workspaceId: string | SQL, type: E
   return insertEvent(db, workspaceId, type, at, sql`${JSON.stringify({ type, timestamp: at, data })}`);
 }
 
-/**
- * `outboxStatement` for an event whose data SQLite builds: `data` is JSON SQL over the one row
- * `from` selects (a contact's representation as it stands after the change).
- */
-export function outboxStatementFromRow(db: Database, workspaceId: string, type: EventType, data: SQL, from: SQL) {
+/** `outboxStatement` as a D1 statement of its own, for a batch of D1 statements. */
+export function outboxEvent(db: Database, workspaceId: string, type: EventType, data: unknown) {
   const at = nowIso();
-  return insertEvent(db, workspaceId, type, at, sql`json_object('type', ${type}, 'timestamp', ${at}, 'data', json(${data}))`, from);
+  const payload = JSON.stringify({ type, timestamp: at, data });
+  return shaped(db, `outbox:${type}`, () => insertEvent(db, slot("workspace"), type, slot("at"), sql`${slot("payload")}`, undefined, slot("event")), {
+    event: newEventId(),
+    workspace: workspaceId,
+    at,
+    payload,
+  });
+}
+
+/**
+ * `outboxEvent` for an event whose data SQLite builds: `data` is JSON SQL over the one row `from`
+ * selects (a contact's representation as it stands after the change). `from.sql` names its
+ * values with slots, filled from `from.values`; `from.shape` tells its shapes apart.
+ */
+export function outboxEventFromRow(db: Database, workspaceId: string, type: EventType, data: SQL, from: { shape: string; sql: SQL; values: Record<string, unknown> }) {
+  const payload = sql`json_object('type', ${type}, 'timestamp', ${slot("at")}, 'data', json(${data}))`;
+  return shaped(db, `outbox:${type}:${from.shape}`, () => insertEvent(db, slot("workspace"), type, slot("at"), payload, from.sql, slot("event")), {
+    ...from.values,
+    event: newEventId(),
+    workspace: workspaceId,
+    at: nowIso(),
+  });
 }
 
 /** An outbox event's id. */
 export const newEventId = () => `evt_${uuidv7().replace(/-/g, "")}`;
 
-function insertEvent(db: Database, workspaceId: string | SQL, type: EventType, at: string, payload: SQL, from?: SQL) {
+function insertEvent(db: Database, workspaceId: string | SQL | Placeholder, type: EventType, at: string | Placeholder, payload: SQL, from?: SQL, id: string | Placeholder = newEventId()) {
   // Every column, in table order: id, workspace_id, type, payload, enqueued_at, fanned_out_at, only_webhook_id, created_at.
   return db.insert(webhookEvents).select(
-    sql`SELECT ${newEventId()}, ${workspaceId}, ${type}, ${payload}, NULL, NULL, NULL, ${at}
+    sql`SELECT ${id}, ${workspaceId}, ${type}, ${payload}, NULL, NULL, NULL, ${at}
       ${from ? sql`FROM ${from} AND` : sql`WHERE`} changes() = 1 AND EXISTS (SELECT 1 FROM ${webhooks} WHERE ${webhooks.workspaceId} = ${workspaceId} AND ${webhooks.enabled} = 1)`,
   );
 }
