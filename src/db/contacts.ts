@@ -9,7 +9,7 @@ import { findVisibleProfile } from "./profiles";
 import { causedBy, UNIQUE_VIOLATION } from "./errors";
 import { cappedTotal, COUNT_CAP } from "./pages";
 import { fullName, splitName } from "../lib/names";
-import { outboxEvent, outboxEventFromRow, outboxStatement, type EventType } from "./webhooks";
+import { outboxEventFromRow, outboxStatement, type EventType } from "./webhooks";
 import { RowReader, rowCount, shaped, slot, statement } from "./rows";
 import type {
   Contact,
@@ -274,7 +274,7 @@ export async function createContact(
   try {
     await db.$client.batch([
       shaped(db, `contact.insert:${Object.keys(row).sort()}`, () => db.insert(contacts).values(slots(row)), row),
-      outboxEvent(db, workspaceId, "contact.created", toContact({ row: row as ContactRow, site })),
+      outboxEventFromRow(db, workspaceId, "contact.created", sql.raw(CONTACT_JSON), contactRow(workspaceId, row.id)),
     ]);
   } catch (error) {
     if (causedBy(error, "contact_limit_reached")) {
@@ -364,6 +364,13 @@ async function updateWith(
   }
 }
 
+/** The contact `id` of the workspace, as the `from` of an outbox event built from its row. */
+const contactRow = (workspaceId: string, id: string) => ({
+  shape: "contact",
+  sql: sql`${contacts} WHERE ${contacts.workspaceId} = ${slot("workspace")} AND ${contacts.id} = ${slot("id")}`,
+  values: { workspace: workspaceId, id },
+});
+
 /** Fields a PATCH can set by SQL alone: none feeds a derived column (name, email, phone) or names a site. */
 const PLAIN_FIELDS = new Set<string>(["jobTitle", "company", "location", "linkedinUrl", "photoUrl", "stage", "notes", "customFields", "tags"]);
 
@@ -377,7 +384,7 @@ export async function patchPlainFields(db: Database, workspaceId: string, id: st
   const cols = columnsFrom(input);
   if (!Object.keys(cols).every((field) => PLAIN_FIELDS.has(field))) return undefined;
   const fields = Object.keys(cols).sort();
-  const row = { shape: "contact", sql: sql`${contacts} WHERE ${contacts.workspaceId} = ${slot("workspace")} AND ${contacts.id} = ${slot("id")}`, values: { workspace: workspaceId, id } };
+  const row = contactRow(workspaceId, id);
   const [updated] = await db.$client.batch([
     shaped(
       db,

@@ -97,15 +97,17 @@ export const contacts = sqliteTable(
     savedAt: text("saved_at").notNull(),
   },
   (t) => [
-    uniqueIndex("contacts_email").on(t.workspaceId, t.emailKey),
-    uniqueIndex("contacts_phone").on(t.workspaceId, t.phoneKey),
-    uniqueIndex("contacts_profile").on(t.workspaceId, t.profileId),
+    // Partial where the column is often empty: a contact without one costs no index entry (a
+    // lookup by value, `col = ?`, implies NOT NULL, so it still uses the index).
+    uniqueIndex("contacts_email").on(t.workspaceId, t.emailKey).where(sql`${t.emailKey} IS NOT NULL`),
+    uniqueIndex("contacts_phone").on(t.workspaceId, t.phoneKey).where(sql`${t.phoneKey} IS NOT NULL`),
+    uniqueIndex("contacts_profile").on(t.workspaceId, t.profileId).where(sql`${t.profileId} IS NOT NULL`),
     index("contacts_created").on(t.workspaceId, t.createdAt, t.id),
     index("contacts_updated").on(t.workspaceId, t.updatedAt, t.id),
     index("contacts_name").on(t.workspaceId, t.sortName, t.id),
     index("contacts_stage").on(t.workspaceId, t.stage, t.createdAt, t.id),
     index("contacts_source").on(t.workspaceId, t.source, t.createdAt, t.id),
-    index("contacts_site").on(t.siteId),
+    index("contacts_site").on(t.siteId).where(sql`${t.siteId} IS NOT NULL`),
   ],
 );
 

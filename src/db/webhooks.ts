@@ -44,22 +44,11 @@ export function outboxStatement(db: Database, workspaceId: string | SQL, type: E
   return insertEvent(db, workspaceId, type, at, sql`${JSON.stringify({ type, timestamp: at, data })}`);
 }
 
-/** `outboxStatement` as a D1 statement of its own, for a batch of D1 statements. */
-export function outboxEvent(db: Database, workspaceId: string, type: EventType, data: unknown) {
-  const at = nowIso();
-  const payload = JSON.stringify({ type, timestamp: at, data });
-  return shaped(db, `outbox:${type}`, () => insertEvent(db, slot("workspace"), type, slot("at"), sql`${slot("payload")}`, undefined, slot("event")), {
-    event: newEventId(),
-    workspace: workspaceId,
-    at,
-    payload,
-  });
-}
-
 /**
- * `outboxEvent` for an event whose data SQLite builds: `data` is JSON SQL over the one row `from`
- * selects (a contact's representation as it stands after the change). `from.sql` names its
- * values with slots, filled from `from.values`; `from.shape` tells its shapes apart.
+ * `outboxStatement` as a D1 statement of its own, for an event whose data SQLite builds: `data` is
+ * JSON SQL over the one row `from` selects (a contact's representation as it stands after the
+ * change), computed only when the event is written. `from.sql` names its values with slots,
+ * filled from `from.values`; `from.shape` tells its shapes apart.
  */
 export function outboxEventFromRow(db: Database, workspaceId: string, type: EventType, data: SQL, from: { shape: string; sql: SQL; values: Record<string, unknown> }) {
   const payload = sql`json_object('type', ${type}, 'timestamp', ${slot("at")}, 'data', json(${data}))`;
