@@ -1,8 +1,8 @@
 import { and, eq, isNull, lt, or } from "drizzle-orm";
-import { rowCount } from "./rows";
 import type { PageRequest } from "../lib/pagination";
 import type { Database } from "./client";
 import { selectPage } from "./pages";
+import { rowCount } from "./rows";
 import { apiKeys, workspaces, type ApiKey } from "./schema";
 import { randomBase62, sha256Hex } from "../lib/crypto";
 import { nowIso, uuidv7 } from "../lib/ids";

@@ -3,6 +3,10 @@ import { drizzle } from "drizzle-orm/d1";
 import type { SQLiteTable } from "drizzle-orm/sqlite-core";
 import { rowCount } from "./rows";
 
+/** Statements differ by their filters' shape, not their values: a few hundred texts at most. */
+const REWRITTEN_KEPT = 500;
+const rewritten = new Map<string, string>();
+
 /** A quoted string or name (left as it is), or a parameter with or without a `+` before it. */
 const PARAMETER = /'(?:[^']|'')*'|"(?:[^"]|"")*"|\+?\?\d*/g;
 
@@ -15,18 +19,14 @@ const PARAMETER = /'(?:[^']|'')*'|"(?:[^"]|"")*"|\+?\?\d*/g;
  * `col = +?` uses col's index as `col = ?` does.
  */
 export function withStablePlan(sql: string): string {
-  let stable = rewritten.get(sql);
-  if (stable === undefined) {
-    stable = sql.replace(PARAMETER, (token) => (token[0] === "?" ? `+${token}` : token));
+  let written = rewritten.get(sql);
+  if (written === undefined) {
+    written = sql.replace(PARAMETER, (token) => (token[0] === "?" ? `+${token}` : token));
     if (rewritten.size >= REWRITTEN_KEPT) rewritten.clear();
-    rewritten.set(sql, stable);
+    rewritten.set(sql, written);
   }
-  return stable;
+  return written;
 }
-
-/** Statements differ by their filters' shape, not their values: a few hundred texts at most. */
-const REWRITTEN_KEPT = 500;
-const rewritten = new Map<string, string>();
 
 const stable = new WeakSet<D1Database>();
 

@@ -1,7 +1,7 @@
 import { and, asc, count, desc, sql, type AnyColumn, type SQL } from "drizzle-orm";
-import { rowCount } from "./rows";
 import type { SQLiteTable } from "drizzle-orm/sqlite-core";
 import type { Database } from "./client";
+import { rowCount } from "./rows";
 import { keysetAfter, type PageRequest } from "../lib/pagination";
 
 /**

@@ -1,8 +1,8 @@
 import { and, eq, or, sql } from "drizzle-orm";
-import { rowCount } from "./rows";
 import { findFirst, type Database } from "./client";
 import { selectPage } from "./pages";
 import { causedBy, UNIQUE_VIOLATION } from "./errors";
+import { rowCount } from "./rows";
 import { profileHandles, profiles, type Profile } from "./schema";
 import { ApiError, notFound } from "../lib/errors";
 import { nowIso, uuidv7 } from "../lib/ids";
