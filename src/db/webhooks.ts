@@ -48,7 +48,8 @@ export function outboxStatement(db: Database, workspaceId: string | SQL, type: E
  * `outboxStatement` as a D1 statement of its own, for an event whose data SQLite builds: `data` is
  * JSON SQL over the one row `from` selects (a contact's representation as it stands after the
  * change), computed only when the event is written. `from.sql` names its values with slots,
- * filled from `from.values`; `from.shape` tells its shapes apart.
+ * filled from `from.values`; `from.shape` names this pairing of `data` and `from.sql`, which the
+ * statement's text is kept under (with the event type).
  */
 export function outboxEventFromRow(db: Database, workspaceId: string, type: EventType, data: SQL, from: { shape: string; sql: SQL; values: Record<string, unknown> }) {
   const payload = sql`json_object('type', ${type}, 'timestamp', ${slot("at")}, 'data', json(${data}))`;
