@@ -593,14 +593,17 @@ export function contactListQueries(db: Database, workspaceId: string, filters: C
   const { descending, column } = sortSpec(filters.sort);
   const pageColumns = { contact: sql.raw(`${CONTACT_JSON} AS "json", ${col("id")} AS "id", ${col(column.name)} AS "sortKey"`) };
   const direction = descending ? desc : asc;
-  const sortBy = plan === "sparse" ? sql`+${column}` : column;
-  const order = [direction(sortBy), direction(contacts.id)];
+  // The sort as keys to compare (`+`: not by walking the sort index), for the few rows of a
+  // filter's matches, and as the sort index's own order.
+  const byKeys = [direction(sql`+${column}`), direction(sql`+${contacts.id}`)];
+  const order = plan === "sparse" ? byKeys : [direction(column), direction(contacts.id)];
   const pageWhere = page.after ? [...where, keysetAfter([column, contacts.id], page.after, descending)] : where;
-  const onePage = <T extends SQLiteSelect>(query: T) => query.where(and(...pageWhere)).orderBy(...order).limit(rowCount(page.limit + 1)).offset(rowCount(page.offset));
+  /** The page's rows of `query`, and one more to tell whether another page follows. */
+  const paged = <T extends SQLiteSelect>(query: T) => query.limit(rowCount(page.limit + 1)).offset(rowCount(page.offset));
+  const onePage = <T extends SQLiteSelect>(query: T) => paged(query.where(and(...pageWhere)).orderBy(...order));
   // The page's contacts, found and sorted by their keys alone: whole rows are read and turned into
   // JSON for the page only, not for every candidate the sort looks at.
-  const byRowid = (keys: SQLWrapper) =>
-    db.select(pageColumns).from(contacts).where(sql`${contacts}.rowid IN (${keys})`).orderBy(direction(sql`+${column}`), direction(sql`+${contacts.id}`));
+  const byRowid = (keys: SQLWrapper) => db.select(pageColumns).from(contacts).where(sql`${contacts}.rowid IN (${keys})`).orderBy(...byKeys);
   let rows;
   if (plan === "window") {
     // The next SEARCH_WINDOW contacts in sort order are read from the sort index twice, cheaply:
@@ -620,28 +623,30 @@ export function contactListQueries(db: Database, workspaceId: string, filters: C
     const withinEdge = sql`coalesce((${column}, ${contacts.id}) ${sql.raw(descending ? ">=" : "<=")} (${edge}), 1)`;
     // CROSS JOIN: SQLite keeps the one-row bounds outside, so the search index reads only the range.
     const inRange = sql`SELECT f.rowid FROM ${bounds} AS b CROSS JOIN contacts_fts AS f WHERE contacts_fts MATCH ${searchMatch(workspaceId, filters.q!)} AND f.rowid BETWEEN b.lo AND b.hi`;
-    // `+`: the matches drive, not the sort index; the few of them are sorted.
+    // The matches drive, not the sort index; the few of them are sorted.
     rows = byRowid(
-      db
-        .select({ rowid: sql`${contacts}.rowid` })
-        .from(contacts)
-        .where(and(sql`${contacts}.rowid IN (${inRange})`, sql`+${contacts.workspaceId} = ${workspaceId}`, after, withinEdge))
-        .orderBy(direction(sql`+${column}`), direction(sql`+${contacts.id}`))
-        .limit(rowCount(page.limit + 1))
-        .offset(rowCount(page.offset)),
+      paged(
+        db
+          .select({ rowid: sql`${contacts}.rowid` })
+          .from(contacts)
+          .where(and(sql`${contacts}.rowid IN (${inRange})`, sql`+${contacts.workspaceId} = ${workspaceId}`, after, withinEdge))
+          .orderBy(...byKeys)
+          .$dynamic(),
+      ),
     );
   } else if (plan === "tagged") {
     // One tag, by creation: the tag index is in that order, so the page is its next entries.
     const tagWhere = [eq(contactTags.workspaceId, workspaceId), eq(contactTags.tag, filters.tags![0]!), eq(contacts.workspaceId, workspaceId)];
     if (page.after) tagWhere.push(keysetAfter([contactTags.createdAt, contactTags.contactId], page.after, descending));
-    rows = db
-      .select(pageColumns)
-      .from(contactTags)
-      .innerJoin(contacts, eq(contacts.id, contactTags.contactId))
-      .where(and(...tagWhere))
-      .orderBy(direction(contactTags.createdAt), direction(contactTags.contactId))
-      .limit(rowCount(page.limit + 1))
-      .offset(rowCount(page.offset));
+    rows = paged(
+      db
+        .select(pageColumns)
+        .from(contactTags)
+        .innerJoin(contacts, eq(contacts.id, contactTags.contactId))
+        .where(and(...tagWhere))
+        .orderBy(direction(contactTags.createdAt), direction(contactTags.contactId))
+        .$dynamic(),
+    );
   } else if (plan === "sparse") {
     rows = byRowid(onePage(db.select({ rowid: sql`${contacts}.rowid` }).from(contacts).$dynamic()));
   } else {

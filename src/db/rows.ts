@@ -46,7 +46,8 @@ export function statement(db: Database, query: { toSQL(): { sql: string; params:
 /**
  * A LIMIT or OFFSET written into the statement's text instead of bound as a parameter. SQLite
  * looks at a bound LIMIT while planning, so it must prepare such a statement again every time it
- * runs (SQLITE_STMTSTATUS_REPREPARE); written as text, each page size is one statement that D1
+ * runs (SQLITE_STMTSTATUS_REPREPARE); written as text, SQLite still plans for the number (which
+ * `+?`, see `withStablePlan`, would hide from it) and each page size is one statement that D1
  * keeps prepared. Typed as a number for Drizzle's `.limit()` and `.offset()`, which embed it as is.
  */
 export function rowCount(n: number): number {
