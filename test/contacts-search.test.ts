@@ -80,6 +80,38 @@ describe("search and filters", () => {
   });
 });
 
+describe("statements kept by shape", () => {
+  it("lists of one shape share their statements' text, each with its own workspace's values", async () => {
+    // Another workspace, whose contacts match the same filters, asks the same questions.
+    const other = await newWorkspace();
+    const create = async (body: object) => (await call("POST", "/v1/contacts", { key: other.key, body })).body;
+    const twin = await create({ first_name: "Ada", last_name: "Twin", email: "ada@twin.example", tags: ["vip", "math"], stage: "Customer" });
+    const grace = await create({ first_name: "Grace", last_name: "Twin", tags: ["vip"] });
+    const only = (data: object[], next_cursor: string | null = null) => ({ data, pagination: { page: 1, limit: 25, total: data.length, total_exact: true, next_cursor } });
+    for (const [query, mine] of [
+      ["q=ada", ["Ada"]],
+      ["q=ada&tags=math", ["Ada"]],
+      ["tags=vip,math", ["Ada"]],
+      ["stage=customer&tags=math", ["Ada"]],
+      ["email=ada@twin.example", []],
+    ] as const) {
+      expect(await names(query), query).toEqual(mine);
+      expect((await call("GET", `/v1/contacts?${query}`, { key: other.key })).body, query).toEqual(only([twin]));
+    }
+    // A cursor's page: one shape, each workspace's own keys.
+    const pages = async (key: string) => {
+      const first = await call("GET", "/v1/contacts?tags=vip&limit=1", { key });
+      const next = await call("GET", `/v1/contacts?cursor=${encodeURIComponent(first.body.pagination.next_cursor)}&limit=1`, { key });
+      return [first.body.data, next.body] as const;
+    };
+    const [myFirst, myNext] = await pages(t.key);
+    expect([...myFirst, ...myNext.data].map((c: { id: string }) => c.id)).toEqual([ids.Barbara, ids.Grace]);
+    const [theirFirst, theirNext] = await pages(other.key);
+    expect(theirFirst).toEqual([grace]);
+    expect(theirNext).toEqual({ data: [twin], pagination: { page: 2, limit: 1, total: 2, total_exact: true, next_cursor: null } });
+  });
+});
+
 describe("sorting", () => {
   it.each([
     // Names compare lower-cased by code point, so "émile" comes after every ASCII name.

@@ -1,7 +1,10 @@
 import { env } from "cloudflare:workers";
+import { and, eq } from "drizzle-orm";
 import { describe, expect, it } from "vitest";
 import { createDb, withStablePlan } from "../src/db/client";
 import { contactListQueries, type ContactFilters } from "../src/db/contacts";
+import { shapedQuery, slot } from "../src/db/rows";
+import { contacts } from "../src/db/schema";
 import type { PageRequest } from "../src/lib/pagination";
 
 const WS = "01a20000-0000-7000-8000-000000000000";
@@ -69,6 +72,24 @@ describe("statements as the Worker sends them", () => {
     );
     const once = withStablePlan("UPDATE t SET a = ? WHERE id = ?");
     expect(withStablePlan(once)).toBe(once);
+  });
+
+  it("are built once per shape, refuse a value built into the text, and take each request's values", () => {
+    let builds = 0;
+    const byId = () => {
+      builds++;
+      return db.update(contacts).set({ tags: slot("tags") as never }).where(and(eq(contacts.workspaceId, slot("workspace")), eq(contacts.id, slot("id"))));
+    };
+    const shape = `test.shape:${crypto.randomUUID()}`;
+    const one = shapedQuery(shape, byId, { workspace: WS, id: "a", tags: ["x"] }).toSQL();
+    const two = shapedQuery(shape, byId, { workspace: "other", id: "b", tags: [] }).toSQL();
+    expect(builds).toBe(1);
+    expect(two.sql).toBe(one.sql);
+    // The JSON column's encoding applies to its slot's value.
+    expect([one.params, two.params]).toEqual([['["x"]', WS, "a"], ["[]", "other", "b"]]);
+    expect(() => shapedQuery(shape, byId, { workspace: WS, tags: [] })).toThrow(/no value for slot "id"/);
+    const valueBuiltIn = () => db.select().from(contacts).where(and(eq(contacts.workspaceId, slot("workspace")), eq(contacts.id, "a")));
+    expect(() => shapedQuery(`${shape}:value`, valueBuiltIn, { workspace: WS })).toThrow(/parameter 2 is a value, not a slot/);
   });
 
   it("write LIMIT and OFFSET as numbers, not parameters (SQLite plans with a bound LIMIT's value)", () => {

@@ -1,4 +1,4 @@
-import { and, asc, count, desc, eq, gt, inArray, lt, ne, or, sql, type SQL, type SQLWrapper } from "drizzle-orm";
+import { and, asc, count, desc, eq, gt, inArray, lt, ne, or, sql, type AnyColumn, type SQL, type SQLWrapper } from "drizzle-orm";
 import type { SQLiteSelect } from "drizzle-orm/sqlite-core";
 import type { Database } from "./client";
 import { contacts, contactTags, contactTombstones, sites, workspaces, type ContactRow, type NewContactRow } from "./schema";
@@ -10,7 +10,7 @@ import { causedBy, UNIQUE_VIOLATION } from "./errors";
 import { cappedTotal, COUNT_CAP } from "./pages";
 import { fullName, splitName } from "../lib/names";
 import { outboxEventFromRow, outboxStatement, type EventType } from "./webhooks";
-import { RowReader, rowCount, shaped, slot, statement } from "./rows";
+import { RowReader, rowCount, shaped, shapedQuery, slot, statement } from "./rows";
 import type {
   Contact,
   ContactCreateInput,
@@ -528,46 +528,87 @@ export type ListPlan = "natural" | "sparse" | "dense" | "window" | "tagged";
  */
 const SEARCH_WINDOW = 1000;
 
+type ColumnFilter = "stage" | "source" | "site_id" | "profile_id" | "email" | "phone" | "created_after" | "created_before" | "updated_after";
+
+/** The filters that compare one column with a value, and the value as that column stores it. */
+const COLUMN_FILTERS: Record<ColumnFilter, { test: typeof eq; column: AnyColumn; stored?: (value: string) => string }> = {
+  stage: { test: eq, column: contacts.stage },
+  source: { test: eq, column: contacts.source },
+  site_id: { test: eq, column: contacts.siteId },
+  profile_id: { test: eq, column: contacts.profileId },
+  email: { test: eq, column: contacts.emailKey, stored: (value) => emailKey(value)! },
+  phone: { test: eq, column: contacts.phoneKey, stored: (value) => phoneKey(value) ?? value },
+  created_after: { test: gt, column: contacts.createdAt },
+  created_before: { test: lt, column: contacts.createdAt },
+  updated_after: { test: gt, column: contacts.updatedAt },
+};
+
+/** The column filters a list applies: those given a value (an empty one filters nothing). */
+const columnFiltersOf = (f: ContactFilters) => (Object.keys(COLUMN_FILTERS) as ColumnFilter[]).filter((name) => Boolean(f[name]));
+
 const isSelective = (f: ContactFilters) => f.q !== undefined || (f.tags?.length ?? 0) > 0;
 
+/** The filters as the statements' shape sees them: which are given, and how many tags. */
+function filterShape(f: ContactFilters): string {
+  const given = [...(f.q !== undefined ? ["q"] : []), ...(f.tags?.length ? [`tags${f.tags.length}`] : []), ...columnFiltersOf(f)];
+  return given.join(",");
+}
+
+/** A search or tags, and nothing else: counted in its own index, and its page found there. */
+const selectiveAlone = (f: ContactFilters) => isSelective(f) && !(f.q !== undefined && f.tags?.length) && columnFiltersOf(f).length === 0;
+
 /**
- * The list's conditions. `firstMatches` reads at most the count cap + 1 matches of a search or
- * tag filter: a sparse page that is exact whenever that filter is the only one and the count
- * stays under the cap, and costs little when it does not (see `listContacts`).
+ * A list's values by slot name, worked out (and checked) before any statement is built: the
+ * workspace, the search as an FTS5 query, each tag, each column filter's value as stored, the
+ * cursor's keys.
  */
-function filterConditions(workspaceId: string, f: ContactFilters, plan: ListPlan = "natural", firstMatches = false): SQL[] {
-  const where: SQL[] = [eq(contacts.workspaceId, workspaceId)];
+function listValues(workspaceId: string, f: ContactFilters, page: PageRequest): Record<string, unknown> {
+  const values: Record<string, unknown> = { workspace: workspaceId };
+  if (f.q !== undefined) values.match = searchMatch(workspaceId, f.q);
+  f.tags?.forEach((tag, i) => (values[`tag${i}`] = tag));
+  for (const name of columnFiltersOf(f)) {
+    const { stored } = COLUMN_FILTERS[name];
+    values[name] = stored ? stored(f[name]!) : f[name];
+  }
+  page.after?.forEach((key, i) => (values[`after${i}`] = key));
+  return values;
+}
+
+const tagSlots = (f: ContactFilters) => (f.tags ?? []).map((_, i) => slot(`tag${i}`));
+
+/**
+ * The list's conditions, over slots. `firstMatches` reads at most the count cap + 1 matches of a
+ * search or tag filter: a sparse page that is exact whenever that filter is the only one and the
+ * count stays under the cap, and costs little when it does not (see `listContacts`).
+ */
+function filterConditions(f: ContactFilters, plan: ListPlan = "natural", firstMatches = false): SQL[] {
+  const where: SQL[] = [eq(contacts.workspaceId, slot("workspace"))];
   const cap = firstMatches ? sql` LIMIT ${rowCount(COUNT_CAP + 1)}` : sql``;
   if (f.q !== undefined) {
-    const matches = sql`(SELECT rowid FROM contacts_fts WHERE contacts_fts MATCH ${searchMatch(workspaceId, f.q)}${cap})`;
+    const matches = sql`(SELECT rowid FROM contacts_fts WHERE contacts_fts MATCH ${slot("match")}${cap})`;
     where.push(plan === "dense" ? sql`+${contacts}.rowid IN ${matches}` : sql`${contacts}.rowid IN ${matches}`);
   }
   if (f.tags?.length) {
     if (plan === "dense") {
-      for (const tag of f.tags) {
+      for (const tag of tagSlots(f)) {
         where.push(sql`EXISTS (SELECT 1 FROM ${contactTags} WHERE ${contactTags.contactId} = ${contacts.id} AND ${contactTags.tag} = ${tag})`);
       }
     } else {
-      where.push(sql`${contacts.id} IN (${taggedWithAll(workspaceId, f.tags)}${cap})`);
+      where.push(sql`${contacts.id} IN (${taggedWithAll(f)}${cap})`);
     }
   }
-  if (f.stage) where.push(eq(contacts.stage, f.stage));
-  if (f.source) where.push(eq(contacts.source, f.source));
-  if (f.site_id) where.push(eq(contacts.siteId, f.site_id));
-  if (f.profile_id) where.push(eq(contacts.profileId, f.profile_id));
-  if (f.email) where.push(eq(contacts.emailKey, emailKey(f.email)!));
-  if (f.phone) where.push(eq(contacts.phoneKey, phoneKey(f.phone) ?? f.phone));
-  if (f.created_after) where.push(gt(contacts.createdAt, f.created_after));
-  if (f.created_before) where.push(lt(contacts.createdAt, f.created_before));
-  if (f.updated_after) where.push(gt(contacts.updatedAt, f.updated_after));
+  for (const name of columnFiltersOf(f)) {
+    const { test, column } = COLUMN_FILTERS[name];
+    where.push(test(column, slot(name)));
+  }
   return where;
 }
 
-function taggedWithAll(workspaceId: string, tags: string[]) {
-  if (tags.length === 1) {
-    return sql`SELECT ${contactTags.contactId} FROM ${contactTags} WHERE ${contactTags.workspaceId} = ${workspaceId} AND ${contactTags.tag} = ${tags[0]}`;
-  }
-  return sql`SELECT ${contactTags.contactId} FROM ${contactTags} WHERE ${contactTags.workspaceId} = ${workspaceId} AND ${inArray(contactTags.tag, tags)} GROUP BY ${contactTags.contactId} HAVING count(*) = ${tags.length}`;
+function taggedWithAll(f: ContactFilters) {
+  const [first, ...others] = tagSlots(f);
+  const inWorkspace = eq(contactTags.workspaceId, slot("workspace"));
+  if (others.length === 0) return sql`SELECT ${contactTags.contactId} FROM ${contactTags} WHERE ${and(inWorkspace, eq(contactTags.tag, first!))}`;
+  return sql`SELECT ${contactTags.contactId} FROM ${contactTags} WHERE ${and(inWorkspace, inArray(contactTags.tag, [first!, ...others]))} GROUP BY ${contactTags.contactId} HAVING count(*) = ${rowCount(others.length + 1)}`;
 }
 
 const SORT_COLUMNS = {
@@ -582,14 +623,29 @@ export function sortSpec(sort: Sort = "-created_at") {
   return { descending, column };
 }
 
-/** The two queries behind a list page: the rows, and (for a filtered list) the capped count. */
+/**
+ * The two statements behind a list page: the rows, and (for a filtered list) the capped count.
+ * Each is built once per shape (plan, sort, page size and offset, which filters; see `shapedQuery`)
+ * and takes this request's values.
+ */
 export function contactListQueries(db: Database, workspaceId: string, filters: ContactFilters, page: PageRequest, plan: ListPlan = "natural") {
-  const counted = filterConditions(workspaceId, filters);
-  const selectiveOnly = isSelective(filters) && counted.length === 2;
-  const matches = counted.length > 1 ? countedMatches(workspaceId, filters, counted) : null;
-  const where = filterConditions(workspaceId, filters, plan, plan === "sparse" && selectiveOnly);
+  const values = listValues(workspaceId, filters, page);
+  const shape = filterShape(filters);
+  let built: ReturnType<typeof listStatements> | undefined;
+  const build = () => (built ??= listStatements(db, filters, page, plan));
+  const rowsShape = `contacts.page:${plan}:${filters.sort ?? "-created_at"}:${page.limit}:${page.offset}:${page.after?.length ?? 0}:${shape}`;
+  return {
+    rows: shapedQuery(rowsShape, () => build().rows, values),
+    count: shape === "" ? null : shapedQuery(`contacts.count:${shape}`, () => build().count!, values),
+  };
+}
+
+function listStatements(db: Database, filters: ContactFilters, page: PageRequest, plan: ListPlan) {
+  const counted = filterConditions(filters);
+  const matches = counted.length > 1 ? countedMatches(filters, counted) : null;
+  const where = filterConditions(filters, plan, plan === "sparse" && selectiveAlone(filters));
   // Sparse: the matches are the only way in (every other index starts with the workspace).
-  if (plan === "sparse") where[0] = sql`+${contacts.workspaceId} = ${workspaceId}`;
+  if (plan === "sparse") where[0] = sql`+${contacts.workspaceId} = ${slot("workspace")}`;
   const { descending, column } = sortSpec(filters.sort);
   const pageColumns = { contact: sql.raw(`${CONTACT_JSON} AS "json", ${col("id")} AS "id", ${col(column.name)} AS "sortKey"`) };
   const direction = descending ? desc : asc;
@@ -597,7 +653,9 @@ export function contactListQueries(db: Database, workspaceId: string, filters: C
   // filter's matches, and as the sort index's own order.
   const byKeys = [direction(sql`+${column}`), direction(sql`+${contacts.id}`)];
   const order = plan === "sparse" ? byKeys : [direction(column), direction(contacts.id)];
-  const pageWhere = page.after ? [...where, keysetAfter([column, contacts.id], page.after, descending)] : where;
+  const afterKeys = page.after?.map((_, i) => slot(`after${i}`));
+  const after = (columns: (AnyColumn | SQL)[]) => (afterKeys ? keysetAfter(columns, afterKeys, descending) : undefined);
+  const pageWhere = [...where, after([column, contacts.id])];
   /** The page's rows of `query`, and one more to tell whether another page follows. */
   const paged = <T extends SQLiteSelect>(query: T) => query.limit(rowCount(page.limit + 1)).offset(rowCount(page.offset));
   const onePage = <T extends SQLiteSelect>(query: T) => paged(query.where(and(...pageWhere)).orderBy(...order));
@@ -613,37 +671,35 @@ export function contactListQueries(db: Database, workspaceId: string, filters: C
     // the window's matches (with fewer contacts left than that, there is no edge and the window is
     // all of them): every match outside the window sorts after all of it, so a full page from them
     // is the page.
-    const after = page.after ? keysetAfter([column, contacts.id], page.after, descending) : undefined;
     const walk = (selected: SQL, limit: number, offset: number) =>
-      sql`SELECT ${selected} FROM ${contacts} WHERE ${and(eq(contacts.workspaceId, workspaceId), after)} ORDER BY ${sql.join(order, sql`, `)} LIMIT ${rowCount(limit)} OFFSET ${rowCount(offset)}`;
+      sql`SELECT ${selected} FROM ${contacts} WHERE ${and(eq(contacts.workspaceId, slot("workspace")), after([column, contacts.id]))} ORDER BY ${sql.join(order, sql`, `)} LIMIT ${rowCount(limit)} OFFSET ${rowCount(offset)}`;
     const bounds = sql`(SELECT min(r) AS lo, max(r) AS hi FROM (${walk(sql`${contacts}.rowid AS r`, SEARCH_WINDOW, 0)}))`;
     // The edge, read once: a candidate compares with it as in (true) or out (false), and with no
     // edge as null, which counts as in.
     const edge = walk(sql`${column}, ${contacts.id}`, 1, SEARCH_WINDOW - 1);
     const withinEdge = sql`coalesce((${column}, ${contacts.id}) ${sql.raw(descending ? ">=" : "<=")} (${edge}), 1)`;
     // CROSS JOIN: SQLite keeps the one-row bounds outside, so the search index reads only the range.
-    const inRange = sql`SELECT f.rowid FROM ${bounds} AS b CROSS JOIN contacts_fts AS f WHERE contacts_fts MATCH ${searchMatch(workspaceId, filters.q!)} AND f.rowid BETWEEN b.lo AND b.hi`;
+    const inRange = sql`SELECT f.rowid FROM ${bounds} AS b CROSS JOIN contacts_fts AS f WHERE contacts_fts MATCH ${slot("match")} AND f.rowid BETWEEN b.lo AND b.hi`;
     // The matches drive, not the sort index; the few of them are sorted.
     rows = byRowid(
       paged(
         db
           .select({ rowid: sql`${contacts}.rowid` })
           .from(contacts)
-          .where(and(sql`${contacts}.rowid IN (${inRange})`, sql`+${contacts.workspaceId} = ${workspaceId}`, after, withinEdge))
+          .where(and(sql`${contacts}.rowid IN (${inRange})`, sql`+${contacts.workspaceId} = ${slot("workspace")}`, after([column, contacts.id]), withinEdge))
           .orderBy(...byKeys)
           .$dynamic(),
       ),
     );
   } else if (plan === "tagged") {
     // One tag, by creation: the tag index is in that order, so the page is its next entries.
-    const tagWhere = [eq(contactTags.workspaceId, workspaceId), eq(contactTags.tag, filters.tags![0]!), eq(contacts.workspaceId, workspaceId)];
-    if (page.after) tagWhere.push(keysetAfter([contactTags.createdAt, contactTags.contactId], page.after, descending));
+    const tagWhere = [eq(contactTags.workspaceId, slot("workspace")), eq(contactTags.tag, slot("tag0")), eq(contacts.workspaceId, slot("workspace"))];
     rows = paged(
       db
         .select(pageColumns)
         .from(contactTags)
         .innerJoin(contacts, eq(contacts.id, contactTags.contactId))
-        .where(and(...tagWhere))
+        .where(and(...tagWhere, after([contactTags.createdAt, contactTags.contactId])))
         .orderBy(direction(contactTags.createdAt), direction(contactTags.contactId))
         .$dynamic(),
     );
@@ -662,14 +718,13 @@ export function contactListQueries(db: Database, workspaceId: string, filters: C
  * workspace condition made unindexable with `+`, so SQLite looks the matches up instead of
  * walking the whole workspace to find the few there are).
  */
-function countedMatches(workspaceId: string, filters: ContactFilters, where: SQL[]): SQL {
-  const only = where.length === 2;
-  if (only && filters.q !== undefined) {
-    return sql`SELECT 1 FROM contacts_fts WHERE contacts_fts MATCH ${searchMatch(workspaceId, filters.q)}`;
+function countedMatches(filters: ContactFilters, where: SQL[]): SQL {
+  if (selectiveAlone(filters) && filters.q !== undefined) {
+    return sql`SELECT 1 FROM contacts_fts WHERE contacts_fts MATCH ${slot("match")}`;
   }
-  if (only && filters.tags?.length) return taggedWithAll(workspaceId, filters.tags);
+  if (selectiveAlone(filters)) return taggedWithAll(filters);
   const [scope, ...rest] = where;
-  const workspace = isSelective(filters) ? sql`+${contacts.workspaceId} = ${workspaceId}` : scope;
+  const workspace = isSelective(filters) ? sql`+${contacts.workspaceId} = ${slot("workspace")}` : scope;
   return sql`SELECT 1 FROM ${contacts} WHERE ${and(workspace, ...rest)}`;
 }
 
@@ -699,7 +754,7 @@ export async function listContacts(db: Database, workspaceId: string, filters: C
   }
   // A search or tags alone (in creation order, for a search) get their page in the count's round
   // trip; anything else counts first, then builds the plan the count picks.
-  const alone = filterConditions(workspaceId, filters).length === 2;
+  const alone = selectiveAlone(filters);
   const byCreation = sortSpec(filters.sort).column === contacts.createdAt;
   const queries = (plan: ListPlan) => contactListQueries(db, workspaceId, filters, page, plan);
   let n: number;

@@ -1,4 +1,4 @@
-import { Column, fillPlaceholders, getTableColumns, sql, type InferSelectModel } from "drizzle-orm";
+import { Column, getTableColumns, is, Param, Placeholder, sql, type InferSelectModel } from "drizzle-orm";
 import type { SQLiteTable } from "drizzle-orm/sqlite-core";
 import type { Database } from "./client";
 
@@ -55,28 +55,52 @@ export function rowCount(n: number): number {
   return sql.raw(String(n)) as unknown as number;
 }
 
-type Buildable = { toSQL(): { sql: string; params: unknown[] } };
+type Built = { sql: string; params: unknown[] };
+type Buildable = { toSQL(): Built };
 
-/** Statement texts by shape; a shape is a handful of names, so few are ever made. */
-const SHAPES_KEPT = 200;
-const shapes = new Map<string, ReturnType<Buildable["toSQL"]>>();
+/** Where each parameter of a shape's statement comes from: a slot's name, and the column encoding its value takes. */
+type Source = { name: string; encode?: (value: unknown) => unknown };
+
+/** Statement texts by shape; a shape is a handful of names and numbers, so few are ever made. */
+const SHAPES_KEPT = 500;
+const shapes = new Map<string, { sql: string; sources: Source[] }>();
 
 /** A named value a `shaped` statement's `build` puts where a request's value goes. */
 export const slot = (name: string) => sql.placeholder(name);
 
+/** Each parameter's slot; anything else is a request's value built into the text by mistake. */
+function sourcesOf(shape: string, params: unknown[]): Source[] {
+  return params.map((p, i) => {
+    if (is(p, Placeholder)) return { name: p.name };
+    if (is(p, Param) && is(p.value, Placeholder)) return { name: p.value.name, encode: (value) => p.encoder.mapToDriverValue(value) };
+    throw new Error(`Statement shape "${shape}": parameter ${i + 1} is a value, not a slot`);
+  });
+}
+
 /**
  * A statement Drizzle builds once per `shape` and each request fills in with `values`. Building
- * the text of a write (Drizzle walks, checks and escapes every part) costs about what SQLite's
- * work for it does; only values differ between requests of one shape. So `build` must name each
- * value with a `slot` and take nothing else from the request: its result is kept for every
- * request of that shape. Columns' encodings (JSON) still apply to the slots' values.
+ * a statement's text (Drizzle walks, checks and escapes every part) costs about what SQLite's work
+ * for it does; only values differ between requests of one shape. So `build` must name each value
+ * with a `slot` and take nothing else from the request: its result is kept for every request of
+ * that shape, and a value built in (any parameter not a slot) is refused when it is first built.
+ * Columns' encodings (JSON) still apply to the slots' values; a slot without a value throws.
  */
-export function shaped(db: Database, shape: string, build: () => Buildable, values: Record<string, unknown>) {
-  let built = shapes.get(shape);
-  if (!built) {
-    built = build().toSQL();
+export function shapedQuery(shape: string, build: () => Buildable, values: Record<string, unknown>): Buildable {
+  let kept = shapes.get(shape);
+  if (!kept) {
+    const built = build().toSQL();
+    kept = { sql: built.sql, sources: sourcesOf(shape, built.params) };
     if (shapes.size >= SHAPES_KEPT) shapes.clear();
-    shapes.set(shape, built);
+    shapes.set(shape, kept);
   }
-  return db.$client.prepare(built.sql).bind(...fillPlaceholders(built.params, values));
+  const params = kept.sources.map(({ name, encode }) => {
+    if (!(name in values)) throw new Error(`Statement shape "${shape}": no value for slot "${name}"`);
+    return encode ? encode(values[name]) : values[name];
+  });
+  const text = kept.sql;
+  return { toSQL: () => ({ sql: text, params }) };
 }
+
+/** `shapedQuery` as a D1 statement on `db`'s connection. */
+export const shaped = (db: Database, shape: string, build: () => Buildable, values: Record<string, unknown>) =>
+  statement(db, shapedQuery(shape, build, values));

@@ -52,9 +52,10 @@ export function outboxStatement(db: Database, workspaceId: string | SQL, type: E
  * statement's text is kept under (with the event type).
  */
 export function outboxEventFromRow(db: Database, workspaceId: string, type: EventType, data: SQL, from: { shape: string; sql: SQL; values: Record<string, unknown> }) {
-  const payload = sql`json_object('type', ${type}, 'timestamp', ${slot("at")}, 'data', json(${data}))`;
-  return shaped(db, `outbox:${type}:${from.shape}`, () => insertEvent(db, slot("workspace"), type, slot("at"), payload, from.sql, slot("event")), {
+  const payload = sql`json_object('type', ${slot("type")}, 'timestamp', ${slot("at")}, 'data', json(${data}))`;
+  return shaped(db, `outbox:${type}:${from.shape}`, () => insertEvent(db, slot("workspace"), slot("type"), slot("at"), payload, from.sql, slot("event")), {
     ...from.values,
+    type,
     event: newEventId(),
     workspace: workspaceId,
     at: nowIso(),
@@ -64,7 +65,7 @@ export function outboxEventFromRow(db: Database, workspaceId: string, type: Even
 /** An outbox event's id. */
 export const newEventId = () => `evt_${uuidv7().replace(/-/g, "")}`;
 
-function insertEvent(db: Database, workspaceId: string | SQL | Placeholder, type: EventType, at: string | Placeholder, payload: SQL, from?: SQL, id: string | Placeholder = newEventId()) {
+function insertEvent(db: Database, workspaceId: string | SQL | Placeholder, type: EventType | Placeholder, at: string | Placeholder, payload: SQL, from?: SQL, id: string | Placeholder = newEventId()) {
   // Every column, in table order: id, workspace_id, type, payload, enqueued_at, fanned_out_at, only_webhook_id, created_at.
   return db.insert(webhookEvents).select(
     sql`SELECT ${id}, ${workspaceId}, ${type}, ${payload}, NULL, NULL, NULL, ${at}

@@ -1,4 +1,4 @@
-import { sql, type AnyColumn, type SQL } from "drizzle-orm";
+import { sql, type AnyColumn, type Placeholder, type SQL } from "drizzle-orm";
 import { z } from "@hono/zod-openapi";
 import { ApiError, validationError } from "./errors";
 import { base64UrlDecode, base64UrlEncode } from "./crypto";
@@ -151,7 +151,7 @@ export function pageJson(page: { data: string[]; pagination: object }): string {
  * The keyset condition "comes after `values`" for an ordering over `columns`, all ascending or
  * all descending. A row-value comparison, so SQLite walks the matching index from that point.
  */
-export function keysetAfter(columns: (AnyColumn | SQL)[], values: (string | number | null)[], descending: boolean): SQL {
+export function keysetAfter(columns: (AnyColumn | SQL)[], values: (string | number | null | Placeholder)[], descending: boolean): SQL {
   const cols = sql.join(columns, sql`, `);
   const vals = sql.join(values.map((v) => sql`${v}`), sql`, `);
   return descending ? sql`(${cols}) < (${vals})` : sql`(${cols}) > (${vals})`;
