@@ -42,6 +42,11 @@ describe("admin provisioning", () => {
     expect(minted.status).toBe(201);
     expect(minted.body.permissions).toEqual(ALL);
     expect((await call("GET", "/v1/me", { key: minted.body.key })).body.workspace.name).toBe("Renamed");
+    // Its rows in the search index: the range of keys under its number.
+    const { number } = (await env.DB.prepare("SELECT number FROM workspaces WHERE id = ?").bind(t.workspaceId).first<{ number: number }>())!;
+    const searchRows = async () =>
+      (await env.DB.prepare("SELECT count(*) AS n FROM contacts_fts WHERE rowid BETWEEN ?1 << 32 AND (?1 << 32) + 4294967295").bind(number).first<{ n: number }>())!.n;
+    expect(await searchRows()).toBe(1);
     const deleted = await call("DELETE", `/admin/workspaces/${t.workspaceId}`, { headers: ADMIN });
     expect(deleted.body).toEqual({ success: true, id: t.workspaceId });
     expectError(await call("GET", "/v1/me", { key: t.key }), 401, "unauthorized", "Invalid API key");
@@ -49,8 +54,11 @@ describe("admin provisioning", () => {
       const left = await env.DB.prepare(`SELECT count(*) AS n FROM ${table} WHERE workspace_id = ?`).bind(t.workspaceId).first<{ n: number }>();
       expect(left!.n).toBe(0);
     }
-    const fts = await env.DB.prepare("SELECT count(*) AS n FROM contacts_fts WHERE ws = ?").bind(t.workspaceId.replace(/-/g, "")).first<{ n: number }>();
-    expect(fts!.n).toBe(0);
+    expect(await searchRows()).toBe(0);
+    // The next workspace made is given the number again (one more than any other's); it starts empty.
+    const next = await newWorkspace();
+    expect((await env.DB.prepare("SELECT number FROM workspaces WHERE id = ?").bind(next.workspaceId).first<{ number: number }>())!.number).toBe(number);
+    expect((await call("GET", "/v1/contacts?q=gone", { key: next.key })).body).toEqual({ data: [], pagination: { page: 1, limit: 25, total: 0, total_exact: true, next_cursor: null } });
   });
 });
 

@@ -80,6 +80,23 @@ describe("search and filters", () => {
   });
 });
 
+describe("search index keys", () => {
+  it("key each contact's row by its workspace's number and its own rowid; a rowid past 32 bits is refused", async () => {
+    const row = await env.DB.prepare(
+      "SELECT w.number AS number, c.rowid AS rowid, (SELECT count(*) FROM contacts_fts WHERE rowid = (w.number << 32) + c.rowid AND contacts_fts MATCH 'lovelace') AS indexed FROM contacts c JOIN workspaces w ON w.id = c.workspace_id WHERE c.id = ?",
+    )
+      .bind(ids.Ada)
+      .first<{ number: number; rowid: number; indexed: number }>();
+    expect(row!.number).toBeGreaterThan(0);
+    expect(row!.indexed).toBe(1);
+    const insert = env.DB.prepare(
+      "INSERT INTO contacts (rowid, id, workspace_id, first_name, sort_name, stage, custom_fields, tags, source, version, created_at, updated_at, saved_at) VALUES (4294967296, 'far', ?, 'Far', 'far', 'Lead', '{}', '[]', 'api', 1, '2026-01-01T00:00:00.000Z', '2026-01-01T00:00:00.000Z', '2026-01-01T00:00:00.000Z')",
+    ).bind(t.workspaceId);
+    await expect(insert.run()).rejects.toThrow(/contact_rowid_out_of_range/);
+    expect(await env.DB.prepare("SELECT count(*) AS n FROM contacts WHERE id = 'far'").first("n")).toBe(0);
+  });
+});
+
 describe("statements kept by shape", () => {
   it("lists of one shape share their statements' text, each with its own workspace's values", async () => {
     // Another workspace, whose contacts match the same filters, asks the same questions.

@@ -494,19 +494,31 @@ export interface ContactFilters {
   sort?: Sort;
 }
 
-/** Turns free text into an FTS5 query: every word a prefix, all required, scoped to the workspace. */
-function ftsQuery(workspaceId: string, q: string): string | null {
+/** Turns free text into an FTS5 query: every word a prefix, all required. */
+function ftsQuery(q: string): string | null {
   const words = q.normalize("NFKC").match(/[\p{L}\p{N}]+/gu);
   if (!words) return null;
-  const terms = words.slice(0, 16).map((w) => `"${w}"*`).join(" ");
-  return `ws:"${workspaceId.replace(/-/g, "")}" AND body:(${terms})`;
+  return words.slice(0, 16).map((w) => `"${w}"*`).join(" ");
 }
 
-function searchMatch(workspaceId: string, q: string): string {
-  const match = ftsQuery(workspaceId, q);
+function searchMatch(q: string): string {
+  const match = ftsQuery(q);
   if (match === null) throw validationError([{ field: "q", message: "must contain a letter or digit" }]);
   return match;
 }
+
+/** The low 32 bits of a search index key: the contact's rowid. */
+const CONTACT_ROWID = sql.raw("4294967295");
+
+/**
+ * The first key of the workspace's rows in the search index: a key carries the workspace's number
+ * in its high 32 bits and the contact's rowid in the low 32 (migration 0013), so the workspace's
+ * rows are one range of keys, which FTS5 seeks to by itself.
+ */
+const workspaceKeys = sql`(SELECT ${workspaces.number} << 32 FROM ${workspaces} WHERE ${workspaces.id} = ${slot("workspace")})`;
+
+/** The search's matches among the workspace's rows of the index, as their contacts' rowids. */
+const searchMatches = sql`SELECT rowid & ${CONTACT_ROWID} FROM contacts_fts WHERE contacts_fts MATCH ${slot("match")} AND rowid BETWEEN ${workspaceKeys} AND ${workspaceKeys} + ${CONTACT_ROWID}`;
 
 /**
  * How a page with a selective filter (a search, tags) is found. Which is cheaper depends on how
@@ -564,7 +576,7 @@ const selectiveAlone = (f: ContactFilters) => isSelective(f) && !(f.q !== undefi
  */
 function listValues(workspaceId: string, f: ContactFilters, page: PageRequest): Record<string, unknown> {
   const values: Record<string, unknown> = { workspace: workspaceId };
-  if (f.q !== undefined) values.match = searchMatch(workspaceId, f.q);
+  if (f.q !== undefined) values.match = searchMatch(f.q);
   f.tags?.forEach((tag, i) => (values[`tag${i}`] = tag));
   for (const name of columnFiltersOf(f)) {
     const { stored } = COLUMN_FILTERS[name];
@@ -585,7 +597,7 @@ function filterConditions(f: ContactFilters, plan: ListPlan = "natural", firstMa
   const where: SQL[] = [eq(contacts.workspaceId, slot("workspace"))];
   const cap = firstMatches ? sql` LIMIT ${rowCount(COUNT_CAP + 1)}` : sql``;
   if (f.q !== undefined) {
-    const matches = sql`(SELECT rowid FROM contacts_fts WHERE contacts_fts MATCH ${slot("match")}${cap})`;
+    const matches = sql`(${searchMatches}${cap})`;
     where.push(plan === "dense" ? sql`+${contacts}.rowid IN ${matches}` : sql`${contacts}.rowid IN ${matches}`);
   }
   if (f.tags?.length) {
@@ -673,13 +685,13 @@ function listStatements(db: Database, filters: ContactFilters, page: PageRequest
     // is the page.
     const walk = (selected: SQL, limit: number, offset: number) =>
       sql`SELECT ${selected} FROM ${contacts} WHERE ${and(eq(contacts.workspaceId, slot("workspace")), after([column, contacts.id]))} ORDER BY ${sql.join(order, sql`, `)} LIMIT ${rowCount(limit)} OFFSET ${rowCount(offset)}`;
-    const bounds = sql`(SELECT min(r) AS lo, max(r) AS hi FROM (${walk(sql`${contacts}.rowid AS r`, SEARCH_WINDOW, 0)}))`;
+    const bounds = sql`(SELECT ${workspaceKeys} + min(r) AS lo, ${workspaceKeys} + max(r) AS hi FROM (${walk(sql`${contacts}.rowid AS r`, SEARCH_WINDOW, 0)}))`;
     // The edge, read once: a candidate compares with it as in (true) or out (false), and with no
     // edge as null, which counts as in.
     const edge = walk(sql`${column}, ${contacts.id}`, 1, SEARCH_WINDOW - 1);
     const withinEdge = sql`coalesce((${column}, ${contacts.id}) ${sql.raw(descending ? ">=" : "<=")} (${edge}), 1)`;
     // CROSS JOIN: SQLite keeps the one-row bounds outside, so the search index reads only the range.
-    const inRange = sql`SELECT f.rowid FROM ${bounds} AS b CROSS JOIN contacts_fts AS f WHERE contacts_fts MATCH ${slot("match")} AND f.rowid BETWEEN b.lo AND b.hi`;
+    const inRange = sql`SELECT f.rowid & ${CONTACT_ROWID} FROM ${bounds} AS b CROSS JOIN contacts_fts AS f WHERE contacts_fts MATCH ${slot("match")} AND f.rowid BETWEEN b.lo AND b.hi`;
     // The matches drive, not the sort index; the few of them are sorted.
     rows = byRowid(
       paged(
@@ -720,7 +732,7 @@ function listStatements(db: Database, filters: ContactFilters, page: PageRequest
  */
 function countedMatches(filters: ContactFilters, where: SQL[]): SQL {
   if (selectiveAlone(filters) && filters.q !== undefined) {
-    return sql`SELECT 1 FROM contacts_fts WHERE contacts_fts MATCH ${slot("match")}`;
+    return searchMatches;
   }
   if (selectiveAlone(filters)) return taggedWithAll(filters);
   const [scope, ...rest] = where;

@@ -22,8 +22,13 @@ export const workspaces = sqliteTable("workspaces", {
   contactCount: integer("contact_count").notNull().default(0),
   /** Enabled webhook endpoints, kept by the webhooks triggers: zero means no outbox work at all. */
   enabledWebhooks: integer("enabled_webhooks").notNull().default(0),
+  /**
+   * The workspace's number, given by a trigger when it is created: the high 32 bits of the keys
+   * of its contacts' rows in the search index (see migration 0013), so its rows there are one range.
+   */
+  number: integer("number").notNull().default(0),
   ...timestamps,
-});
+}, (t) => [uniqueIndex("workspaces_number").on(t.number)]);
 
 export const apiKeys = sqliteTable(
   "api_keys",

@@ -8,7 +8,8 @@ import { PERMISSIONS } from "../lib/types";
 
 export async function createWorkspace(db: Database, input: { name: string; plan: Plan }) {
   const now = nowIso();
-  const workspace: Workspace = {
+  // Its `number` is given by the insert trigger; nothing in the Worker reads it.
+  const workspace: Omit<Workspace, "number"> = {
     id: uuidv7(),
     name: input.name,
     plan: input.plan,

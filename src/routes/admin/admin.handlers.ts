@@ -7,7 +7,7 @@ import { PERMISSIONS } from "../../lib/types";
 import type { Workspace } from "../../db/schema";
 import { toApiKeyCreated } from "../api-keys/api-keys.handlers";
 
-const toWorkspace = (w: Workspace) => ({
+const toWorkspace = (w: Pick<Workspace, "id" | "name" | "plan" | "createdAt" | "updatedAt">) => ({
   id: w.id,
   name: w.name,
   plan: w.plan,
