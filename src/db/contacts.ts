@@ -507,8 +507,8 @@ function searchMatch(q: string): string {
   return match;
 }
 
-/** The low 32 bits of a search index key: the contact's rowid. */
-const CONTACT_ROWID = sql.raw("4294967295");
+/** A search index key's low 32 bits, which hold its contact's rowid. */
+const ROWID_MASK = sql.raw("4294967295");
 
 /**
  * The first key of the workspace's rows in the search index: a key carries the workspace's number
@@ -518,7 +518,7 @@ const CONTACT_ROWID = sql.raw("4294967295");
 const workspaceKeys = sql`(SELECT ${workspaces.number} << 32 FROM ${workspaces} WHERE ${workspaces.id} = ${slot("workspace")})`;
 
 /** The search's matches among the workspace's rows of the index, as their contacts' rowids. */
-const searchMatches = sql`SELECT rowid & ${CONTACT_ROWID} FROM contacts_fts WHERE contacts_fts MATCH ${slot("match")} AND rowid BETWEEN ${workspaceKeys} AND ${workspaceKeys} + ${CONTACT_ROWID}`;
+const searchMatches = sql`SELECT rowid & ${ROWID_MASK} FROM contacts_fts WHERE contacts_fts MATCH ${slot("match")} AND rowid BETWEEN ${workspaceKeys} AND ${workspaceKeys} + ${ROWID_MASK}`;
 
 /**
  * How a page with a selective filter (a search, tags) is found. Which is cheaper depends on how
@@ -691,7 +691,7 @@ function listStatements(db: Database, filters: ContactFilters, page: PageRequest
     const edge = walk(sql`${column}, ${contacts.id}`, 1, SEARCH_WINDOW - 1);
     const withinEdge = sql`coalesce((${column}, ${contacts.id}) ${sql.raw(descending ? ">=" : "<=")} (${edge}), 1)`;
     // CROSS JOIN: SQLite keeps the one-row bounds outside, so the search index reads only the range.
-    const inRange = sql`SELECT f.rowid & ${CONTACT_ROWID} FROM ${bounds} AS b CROSS JOIN contacts_fts AS f WHERE contacts_fts MATCH ${slot("match")} AND f.rowid BETWEEN b.lo AND b.hi`;
+    const inRange = sql`SELECT f.rowid & ${ROWID_MASK} FROM ${bounds} AS b CROSS JOIN contacts_fts AS f WHERE contacts_fts MATCH ${slot("match")} AND f.rowid BETWEEN b.lo AND b.hi`;
     // The matches drive, not the sort index; the few of them are sorted.
     rows = byRowid(
       paged(
