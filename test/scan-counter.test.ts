@@ -1,7 +1,8 @@
+import { runInDurableObject } from "cloudflare:test";
 import { env } from "cloudflare:workers";
 import { afterEach, describe, expect, it, vi } from "vitest";
 import { newScan, type ScanToRecord } from "../src/db/scans";
-import { call, newWorkspace } from "./helpers";
+import { call, expectError, newWorkspace } from "./helpers";
 
 const stubFor = (profileId: string) => env.SCAN_COUNTER.get(env.SCAN_COUNTER.idFromName(profileId));
 
@@ -79,5 +80,20 @@ describe("ScanCounter Durable Object", () => {
     expect((await stubFor(profileId).counts()).total).toBe(2);
     await stubFor(profileId).clear();
     expect(await stubFor(profileId).counts()).toEqual({ total: 0, qr_scan: 0, web: 0, mcp: 0 });
+    // Counting starts again from nothing.
+    const again = await stubFor(profileId).record(newScan(profileId, "qr_scan", null));
+    expect(again).toMatchObject({ recorded: true, counts: { total: 1, qr_scan: 1, web: 0, mcp: 0 } });
+  });
+
+  it("keeps no storage for an id that is no profile", async () => {
+    const t = await newWorkspace();
+    const ghost = "0190a8c4-0000-7000-8000-00000000beef";
+    expectError(await call("POST", "/v1/contacts/scans", { key: t.key, body: { profile_id: ghost, source: "web" } }), 404, "not_found", "Profile not found");
+    const stub = stubFor(ghost);
+    expect(await stub.counts()).toEqual({ total: 0, qr_scan: 0, web: 0, mcp: 0 });
+    const stats = await stub.stats("2026-11-02T15:00:00.000Z");
+    expect([stats.total, stats.by_day.length, stats.by_day.every((d) => d.count === 0)]).toEqual([0, 30, true]);
+    const tables = await runInDurableObject(stub, (_object, state) => state.storage.sql.exec("SELECT name FROM sqlite_master").toArray());
+    expect(tables).toEqual([]);
   });
 });

@@ -52,17 +52,29 @@ export class ScanCounter extends DurableObject<Env> {
   private writing = false;
   /** The totals, read from storage once and then kept in step with it. */
   private totals: ScanCounts | undefined;
+  /**
+   * Whether the counts table exists. It is made with the first scan counted, so an object
+   * addressed by an id that is no profile (the API names the object before D1 says whether the
+   * profile exists) keeps no storage at all.
+   */
+  private hasTable: boolean | undefined;
 
   constructor(ctx: DurableObjectState, env: Env) {
     super(ctx, env);
     this.sql = ctx.storage.sql;
-    this.createSchema();
   }
 
-  private createSchema() {
-    this.sql.exec(`CREATE TABLE IF NOT EXISTS daily (
+  private tableExists(): boolean {
+    this.hasTable ??= this.sql.exec("SELECT 1 FROM sqlite_master WHERE type = 'table' AND name = 'daily'").toArray().length > 0;
+    return this.hasTable;
+  }
+
+  private createTable() {
+    if (this.tableExists()) return;
+    this.sql.exec(`CREATE TABLE daily (
       day TEXT NOT NULL, source TEXT NOT NULL, count INTEGER NOT NULL, PRIMARY KEY (day, source)
     ) WITHOUT ROWID`);
+    this.hasTable = true;
   }
 
   /**
@@ -117,6 +129,8 @@ export class ScanCounter extends DurableObject<Env> {
 
   /** Counts written scans: one upsert per day and source among them. */
   private count(written: Scan[]) {
+    if (written.length === 0) return;
+    this.createTable();
     const totals = this.counts();
     const perDay = new Map<string, number>();
     for (const scan of written) {
@@ -139,6 +153,7 @@ export class ScanCounter extends DurableObject<Env> {
   counts(): ScanCounts {
     if (this.totals) return this.totals;
     const counts: ScanCounts = { total: 0, qr_scan: 0, web: 0, mcp: 0 };
+    if (!this.tableExists()) return counts;
     for (const row of this.sql.exec<{ source: ScanSource; n: number }>("SELECT source, sum(count) AS n FROM daily GROUP BY source")) {
       counts[row.source] = row.n;
       counts.total += row.n;
@@ -152,12 +167,8 @@ export class ScanCounter extends DurableObject<Env> {
     const end = Date.parse(`${today.slice(0, 10)}T00:00:00.000Z`);
     const days = Array.from({ length: STATS_DAYS }, (_, i) => new Date(end - (STATS_DAYS - 1 - i) * 86_400_000).toISOString().slice(0, 10));
     const perDay = new Map<string, number>();
-    for (const row of this.sql.exec<{ day: string; n: number }>(
-      "SELECT day, sum(count) AS n FROM daily WHERE day >= ? GROUP BY day",
-      days[0]!,
-    )) {
-      perDay.set(row.day, row.n);
-    }
+    const rows = this.tableExists() ? this.sql.exec<{ day: string; n: number }>("SELECT day, sum(count) AS n FROM daily WHERE day >= ? GROUP BY day", days[0]!) : [];
+    for (const row of rows) perDay.set(row.day, row.n);
     return { total, by_source: bySource, by_day: days.map((date) => ({ date, count: perDay.get(date) ?? 0 })) };
   }
 
@@ -165,6 +176,6 @@ export class ScanCounter extends DurableObject<Env> {
   async clear(): Promise<void> {
     await this.ctx.storage.deleteAll();
     this.totals = undefined;
-    this.createSchema();
+    this.hasTable = false;
   }
 }
