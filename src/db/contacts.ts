@@ -589,6 +589,12 @@ function listValues(workspaceId: string, f: ContactFilters, page: PageRequest): 
 const tagSlots = (f: ContactFilters) => (f.tags ?? []).map((_, i) => slot(`tag${i}`));
 
 /**
+ * The workspace condition for rows a filter's matches lead to: the `+` keeps SQLite off the
+ * indexes that start with the workspace, so the matches drive.
+ */
+const inWorkspaceByMatches = sql`+${contacts.workspaceId} = ${slot("workspace")}`;
+
+/**
  * The list's conditions, over slots. `firstMatches` reads at most the count cap + 1 matches of a
  * search or tag filter: a sparse page that is exact whenever that filter is the only one and the
  * count stays under the cap, and costs little when it does not (see `listContacts`).
@@ -657,7 +663,7 @@ function listStatements(db: Database, filters: ContactFilters, page: PageRequest
   const matches = counted.length > 1 ? countedMatches(filters, counted) : null;
   const where = filterConditions(filters, plan, plan === "sparse" && selectiveAlone(filters));
   // Sparse: the matches are the only way in (every other index starts with the workspace).
-  if (plan === "sparse") where[0] = sql`+${contacts.workspaceId} = ${slot("workspace")}`;
+  if (plan === "sparse") where[0] = inWorkspaceByMatches;
   const { descending, column } = sortSpec(filters.sort);
   const pageColumns = { contact: sql.raw(`${CONTACT_JSON} AS "json", ${col("id")} AS "id", ${col(column.name)} AS "sortKey"`) };
   const direction = descending ? desc : asc;
@@ -698,7 +704,7 @@ function listStatements(db: Database, filters: ContactFilters, page: PageRequest
         db
           .select({ rowid: sql`${contacts}.rowid` })
           .from(contacts)
-          .where(and(sql`${contacts}.rowid IN (${inRange})`, sql`+${contacts.workspaceId} = ${slot("workspace")}`, after([column, contacts.id]), withinEdge))
+          .where(and(sql`${contacts}.rowid IN (${inRange})`, inWorkspaceByMatches, after([column, contacts.id]), withinEdge))
           .orderBy(...byKeys)
           .$dynamic(),
       ),
@@ -731,12 +737,9 @@ function listStatements(db: Database, filters: ContactFilters, page: PageRequest
  * walking the whole workspace to find the few there are).
  */
 function countedMatches(filters: ContactFilters, where: SQL[]): SQL {
-  if (selectiveAlone(filters) && filters.q !== undefined) {
-    return searchMatches;
-  }
-  if (selectiveAlone(filters)) return taggedWithAll(filters);
+  if (selectiveAlone(filters)) return filters.q !== undefined ? searchMatches : taggedWithAll(filters);
   const [scope, ...rest] = where;
-  const workspace = isSelective(filters) ? sql`+${contacts.workspaceId} = ${slot("workspace")}` : scope;
+  const workspace = isSelective(filters) ? inWorkspaceByMatches : scope;
   return sql`SELECT 1 FROM ${contacts} WHERE ${and(workspace, ...rest)}`;
 }
 
