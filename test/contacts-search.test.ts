@@ -49,6 +49,14 @@ describe("search and filters", () => {
     ["q=67 89", ["Émile"]],
     ["q=grace hop", ["Grace"]],
     ["q=grace turing", []],
+    // Words of 7 to 12 characters are prefixes as much as short ones (each length has its own
+    // prefix index); a longer one still matches by prefix, and none is cut short.
+    ["q=lovelace", ["Ada"]],
+    ["q=mathemati", ["Ada"]],
+    ["q=cryptanalys", ["alan"]],
+    ["q=cryptanalyst", ["alan"]],
+    ["q=cryptanalysts", []],
+    ["q=engineer", []],
     ["searchText=prof", ["Barbara"]],
     ["tags=vip", ["Barbara", "Grace", "Ada"]],
     ["tags=VIP,math", ["Ada"]],
@@ -94,6 +102,15 @@ describe("search index keys", () => {
     ).bind(t.workspaceId);
     await expect(insert.run()).rejects.toThrow(/contact_rowid_out_of_range/);
     expect(await env.DB.prepare("SELECT count(*) AS n FROM contacts WHERE id = 'far'").first("n")).toBe(0);
+  });
+});
+
+describe("search index prefixes", () => {
+  it("has a prefix index for every word length from 2 to 12", async () => {
+    // What search speed rests on: a prefix query with no index of its length merges the lists of
+    // every word it matches, across all workspaces, before reading any (migration 0014).
+    const table = await env.DB.prepare("SELECT sql FROM sqlite_master WHERE name = 'contacts_fts'").first<{ sql: string }>();
+    expect(table!.sql).toContain("prefix = '2 3 4 5 6 7 8 9 10 11 12'");
   });
 });
 
