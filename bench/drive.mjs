@@ -33,9 +33,10 @@ function tally() {
   return { latencies: [], statuses: {}, errors: 0, requests: 0, seconds: 0, cpu: 0 };
 }
 
+/** Autocannon's options for a scenario: its `path` below its own `base` if it names one, else below `base`. */
 function target(base, options) {
-  const { path: pathname = "/", expect3xx, ...rest } = options;
-  return { opts: { url: `${base}${pathname}`, connections: CONNECTIONS, ...rest }, expect3xx };
+  const { path: pathname = "/", expect3xx, base: own = base, ...rest } = options;
+  return { opts: { url: `${own}${pathname}`, connections: CONNECTIONS, ...rest }, expect3xx };
 }
 
 /** One measured run of `duration` seconds, added to `into`. */
@@ -59,9 +60,13 @@ async function measure(base, options, duration, runtime, into) {
 
 const percentile = (sorted, p) => (sorted.length === 0 ? 0 : sorted[Math.min(sorted.length - 1, Math.ceil((p / 100) * sorted.length) - 1)]);
 
+/** The share of answers slower than each of `limits` (ms): where a p99 sits in a tail of pauses. */
+const slowerThan = (sorted, limits) =>
+  Object.fromEntries(limits.map((ms) => [`> ${ms} ms`, `${((100 * sorted.filter((x) => x > ms).length) / Math.max(sorted.length, 1)).toFixed(2)} %`]));
+
 function summary(name, t, runtime) {
-  if (process.env.BENCH_DEBUG) console.log(name, t.statuses);
   const sorted = Float64Array.from(t.latencies).sort();
+  if (process.env.BENCH_DEBUG) console.log(name, JSON.stringify(t.statuses), JSON.stringify(slowerThan(sorted, [10, 20, 30, 40, 60, 100])));
   return {
     name,
     rps: Math.round(t.requests / Math.max(t.seconds, 1e-9)),
@@ -77,7 +82,7 @@ function summary(name, t, runtime) {
 /**
  * Drives `options` (autocannon's, with `path` below `base`; `expect3xx` counts redirects as
  * answers) after a warm-up and returns req/s, p50, p99, errors and, given the `runtime` pids, its
- * workerd CPU µs a request. BENCH_DEBUG prints the status counts.
+ * workerd CPU µs a request. BENCH_DEBUG prints the status counts and the share of slow answers.
  */
 export async function drive(name, base, options, { duration, warmup, runtime = [] }) {
   await autocannon({ ...target(base, options).opts, duration: warmup });
@@ -103,4 +108,10 @@ export async function drivePaired(name, options, referenceName, referenceOptions
     for (const [o, into] of turns) await measure(base, o, slice, runtime, into);
   }
   return { result: summary(name, ours, runtime), reference: summary(referenceName, theirs, runtime) };
+}
+
+/** Sends `amount` requests of a scenario (16 connections) and returns how many were answered. */
+export async function driveAmount(base, options, amount) {
+  const r = await autocannon({ ...target(base, options).opts, amount });
+  return r.requests.total;
 }

@@ -29,6 +29,12 @@ function connect(url) {
   });
 }
 
+/** A profile node's function, file and line. */
+function label(node) {
+  const { functionName, url, lineNumber } = node.callFrame;
+  return `${functionName || "(anonymous)"} ${url ? `${url.split("/").pop()}:${lineNumber + 1}` : ""}`.trim();
+}
+
 /** Runs `work` with the profiler on and returns the top functions by self time. */
 export async function profileDuring(port, worker, work, top = Number(process.env.PROFILE_TOP) || 15) {
   const session = await connect(`ws://127.0.0.1:${port}/core:user:${worker}`);
@@ -42,10 +48,6 @@ export async function profileDuring(port, worker, work, top = Number(process.env
   const byId = new Map(nodes.map((n) => [n.id, n]));
   const parent = new Map();
   for (const n of nodes) for (const child of n.children ?? []) parent.set(child, n.id);
-  const label = (node) => {
-    const { functionName, url, lineNumber } = node.callFrame;
-    return `${functionName || "(anonymous)"} ${url ? `${url.split("/").pop()}:${lineNumber + 1}` : ""}`.trim();
-  };
   const self = new Map();
   const inclusive = new Map();
   let total = 0;
@@ -63,4 +65,28 @@ export async function profileDuring(port, worker, work, top = Number(process.env
       .slice(0, top)
       .map(([name, us]) => ({ name, share: Math.round((us / total) * 1000) / 10 }));
   return { result, rows: rank(self), inclusive: rank(inclusive) };
+}
+
+/**
+ * Runs `work` with V8's sampling heap profiler on and returns the bytes the isolate allocated
+ * (collected since or not) and the top functions by bytes allocated. How often a young-generation
+ * collection pauses the runtime follows these bytes (`--allocations`).
+ */
+export async function allocationsDuring(port, worker, work, top = Number(process.env.PROFILE_TOP) || 15) {
+  const session = await connect(`ws://127.0.0.1:${port}/core:user:${worker}`);
+  await session.send("HeapProfiler.enable");
+  await session.send("HeapProfiler.startSampling", { samplingInterval: 1024, includeObjectsCollectedByMajorGC: true, includeObjectsCollectedByMinorGC: true });
+  const result = await work();
+  const { result: stopped } = await session.send("HeapProfiler.stopSampling");
+  session.close();
+  const bytes = new Map();
+  let total = 0;
+  const walk = (node) => {
+    total += node.selfSize;
+    if (node.selfSize > 0) bytes.set(label(node), (bytes.get(label(node)) ?? 0) + node.selfSize);
+    for (const child of node.children) walk(child);
+  };
+  walk(stopped.profile.head);
+  const rows = [...bytes.entries()].sort((a, b) => b[1] - a[1]).slice(0, top).map(([name, n]) => ({ name, bytes: n }));
+  return { result, total, rows };
 }
