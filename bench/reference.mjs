@@ -10,6 +10,12 @@ export class Counter extends DurableObject {
   increment() {
     return this.ctx.storage.sql.exec("INSERT INTO c VALUES ('n', 1) ON CONFLICT (k) DO UPDATE SET n = n + 1 RETURNING n").one().n;
   }
+  /** A scan's platform work: the count, then its row in D1 before answering. */
+  async incrementAndInsert() {
+    const n = this.increment();
+    await this.env.DB.prepare("INSERT INTO bench_reference (id, body) VALUES (?, ?)").bind(crypto.randomUUID(), "scan").run();
+    return n;
+  }
 }
 
 export default {
@@ -31,6 +37,10 @@ export default {
       case "/__ref/incr": {
         const stub = env.COUNTER.get(env.COUNTER.idFromName("hot"));
         return Response.json({ n: await stub.increment() });
+      }
+      case "/__ref/incr-insert": {
+        const stub = env.COUNTER.get(env.COUNTER.idFromName("hot"));
+        return Response.json({ n: await stub.incrementAndInsert() }, { status: 201 });
       }
       default:
         return new Response("not found", { status: 404 });
