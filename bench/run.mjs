@@ -123,7 +123,7 @@ async function databaseBytes(db) {
  * ratio, and young-generation collections of its heap every 2,000–3,000 requests that stall all
  * requests in flight for 70–115 ms (0.5–0.8 % of every scenario's requests, references included).
  * The targets were set through the shared address (the issue's reference figures, a no-op about
- * 5 times a D1 point read, are that address's: 3 times here, 10 times directly), so that stays the
+ * 5 times a D1 point read, look like that address's: 3 times here, 10 times directly), so that stays the
  * measurement; a direct run is for finding where time and tail latency go, and writes no result.
  */
 const OWN_SOCKET = DIRECT ? { unsafeDirectSockets: [{ host: "127.0.0.1", port: 0 }] } : {};
