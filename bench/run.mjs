@@ -122,7 +122,7 @@ async function databaseBytes(db) {
  * which no deployed Worker has in front of it): ~160 µs of CPU a request on both sides of every
  * ratio, and young-generation collections of its heap every 2,000–3,000 requests that stall all
  * requests in flight for 70–115 ms (0.5–0.8 % of every scenario's requests, references included).
- * The targets were set through the shared address (the issue's reference figures, a no-op about
+ * The targets look set through the shared address (the issue's reference figures, a no-op about
  * 5 times a D1 point read, look like that address's: 3 times here, 10 times directly), so that stays the
  * measurement; a direct run is for finding where time and tail latency go, and writes no result.
  */
