@@ -123,8 +123,9 @@ async function databaseBytes(db) {
  * ratio, and young-generation collections of its heap every 2,000–3,000 requests that stall all
  * requests in flight for 70–115 ms (0.5–0.8 % of every scenario's requests, references included).
  * The targets look set through the shared address (the issue's reference figures, a no-op about
- * 5 times a D1 point read, look like that address's: 3 times here, 10 times directly), so that stays the
- * measurement; a direct run is for finding where time and tail latency go, and writes no result.
+ * 5 times a D1 point read, look like that address's: 3 times here, 10 times directly), so that
+ * stays the measurement; a direct run is for finding where time and tail latency go, and writes
+ * no result.
  */
 const OWN_SOCKET = DIRECT ? { unsafeDirectSockets: [{ host: "127.0.0.1", port: 0 }] } : {};
 
@@ -360,7 +361,7 @@ async function growthRun(script) {
     cacheDatabase(large);
     cacheDatabase(small);
     console.log(`Each read at ${largeSize.toLocaleString()} contacts, in turns with the same read at ${GROWTH_SMALL.toLocaleString()}:`);
-    const smallOptions = new Map(cardboxScenarios(small).map(([name, options]) => [name, options]));
+    const smallOptions = new Map(cardboxScenarios(small)); // name → options (a Map takes the first two of each)
     const rows = [];
     for (const [name, options] of cardboxScenarios(large)) {
       if (!READS.includes(name) || (ONLY && !ONLY.some((o) => name.includes(o)))) continue;

@@ -70,8 +70,8 @@ export class ScanCounter extends DurableObject<Env> {
   }
 
   private createTable() {
-    if (this.tableExists()) return;
-    this.sql.exec(`CREATE TABLE daily (
+    if (this.hasTable) return;
+    this.sql.exec(`CREATE TABLE IF NOT EXISTS daily (
       day TEXT NOT NULL, source TEXT NOT NULL, count INTEGER NOT NULL, PRIMARY KEY (day, source)
     ) WITHOUT ROWID`);
     this.hasTable = true;
