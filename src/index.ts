@@ -1,11 +1,11 @@
 import { createApp } from "./app";
-import { createDb } from "./db/client";
-import { purgeTombstones } from "./db/contacts";
-import { purgeIdempotencyKeys } from "./db/idempotency";
-import { purgeScans } from "./db/scans";
-import { flushOutbox, handleDeadLetters, handleWebhookBatch, type WebhookJob } from "./queues/webhooks";
+import { createDb } from "./lib/db/client";
+import { purgeTombstones } from "./contacts/contacts.data";
+import { purgeIdempotencyKeys } from "./idempotency/idempotency.data";
+import { purgeScans } from "./scans/scans.data";
+import { flushOutbox, handleDeadLetters, handleWebhookBatch, type WebhookJob } from "./webhooks/delivery";
 
-export { ScanCounter } from "./durable-objects/scan-counter";
+export { ScanCounter } from "./scans/scan-counter";
 
 const app = createApp();
 const DEAD_LETTER_QUEUE = "cardbox-webhooks-dlq";

@@ -1,7 +1,7 @@
 import { env } from "cloudflare:workers";
 import { beforeAll, describe, expect, it } from "vitest";
-import { createDb } from "../src/db/client";
-import { contactListQueries, type ListPlan } from "../src/db/contacts";
+import { createDb } from "../src/lib/db/client";
+import { contactListQueries, type ListPlan } from "../src/contacts/contacts.data";
 import { call, expectError, newWorkspace, type Tenant } from "./helpers";
 
 let t: Tenant;

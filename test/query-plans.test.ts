@@ -1,10 +1,10 @@
 import { env } from "cloudflare:workers";
 import { and, eq } from "drizzle-orm";
 import { describe, expect, it } from "vitest";
-import { createDb, withStablePlan } from "../src/db/client";
-import { contactListQueries, type ContactFilters } from "../src/db/contacts";
-import { shapedQuery, slot } from "../src/db/rows";
-import { contacts } from "../src/db/schema";
+import { createDb, withStablePlan } from "../src/lib/db/client";
+import { contactListQueries, type ContactFilters } from "../src/contacts/contacts.data";
+import { shapedQuery, slot } from "../src/lib/db/rows";
+import { contacts } from "../src/schema";
 import type { PageRequest } from "../src/lib/pagination";
 
 const WS = "01a20000-0000-7000-8000-000000000000";

@@ -1,7 +1,7 @@
 import { runInDurableObject } from "cloudflare:test";
 import { env } from "cloudflare:workers";
 import { afterEach, describe, expect, it, vi } from "vitest";
-import { newScan, type ScanToRecord } from "../src/db/scans";
+import { newScan, type ScanToRecord } from "../src/scans/scans.data";
 import { call, expectError, newWorkspace } from "./helpers";
 
 const stubFor = (profileId: string) => env.SCAN_COUNTER.get(env.SCAN_COUNTER.idFromName(profileId));

@@ -2,8 +2,8 @@ import { createExecutionContext, createMessageBatch, createScheduledController, 
 import { env, exports } from "cloudflare:workers";
 import { Webhook as StandardWebhook } from "standardwebhooks";
 import { afterEach, beforeEach, describe, expect, it, vi } from "vitest";
-import worker from "../src/index";
-import type { WebhookJob } from "../src/queues/webhooks";
+import worker from "../src";
+import type { WebhookJob } from "../src/webhooks/delivery";
 import { call, expectError, ISO_MS, keyWith, newWorkspace, UUID, type Tenant } from "./helpers";
 
 const RECEIVER = "https://receiver.example/hooks";

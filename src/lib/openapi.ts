@@ -1,5 +1,5 @@
 import { OpenAPIHono, z, type RouteConfig, type RouteHandler } from "@hono/zod-openapi";
-import type { AppEnv } from "./types";
+import type { AppEnv } from "../keys/caller";
 import { toValidationError } from "./validation";
 import { RouteNotMatched } from "./routing";
 

@@ -1,6 +1,6 @@
 import type { MiddlewareHandler } from "hono";
 import { cors } from "hono/cors";
-import type { AppEnv } from "../../lib/types";
+import type { AppEnv } from "../../keys/caller";
 
 const allowedOrigins = (configured: string | undefined) =>
   (configured ?? "")

@@ -1,6 +1,6 @@
 import type { Context, MiddlewareHandler } from "hono";
 import { ApiError } from "../../lib/errors";
-import type { AppEnv } from "../../lib/types";
+import type { AppEnv } from "../../keys/caller";
 
 interface Options {
   binding: (env: Env) => RateLimit | undefined;

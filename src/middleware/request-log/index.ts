@@ -1,6 +1,6 @@
 import type { MiddlewareHandler } from "hono";
 import { routePath } from "hono/route";
-import type { AppEnv } from "../../lib/types";
+import type { AppEnv } from "../../keys/caller";
 
 /**
  * One structured JSON line per request: method, route pattern (never the raw URL, which may carry

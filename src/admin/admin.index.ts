@@ -1,0 +1,10 @@
+import { createRouter } from "../lib/openapi";
+import * as handlers from "./admin.handlers";
+import * as routes from "./admin.routes";
+
+export const adminRouter = createRouter()
+  .openapi(routes.createWorkspace, handlers.createWorkspace)
+  .openapi(routes.getWorkspace, handlers.getWorkspace)
+  .openapi(routes.patchWorkspace, handlers.patchWorkspace)
+  .openapi(routes.mintKey, handlers.mintKey)
+  .openapi(routes.deleteWorkspace, handlers.deleteWorkspace);

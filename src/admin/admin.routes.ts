@@ -1,0 +1,85 @@
+import { createRoute, z } from "@hono/zod-openapi";
+import { DeletedSchema, errorResponses, json, jsonBody } from "../lib/openapi";
+import { idParam } from "../lib/params";
+import { PLANS } from "../workspaces/plans";
+import { text } from "../lib/validation";
+import { ApiKeyCreatedSchema } from "../keys/keys.routes";
+import { adminAuth } from "./admin-auth";
+
+const tags = ["Admin"];
+const security = [{ AdminToken: [] }];
+const middleware = [adminAuth()];
+const params = idParam("Workspace");
+
+export const WorkspaceSchema = z
+  .object({
+    id: z.string(),
+    name: z.string(),
+    plan: z.enum(PLANS),
+    created_at: z.string(),
+    updated_at: z.string(),
+  })
+  .openapi("Workspace");
+
+const WorkspaceCreateSchema = z.strictObject({ name: text(256, 1), plan: z.enum(PLANS).default("free") }).openapi("WorkspaceCreate");
+const WorkspacePatchSchema = z.strictObject({ name: text(256, 1).optional(), plan: z.enum(PLANS).optional() }).openapi("WorkspacePatch");
+
+const Provisioned = z.object({ workspace: WorkspaceSchema, api_key: ApiKeyCreatedSchema }).openapi("ProvisionedWorkspace");
+
+export const createWorkspace = createRoute({
+  method: "post",
+  path: "/workspaces",
+  tags,
+  summary: "Create a workspace and its first all-permission API key",
+  security,
+  middleware,
+  request: { body: jsonBody(WorkspaceCreateSchema) },
+  responses: { 201: json(Provisioned, "The workspace and its key (shown once)"), ...errorResponses(400, 401, 413, 415) },
+});
+
+export const getWorkspace = createRoute({
+  method: "get",
+  path: "/workspaces/{id}",
+  tags,
+  summary: "Get a workspace",
+  security,
+  middleware,
+  request: { params },
+  responses: { 200: json(WorkspaceSchema, "The workspace"), ...errorResponses(401, 404) },
+});
+
+export const patchWorkspace = createRoute({
+  method: "patch",
+  path: "/workspaces/{id}",
+  tags,
+  summary: "Rename a workspace or change its plan",
+  security,
+  middleware,
+  request: { params, body: jsonBody(WorkspacePatchSchema) },
+  responses: { 200: json(WorkspaceSchema, "The workspace"), ...errorResponses(400, 401, 404, 413, 415) },
+});
+
+export const mintKey = createRoute({
+  method: "post",
+  path: "/workspaces/{id}/api-keys",
+  tags,
+  summary: "Mint a new all-permission key (recovery when every key was revoked)",
+  security,
+  middleware,
+  request: { params },
+  responses: { 201: json(ApiKeyCreatedSchema, "The key (shown once)"), ...errorResponses(401, 404) },
+});
+
+export const deleteWorkspace = createRoute({
+  method: "delete",
+  path: "/workspaces/{id}",
+  tags,
+  summary: "Delete a workspace and everything in it",
+  security,
+  middleware,
+  request: { params },
+  responses: {
+    200: json(DeletedSchema, "Deleted"),
+    ...errorResponses(401, 404),
+  },
+});

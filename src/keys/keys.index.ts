@@ -1,0 +1,9 @@
+import { createRouter } from "../lib/openapi";
+import * as handlers from "./keys.handlers";
+import * as routes from "./keys.routes";
+
+export const apiKeysRouter = createRouter()
+  .openapi(routes.createKey, handlers.createKey)
+  .openapi(routes.listKeys, handlers.listKeys)
+  .openapi(routes.revokeKey, handlers.revokeKey)
+  .openapi(routes.me, handlers.me);

@@ -1,0 +1,91 @@
+import { createRoute, z } from "@hono/zod-openapi";
+import { requirePermission } from "./auth";
+import { DeletedSchema, errorResponses, json, jsonBody, SECURITY } from "../lib/openapi";
+import { listOf, listQuery } from "../lib/pagination";
+import { idParam } from "../lib/params";
+import { PERMISSIONS, type Permission } from "./caller";
+import { text } from "../lib/validation";
+import { PLANS } from "../workspaces/plans";
+
+const tags = ["API keys"];
+const manage = [requirePermission("keys:manage")];
+
+const permission = z.enum(PERMISSIONS as [Permission, ...Permission[]]);
+
+export const ApiKeySchema = z
+  .object({
+    id: z.string(),
+    name: z.string(),
+    prefix: z.string().openapi({ description: "The key's first characters, for recognising it." }),
+    permissions: z.array(permission),
+    created_at: z.string(),
+    last_used_at: z.string().nullable().openapi({ description: "Refreshed at most once a minute." }),
+  })
+  .openapi("ApiKey");
+
+export const ApiKeyCreatedSchema = ApiKeySchema.extend({
+  key: z.string().openapi({ description: "The full key. Shown only in this answer; store it now." }),
+}).openapi("ApiKeyCreated");
+
+const ApiKeyCreateSchema = z
+  .strictObject({
+    name: text(256, 1),
+    permissions: z.array(permission).min(1).max(PERMISSIONS.length),
+  })
+  .openapi("ApiKeyCreate");
+
+export const createKey = createRoute({
+  method: "post",
+  path: "/api-keys",
+  tags,
+  summary: "Create an API key",
+  description: "Permission `keys:manage`. A key can only grant permissions it holds itself.",
+  security: SECURITY,
+  middleware: manage,
+  request: { body: jsonBody(ApiKeyCreateSchema) },
+  responses: { 201: json(ApiKeyCreatedSchema, "The key (shown once)"), ...errorResponses(400, 401, 403, 413, 415) },
+});
+
+export const KeysQuery = listQuery({});
+
+export const listKeys = createRoute({
+  method: "get",
+  path: "/api-keys",
+  tags,
+  summary: "List the workspace's live API keys",
+  security: SECURITY,
+  middleware: manage,
+  request: { query: KeysQuery.doc },
+  responses: { 200: json(listOf(ApiKeySchema, "ApiKeyList"), "Keys, newest first"), ...errorResponses(400, 401, 403) },
+});
+
+export const revokeKey = createRoute({
+  method: "delete",
+  path: "/api-keys/{id}",
+  tags,
+  summary: "Revoke an API key",
+  description: "The key answers 401 from then on.",
+  security: SECURITY,
+  middleware: manage,
+  request: { params: idParam("API key", "id") },
+  responses: {
+    200: json(DeletedSchema, "Revoked"),
+    ...errorResponses(401, 403, 404),
+  },
+});
+
+const MeSchema = z
+  .object({
+    workspace: z.object({ id: z.string(), name: z.string(), plan: z.enum(PLANS) }),
+    api_key: ApiKeySchema.pick({ id: true, name: true, prefix: true, permissions: true }),
+  })
+  .openapi("Me");
+
+export const me = createRoute({
+  method: "get",
+  path: "/me",
+  tags,
+  summary: "The calling key and its workspace",
+  security: SECURITY,
+  responses: { 200: json(MeSchema, "Who is calling"), ...errorResponses(401) },
+});

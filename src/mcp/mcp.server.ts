@@ -1,0 +1,215 @@
+import { McpServer } from "@modelcontextprotocol/sdk/server/mcp.js";
+import { WebStandardStreamableHTTPServerTransport } from "@modelcontextprotocol/sdk/server/webStandardStreamableHttp.js";
+import { CfWorkerJsonSchemaValidator } from "@modelcontextprotocol/sdk/validation/cfworker";
+import type { CallToolResult } from "@modelcontextprotocol/sdk/types.js";
+import { z } from "zod";
+import {
+  addTags,
+  createContact,
+  getContact,
+  listContacts,
+  patchContact,
+  removeTags,
+  toContact,
+} from "../contacts/contacts.data";
+import { findProfileByHandle, findVisibleProfile, toProfile } from "../profiles/profiles.data";
+import { listScans, toScan } from "../scans/scans.data";
+import type { Workspace } from "../schema";
+import { ApiError, notFound } from "../lib/errors";
+import { pageOf, readListQuery } from "../lib/pagination";
+import { toApiError } from "../lib/render-error";
+import type { Caller, Permission } from "../keys/caller";
+import type { Database } from "../lib/db/client";
+import { ContactCreateSchema, ContactPatchSchema, ListContactsQuery, tagList, SCAN_SOURCES, SORTS, SOURCES, STAGES } from "../contacts/contacts.schemas";
+import { ScansQuery } from "../scans/scans.routes";
+import { contactLimits } from "../contacts/contacts.handlers";
+
+export interface McpContext {
+  db: Database;
+  caller: Caller;
+  /** The caller's workspace as it is now (see `currentWorkspace`). */
+  workspace: () => Promise<Workspace>;
+}
+
+/** The HTTP API's answer as tool output: JSON text, and the same object as structured content. */
+const ok = (body: object): CallToolResult => ({
+  content: [{ type: "text", text: JSON.stringify(body) }],
+  structuredContent: body as Record<string, unknown>,
+});
+
+/** A refusal carries the HTTP API's own message (and its code) as a tool error. */
+function refusal(error: unknown): CallToolResult {
+  const apiError = toApiError(error);
+  return { isError: true, content: [{ type: "text", text: JSON.stringify({ error: apiError.message, code: apiError.code, ...(apiError.options.details ? { details: apiError.options.details } : {}) }) }] };
+}
+
+function requirePermission(caller: Caller, permission: Permission) {
+  if (!caller.apiKey.permissions.includes(permission)) throw new ApiError("forbidden", `${permission} permission required`);
+}
+
+const contactFields = {
+  first_name: z.string().optional().describe("Given name. Required unless `name` is given."),
+  last_name: z.string().nullable().optional(),
+  name: z.string().optional().describe("Full name; split at the last space into first and last name."),
+  email: z.string().nullable().optional(),
+  phone: z.string().nullable().optional(),
+  job_title: z.string().nullable().optional(),
+  company: z.string().nullable().optional(),
+  location: z.string().nullable().optional().describe("Free-text geographic location, e.g. 'Berlin, DE'."),
+  site_id: z.string().nullable().optional().describe("Id of a site (event or place) where the contact was met."),
+  linkedin_url: z.string().nullable().optional(),
+  photo_url: z.string().nullable().optional(),
+  stage: z.enum(STAGES).optional().describe("CRM stage; default Lead."),
+  notes: z.string().nullable().optional(),
+  tags: z.array(z.string()).optional().describe("Up to 50 labels, stored lower-case."),
+  custom_fields: z.record(z.string(), z.union([z.string(), z.number(), z.boolean(), z.null()])).optional(),
+};
+
+const dropUndefined = (args: Record<string, unknown>) => Object.fromEntries(Object.entries(args).filter(([, v]) => v !== undefined));
+
+/** Tool arguments as the query string the mirrored HTTP list route would get (lists comma-joined). */
+const asQuery = (args: Record<string, unknown>): Record<string, string> =>
+  Object.fromEntries(
+    Object.entries(dropUndefined(args)).map(([k, v]) => [k, Array.isArray(v) ? v.join(",") : String(v)]),
+  );
+
+/**
+ * Cardbox as MCP tools. Each tool checks the permission of the HTTP route it mirrors, validates
+ * with that route's schema and calls the same data functions, so no rule exists twice.
+ */
+export function createMcpServer({ db, caller, workspace }: McpContext) {
+  const server = new McpServer(
+    { name: "cardbox", version: "1.0.0" },
+    { jsonSchemaValidator: new CfWorkerJsonSchemaValidator() },
+  );
+  const workspaceId = caller.workspace.id;
+  const tool = <S extends z.ZodRawShape>(
+    name: string,
+    description: string,
+    permission: Permission,
+    inputSchema: S,
+    run: (args: z.infer<z.ZodObject<S>>) => Promise<object>,
+  ) =>
+    server.registerTool(name, { description, inputSchema }, (async (args: z.infer<z.ZodObject<S>>) => {
+      try {
+        requirePermission(caller, permission);
+        return ok(await run(args));
+      } catch (error) {
+        return refusal(error);
+      }
+    }) as never);
+
+  tool(
+    "search_contacts",
+    "Find contacts in the workspace. `q` is a full-text prefix search over name, email, phone, company, job title and notes; filters combine with AND. Returns {data, pagination}; pass pagination.next_cursor as `cursor` for the next page.",
+    "contacts:read",
+    {
+      q: z.string().optional(),
+      tags: z.array(z.string()).optional().describe("The contact must carry all of these tags."),
+      stage: z.enum(STAGES).optional(),
+      source: z.enum(SOURCES).optional().describe("How the contact was captured."),
+      site_id: z.string().optional(),
+      email: z.string().optional(),
+      phone: z.string().optional(),
+      sort: z.enum(SORTS).optional(),
+      limit: z.number().int().min(1).max(100).optional(),
+      cursor: z.string().optional(),
+    },
+    async (args) => {
+      const { query, page } = readListQuery(asQuery({ ...args, tags: args.tags?.length ? args.tags : undefined }), ListContactsQuery, "contacts");
+      const result = await listContacts(db, workspaceId, query, page);
+      return pageOf(result.rows, page, { keyOf: (r) => [r.sortKey, r.id], toItem: (r) => JSON.parse(r.json) as unknown, total: result.total, totalExact: result.totalExact });
+    },
+  );
+
+  tool("get_contact", "Get one contact by its id.", "contacts:read", { id: z.string() }, async ({ id }) => {
+    const found = await getContact(db, workspaceId, id.toLowerCase());
+    if (!found) throw notFound("Contact");
+    return toContact(found);
+  });
+
+  tool(
+    "create_contact",
+    "Create a contact (its source is recorded as `mcp`). Give first_name (or name) and whatever else is known.",
+    "contacts:write",
+    contactFields,
+    async (args) => toContact(await createContact(db, workspaceId, ContactCreateSchema.parse(dropUndefined(args)), { source: "mcp" })),
+  );
+
+  tool(
+    "update_contact",
+    "Change some fields of a contact; fields not given stay as they are, null clears one.",
+    "contacts:write",
+    { id: z.string(), ...contactFields },
+    async ({ id, ...fields }) => {
+      if (!(await getContact(db, workspaceId, id.toLowerCase()))) throw notFound("Contact");
+      return toContact(await patchContact(db, workspaceId, id.toLowerCase(), ContactPatchSchema.parse(dropUndefined(fields))));
+    },
+  );
+
+  tool("add_tags", "Add tags to a contact. Returns {id, tags}.", "contacts:write", { id: z.string(), tags: z.array(z.string()).min(1) }, async ({ id, tags }) => {
+    const contact = await addTags(db, workspaceId, id.toLowerCase(), tagList.parse(tags));
+    return { id: contact.row.id, tags: contact.row.tags };
+  });
+
+  tool("remove_tags", "Remove tags from a contact. Returns {id, tags}.", "contacts:write", { id: z.string(), tags: z.array(z.string()).min(1) }, async ({ id, tags }) => {
+    const contact = await removeTags(db, workspaceId, id.toLowerCase(), tagList.parse(tags));
+    return { id: contact.row.id, tags: contact.row.tags };
+  });
+
+  const profileRef = {
+    handle: z.string().optional().describe("The card's handle, as in /p/{handle}."),
+    profile_id: z.string().optional(),
+  };
+  const resolveProfile = async ({ handle, profile_id }: { handle?: string; profile_id?: string }) => {
+    if (profile_id) {
+      const profile = await findVisibleProfile(db, workspaceId, profile_id.toLowerCase());
+      if (profile) return profile;
+    } else if (handle) {
+      const found = await findProfileByHandle(db, handle.trim().toLowerCase());
+      if (found && (found.profile.public || found.profile.workspaceId === workspaceId)) return found.profile;
+    } else {
+      throw new ApiError("validation_failed", "handle or profile_id is required", { details: [{ field: "handle", message: "or profile_id is required" }] });
+    }
+    throw notFound("Profile");
+  };
+
+  tool(
+    "save_profile",
+    "Save someone's public business card (by handle or profile id) as a contact, with source `mcp`.",
+    "contacts:write",
+    profileRef,
+    async (ref) => {
+      const profile = await resolveProfile(ref);
+      return toContact(await createContact(db, workspaceId, ContactCreateSchema.parse({ profile_id: profile.id, source: "mcp" })));
+    },
+  );
+
+  tool("get_profile", "Read a public business card (by handle or profile id).", "contacts:read", profileRef, async (ref) => toProfile(await resolveProfile(ref)));
+
+  tool(
+    "recent_scans",
+    "Recent scans of the workspace's own cards, newest first.",
+    "contacts:read",
+    { limit: z.number().int().min(1).max(100).optional(), profile_id: z.string().optional(), source: z.enum(SCAN_SOURCES).optional() },
+    async (args) => {
+      const { query, page } = readListQuery(asQuery(args), ScansQuery, "contacts/scans");
+      const { rows, total, totalExact } = await listScans(db, workspaceId, query, page);
+      return pageOf(rows, page, { keyOf: (s) => [s.scannedAt, s.id], toItem: toScan, total, totalExact });
+    },
+  );
+
+  tool("contact_limits", "The plan's contact limit: {plan, limit, used, remaining} (null when unlimited).", "contacts:read", {}, async () =>
+    contactLimits(await workspace()),
+  );
+
+  return server;
+}
+
+/** Answers one Streamable HTTP request statelessly: a fresh server and transport per request. */
+export async function handleMcpRequest(request: Request, context: McpContext): Promise<Response> {
+  const server = createMcpServer(context);
+  const transport = new WebStandardStreamableHTTPServerTransport({ sessionIdGenerator: undefined, enableJsonResponse: true });
+  await server.connect(transport);
+  return transport.handleRequest(request);
+}

@@ -1,0 +1,59 @@
+import { renderSVG } from "uqr";
+import type { AppRouteHandler } from "../lib/openapi";
+import type * as routes from "./profiles.routes";
+import {
+  createProfile,
+  deleteProfile,
+  findVisibleProfile,
+  listProfiles,
+  requireOwnProfile,
+  toProfile,
+  updateProfile,
+} from "./profiles.data";
+import { scanCounter } from "../scans/scans.data";
+import { notFound } from "../lib/errors";
+import { jsonWithEtag } from "../lib/etag";
+import { nowIso } from "../lib/ids";
+import { pageOf, readListQuery } from "../lib/pagination";
+import { publicBaseUrl } from "../lib/public-url";
+import { ProfilesQuery } from "./profiles.routes";
+
+export const create: AppRouteHandler<typeof routes.create> = async (c) => {
+  const profile = await createProfile(c.var.db, c.var.caller.workspace.id, c.req.valid("json"));
+  return c.json(toProfile(profile), 201);
+};
+
+export const list: AppRouteHandler<typeof routes.list> = async (c) => {
+  const { page } = readListQuery(c.req.query(), ProfilesQuery, "profiles");
+  const { rows, total } = await listProfiles(c.var.db, c.var.caller.workspace.id, page);
+  return c.json(pageOf(rows, page, { keyOf: (p) => [p.createdAt, p.id], toItem: toProfile, total }), 200);
+};
+
+export const get: AppRouteHandler<typeof routes.get> = async (c) => {
+  const profile = await findVisibleProfile(c.var.db, c.var.caller.workspace.id, c.req.valid("param").id);
+  if (!profile) throw notFound("Profile");
+  return jsonWithEtag(c, toProfile(profile), 200);
+};
+
+export const patch: AppRouteHandler<typeof routes.patch> = async (c) => {
+  const profile = await updateProfile(c.var.db, c.var.caller.workspace.id, c.req.valid("param").id, c.req.valid("json"));
+  return c.json(toProfile(profile), 200);
+};
+
+export const remove: AppRouteHandler<typeof routes.remove> = async (c) => {
+  const { id } = c.req.valid("param");
+  if (!(await deleteProfile(c.var.db, c.var.caller.workspace.id, id))) throw notFound("Profile");
+  await scanCounter(c.env.SCAN_COUNTER, id).clear();
+  return c.json({ success: true as const, id }, 200);
+};
+
+export const stats: AppRouteHandler<typeof routes.stats> = async (c) => {
+  const profile = await requireOwnProfile(c.var.db, c.var.caller.workspace.id, c.req.valid("param").id);
+  return c.json(await scanCounter(c.env.SCAN_COUNTER, profile.id).stats(nowIso()), 200);
+};
+
+export const qr: AppRouteHandler<typeof routes.qr> = async (c) => {
+  const profile = await requireOwnProfile(c.var.db, c.var.caller.workspace.id, c.req.valid("param").id);
+  const svg = renderSVG(`${publicBaseUrl(c.env, c.req.url)}/q/${profile.handle}`, { ecc: "M", border: 4, pixelSize: 8 });
+  return c.body(svg, 200, { "Content-Type": "image/svg+xml; charset=utf-8", "Cache-Control": "private, max-age=300" });
+};

@@ -1,0 +1,168 @@
+import { createRoute, z } from "@hono/zod-openapi";
+import { requirePermission } from "../keys/auth";
+import { DeletedSchema, errorResponses, json, jsonBody, SECURITY } from "../lib/openapi";
+import { listOf, listQuery } from "../lib/pagination";
+import { idParam } from "../lib/params";
+import { email, httpUrl, text, withAliases } from "../lib/validation";
+
+const tags = ["Profiles"];
+const read = [requirePermission("contacts:read")];
+const write = [requirePermission("contacts:write")];
+const params = idParam("Profile");
+
+export const HANDLE_PATTERN = /^[a-z0-9-]{3,40}$/;
+
+const handle = z
+  .string()
+  .transform((s) => s.trim().toLowerCase())
+  .pipe(z.string().regex(HANDLE_PATTERN, "must be 3–40 characters of a-z, 0-9 and -"))
+  .openapi({ type: "string", pattern: HANDLE_PATTERN.source, description: "Unique across all workspaces; lower-cased." });
+
+const fields = {
+  name: text(256, 1),
+  title: text(256).nullable(),
+  company: text(256).nullable(),
+  location: text(256).nullable(),
+  photo_url: httpUrl.nullable(),
+  email: email.nullable(),
+  phone: text(256).nullable(),
+  website: httpUrl.nullable(),
+  bio: text(2000).nullable(),
+  public: z.boolean().openapi({ description: "Public profiles can be seen, scanned and saved by anyone. Default true." }),
+};
+
+const READ_ONLY = ["id", "created_at", "updated_at"];
+
+const optionalFields = {
+  title: fields.title.optional(),
+  company: fields.company.optional(),
+  location: fields.location.optional(),
+  photo_url: fields.photo_url.optional(),
+  email: fields.email.optional(),
+  phone: fields.phone.optional(),
+  website: fields.website.optional(),
+  bio: fields.bio.optional(),
+  public: fields.public.optional(),
+};
+
+export const ProfileCreateSchema = withAliases(z.strictObject({ handle, name: fields.name, ...optionalFields })).openapi("ProfileCreate");
+
+export const ProfilePatchSchema = withAliases(
+  z.strictObject({ handle: handle.optional(), name: fields.name.optional(), ...optionalFields }),
+  {},
+  READ_ONLY,
+).openapi("ProfilePatch");
+
+export const ProfileSchema = z
+  .object({
+    id: z.string(),
+    handle: z.string(),
+    name: z.string(),
+    title: z.string().nullable(),
+    company: z.string().nullable(),
+    location: z.string().nullable(),
+    photo_url: z.string().nullable(),
+    email: z.string().nullable(),
+    phone: z.string().nullable(),
+    website: z.string().nullable(),
+    bio: z.string().nullable(),
+    public: z.boolean(),
+    created_at: z.string(),
+    updated_at: z.string(),
+  })
+  .openapi("Profile");
+
+export const ProfilesQuery = listQuery({});
+
+export const create = createRoute({
+  method: "post",
+  path: "/profiles",
+  tags,
+  summary: "Create a profile (a public business card)",
+  security: SECURITY,
+  middleware: write,
+  request: { body: jsonBody(ProfileCreateSchema) },
+  responses: { 201: json(ProfileSchema, "The profile"), ...errorResponses(400, 401, 403, 409, 413, 415) },
+});
+
+export const list = createRoute({
+  method: "get",
+  path: "/profiles",
+  tags,
+  summary: "List the workspace's profiles",
+  security: SECURITY,
+  middleware: read,
+  request: { query: ProfilesQuery.doc },
+  responses: { 200: json(listOf(ProfileSchema, "ProfileList"), "Profiles, newest first"), ...errorResponses(400, 401, 403) },
+});
+
+export const get = createRoute({
+  method: "get",
+  path: "/profiles/{id}",
+  tags,
+  summary: "Get a profile: one of the workspace's own, or any public profile",
+  security: SECURITY,
+  middleware: read,
+  request: { params },
+  responses: { 200: json(ProfileSchema, "The profile"), 304: { description: "Not modified (If-None-Match)" }, ...errorResponses(401, 403, 404) },
+});
+
+export const patch = createRoute({
+  method: "patch",
+  path: "/profiles/{id}",
+  tags,
+  summary: "Change a profile",
+  description: "A changed handle keeps redirecting from the old one, which is never given to anyone else.",
+  security: SECURITY,
+  middleware: write,
+  request: { params, body: jsonBody(ProfilePatchSchema) },
+  responses: { 200: json(ProfileSchema, "The profile"), ...errorResponses(400, 401, 403, 404, 409, 413, 415) },
+});
+
+export const remove = createRoute({
+  method: "delete",
+  path: "/profiles/{id}",
+  tags,
+  summary: "Delete a profile and its scans",
+  description: "Contacts saved from it stay, with `profile_id` kept.",
+  security: SECURITY,
+  middleware: write,
+  request: { params },
+  responses: {
+    200: json(DeletedSchema, "Deleted"),
+    ...errorResponses(401, 403, 404),
+  },
+});
+
+const StatsSchema = z
+  .object({
+    total: z.number().int(),
+    by_source: z.object({ qr_scan: z.number().int(), web: z.number().int(), mcp: z.number().int() }),
+    by_day: z.array(z.object({ date: z.string(), count: z.number().int() })).openapi({ description: "The last 30 UTC days, oldest first, zeros included." }),
+  })
+  .openapi("ProfileStats");
+
+export const stats = createRoute({
+  method: "get",
+  path: "/profiles/{id}/stats",
+  tags,
+  summary: "Scan counts of one of the workspace's profiles",
+  security: SECURITY,
+  middleware: read,
+  request: { params },
+  responses: { 200: json(StatsSchema, "Counts"), ...errorResponses(401, 403, 404) },
+});
+
+export const qr = createRoute({
+  method: "get",
+  path: "/profiles/{id}/qr.svg",
+  tags,
+  summary: "QR code (SVG) that opens the profile's card: {PUBLIC_BASE_URL}/q/{handle}",
+  security: SECURITY,
+  middleware: read,
+  request: { params },
+  responses: {
+    200: { description: "SVG", content: { "image/svg+xml": { schema: z.string() } } },
+    ...errorResponses(401, 403, 404),
+  },
+});

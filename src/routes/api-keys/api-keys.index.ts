@@ -1,9 +1,0 @@
-import { createRouter } from "../../lib/openapi";
-import * as handlers from "./api-keys.handlers";
-import * as routes from "./api-keys.routes";
-
-export const apiKeysRouter = createRouter()
-  .openapi(routes.createKey, handlers.createKey)
-  .openapi(routes.listKeys, handlers.listKeys)
-  .openapi(routes.revokeKey, handlers.revokeKey)
-  .openapi(routes.me, handlers.me);

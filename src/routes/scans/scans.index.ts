@@ -1,8 +1,0 @@
-import { createRouter } from "../../lib/openapi";
-import * as handlers from "./scans.handlers";
-import * as routes from "./scans.routes";
-
-export const scansRouter = createRouter()
-  .openapi(routes.record, handlers.record)
-  .openapi(routes.recent, handlers.recent)
-  .openapi(routes.sources, handlers.sources);

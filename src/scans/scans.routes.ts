@@ -1,0 +1,92 @@
+import { createRoute, z } from "@hono/zod-openapi";
+import { requirePermission } from "../keys/auth";
+import { errorResponses, json, jsonBody, SECURITY } from "../lib/openapi";
+import { listOf, listQuery } from "../lib/pagination";
+import { text, uuid, withAliases } from "../lib/validation";
+import { SCAN_SOURCES, SOURCES } from "../contacts/contacts.schemas";
+
+const tags = ["Scans"];
+
+/** A referrer is kept only as its host: "https://summit.example/agenda?x=1" → "summit.example". */
+const referrer = text(2048)
+  .transform((value, ctx) => {
+    for (const candidate of [value, `https://${value}`]) {
+      try {
+        const url = new URL(candidate);
+        if (url.hostname) return url.hostname.toLowerCase();
+      } catch {
+        // try the next reading
+      }
+    }
+    ctx.addIssue({ code: "custom", message: "must be a URL or a host name" });
+    return z.NEVER;
+  })
+  .nullable()
+  .optional()
+  .openapi({ type: "string", description: "Where the scan came from; only its host is stored." });
+
+export const ScanCreateSchema = withAliases(
+  z.strictObject({ profile_id: uuid, source: z.enum(SCAN_SOURCES), referrer }),
+).openapi("ScanCreate");
+
+const CountsSchema = z
+  .object({ total: z.number().int(), qr_scan: z.number().int(), web: z.number().int(), mcp: z.number().int() })
+  .openapi("ScanCounts");
+
+export const ScanSchema = z
+  .object({
+    id: z.string(),
+    profile_id: z.string(),
+    source: z.enum(SCAN_SOURCES),
+    referrer: z.string().nullable().openapi({ description: "The referrer's host." }),
+    scanned_at: z.string(),
+  })
+  .openapi("Scan");
+
+export const ScansQuery = listQuery({
+  profile_id: uuid.optional(),
+  source: z.enum(SCAN_SOURCES).optional(),
+});
+
+export const record = createRoute({
+  method: "post",
+  path: "/contacts/scans",
+  tags,
+  summary: "Record a scan of a profile",
+  description: "Any public profile may be scanned; the scan belongs to the profile owner's analytics. No IP or user agent is stored.",
+  security: SECURITY,
+  middleware: [requirePermission("contacts:write")],
+  request: { body: jsonBody(ScanCreateSchema) },
+  responses: {
+    201: json(ScanSchema.extend({ counts: CountsSchema }).openapi("RecordedScan"), "The scan and the profile's counts after it"),
+    ...errorResponses(400, 401, 403, 404, 413, 415),
+  },
+});
+
+export const recent = createRoute({
+  method: "get",
+  path: "/contacts/scans",
+  tags,
+  summary: "Recent scans of the workspace's own profiles, newest first",
+  security: SECURITY,
+  middleware: [requirePermission("contacts:read")],
+  request: { query: ScansQuery.doc },
+  responses: { 200: json(listOf(ScanSchema, "ScanList"), "Scans"), ...errorResponses(400, 401, 403) },
+});
+
+const SourcesSchema = z
+  .object({
+    contacts: z.object(Object.fromEntries(SOURCES.map((s) => [s, z.number().int()])) as Record<(typeof SOURCES)[number], z.ZodNumber>),
+    scans: z.object(Object.fromEntries(SCAN_SOURCES.map((s) => [s, z.number().int()])) as Record<(typeof SCAN_SOURCES)[number], z.ZodNumber>),
+  })
+  .openapi("SourceAnalytics");
+
+export const sources = createRoute({
+  method: "get",
+  path: "/analytics/sources",
+  tags: ["Analytics"],
+  summary: "Contacts and scans per source for the workspace",
+  security: SECURITY,
+  middleware: [requirePermission("contacts:read")],
+  responses: { 200: json(SourcesSchema, "Counts per source"), ...errorResponses(401, 403) },
+});

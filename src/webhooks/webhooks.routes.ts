@@ -1,0 +1,111 @@
+import { createRoute, z } from "@hono/zod-openapi";
+import { requirePermission } from "../keys/auth";
+import { DeletedSchema, errorResponses, json, jsonBody, SECURITY } from "../lib/openapi";
+import { listOf, listQuery } from "../lib/pagination";
+import { idParam } from "../lib/params";
+import { text, withAliases } from "../lib/validation";
+import { EVENT_TYPES } from "./webhooks.data";
+
+const tags = ["Webhooks"];
+const manage = [requirePermission("webhooks:manage")];
+const params = idParam("Webhook");
+
+const eventList = z
+  .array(z.enum(["*", ...EVENT_TYPES]))
+  .min(1)
+  .max(EVENT_TYPES.length + 1)
+  .transform((events) => [...new Set(events)]);
+
+const url = text(2048, 1).openapi({ format: "uri", description: "https only; no private, loopback or link-local targets." });
+
+export const WebhookCreateSchema = withAliases(
+  z.strictObject({ url, events: eventList, description: text(256).nullable().optional() }),
+).openapi("WebhookCreate");
+
+export const WebhookPatchSchema = withAliases(
+  z.strictObject({ url: url.optional(), events: eventList.optional(), description: text(256).nullable().optional(), enabled: z.boolean().optional() }),
+  {},
+  ["id", "created_at", "updated_at", "disabled_reason"],
+).openapi("WebhookPatch");
+
+export const WebhookSchema = z
+  .object({
+    id: z.string(),
+    url: z.string(),
+    events: z.array(z.string()),
+    description: z.string().nullable(),
+    enabled: z.boolean(),
+    disabled_reason: z.string().nullable(),
+    created_at: z.string(),
+    updated_at: z.string(),
+  })
+  .openapi("Webhook");
+
+const WithSecret = WebhookSchema.extend({
+  secret: z.string().openapi({ description: "`whsec_…`; shown only in this answer." }),
+}).openapi("WebhookWithSecret");
+
+export const DeliverySchema = z
+  .object({
+    id: z.string(),
+    event_id: z.string(),
+    event_type: z.string(),
+    attempt: z.number().int(),
+    status: z.number().int().nullable(),
+    duration_ms: z.number().int(),
+    error: z.string().nullable(),
+    attempted_at: z.string(),
+  })
+  .openapi("WebhookDelivery");
+
+export const WebhooksQuery = listQuery({});
+
+export const create = createRoute({
+  method: "post", path: "/webhooks", tags, summary: "Register a webhook endpoint", security: SECURITY, middleware: manage,
+  request: { body: jsonBody(WebhookCreateSchema) },
+  responses: { 201: json(WithSecret, "The endpoint and its signing secret (shown once)"), ...errorResponses(400, 401, 403, 413, 415) },
+});
+export const list = createRoute({
+  method: "get", path: "/webhooks", tags, summary: "List webhook endpoints", security: SECURITY, middleware: manage,
+  request: { query: WebhooksQuery.doc },
+  responses: { 200: json(listOf(WebhookSchema, "WebhookList"), "Endpoints"), ...errorResponses(400, 401, 403) },
+});
+export const get = createRoute({
+  method: "get", path: "/webhooks/{id}", tags, summary: "Get a webhook endpoint", security: SECURITY, middleware: manage,
+  request: { params },
+  responses: { 200: json(WebhookSchema, "The endpoint"), ...errorResponses(401, 403, 404) },
+});
+export const patch = createRoute({
+  method: "patch", path: "/webhooks/{id}", tags, summary: "Change a webhook endpoint (enabled: true re-enables it)", security: SECURITY, middleware: manage,
+  request: { params, body: jsonBody(WebhookPatchSchema) },
+  responses: { 200: json(WebhookSchema, "The endpoint"), ...errorResponses(400, 401, 403, 404, 413, 415) },
+});
+export const remove = createRoute({
+  method: "delete", path: "/webhooks/{id}", tags, summary: "Delete a webhook endpoint", security: SECURITY, middleware: manage,
+  request: { params },
+  responses: { 200: json(DeletedSchema, "Deleted"), ...errorResponses(401, 403, 404) },
+});
+export const rotate = createRoute({
+  method: "post", path: "/webhooks/{id}/rotate-secret", tags,
+  summary: "Rotate the signing secret", description: "The old secret keeps signing too (a second signature) for 24 hours.",
+  security: SECURITY, middleware: manage, request: { params },
+  responses: {
+    200: json(WithSecret.extend({ previous_secret_expires_at: z.string() }).openapi("RotatedWebhook"), "The new secret (shown once)"),
+    ...errorResponses(401, 403, 404),
+  },
+});
+export const test = createRoute({
+  method: "post", path: "/webhooks/{id}/test", tags, summary: "Send a `webhook.test` event to this endpoint", security: SECURITY, middleware: manage,
+  request: { params },
+  responses: { 202: json(z.object({ event_id: z.string() }), "Queued"), ...errorResponses(401, 403, 404) },
+});
+export const deliveries = createRoute({
+  method: "get", path: "/webhooks/{id}/deliveries", tags, summary: "Delivery attempts, newest first", security: SECURITY, middleware: manage,
+  request: { params, query: WebhooksQuery.doc },
+  responses: { 200: json(listOf(DeliverySchema, "WebhookDeliveryList"), "Attempts"), ...errorResponses(400, 401, 403, 404) },
+});
+export const retry = createRoute({
+  method: "post", path: "/webhooks/{id}/deliveries/{delivery_id}/retry", tags, summary: "Deliver that attempt's message again", security: SECURITY, middleware: manage,
+  request: { params: params.extend(idParam("Delivery", "delivery_id").shape) },
+  responses: { 202: json(z.object({ message_id: z.string() }), "Queued"), ...errorResponses(401, 403, 404) },
+});
