@@ -4,7 +4,7 @@ import { describe, expect, it } from "vitest";
 import { createDb, withStablePlan } from "../src/lib/db/client";
 import { contactListQueries, type ContactFilters } from "../src/contacts/contacts.data";
 import { shapedQuery, slot } from "../src/lib/db/rows";
-import { contacts } from "../src/schema";
+import { contacts } from "../src/contacts/contacts.table";
 import type { PageRequest } from "../src/lib/pagination";
 
 const WS = "01a20000-0000-7000-8000-000000000000";

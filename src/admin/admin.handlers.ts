@@ -4,7 +4,7 @@ import { createWorkspace as create, deleteWorkspace as remove, findWorkspace, up
 import { createApiKey } from "../keys/keys.data";
 import { notFound } from "../lib/errors";
 import { PERMISSIONS } from "../keys/caller";
-import type { Workspace } from "../schema";
+import type { Workspace } from "../workspaces/workspaces.table";
 import { toApiKeyCreated } from "../keys/keys.handlers";
 
 const toWorkspace = (w: Pick<Workspace, "id" | "name" | "plan" | "createdAt" | "updatedAt">) => ({

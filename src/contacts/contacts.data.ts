@@ -1,7 +1,9 @@
 import { and, asc, count, desc, eq, gt, inArray, lt, ne, or, sql, type AnyColumn, type SQL, type SQLWrapper } from "drizzle-orm";
 import type { SQLiteSelect } from "drizzle-orm/sqlite-core";
 import type { Database } from "../lib/db/client";
-import { contacts, contactTags, contactTombstones, sites, workspaces, type ContactRow, type NewContactRow } from "../schema";
+import { contacts, contactTags, contactTombstones, type ContactRow, type NewContactRow } from "./contacts.table";
+import { sites } from "../sites/sites.table";
+import { workspaces } from "../workspaces/workspaces.table";
 import { ApiError, notFound, validationError } from "../lib/errors";
 import { nowIso, uuidv7 } from "../lib/ids";
 import { keysetAfter, type PageRequest } from "../lib/pagination";

@@ -1,7 +1,7 @@
 import type { Context } from "hono";
 import type { AppRouteHandler } from "../lib/openapi";
 import type { AppEnv } from "../keys/caller";
-import type { Workspace } from "../schema";
+import type { Workspace } from "../workspaces/workspaces.table";
 import { currentWorkspace } from "../keys/auth";
 import type * as routes from "./contacts.routes";
 import {

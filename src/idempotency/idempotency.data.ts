@@ -1,6 +1,6 @@
 import { and, eq, lt, sql } from "drizzle-orm";
 import { findFirst, type Database } from "../lib/db/client";
-import { idempotencyKeys } from "../schema";
+import { idempotencyKeys } from "./idempotency.table";
 
 export const IDEMPOTENCY_TTL_MS = 24 * 60 * 60 * 1000;
 

@@ -1,5 +1,5 @@
 import type { Context, MiddlewareHandler } from "hono";
-import type { Workspace } from "../schema";
+import type { Workspace } from "../workspaces/workspaces.table";
 import { ApiError } from "../lib/errors";
 import { sha256Hex } from "../lib/crypto";
 import type { AppEnv, Caller, Permission } from "./caller";

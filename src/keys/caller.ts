@@ -1,5 +1,6 @@
 import type { RequestIdVariables } from "hono/request-id";
-import type { ApiKey, Workspace } from "../schema";
+import type { ApiKey } from "./keys.table";
+import type { Workspace } from "../workspaces/workspaces.table";
 import type { Database } from "../lib/db/client";
 import type { LiveKeyCheck } from "./key-proof";
 

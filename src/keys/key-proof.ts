@@ -2,7 +2,7 @@ import { getTableColumns } from "drizzle-orm";
 import { ApiError } from "../lib/errors";
 import { stablePlans } from "../lib/db/client";
 import { causedBy } from "../lib/db/errors";
-import { workspaces, type Workspace } from "../schema";
+import { workspaces, type Workspace } from "../workspaces/workspaces.table";
 
 /** The workspace row with drizzle's property names, so it reads back as a `Workspace`. */
 const WORKSPACE_COLUMNS = Object.entries(getTableColumns(workspaces))

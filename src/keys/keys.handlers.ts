@@ -2,7 +2,7 @@ import type { AppRouteHandler } from "../lib/openapi";
 import type * as routes from "./keys.routes";
 import { createApiKey, listApiKeys, revokeApiKey, type NewApiKey } from "./keys.data";
 import { currentWorkspace } from "./auth";
-import type { ApiKey } from "../schema";
+import type { ApiKey } from "./keys.table";
 import { ApiError, notFound } from "../lib/errors";
 import { pageOf, readListQuery } from "../lib/pagination";
 import type { Permission } from "./caller";

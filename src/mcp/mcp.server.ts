@@ -14,7 +14,7 @@ import {
 } from "../contacts/contacts.data";
 import { findProfileByHandle, findVisibleProfile, toProfile } from "../profiles/profiles.data";
 import { listScans, toScan } from "../scans/scans.data";
-import type { Workspace } from "../schema";
+import type { Workspace } from "../workspaces/workspaces.table";
 import { ApiError, notFound } from "../lib/errors";
 import { pageOf, readListQuery } from "../lib/pagination";
 import { toApiError } from "../lib/render-error";

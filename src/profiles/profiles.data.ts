@@ -3,7 +3,7 @@ import { findFirst, type Database } from "../lib/db/client";
 import { selectPage } from "../lib/db/pages";
 import { causedBy, UNIQUE_VIOLATION } from "../lib/db/errors";
 import { rowCount } from "../lib/db/rows";
-import { profileHandles, profiles, type Profile } from "../schema";
+import { profileHandles, profiles, type Profile } from "./profiles.table";
 import { ApiError, notFound } from "../lib/errors";
 import { nowIso, uuidv7 } from "../lib/ids";
 import type { PageRequest } from "../lib/pagination";

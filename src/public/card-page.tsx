@@ -1,4 +1,4 @@
-import type { Profile } from "../schema";
+import type { Profile } from "../profiles/profiles.table";
 import { Page } from "./layout";
 
 const initials = (name: string) =>

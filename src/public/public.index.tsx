@@ -2,7 +2,7 @@ import { Hono, type Context } from "hono";
 import { html } from "hono/html";
 import { findProfileByHandle } from "../profiles/profiles.data";
 import { newScan, recordScan } from "../scans/scans.data";
-import type { Profile } from "../schema";
+import type { Profile } from "../profiles/profiles.table";
 import { isCrawler } from "./crawlers";
 import { ApiError, notFound } from "../lib/errors";
 import { publicBaseUrl } from "../lib/public-url";

@@ -1,7 +1,7 @@
 import { DurableObject } from "cloudflare:workers";
 import { dbFor } from "../lib/db/client";
 import { writeScans, type ScanOutcome, type ScanToRecord } from "./scans.data";
-import type { Scan } from "../schema";
+import type { Scan } from "./scans.table";
 import { flushOutbox } from "../webhooks/delivery";
 
 export const SCAN_SOURCES = ["qr_scan", "web", "mcp"] as const;

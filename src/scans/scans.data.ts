@@ -1,6 +1,7 @@
 import { and, desc, eq, inArray, isNull, lt } from "drizzle-orm";
 import type { Database } from "../lib/db/client";
-import { apiKeys, scans, type Scan } from "../schema";
+import { apiKeys } from "../keys/keys.table";
+import { scans, type Scan } from "./scans.table";
 import { nowIso, uuidv7 } from "../lib/ids";
 import { newEventId } from "../webhooks/webhooks.data";
 import { rowCount, statement } from "../lib/db/rows";

@@ -1,7 +1,7 @@
 import { and, eq } from "drizzle-orm";
 import { findFirst, type Database } from "../lib/db/client";
 import { selectPage } from "../lib/db/pages";
-import { sites, type Site } from "../schema";
+import { sites, type Site } from "./sites.table";
 import { nowIso, uuidv7 } from "../lib/ids";
 import type { PageRequest } from "../lib/pagination";
 

@@ -1,7 +1,7 @@
 import type { AppRouteHandler } from "../lib/openapi";
 import type * as routes from "./sites.routes";
 import { createSite, deleteSite, findSite, listSites, renameSite } from "./sites.data";
-import type { Site } from "../schema";
+import type { Site } from "./sites.table";
 import { notFound } from "../lib/errors";
 import { jsonWithEtag } from "../lib/etag";
 import { pageOf, readListQuery } from "../lib/pagination";

@@ -2,7 +2,7 @@ import { and, eq, inArray, isNull, lt, or, sql, type Placeholder, type SQL } fro
 import { findFirst, type Database } from "../lib/db/client";
 import { selectPage } from "../lib/db/pages";
 import { rowCount, shaped, slot } from "../lib/db/rows";
-import { webhookDeliveries, webhookEvents, webhookMessages, webhooks, type Webhook } from "../schema";
+import { webhookDeliveries, webhookEvents, webhookMessages, webhooks, type Webhook } from "./webhooks.table";
 import { notFound } from "../lib/errors";
 import { nowIso, uuidv7 } from "../lib/ids";
 import type { PageRequest } from "../lib/pagination";

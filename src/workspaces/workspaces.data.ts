@@ -1,6 +1,7 @@
 import { eq } from "drizzle-orm";
 import { findFirst, type Database } from "../lib/db/client";
-import { apiKeys, workspaces, type Workspace } from "../schema";
+import { apiKeys } from "../keys/keys.table";
+import { workspaces, type Workspace } from "./workspaces.table";
 import { CONTACT_LIMITS, type Plan } from "./plans";
 import { nowIso, uuidv7 } from "../lib/ids";
 import { newApiKeyRow, type NewApiKey } from "../keys/keys.data";

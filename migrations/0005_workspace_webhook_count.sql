@@ -1,1 +1,0 @@
-ALTER TABLE `workspaces` ADD `enabled_webhooks` integer DEFAULT 0 NOT NULL;

@@ -1,0 +1,23 @@
+import { index, integer, primaryKey, sqliteTable, text } from "drizzle-orm/sqlite-core";
+import { workspaces } from "../workspaces/workspaces.table";
+
+/** Idempotency-Key records: the first completed answer to a POST, replayed for 24 hours. */
+export const idempotencyKeys = sqliteTable(
+  "idempotency_keys",
+  {
+    workspaceId: text("workspace_id")
+      .notNull()
+      .references(() => workspaces.id, { onDelete: "cascade" }),
+    key: text("key").notNull(),
+    /** SHA-256 of method, path and raw body: a reuse with anything else is refused. */
+    requestHash: text("request_hash").notNull(),
+    /** Null while the first request is still being processed. */
+    status: integer("status"),
+    responseBody: text("response_body"),
+    responseHeaders: text("response_headers", { mode: "json" }).$type<Record<string, string>>(),
+    createdAt: text("created_at").notNull(),
+    expiresAt: text("expires_at").notNull(),
+  },
+  (t) => [primaryKey({ columns: [t.workspaceId, t.key] }), index("idempotency_keys_expiry").on(t.expiresAt)],
+);
+

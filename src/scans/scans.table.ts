@@ -1,0 +1,25 @@
+import { index, sqliteTable, text } from "drizzle-orm/sqlite-core";
+import { profiles } from "../profiles/profiles.table";
+
+/** Scan events (kept 90 days): source, referrer host and time only — no IP, no user agent. */
+export const scans = sqliteTable(
+  "scans",
+  {
+    id: text("id").primaryKey(),
+    profileId: text("profile_id")
+      .notNull()
+      .references(() => profiles.id, { onDelete: "cascade" }),
+    /** The profile owner's workspace: scans belong to the owner's analytics. */
+    workspaceId: text("workspace_id").notNull(),
+    source: text("source", { enum: ["qr_scan", "web", "mcp"] }).notNull(),
+    referrer: text("referrer"),
+    scannedAt: text("scanned_at").notNull(),
+  },
+  (t) => [
+    index("scans_workspace").on(t.workspaceId, t.scannedAt, t.id),
+    index("scans_profile").on(t.profileId, t.scannedAt, t.id),
+    index("scans_workspace_source").on(t.workspaceId, t.source, t.scannedAt, t.id),
+  ],
+);
+
+export type Scan = typeof scans.$inferSelect;
