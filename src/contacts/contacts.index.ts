@@ -1,9 +1,10 @@
+import type { AppEnv } from "../keys/caller";
 import { createRouter } from "../lib/openapi";
 import * as handlers from "./contacts.handlers";
 import * as routes from "./contacts.routes";
 
 // Fixed paths before `/contacts/{id}` so they are never read as an id.
-export const contactsRouter = createRouter()
+export const contactsRouter = createRouter<AppEnv>()
   .openapi(routes.list, handlers.list)
   .openapi(routes.create, handlers.create)
   .openapi(routes.upsert, handlers.upsert)

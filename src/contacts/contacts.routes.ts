@@ -9,12 +9,11 @@ import {
   ContactListSchema,
   ContactPatchSchema,
   ContactPutSchema,
-  ContactSchema,
   ContactUpsertSchema,
   ListContactsQuery,
   rfc3339,
-  tagList,
 } from "./contacts.schemas";
+import { ContactSchema, tagList } from "./contact-fields";
 
 const tags = ["Contacts"];
 const read = [requirePermission("contacts:read")];

@@ -1,77 +1,12 @@
 import { z } from "@hono/zod-openapi";
-import { email, httpUrl, text, uuid, withAliases } from "../lib/validation";
+import { text, uuid, withAliases } from "../lib/validation";
 import { listOf, listQuery, paginationAliases } from "../lib/pagination";
+import { CONTACT_ALIASES, ContactSchema, SOURCES, siteRef, stage, WRITABLE } from "./contact-fields";
 
-export const STAGES = ["Subscriber", "Lead", "Qualified", "Opportunity", "Customer", "Evangelist", "Other"] as const;
-export const SOURCES = ["qr_scan", "web", "mcp", "api", "import"] as const;
-export { SCAN_SOURCES } from "../scans/scan-counter";
 export const SORTS = ["-created_at", "created_at", "-updated_at", "updated_at", "name", "-name"] as const;
-
-export type Stage = (typeof STAGES)[number];
-export type Source = (typeof SOURCES)[number];
 export type Sort = (typeof SORTS)[number];
 
-const MAX_TAGS = 50;
-const MAX_CUSTOM_FIELDS = 50;
-
-/** Input is case-insensitive; output always uses the listed spelling. */
-const stage = z
-  .preprocess(
-    (v) => (typeof v === "string" ? (STAGES.find((s) => s.toLowerCase() === v.toLowerCase()) ?? v) : v),
-    z.enum(STAGES),
-  )
-  .openapi({ type: "string", enum: [...STAGES], description: "Case-insensitive on input." });
-
-const phone = text(256).refine((s) => /\d/.test(s), { message: "must contain digits" });
-
-export const tag = z
-  .string()
-  .transform((s) => s.trim().toLowerCase())
-  .pipe(text(64, 1));
-
-/** Up to 50 tags, trimmed, lower-cased and de-duplicated in order. */
-export const tagList = z
-  .array(tag)
-  .max(MAX_TAGS)
-  .transform((tags) => [...new Set(tags)]);
-
-const customFieldValue = z.union([z.string(), z.number(), z.boolean(), z.null()], {
-  error: "must be a string, number, boolean or null",
-});
-
-const customFields = z
-  .record(text(64, 1), customFieldValue)
-  .refine((o) => Object.keys(o).length <= MAX_CUSTOM_FIELDS, { message: `must have at most ${MAX_CUSTOM_FIELDS} keys` })
-  .openapi({ description: "Up to 50 keys of 1–64 characters; values string, number, boolean or null." });
-
-const siteRef = z.strictObject({ id: uuid, title: z.string().optional() });
-
-/** Fields a client may write on any contact. */
-const writable = {
-  first_name: text(256, 1),
-  last_name: text(256).nullable(),
-  email: email.nullable(),
-  phone: phone.nullable().openapi({ description: "Alias: `phoneNumber`." }),
-  job_title: text(256).nullable().openapi({ description: "Alias: `title`, `jobTitle`." }),
-  company: text(256).nullable(),
-  location: z
-    .union([text(256), siteRef], { error: "must be a string or an object {id, title}" })
-    .nullable()
-    .openapi({ description: "Free-text location; an object `{id, title?}` sets the site instead (CRM shape)." }),
-  site_id: uuid.nullable().openapi({ description: "Aliases: `siteId`, `locationId`." }),
-  linkedin_url: httpUrl.nullable(),
-  photo_url: httpUrl.nullable(),
-  stage,
-  notes: text(10_000).nullable(),
-  custom_fields: customFields,
-  tags: tagList,
-};
-
-export const CONTACT_ALIASES = {
-  title: "job_title",
-  phone_number: "phone",
-  location_id: "site_id",
-};
+const writable = WRITABLE;
 
 const createShape = z.strictObject({
   id: uuid.optional().openapi({ description: "Client-chosen id; 409 if already used." }),
@@ -96,7 +31,7 @@ const READ_ONLY = ["source", "profile_id", "created_at", "updated_at", "saved_at
 const updateShape = z.strictObject({
   id: uuid.optional().openapi({ description: "Read-only; must equal the path id when sent." }),
   name: text(513, 1).optional().openapi({ description: "Used only when neither first_name nor last_name is sent." }),
-  site: z.strictObject({ id: uuid, title: z.string().optional() }).nullable().optional().openapi({
+  site: siteRef.nullable().optional().openapi({
     description: "Read-only shape of the response; used as the site only when neither site_id nor a location object is sent.",
   }),
   ...partial(writable),
@@ -132,35 +67,6 @@ export const BatchSchema = z
 export type ContactCreateInput = z.output<typeof ContactCreateSchema>;
 export type ContactUpdateInput = z.output<typeof ContactPatchSchema>;
 
-export const SiteRefSchema = z.object({ id: z.string(), title: z.string() }).openapi("SiteRef");
-
-export const ContactSchema = z
-  .object({
-    id: z.string().uuid(),
-    first_name: z.string().nullable(),
-    last_name: z.string().nullable(),
-    name: z.string().nullable(),
-    email: z.string().nullable(),
-    phone: z.string().nullable(),
-    job_title: z.string().nullable(),
-    company: z.string().nullable(),
-    location: z.string().nullable(),
-    linkedin_url: z.string().nullable(),
-    photo_url: z.string().nullable(),
-    stage: z.enum(STAGES),
-    notes: z.string().nullable(),
-    custom_fields: z.record(z.string(), z.union([z.string(), z.number(), z.boolean(), z.null()])),
-    tags: z.array(z.string()),
-    site: SiteRefSchema.nullable(),
-    source: z.enum(SOURCES),
-    profile_id: z.string().nullable(),
-    created_at: z.string(),
-    updated_at: z.string(),
-    saved_at: z.string(),
-  })
-  .openapi("Contact");
-
-export type Contact = z.infer<typeof ContactSchema>;
 
 export const rfc3339 = z
   .string()

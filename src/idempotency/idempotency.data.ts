@@ -1,5 +1,6 @@
 import { and, eq, lt, sql } from "drizzle-orm";
-import { findFirst, type Database } from "../lib/db/client";
+import { findFirst } from "../lib/db/pages";
+import type { Db } from "../lib/db/runner";
 import { idempotencyKeys } from "./idempotency.table";
 
 export const IDEMPOTENCY_TTL_MS = 24 * 60 * 60 * 1000;
@@ -11,14 +12,15 @@ export type IdempotencyRecord = typeof idempotencyKeys.$inferSelect;
  * taken (answer null); otherwise the existing record is answered.
  */
 export async function claimIdempotencyKey(
-  db: Database,
+  db: Db,
   workspaceId: string,
   key: string,
   requestHash: string,
   now = Date.now(),
 ): Promise<IdempotencyRecord | null> {
   const createdAt = new Date(now).toISOString();
-  const claimed = await db
+  const claimed = await db.all(
+    db.orm
     .insert(idempotencyKeys)
     .values({ workspaceId, key, requestHash, createdAt, expiresAt: new Date(now + IDEMPOTENCY_TTL_MS).toISOString() })
     .onConflictDoUpdate({
@@ -33,29 +35,32 @@ export async function claimIdempotencyKey(
       },
       setWhere: lt(idempotencyKeys.expiresAt, createdAt),
     })
-    .returning({ key: idempotencyKeys.key });
+    .returning({ key: idempotencyKeys.key }),
+  );
   if (claimed.length > 0) return null;
   const existing = await findFirst(db, idempotencyKeys, and(eq(idempotencyKeys.workspaceId, workspaceId), eq(idempotencyKeys.key, key)));
   return existing ?? null;
 }
 
 export async function completeIdempotencyKey(
-  db: Database,
+  db: Db,
   workspaceId: string,
   key: string,
   response: { status: number; body: string; headers: Record<string, string> },
 ) {
-  await db
-    .update(idempotencyKeys)
-    .set({ status: response.status, responseBody: response.body, responseHeaders: response.headers })
-    .where(and(eq(idempotencyKeys.workspaceId, workspaceId), eq(idempotencyKeys.key, key)));
+  await db.run(
+    db.orm
+      .update(idempotencyKeys)
+      .set({ status: response.status, responseBody: response.body, responseHeaders: response.headers })
+      .where(and(eq(idempotencyKeys.workspaceId, workspaceId), eq(idempotencyKeys.key, key))),
+  );
 }
 
 /** Frees a key whose request ended in a 5xx or 429, so the client may retry with it. */
-export async function releaseIdempotencyKey(db: Database, workspaceId: string, key: string) {
-  await db.delete(idempotencyKeys).where(and(eq(idempotencyKeys.workspaceId, workspaceId), eq(idempotencyKeys.key, key)));
+export async function releaseIdempotencyKey(db: Db, workspaceId: string, key: string) {
+  await db.run(db.orm.delete(idempotencyKeys).where(and(eq(idempotencyKeys.workspaceId, workspaceId), eq(idempotencyKeys.key, key))));
 }
 
-export async function purgeIdempotencyKeys(db: Database, now = Date.now()) {
-  await db.delete(idempotencyKeys).where(lt(idempotencyKeys.expiresAt, new Date(now).toISOString()));
+export async function purgeIdempotencyKeys(db: Db, now = Date.now()) {
+  await db.run(db.orm.delete(idempotencyKeys).where(lt(idempotencyKeys.expiresAt, new Date(now).toISOString())));
 }

@@ -4,8 +4,9 @@ import { ApiError } from "../lib/errors";
 import { sha256Hex } from "../lib/crypto";
 import type { AppEnv, Caller, Permission } from "./caller";
 import { findCallerByKeyHash, touchApiKey } from "./keys.data";
-import { createDb, dbFor } from "../lib/db/client";
-import { invalidKey, LiveKeyCheck } from "./key-proof";
+import { dbFor } from "../lib/db/client";
+import { Db } from "../lib/db/runner";
+import { invalidKey, KeyProof } from "./key-proof";
 import { BoundedCache } from "../lib/bounded-cache";
 
 /** How stale `last_used_at` may get before a request refreshes it (one write a minute, not per request). */
@@ -20,8 +21,8 @@ interface CachedKey {
 
 /**
  * Keys seen by this isolate. What a key grants never changes (a key is only ever revoked), so a
- * cached key is safe to use as long as each request proves it is still live — which
- * `LiveKeyCheck` does inside the request's first D1 round trip. Held by the key itself, which
+ * cached key is safe to use as long as each request proves it is still live — which its
+ * `KeyProof` does inside the request's first D1 round trip. Held by the key itself, which
  * the isolate has in hand with every request anyway, so a cached key is not even hashed again.
  */
 const keyCache = new BoundedCache<string, CachedKey>(CACHED_KEYS);
@@ -43,16 +44,16 @@ export function apiKeyAuth(): MiddlewareHandler<AppEnv> {
     if (!key) throw new ApiError("unauthorized", "Missing API key");
     if (!key.startsWith("cbx_")) throw invalidKey();
     let entry = keyCache.get(key);
-    let check: LiveKeyCheck | undefined;
+    let proof: KeyProof | undefined;
     if (entry) {
       const caller: Caller = { ...entry.caller };
       const cached = entry;
-      check = new LiveKeyCheck(c.env.DB, caller.apiKey.id, (workspace) => {
+      proof = new KeyProof(caller.apiKey.id, (workspace) => {
         caller.workspace = workspace;
         cached.caller = { ...cached.caller, workspace };
       });
-      c.set("db", createDb(check.d1));
-      c.set("liveKey", check);
+      c.set("db", new Db(c.env.DB, proof));
+      c.set("keyProof", proof);
       c.set("caller", caller);
     } else {
       entry = await findCallerByKeyHash(c.var.db, await sha256Hex(key));
@@ -68,9 +69,12 @@ export function apiKeyAuth(): MiddlewareHandler<AppEnv> {
     }
 
     await next();
-    // A request that never reached D1 (a validation error, an MCP handshake) proves it now; one
-    // whose proof failed answers 401 whatever its handler made of the error.
-    if (check && !(await check.stillLive())) {
+    // A request that never reached D1 (a validation error, an MCP handshake) proves its key now;
+    // one whose proof failed answers 401 whatever its handler made of the error.
+    if (proof && !proof.revoked) await c.var.db.settleFirstTrip().catch((error: unknown) => {
+      if (!proof.revoked) throw error;
+    });
+    if (proof?.revoked) {
       keyCache.delete(key);
       throw invalidKey();
     }
@@ -82,7 +86,7 @@ export function apiKeyAuth(): MiddlewareHandler<AppEnv> {
  * proof reads that row anyway; an uncached key's lookup read it at the start of this request.
  */
 export async function currentWorkspace(c: Context<AppEnv>): Promise<Workspace> {
-  await c.var.liveKey?.prove();
+  await c.var.db.settleFirstTrip();
   return c.var.caller.workspace;
 }
 

@@ -1,8 +1,9 @@
+import type { RouteConfig, RouteHandler } from "@hono/zod-openapi";
 import type { RequestIdVariables } from "hono/request-id";
 import type { ApiKey } from "./keys.table";
 import type { Workspace } from "../workspaces/workspaces.table";
-import type { Database } from "../lib/db/client";
-import type { LiveKeyCheck } from "./key-proof";
+import type { Db } from "../lib/db/runner";
+import type { KeyProof } from "./key-proof";
 
 export type Permission = "contacts:read" | "contacts:write" | "webhooks:manage" | "keys:manage";
 
@@ -22,9 +23,12 @@ export interface Caller {
 export interface AppEnv {
   Bindings: Env;
   Variables: RequestIdVariables & {
-    db: Database;
+    db: Db;
     caller: Caller;
     /** Set when the caller's key came from the isolate's cache and must still be proven live. */
-    liveKey?: LiveKeyCheck;
+    keyProof?: KeyProof;
   };
 }
+
+/** A route handler of the API, typed by its route definition. */
+export type AppRouteHandler<R extends RouteConfig> = RouteHandler<R, AppEnv>;

@@ -1,8 +1,7 @@
 import { and, eq, isNull, lt, or } from "drizzle-orm";
 import type { PageRequest } from "../lib/pagination";
-import type { Database } from "../lib/db/client";
 import { selectPage } from "../lib/db/pages";
-import { rowCount } from "../lib/db/rows";
+import { rowCount, type Db } from "../lib/db/runner";
 import { apiKeys, type ApiKey } from "./keys.table";
 import { workspaces } from "../workspaces/workspaces.table";
 import { randomBase62, sha256Hex } from "../lib/crypto";
@@ -40,45 +39,51 @@ export async function newApiKeyRow(
   };
 }
 
-export async function createApiKey(db: Database, workspaceId: string, input: { name: string; permissions: Permission[] }) {
+export async function createApiKey(db: Db, workspaceId: string, input: { name: string; permissions: Permission[] }) {
   const created = await newApiKeyRow(workspaceId, input);
-  await db.insert(apiKeys).values(created.row);
+  await db.run(db.orm.insert(apiKeys).values(created.row));
   return created;
 }
 
 /** The live key with this hash, and its workspace. */
 export async function findCallerByKeyHash(
-  db: Database,
+  db: Db,
   keyHash: string,
 ): Promise<{ caller: Caller; lastUsedAt: string | null } | undefined> {
-  const [row] = await db
+  const row = await db.first(
+    db.orm
     .select({ key: apiKeys, workspace: workspaces })
     .from(apiKeys)
     .innerJoin(workspaces, eq(workspaces.id, apiKeys.workspaceId))
     .where(and(eq(apiKeys.keyHash, keyHash), isNull(apiKeys.revokedAt)))
-    .limit(rowCount(1));
+    .limit(rowCount(1)),
+  );
   if (!row) return undefined;
   const { id, name, prefix, permissions } = row.key;
   return { caller: { workspace: row.workspace, apiKey: { id, name, prefix, permissions } }, lastUsedAt: row.key.lastUsedAt };
 }
 
-export async function touchApiKey(db: Database, id: string, at: string) {
-  await db
-    .update(apiKeys)
-    .set({ lastUsedAt: at })
-    .where(and(eq(apiKeys.id, id), or(isNull(apiKeys.lastUsedAt), lt(apiKeys.lastUsedAt, at))));
+export async function touchApiKey(db: Db, id: string, at: string) {
+  await db.run(
+    db.orm
+      .update(apiKeys)
+      .set({ lastUsedAt: at })
+      .where(and(eq(apiKeys.id, id), or(isNull(apiKeys.lastUsedAt), lt(apiKeys.lastUsedAt, at)))),
+  );
 }
 
 /** A page of the workspace's live keys, newest first, and how many there are. */
-export const listApiKeys = (db: Database, workspaceId: string, page: PageRequest) =>
+export const listApiKeys = (db: Db, workspaceId: string, page: PageRequest) =>
   selectPage(db, apiKeys, and(eq(apiKeys.workspaceId, workspaceId), isNull(apiKeys.revokedAt)), [apiKeys.createdAt, apiKeys.id], page);
 
 /** Revokes a live key of the workspace; false when there is none with that id. */
-export async function revokeApiKey(db: Database, workspaceId: string, id: string): Promise<boolean> {
-  const rows = await db
-    .update(apiKeys)
-    .set({ revokedAt: nowIso() })
-    .where(and(eq(apiKeys.id, id), eq(apiKeys.workspaceId, workspaceId), isNull(apiKeys.revokedAt)))
-    .returning({ id: apiKeys.id });
+export async function revokeApiKey(db: Db, workspaceId: string, id: string): Promise<boolean> {
+  const rows = await db.all(
+    db.orm
+      .update(apiKeys)
+      .set({ revokedAt: nowIso() })
+      .where(and(eq(apiKeys.id, id), eq(apiKeys.workspaceId, workspaceId), isNull(apiKeys.revokedAt)))
+      .returning({ id: apiKeys.id }),
+  );
   return rows.length > 0;
 }

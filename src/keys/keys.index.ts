@@ -1,8 +1,9 @@
+import type { AppEnv } from "../keys/caller";
 import { createRouter } from "../lib/openapi";
 import * as handlers from "./keys.handlers";
 import * as routes from "./keys.routes";
 
-export const apiKeysRouter = createRouter()
+export const apiKeysRouter = createRouter<AppEnv>()
   .openapi(routes.createKey, handlers.createKey)
   .openapi(routes.listKeys, handlers.listKeys)
   .openapi(routes.revokeKey, handlers.revokeKey)

@@ -42,14 +42,14 @@ const matches = (header: string, etag: string) => {
 };
 
 /**
- * The If-Match check for a write, as a function of the current representation; undefined when
+ * The If-Match check for a write, given the current representation as JSON text; undefined when
  * the request has no If-Match.
  */
-export function ifMatch<T>(c: Context, represent: (current: T) => unknown): ((current: T) => Promise<void>) | undefined {
+export function ifMatch(c: Context): ((currentJson: string) => void) | undefined {
   const header = c.req.header("if-match");
   if (header === undefined) return undefined;
-  return async (current) => {
-    if (!matches(header, etagOf(represent(current)))) {
+  return (currentJson) => {
+    if (!matches(header, etagOfJson(currentJson))) {
       throw new ApiError("precondition_failed", "If-Match does not match the current ETag; fetch the resource again");
     }
   };

@@ -1,5 +1,5 @@
-import { OpenAPIHono, z, type RouteConfig, type RouteHandler } from "@hono/zod-openapi";
-import type { AppEnv } from "../keys/caller";
+import { OpenAPIHono, z } from "@hono/zod-openapi";
+import type { Env } from "hono";
 import { toValidationError } from "./validation";
 import { RouteNotMatched } from "./routing";
 
@@ -7,8 +7,8 @@ import { RouteNotMatched } from "./routing";
  * A router whose validation failures become the API's errors: an invalid path id is an unknown
  * resource (404, or 405 when the path names another route), anything else `validation_failed`.
  */
-export function createRouter() {
-  return new OpenAPIHono<AppEnv>({
+export function createRouter<E extends Env>() {
+  return new OpenAPIHono<E>({
     defaultHook: (result) => {
       if (result.success) return;
       if (result.target === "param") throw new RouteNotMatched(result.error.issues[0]?.message);
@@ -16,8 +16,6 @@ export function createRouter() {
     },
   });
 }
-
-export type AppRouteHandler<R extends RouteConfig> = RouteHandler<R, AppEnv>;
 
 export const ErrorSchema = z
   .object({

@@ -3,29 +3,23 @@ import { WebStandardStreamableHTTPServerTransport } from "@modelcontextprotocol/
 import { CfWorkerJsonSchemaValidator } from "@modelcontextprotocol/sdk/validation/cfworker";
 import type { CallToolResult } from "@modelcontextprotocol/sdk/types.js";
 import { z } from "zod";
-import {
-  addTags,
-  createContact,
-  getContact,
-  listContacts,
-  patchContact,
-  removeTags,
-  toContact,
-} from "../contacts/contacts.data";
-import { findProfileByHandle, findVisibleProfile, toProfile } from "../profiles/profiles.data";
-import { listScans, toScan } from "../scans/scans.data";
-import type { Workspace } from "../workspaces/workspaces.table";
+import { addTags, createContact, getContactJson, listContacts, parseContact, patchContact, removeTags } from "../contacts/contacts.data";
+import { SORTS, ContactCreateSchema, ContactPatchSchema, ListContactsQuery } from "../contacts/contacts.schemas";
+import { SOURCES, STAGES, tagList, WRITABLE } from "../contacts/contact-fields";
+import type { Caller, Permission } from "../keys/caller";
 import { ApiError, notFound } from "../lib/errors";
+import type { Db } from "../lib/db/runner";
 import { pageOf, readListQuery } from "../lib/pagination";
 import { toApiError } from "../lib/render-error";
-import type { Caller, Permission } from "../keys/caller";
-import type { Database } from "../lib/db/client";
-import { ContactCreateSchema, ContactPatchSchema, ListContactsQuery, tagList, SCAN_SOURCES, SORTS, SOURCES, STAGES } from "../contacts/contacts.schemas";
+import { findProfileByHandle, findVisibleProfile, toProfile } from "../profiles/profiles.data";
+import { listScans, toScan } from "../scans/scans.data";
 import { ScansQuery } from "../scans/scans.routes";
-import { contactLimits } from "../contacts/contacts.handlers";
+import { SCAN_SOURCES } from "../scans/scans.table";
+import { contactLimits } from "../workspaces/plans";
+import type { Workspace } from "../workspaces/workspaces.table";
 
 export interface McpContext {
-  db: Database;
+  db: Db;
   caller: Caller;
   /** The caller's workspace as it is now (see `currentWorkspace`). */
   workspace: () => Promise<Workspace>;
@@ -47,23 +41,11 @@ function requirePermission(caller: Caller, permission: Permission) {
   if (!caller.apiKey.permissions.includes(permission)) throw new ApiError("forbidden", `${permission} permission required`);
 }
 
+/** A contact's writable fields as tool arguments: the HTTP API's own validators, all optional. */
 const contactFields = {
-  first_name: z.string().optional().describe("Given name. Required unless `name` is given."),
-  last_name: z.string().nullable().optional(),
-  name: z.string().optional().describe("Full name; split at the last space into first and last name."),
-  email: z.string().nullable().optional(),
-  phone: z.string().nullable().optional(),
-  job_title: z.string().nullable().optional(),
-  company: z.string().nullable().optional(),
-  location: z.string().nullable().optional().describe("Free-text geographic location, e.g. 'Berlin, DE'."),
-  site_id: z.string().nullable().optional().describe("Id of a site (event or place) where the contact was met."),
-  linkedin_url: z.string().nullable().optional(),
-  photo_url: z.string().nullable().optional(),
-  stage: z.enum(STAGES).optional().describe("CRM stage; default Lead."),
-  notes: z.string().nullable().optional(),
-  tags: z.array(z.string()).optional().describe("Up to 50 labels, stored lower-case."),
-  custom_fields: z.record(z.string(), z.union([z.string(), z.number(), z.boolean(), z.null()])).optional(),
-};
+  ...Object.fromEntries(Object.entries(WRITABLE).map(([key, schema]) => [key, schema.optional()])),
+  name: z.string().optional().describe("Full name; split at the last space into first and last name. Give this or first_name."),
+} as { [K in keyof typeof WRITABLE]: z.ZodOptional<(typeof WRITABLE)[K]> } & { name: z.ZodOptional<z.ZodString> };
 
 const dropUndefined = (args: Record<string, unknown>) => Object.fromEntries(Object.entries(args).filter(([, v]) => v !== undefined));
 
@@ -123,9 +105,9 @@ export function createMcpServer({ db, caller, workspace }: McpContext) {
   );
 
   tool("get_contact", "Get one contact by its id.", "contacts:read", { id: z.string() }, async ({ id }) => {
-    const found = await getContact(db, workspaceId, id.toLowerCase());
-    if (!found) throw notFound("Contact");
-    return toContact(found);
+    const json = await getContactJson(db, workspaceId, id.toLowerCase());
+    if (json === undefined) throw notFound("Contact");
+    return parseContact(json);
   });
 
   tool(
@@ -133,7 +115,7 @@ export function createMcpServer({ db, caller, workspace }: McpContext) {
     "Create a contact (its source is recorded as `mcp`). Give first_name (or name) and whatever else is known.",
     "contacts:write",
     contactFields,
-    async (args) => toContact(await createContact(db, workspaceId, ContactCreateSchema.parse(dropUndefined(args)), { source: "mcp" })),
+    async (args) => parseContact(await createContact(db, workspaceId, ContactCreateSchema.parse(dropUndefined(args)), { source: "mcp" })),
   );
 
   tool(
@@ -142,19 +124,17 @@ export function createMcpServer({ db, caller, workspace }: McpContext) {
     "contacts:write",
     { id: z.string(), ...contactFields },
     async ({ id, ...fields }) => {
-      if (!(await getContact(db, workspaceId, id.toLowerCase()))) throw notFound("Contact");
-      return toContact(await patchContact(db, workspaceId, id.toLowerCase(), ContactPatchSchema.parse(dropUndefined(fields))));
+      if ((await getContactJson(db, workspaceId, id.toLowerCase())) === undefined) throw notFound("Contact");
+      return parseContact(await patchContact(db, workspaceId, id.toLowerCase(), ContactPatchSchema.parse(dropUndefined(fields))));
     },
   );
 
   tool("add_tags", "Add tags to a contact. Returns {id, tags}.", "contacts:write", { id: z.string(), tags: z.array(z.string()).min(1) }, async ({ id, tags }) => {
-    const contact = await addTags(db, workspaceId, id.toLowerCase(), tagList.parse(tags));
-    return { id: contact.row.id, tags: contact.row.tags };
+    return { id: id.toLowerCase(), tags: await addTags(db, workspaceId, id.toLowerCase(), tagList.parse(tags)) };
   });
 
   tool("remove_tags", "Remove tags from a contact. Returns {id, tags}.", "contacts:write", { id: z.string(), tags: z.array(z.string()).min(1) }, async ({ id, tags }) => {
-    const contact = await removeTags(db, workspaceId, id.toLowerCase(), tagList.parse(tags));
-    return { id: contact.row.id, tags: contact.row.tags };
+    return { id: id.toLowerCase(), tags: await removeTags(db, workspaceId, id.toLowerCase(), tagList.parse(tags)) };
   });
 
   const profileRef = {
@@ -181,7 +161,7 @@ export function createMcpServer({ db, caller, workspace }: McpContext) {
     profileRef,
     async (ref) => {
       const profile = await resolveProfile(ref);
-      return toContact(await createContact(db, workspaceId, ContactCreateSchema.parse({ profile_id: profile.id, source: "mcp" })));
+      return parseContact(await createContact(db, workspaceId, ContactCreateSchema.parse({ profile_id: profile.id, source: "mcp" })));
     },
   );
 

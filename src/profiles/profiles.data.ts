@@ -1,8 +1,6 @@
 import { and, eq, or, sql } from "drizzle-orm";
-import { findFirst, type Database } from "../lib/db/client";
-import { selectPage } from "../lib/db/pages";
-import { causedBy, UNIQUE_VIOLATION } from "../lib/db/errors";
-import { rowCount } from "../lib/db/rows";
+import { findFirst, selectPage } from "../lib/db/pages";
+import { causedBy, rowCount, UNIQUE_VIOLATION, type Db } from "../lib/db/runner";
 import { profileHandles, profiles, type Profile } from "./profiles.table";
 import { ApiError, notFound } from "../lib/errors";
 import { nowIso, uuidv7 } from "../lib/ids";
@@ -60,7 +58,7 @@ function columnsFrom(input: ProfileFields) {
 const handleTaken = () =>
   new ApiError("conflict", "This handle is already taken", { details: [{ field: "handle", message: "is already taken" }] });
 
-export async function createProfile(db: Database, workspaceId: string, input: ProfileFields & { handle: string; name: string }) {
+export async function createProfile(db: Db, workspaceId: string, input: ProfileFields & { handle: string; name: string }) {
   const now = nowIso();
   const profile: Profile = {
     id: uuidv7(),
@@ -82,10 +80,7 @@ export async function createProfile(db: Database, workspaceId: string, input: Pr
     updatedAt: now,
   };
   try {
-    await db.batch([
-      db.insert(profiles).values(profile),
-      db.insert(profileHandles).values({ handle: profile.handle, profileId: profile.id }),
-    ]);
+    await db.batch([db.orm.insert(profiles).values(profile), db.orm.insert(profileHandles).values({ handle: profile.handle, profileId: profile.id })]);
   } catch (error) {
     if (causedBy(error, UNIQUE_VIOLATION)) throw handleTaken();
     throw error;
@@ -94,51 +89,53 @@ export async function createProfile(db: Database, workspaceId: string, input: Pr
 }
 
 /** A profile the caller may read: its own, or anyone's public one. */
-export async function findVisibleProfile(db: Database, workspaceId: string, id: string) {
+export async function findVisibleProfile(db: Db, workspaceId: string, id: string) {
   return findFirst(db, profiles, and(eq(profiles.id, id), or(eq(profiles.workspaceId, workspaceId), eq(profiles.public, true))));
 }
 
-export const findOwnProfile = (db: Database, workspaceId: string, id: string) =>
+export const findOwnProfile = (db: Db, workspaceId: string, id: string) =>
   findFirst(db, profiles, and(eq(profiles.id, id), eq(profiles.workspaceId, workspaceId)));
 
-export async function requireOwnProfile(db: Database, workspaceId: string, id: string) {
+export async function requireOwnProfile(db: Db, workspaceId: string, id: string) {
   const profile = await findOwnProfile(db, workspaceId, id);
   if (!profile) throw notFound("Profile");
   return profile;
 }
 
 /** Resolves a current or former handle; `current` is false for a former one (which redirects). */
-export async function findProfileByHandle(db: Database, handle: string) {
-  const [row] = await db
-    .select({ profile: profiles })
-    .from(profileHandles)
-    .innerJoin(profiles, eq(profiles.id, profileHandles.profileId))
-    .where(eq(profileHandles.handle, handle))
-    .limit(rowCount(1));
+export async function findProfileByHandle(db: Db, handle: string) {
+  const row = await db.first(
+    db.orm
+      .select({ profile: profiles })
+      .from(profileHandles)
+      .innerJoin(profiles, eq(profiles.id, profileHandles.profileId))
+      .where(eq(profileHandles.handle, handle))
+      .limit(rowCount(1)),
+  );
   return row && { profile: row.profile, current: row.profile.handle === handle };
 }
 
-export const listProfiles = (db: Database, workspaceId: string, page: PageRequest) =>
+export const listProfiles = (db: Db, workspaceId: string, page: PageRequest) =>
   selectPage(db, profiles, eq(profiles.workspaceId, workspaceId), [profiles.createdAt, profiles.id], page);
 
 /** Changes a profile; a new handle is reserved for it for good, and the old one keeps redirecting. */
-export async function updateProfile(db: Database, workspaceId: string, id: string, input: ProfileFields) {
+export async function updateProfile(db: Db, workspaceId: string, id: string, input: ProfileFields) {
   const current = await requireOwnProfile(db, workspaceId, id);
   const cols = { ...columnsFrom(input), updatedAt: nowIso() };
-  const update = db
+  const update = db.orm
     .update(profiles)
     .set(cols)
     .where(and(eq(profiles.id, id), eq(profiles.workspaceId, workspaceId)))
     .returning();
   if (input.handle === undefined || input.handle === current.handle) {
-    const [row] = await update;
+    const [row] = await db.all(update);
     return row!;
   }
   const owner = await findFirst(db, profileHandles, eq(profileHandles.handle, input.handle));
   if (owner && owner.profileId !== id) throw handleTaken();
   try {
     const [, [row]] = await db.batch([
-      db.insert(profileHandles).values({ handle: input.handle, profileId: id }).onConflictDoNothing(),
+      db.orm.insert(profileHandles).values({ handle: input.handle, profileId: id }).onConflictDoNothing(),
       update,
     ]);
     return row!;
@@ -149,23 +146,22 @@ export async function updateProfile(db: Database, workspaceId: string, id: strin
 }
 
 /** Deletes the profile with its scans and handles (foreign-key cascade). */
-export async function deleteProfile(db: Database, workspaceId: string, id: string): Promise<boolean> {
-  const rows = await db
-    .delete(profiles)
-    .where(and(eq(profiles.id, id), eq(profiles.workspaceId, workspaceId)))
-    .returning({ id: profiles.id });
+export async function deleteProfile(db: Db, workspaceId: string, id: string): Promise<boolean> {
+  const rows = await db.all(db.orm.delete(profiles).where(and(eq(profiles.id, id), eq(profiles.workspaceId, workspaceId))).returning({ id: profiles.id }));
   return rows.length > 0;
 }
 
 /** Scans per source over all of the workspace's profiles. */
-export async function workspaceScanTotals(db: Database, workspaceId: string) {
-  const [row] = await db
+export async function workspaceScanTotals(db: Db, workspaceId: string) {
+  const row = await db.first(
+    db.orm
     .select({
       qr_scan: sql<number>`coalesce(sum(${profiles.scansQrScan}), 0)`,
       web: sql<number>`coalesce(sum(${profiles.scansWeb}), 0)`,
       mcp: sql<number>`coalesce(sum(${profiles.scansMcp}), 0)`,
     })
     .from(profiles)
-    .where(eq(profiles.workspaceId, workspaceId));
+    .where(eq(profiles.workspaceId, workspaceId)),
+  );
   return row ?? { qr_scan: 0, web: 0, mcp: 0 };
 }

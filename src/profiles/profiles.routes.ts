@@ -134,25 +134,6 @@ export const remove = createRoute({
   },
 });
 
-const StatsSchema = z
-  .object({
-    total: z.number().int(),
-    by_source: z.object({ qr_scan: z.number().int(), web: z.number().int(), mcp: z.number().int() }),
-    by_day: z.array(z.object({ date: z.string(), count: z.number().int() })).openapi({ description: "The last 30 UTC days, oldest first, zeros included." }),
-  })
-  .openapi("ProfileStats");
-
-export const stats = createRoute({
-  method: "get",
-  path: "/profiles/{id}/stats",
-  tags,
-  summary: "Scan counts of one of the workspace's profiles",
-  security: SECURITY,
-  middleware: read,
-  request: { params },
-  responses: { 200: json(StatsSchema, "Counts"), ...errorResponses(401, 403, 404) },
-});
-
 export const qr = createRoute({
   method: "get",
   path: "/profiles/{id}/qr.svg",

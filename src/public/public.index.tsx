@@ -1,7 +1,8 @@
 import { Hono, type Context } from "hono";
 import { html } from "hono/html";
 import { findProfileByHandle } from "../profiles/profiles.data";
-import { newScan, recordScan } from "../scans/scans.data";
+import { newScan } from "../scans/scans.data";
+import { recordScan } from "../scans/scan-counter";
 import type { Profile } from "../profiles/profiles.table";
 import { isCrawler } from "./crawlers";
 import { ApiError, notFound } from "../lib/errors";

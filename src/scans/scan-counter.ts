@@ -1,11 +1,8 @@
 import { DurableObject } from "cloudflare:workers";
 import { dbFor } from "../lib/db/client";
-import { writeScans, type ScanOutcome, type ScanToRecord } from "./scans.data";
-import type { Scan } from "./scans.table";
 import { flushOutbox } from "../webhooks/delivery";
-
-export const SCAN_SOURCES = ["qr_scan", "web", "mcp"] as const;
-export type ScanSource = (typeof SCAN_SOURCES)[number];
+import { writeScans, type ScanOutcome, type ScanToRecord } from "./scans.data";
+import type { Scan, ScanSource } from "./scans.table";
 
 export interface ScanCounts {
   total: number;
@@ -179,3 +176,14 @@ export class ScanCounter extends DurableObject<Env> {
     this.hasTable = false;
   }
 }
+
+type Counters = DurableObjectNamespace<ScanCounter>;
+
+/** The ScanCounter of a profile. */
+export const scanCounter = (ns: Counters, profileId: string) => ns.get(ns.idFromName(profileId));
+
+/**
+ * Records one scan through the profile's ScanCounter, which writes it to D1 (grouped with the
+ * scans arriving at the same moment) and counts it before answering, so it is visible at once.
+ */
+export const recordScan = (counters: Counters, scan: ScanToRecord): Promise<RecordResult> => scanCounter(counters, scan.profileId).record(scan);

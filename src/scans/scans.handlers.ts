@@ -1,9 +1,11 @@
-import type { AppRouteHandler } from "../lib/openapi";
+import type { AppRouteHandler } from "../keys/caller";
 import type * as routes from "./scans.routes";
-import { workspaceScanTotals } from "../profiles/profiles.data";
-import { listScans, newScan, recordScan, toScan } from "./scans.data";
+import { requireOwnProfile, workspaceScanTotals } from "../profiles/profiles.data";
+import { listScans, newScan, toScan } from "./scans.data";
+import { recordScan, scanCounter } from "./scan-counter";
 import { contactsBySource } from "../contacts/contacts.data";
 import { notFound } from "../lib/errors";
+import { nowIso } from "../lib/ids";
 import { pageOf, readListQuery } from "../lib/pagination";
 import { ScansQuery } from "./scans.routes";
 
@@ -13,7 +15,10 @@ export const record: AppRouteHandler<typeof routes.record> = async (c) => {
   // The profile's ScanCounter checks visibility and the key in the same batch that writes the scan.
   const caller = { workspaceId: workspace.id, apiKeyId: apiKey.id };
   const result = await recordScan(c.env.SCAN_COUNTER, newScan(body.profile_id, body.source, body.referrer ?? null, caller));
-  c.var.liveKey?.settle(result.keyLive);
+  if (c.var.keyProof) {
+    c.var.db.skipFirstTrip();
+    c.var.keyProof.settle(result.keyLive);
+  }
   if (!result.recorded) throw notFound("Profile");
   return c.json({ ...toScan(result.scan), counts: result.counts }, 201);
 };
@@ -28,4 +33,9 @@ export const sources: AppRouteHandler<typeof routes.sources> = async (c) => {
   const workspaceId = c.var.caller.workspace.id;
   const [contacts, scans] = await Promise.all([contactsBySource(c.var.db, workspaceId), workspaceScanTotals(c.var.db, workspaceId)]);
   return c.json({ contacts, scans }, 200);
+};
+
+export const stats: AppRouteHandler<typeof routes.stats> = async (c) => {
+  const profile = await requireOwnProfile(c.var.db, c.var.caller.workspace.id, c.req.valid("param").id);
+  return c.json(await scanCounter(c.env.SCAN_COUNTER, profile.id).stats(nowIso()), 200);
 };

@@ -1,8 +1,10 @@
+import type { AppEnv } from "../keys/caller";
 import { createRouter } from "../lib/openapi";
 import * as handlers from "./scans.handlers";
 import * as routes from "./scans.routes";
 
-export const scansRouter = createRouter()
+export const scansRouter = createRouter<AppEnv>()
   .openapi(routes.record, handlers.record)
   .openapi(routes.recent, handlers.recent)
-  .openapi(routes.sources, handlers.sources);
+  .openapi(routes.sources, handlers.sources)
+  .openapi(routes.stats, handlers.stats);

@@ -3,7 +3,9 @@ import { requirePermission } from "../keys/auth";
 import { errorResponses, json, jsonBody, SECURITY } from "../lib/openapi";
 import { listOf, listQuery } from "../lib/pagination";
 import { text, uuid, withAliases } from "../lib/validation";
-import { SCAN_SOURCES, SOURCES } from "../contacts/contacts.schemas";
+import { SOURCES } from "../contacts/contact-fields";
+import { idParam } from "../lib/params";
+import { SCAN_SOURCES } from "./scans.table";
 
 const tags = ["Scans"];
 
@@ -90,3 +92,25 @@ export const sources = createRoute({
   middleware: [requirePermission("contacts:read")],
   responses: { 200: json(SourcesSchema, "Counts per source"), ...errorResponses(401, 403) },
 });
+
+const profileParams = idParam("Profile");
+
+const StatsSchema = z
+  .object({
+    total: z.number().int(),
+    by_source: z.object({ qr_scan: z.number().int(), web: z.number().int(), mcp: z.number().int() }),
+    by_day: z.array(z.object({ date: z.string(), count: z.number().int() })).openapi({ description: "The last 30 UTC days, oldest first, zeros included." }),
+  })
+  .openapi("ProfileStats");
+
+export const stats = createRoute({
+  method: "get",
+  path: "/profiles/{id}/stats",
+  tags: ["Profiles"],
+  summary: "Scan counts of one of the workspace's profiles",
+  security: SECURITY,
+  middleware: [requirePermission("contacts:read")],
+  request: { params: profileParams },
+  responses: { 200: json(StatsSchema, "Counts"), ...errorResponses(401, 403, 404) },
+});
+

@@ -1,5 +1,10 @@
 import { index, sqliteTable, text } from "drizzle-orm/sqlite-core";
+import type { Source } from "../contacts/contact-fields";
 import { profiles } from "../profiles/profiles.table";
+
+/** Where a scan came from: the contact sources that a visit to a card can be. */
+export const SCAN_SOURCES = ["qr_scan", "web", "mcp"] as const satisfies readonly Source[];
+export type ScanSource = (typeof SCAN_SOURCES)[number];
 
 /** Scan events (kept 90 days): source, referrer host and time only — no IP, no user agent. */
 export const scans = sqliteTable(
@@ -11,7 +16,7 @@ export const scans = sqliteTable(
       .references(() => profiles.id, { onDelete: "cascade" }),
     /** The profile owner's workspace: scans belong to the owner's analytics. */
     workspaceId: text("workspace_id").notNull(),
-    source: text("source", { enum: ["qr_scan", "web", "mcp"] }).notNull(),
+    source: text("source", { enum: SCAN_SOURCES }).notNull(),
     referrer: text("referrer"),
     scannedAt: text("scanned_at").notNull(),
   },

@@ -1,4 +1,4 @@
-import type { AppRouteHandler } from "../lib/openapi";
+import type { AppRouteHandler } from "../keys/caller";
 import type * as routes from "./sites.routes";
 import { createSite, deleteSite, findSite, listSites, renameSite } from "./sites.data";
 import type { Site } from "./sites.table";

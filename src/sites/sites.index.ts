@@ -1,8 +1,9 @@
+import type { AppEnv } from "../keys/caller";
 import { createRouter } from "../lib/openapi";
 import * as handlers from "./sites.handlers";
 import * as routes from "./sites.routes";
 
-export const sitesRouter = createRouter()
+export const sitesRouter = createRouter<AppEnv>()
   .openapi(routes.list, handlers.list)
   .openapi(routes.create, handlers.create)
   .openapi(routes.get, handlers.get)

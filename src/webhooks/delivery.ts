@@ -1,13 +1,7 @@
-import type { Database } from "../lib/db/client";
-import { createDb } from "../lib/db/client";
-import {
-  claimPendingEvents,
-  fanOut,
-  loadMessage,
-  recordAttempt,
-  unclaimEvents,
-  type AttemptOutcome,
-} from "./webhooks.data";
+import { dbFor } from "../lib/db/client";
+import type { Db } from "../lib/db/runner";
+import { claimPendingEvents, unclaimEvents } from "./outbox";
+import { fanOut, loadMessage, recordAttempt, type AttemptOutcome } from "./webhooks.data";
 import { webhookUrlProblem } from "./ssrf";
 import { signWebhook } from "./signature";
 
@@ -22,7 +16,7 @@ const MAX_DELAY_SECONDS = 12 * 60 * 60;
  * Hands outbox events to the queue. Claiming first (a conditional UPDATE) means two requests
  * never send the same event; a failed send releases the claim for the cron sweep.
  */
-export async function flushOutbox(env: Env, db: Database = createDb(env.DB)): Promise<number> {
+export async function flushOutbox(env: Env, db: Db = dbFor(env.DB)): Promise<number> {
   const ids = await claimPendingEvents(db);
   if (ids.length === 0) return 0;
   try {
@@ -49,7 +43,7 @@ const parseRetryAfter = (value: string | null): number | null => {
 };
 
 /** One delivery attempt, per Standard Webhooks. Decides what happens next; never throws. */
-export async function deliver(env: Env, db: Database, messageId: string): Promise<{ retryInSeconds: number | null }> {
+export async function deliver(env: Env, db: Db, messageId: string): Promise<{ retryInSeconds: number | null }> {
   const loaded = await loadMessage(db, messageId);
   if (!loaded || loaded.message.state !== "pending") return { retryInSeconds: null };
   const { message, webhook, event } = loaded;
@@ -118,7 +112,7 @@ export async function deliver(env: Env, db: Database, messageId: string): Promis
 
 /** The queue consumer: fans events out to endpoints, and delivers messages with retries. */
 export async function handleWebhookBatch(batch: MessageBatch<WebhookJob>, env: Env) {
-  const db = createDb(env.DB);
+  const db = dbFor(env.DB);
   for (const msg of batch.messages) {
     const job = msg.body;
     if (job.kind === "event") {
@@ -135,7 +129,7 @@ export async function handleWebhookBatch(batch: MessageBatch<WebhookJob>, env: E
 
 /** Messages the queue gave up on (the consumer itself kept failing): logged as given up. */
 export async function handleDeadLetters(batch: MessageBatch<WebhookJob>, env: Env) {
-  const db = createDb(env.DB);
+  const db = dbFor(env.DB);
   for (const msg of batch.messages) {
     const job = msg.body;
     if (job.kind === "deliver") {

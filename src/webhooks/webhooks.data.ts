@@ -1,22 +1,12 @@
-import { and, eq, inArray, isNull, lt, or, sql, type Placeholder, type SQL } from "drizzle-orm";
-import { findFirst, type Database } from "../lib/db/client";
-import { selectPage } from "../lib/db/pages";
-import { rowCount, shaped, slot } from "../lib/db/rows";
+import { and, eq, sql } from "drizzle-orm";
+import { findFirst, selectPage } from "../lib/db/pages";
+import { rowCount, type Db } from "../lib/db/runner";
+import { newEventId, outboxEvent } from "./outbox";
 import { webhookDeliveries, webhookEvents, webhookMessages, webhooks, type Webhook } from "./webhooks.table";
 import { notFound } from "../lib/errors";
 import { nowIso, uuidv7 } from "../lib/ids";
 import type { PageRequest } from "../lib/pagination";
 import { newWebhookSecret } from "./signature";
-
-export const EVENT_TYPES = [
-  "contact.created",
-  "contact.updated",
-  "contact.deleted",
-  "contact.tags_added",
-  "contact.tags_removed",
-  "scan.recorded",
-] as const;
-export type EventType = (typeof EVENT_TYPES)[number] | "webhook.test";
 
 /** A previous secret keeps signing for this long after a rotation. */
 export const SECRET_OVERLAP_MS = 24 * 60 * 60 * 1000;
@@ -34,46 +24,7 @@ export function toWebhook(w: Webhook) {
   };
 }
 
-/**
- * The outbox write for a change, to put in the same `db.batch` right after the statement that
- * makes the change: it only inserts when that statement changed a row (`changes()`), and only
- * when the workspace (an id, or SQL that finds it) has an enabled endpoint at all.
- */
-export function outboxStatement(db: Database, workspaceId: string | SQL, type: EventType, data: unknown) {
-  const at = nowIso();
-  return insertEvent(db, workspaceId, type, at, sql`${JSON.stringify({ type, timestamp: at, data })}`);
-}
-
-/**
- * `outboxStatement` as a D1 statement of its own, for an event whose data SQLite builds: `data` is
- * JSON SQL over the one row `from` selects (a contact's representation as it stands after the
- * change), computed only when the event is written. `from.sql` names its values with slots,
- * filled from `from.values`; `from.shape` names this pairing of `data` and `from.sql`, which the
- * statement's text is kept under (with the event type).
- */
-export function outboxEventFromRow(db: Database, workspaceId: string, type: EventType, data: SQL, from: { shape: string; sql: SQL; values: Record<string, unknown> }) {
-  const payload = sql`json_object('type', ${slot("type")}, 'timestamp', ${slot("at")}, 'data', json(${data}))`;
-  return shaped(db, `outbox:${type}:${from.shape}`, () => insertEvent(db, slot("workspace"), slot("type"), slot("at"), payload, from.sql, slot("event")), {
-    ...from.values,
-    type,
-    event: newEventId(),
-    workspace: workspaceId,
-    at: nowIso(),
-  });
-}
-
-/** An outbox event's id. */
-export const newEventId = () => `evt_${uuidv7().replace(/-/g, "")}`;
-
-function insertEvent(db: Database, workspaceId: string | SQL | Placeholder, type: EventType | Placeholder, at: string | Placeholder, payload: SQL, from?: SQL, id: string | Placeholder = newEventId()) {
-  // Every column, in table order: id, workspace_id, type, payload, enqueued_at, fanned_out_at, only_webhook_id, created_at.
-  return db.insert(webhookEvents).select(
-    sql`SELECT ${id}, ${workspaceId}, ${type}, ${payload}, NULL, NULL, NULL, ${at}
-      ${from ? sql`FROM ${from} AND` : sql`WHERE`} changes() = 1 AND EXISTS (SELECT 1 FROM ${webhooks} WHERE ${webhooks.workspaceId} = ${workspaceId} AND ${webhooks.enabled} = 1)`,
-  );
-}
-
-export async function createWebhook(db: Database, workspaceId: string, input: { url: string; events: string[]; description?: string | null }) {
+export async function createWebhook(db: Db, workspaceId: string, input: { url: string; events: string[]; description?: string | null }) {
   const now = nowIso();
   const row: Webhook = {
     id: uuidv7(),
@@ -90,29 +41,30 @@ export async function createWebhook(db: Database, workspaceId: string, input: { 
     createdAt: now,
     updatedAt: now,
   };
-  await db.insert(webhooks).values(row);
+  await db.run(db.orm.insert(webhooks).values(row));
   return row;
 }
 
-export const findWebhook = (db: Database, workspaceId: string, id: string) =>
+export const findWebhook = (db: Db, workspaceId: string, id: string) =>
   findFirst(db, webhooks, and(eq(webhooks.workspaceId, workspaceId), eq(webhooks.id, id)));
 
-export async function requireWebhook(db: Database, workspaceId: string, id: string) {
+export async function requireWebhook(db: Db, workspaceId: string, id: string) {
   const found = await findWebhook(db, workspaceId, id);
   if (!found) throw notFound("Webhook");
   return found;
 }
 
-export const listWebhooks = (db: Database, workspaceId: string, page: PageRequest) =>
+export const listWebhooks = (db: Db, workspaceId: string, page: PageRequest) =>
   selectPage(db, webhooks, eq(webhooks.workspaceId, workspaceId), [webhooks.createdAt, webhooks.id], page);
 
 export async function updateWebhook(
-  db: Database,
+  db: Db,
   workspaceId: string,
   id: string,
   input: { url?: string; events?: string[]; description?: string | null; enabled?: boolean },
 ) {
-  const [row] = await db
+  const row = await db.first(
+    db.orm
     .update(webhooks)
     .set({
       ...(input.url !== undefined ? { url: input.url } : {}),
@@ -123,20 +75,22 @@ export async function updateWebhook(
       updatedAt: nowIso(),
     })
     .where(and(eq(webhooks.workspaceId, workspaceId), eq(webhooks.id, id)))
-    .returning();
+    .returning(),
+  );
   if (!row) throw notFound("Webhook");
   return row;
 }
 
-export async function deleteWebhook(db: Database, workspaceId: string, id: string) {
-  const rows = await db.delete(webhooks).where(and(eq(webhooks.workspaceId, workspaceId), eq(webhooks.id, id))).returning({ id: webhooks.id });
+export async function deleteWebhook(db: Db, workspaceId: string, id: string) {
+  const rows = await db.all(db.orm.delete(webhooks).where(and(eq(webhooks.workspaceId, workspaceId), eq(webhooks.id, id))).returning({ id: webhooks.id }));
   if (rows.length === 0) throw notFound("Webhook");
 }
 
-export async function rotateSecret(db: Database, workspaceId: string, id: string) {
+export async function rotateSecret(db: Db, workspaceId: string, id: string) {
   const current = await requireWebhook(db, workspaceId, id);
   const now = Date.now();
-  const [row] = await db
+  const row = await db.first(
+    db.orm
     .update(webhooks)
     .set({
       secret: newWebhookSecret(),
@@ -145,58 +99,30 @@ export async function rotateSecret(db: Database, workspaceId: string, id: string
       updatedAt: new Date(now).toISOString(),
     })
     .where(and(eq(webhooks.id, id), eq(webhooks.secret, current.secret)))
-    .returning();
+    .returning(),
+  );
   return row ?? (await requireWebhook(db, workspaceId, id));
 }
 
 /** A `webhook.test` event for one endpoint. */
-export async function createTestEvent(db: Database, webhook: Webhook) {
+export async function createTestEvent(db: Db, webhook: Webhook) {
   const id = newEventId();
-  const at = nowIso();
-  await db.insert(webhookEvents).values({
-    id,
-    workspaceId: webhook.workspaceId,
-    type: "webhook.test",
-    payload: JSON.stringify({ type: "webhook.test", timestamp: at, data: { webhook_id: webhook.id } }),
-    onlyWebhookId: webhook.id,
-    createdAt: at,
-  });
+  await db.run(
+    outboxEvent(db, webhook.workspaceId, "webhook.test", {
+      data: sql`json_object('webhook_id', ${webhook.id})`,
+      afterChange: false,
+      onlyWebhookId: webhook.id,
+    }, id),
+  );
   return id;
 }
 
-/** How long an event may sit claimed but not fanned out before the sweep sends it again. */
-const STALE_CLAIM_MS = 5 * 60 * 1000;
-
-/** Claims up to `limit` events that still need to reach the queue (new, or claimed long ago). */
-export async function claimPendingEvents(db: Database, limit = 100, now = Date.now()): Promise<string[]> {
-  const at = new Date(now).toISOString();
-  const stale = new Date(now - STALE_CLAIM_MS).toISOString();
-  const rows = await db
-    .update(webhookEvents)
-    .set({ enqueuedAt: at })
-    .where(
-      inArray(
-        webhookEvents.id,
-        db
-          .select({ id: webhookEvents.id })
-          .from(webhookEvents)
-          .where(and(isNull(webhookEvents.fannedOutAt), or(isNull(webhookEvents.enqueuedAt), lt(webhookEvents.enqueuedAt, stale))))
-          .limit(rowCount(limit)),
-      ),
-    )
-    .returning({ id: webhookEvents.id });
-  return rows.map((r) => r.id);
-}
-
-export async function unclaimEvents(db: Database, ids: string[]) {
-  if (ids.length) await db.update(webhookEvents).set({ enqueuedAt: null }).where(inArray(webhookEvents.id, ids));
-}
-
 /** Makes one message per subscribed, enabled endpoint; answers the ids of the new messages. */
-export async function fanOut(db: Database, eventId: string): Promise<string[]> {
+export async function fanOut(db: Db, eventId: string): Promise<string[]> {
   const event = await findFirst(db, webhookEvents, eq(webhookEvents.id, eventId));
   if (!event || event.fannedOutAt) return [];
-  const endpoints = await db
+  const endpoints = await db.all(
+    db.orm
     .select({ id: webhooks.id, events: webhooks.events })
     .from(webhooks)
     .where(
@@ -205,7 +131,8 @@ export async function fanOut(db: Database, eventId: string): Promise<string[]> {
         eq(webhooks.enabled, true),
         event.onlyWebhookId ? eq(webhooks.id, event.onlyWebhookId) : undefined,
       ),
-    );
+    ),
+  );
   const now = nowIso();
   const targets = endpoints.filter((w) => event.onlyWebhookId || w.events.includes("*") || w.events.includes(event.type));
   const messages = targets.map((w) => ({
@@ -217,27 +144,28 @@ export async function fanOut(db: Database, eventId: string): Promise<string[]> {
     createdAt: now,
     updatedAt: now,
   }));
-  const markDone = db.update(webhookEvents).set({ fannedOutAt: now }).where(eq(webhookEvents.id, eventId));
+  const markDone = db.orm.update(webhookEvents).set({ fannedOutAt: now }).where(eq(webhookEvents.id, eventId));
   if (messages.length === 0) {
-    await markDone;
+    await db.run(markDone);
     return [];
   }
   const [inserted] = await db.batch([
-    db.insert(webhookMessages).values(messages).onConflictDoNothing().returning({ id: webhookMessages.id }),
+    db.orm.insert(webhookMessages).values(messages).onConflictDoNothing().returning({ id: webhookMessages.id }),
     markDone,
   ]);
   return inserted.map((m) => m.id);
 }
 
-export async function loadMessage(db: Database, messageId: string) {
-  const [row] = await db
+export async function loadMessage(db: Db, messageId: string) {
+  return db.first(
+    db.orm
     .select({ message: webhookMessages, webhook: webhooks, event: webhookEvents })
     .from(webhookMessages)
     .innerJoin(webhooks, eq(webhooks.id, webhookMessages.webhookId))
     .innerJoin(webhookEvents, eq(webhookEvents.id, webhookMessages.eventId))
     .where(eq(webhookMessages.id, messageId))
-    .limit(rowCount(1));
-  return row;
+    .limit(rowCount(1)),
+  );
 }
 
 export interface AttemptOutcome {
@@ -261,14 +189,14 @@ export interface AttemptOutcome {
 export const FAILED_MESSAGES_TO_DISABLE = 8;
 
 /** Logs one attempt and applies its outcome to the message and the endpoint, in one batch. */
-export async function recordAttempt(db: Database, o: AttemptOutcome) {
+export async function recordAttempt(db: Db, o: AttemptOutcome) {
   const now = nowIso();
   const streak =
     o.streak === "reset" ? { failedMessagesInARow: 0 }
     : o.streak === "extend" ? { failedMessagesInARow: sql`${webhooks.failedMessagesInARow} + 1` }
     : {};
   await db.batch([
-    db.insert(webhookDeliveries).values({
+    db.orm.insert(webhookDeliveries).values({
       id: uuidv7(),
       webhookId: o.webhookId,
       messageId: o.messageId,
@@ -280,9 +208,9 @@ export async function recordAttempt(db: Database, o: AttemptOutcome) {
       error: o.error,
       attemptedAt: now,
     }),
-    db.update(webhookMessages).set({ attempts: o.attempt, state: o.state, updatedAt: now }).where(eq(webhookMessages.id, o.messageId)),
-    db.update(webhooks).set({ ...streak, updatedAt: now }).where(eq(webhooks.id, o.webhookId)),
-    db
+    db.orm.update(webhookMessages).set({ attempts: o.attempt, state: o.state, updatedAt: now }).where(eq(webhookMessages.id, o.messageId)),
+    db.orm.update(webhooks).set({ ...streak, updatedAt: now }).where(eq(webhooks.id, o.webhookId)),
+    db.orm
       .update(webhooks)
       .set({ enabled: false, disabledReason: o.disable ?? `${FAILED_MESSAGES_TO_DISABLE} deliveries in a row failed` })
       .where(
@@ -307,13 +235,13 @@ export function toDelivery(d: typeof webhookDeliveries.$inferSelect) {
   };
 }
 
-export const listDeliveries = (db: Database, webhookId: string, page: PageRequest) =>
+export const listDeliveries = (db: Db, webhookId: string, page: PageRequest) =>
   selectPage(db, webhookDeliveries, eq(webhookDeliveries.webhookId, webhookId), [webhookDeliveries.attemptedAt, webhookDeliveries.id], page);
 
 /** Puts the message behind a logged delivery back to pending; answers its id. */
-export async function reopenMessage(db: Database, webhookId: string, deliveryId: string) {
+export async function reopenMessage(db: Db, webhookId: string, deliveryId: string) {
   const delivery = await findFirst(db, webhookDeliveries, and(eq(webhookDeliveries.webhookId, webhookId), eq(webhookDeliveries.id, deliveryId)));
   if (!delivery) throw notFound("Delivery");
-  await db.update(webhookMessages).set({ state: "pending", updatedAt: nowIso() }).where(eq(webhookMessages.id, delivery.messageId));
+  await db.run(db.orm.update(webhookMessages).set({ state: "pending", updatedAt: nowIso() }).where(eq(webhookMessages.id, delivery.messageId)));
   return delivery.messageId;
 }

@@ -1,4 +1,4 @@
-import type { AppRouteHandler } from "../lib/openapi";
+import type { AppRouteHandler } from "../keys/caller";
 import type * as routes from "./webhooks.routes";
 import {
   createTestEvent,

@@ -1,8 +1,9 @@
+import type { AppEnv } from "../keys/caller";
 import { createRouter } from "../lib/openapi";
 import * as handlers from "./webhooks.handlers";
 import * as routes from "./webhooks.routes";
 
-export const webhooksRouter = createRouter()
+export const webhooksRouter = createRouter<AppEnv>()
   .openapi(routes.create, handlers.create)
   .openapi(routes.list, handlers.list)
   .openapi(routes.get, handlers.get)

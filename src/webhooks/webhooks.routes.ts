@@ -4,7 +4,7 @@ import { DeletedSchema, errorResponses, json, jsonBody, SECURITY } from "../lib/
 import { listOf, listQuery } from "../lib/pagination";
 import { idParam } from "../lib/params";
 import { text, withAliases } from "../lib/validation";
-import { EVENT_TYPES } from "./webhooks.data";
+import { EVENT_TYPES } from "./outbox";
 
 const tags = ["Webhooks"];
 const manage = [requirePermission("webhooks:manage")];
