@@ -8,7 +8,9 @@ export const CONNECTIONS = 16;
 /** The workerd processes this Node process started (Miniflare's runtime), if any. */
 export function workerdPids() {
   try {
-    return execFileSync("pgrep", ["-P", String(process.pid), "workerd"], { encoding: "utf8" }).split("\n").filter(Boolean);
+    return execFileSync("pgrep", ["-P", String(process.pid), "workerd"], { encoding: "utf8" })
+      .split("\n")
+      .filter(Boolean);
   } catch {
     return [];
   }
@@ -62,7 +64,9 @@ const percentile = (sorted, p) => (sorted.length === 0 ? 0 : sorted[Math.min(sor
 
 /** The share of answers slower than each of `limits` (ms): where a p99 sits in a tail of pauses. */
 const slowerThan = (sorted, limits) =>
-  Object.fromEntries(limits.map((ms) => [`> ${ms} ms`, `${((100 * sorted.filter((x) => x > ms).length) / Math.max(sorted.length, 1)).toFixed(2)} %`]));
+  Object.fromEntries(
+    limits.map((ms) => [`> ${ms} ms`, `${((100 * sorted.filter((x) => x > ms).length) / Math.max(sorted.length, 1)).toFixed(2)} %`]),
+  );
 
 function summary(name, t, runtime) {
   const sorted = Float64Array.from(t.latencies).sort();
@@ -104,7 +108,16 @@ export async function drivePaired(name, options, referenceName, referenceOptions
   const theirs = tally();
   const slice = duration / slices;
   for (let i = 0; i < slices; i++) {
-    const turns = i % 2 === 0 ? [[referenceOptions, theirs], [options, ours]] : [[options, ours], [referenceOptions, theirs]];
+    const turns =
+      i % 2 === 0
+        ? [
+            [referenceOptions, theirs],
+            [options, ours],
+          ]
+        : [
+            [options, ours],
+            [referenceOptions, theirs],
+          ];
     for (const [o, into] of turns) await measure(base, o, slice, runtime, into);
   }
   return { result: summary(name, ours, runtime), reference: summary(referenceName, theirs, runtime) };

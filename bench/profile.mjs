@@ -75,7 +75,11 @@ export async function profileDuring(port, worker, work, top = Number(process.env
 export async function allocationsDuring(port, worker, work, top = Number(process.env.PROFILE_TOP) || 15) {
   const session = await connect(`ws://127.0.0.1:${port}/core:user:${worker}`);
   await session.send("HeapProfiler.enable");
-  await session.send("HeapProfiler.startSampling", { samplingInterval: 1024, includeObjectsCollectedByMajorGC: true, includeObjectsCollectedByMinorGC: true });
+  await session.send("HeapProfiler.startSampling", {
+    samplingInterval: 1024,
+    includeObjectsCollectedByMajorGC: true,
+    includeObjectsCollectedByMinorGC: true,
+  });
   const result = await work();
   const { result: stopped } = await session.send("HeapProfiler.stopSampling");
   session.close();
@@ -87,6 +91,9 @@ export async function allocationsDuring(port, worker, work, top = Number(process
     for (const child of node.children) walk(child);
   };
   walk(stopped.profile.head);
-  const rows = [...bytes.entries()].sort((a, b) => b[1] - a[1]).slice(0, top).map(([name, n]) => ({ name, bytes: n }));
+  const rows = [...bytes.entries()]
+    .sort((a, b) => b[1] - a[1])
+    .slice(0, top)
+    .map(([name, n]) => ({ name, bytes: n }));
   return { result, total, rows };
 }

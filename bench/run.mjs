@@ -7,7 +7,7 @@ import { cpus, tmpdir } from "node:os";
 import path from "node:path";
 import { fileURLToPath } from "node:url";
 import { convertV4MiniflareOptions, Miniflare } from "miniflare";
-import { CONNECTIONS, drive as driveScenario, driveAmount, drivePaired, workerdPids } from "./drive.mjs";
+import { CONNECTIONS, driveAmount, drivePaired, drive as driveScenario, workerdPids } from "./drive.mjs";
 import { allocationsDuring, profileDuring } from "./profile.mjs";
 
 const ROOT = path.resolve(path.dirname(fileURLToPath(import.meta.url)), "..");
@@ -48,13 +48,78 @@ const TARGETS = {
   "POST /v1/contacts/scans (hot)": 0.5,
   "GET /q/{handle}": 0.5,
 };
-const READS = ["GET /v1/contacts/{id}", "GET /v1/contacts?limit=25", "GET 1,000 pages deep (cursor)", "GET ?q=<prefix>", "GET ?q=<whole word>", "GET ?tags=<rare tag>"];
+const READS = [
+  "GET /v1/contacts/{id}",
+  "GET /v1/contacts?limit=25",
+  "GET 1,000 pages deep (cursor)",
+  "GET ?q=<prefix>",
+  "GET ?q=<whole word>",
+  "GET ?tags=<rare tag>",
+];
 /** Growth target: a read's p50 at 1,000,000 contacts within this factor of its p50 at 10,000. */
 const GROWTH_LIMIT = 1.5;
 
-const FIRST = ["Ada", "Alan", "Grace", "Barbara", "Katherine", "Dorothy", "Mary", "Linus", "Margaret", "Edsger", "Donald", "Frances", "John", "Radia", "Tim", "Sophie", "Hedy", "Claude", "Anita", "Ken"];
-const LAST = ["Lovelace", "Turing", "Hopper", "Liskov", "Johnson", "Vaughan", "Jackson", "Torvalds", "Hamilton", "Dijkstra", "Knuth", "Allen", "McCarthy", "Perlman", "Berners-Lee", "Wilson", "Lamarr", "Shannon", "Borg", "Thompson"];
-const COMPANIES = ["Analytical Engines", "Bletchley Park", "US Navy", "MIT", "NASA", "Linux Foundation", "Apollo Guidance", "Eindhoven", "Stanford", "IBM", "Bell Labs", "CERN", "Acme", "Globex", "Initech"];
+const FIRST = [
+  "Ada",
+  "Alan",
+  "Grace",
+  "Barbara",
+  "Katherine",
+  "Dorothy",
+  "Mary",
+  "Linus",
+  "Margaret",
+  "Edsger",
+  "Donald",
+  "Frances",
+  "John",
+  "Radia",
+  "Tim",
+  "Sophie",
+  "Hedy",
+  "Claude",
+  "Anita",
+  "Ken",
+];
+const LAST = [
+  "Lovelace",
+  "Turing",
+  "Hopper",
+  "Liskov",
+  "Johnson",
+  "Vaughan",
+  "Jackson",
+  "Torvalds",
+  "Hamilton",
+  "Dijkstra",
+  "Knuth",
+  "Allen",
+  "McCarthy",
+  "Perlman",
+  "Berners-Lee",
+  "Wilson",
+  "Lamarr",
+  "Shannon",
+  "Borg",
+  "Thompson",
+];
+const COMPANIES = [
+  "Analytical Engines",
+  "Bletchley Park",
+  "US Navy",
+  "MIT",
+  "NASA",
+  "Linux Foundation",
+  "Apollo Guidance",
+  "Eindhoven",
+  "Stanford",
+  "IBM",
+  "Bell Labs",
+  "CERN",
+  "Acme",
+  "Globex",
+  "Initech",
+];
 const HOT_TAGS = ["vip", "lead", "customer", "partner"];
 const esc = (s) => `'${String(s).replace(/'/g, "''")}'`;
 
@@ -95,7 +160,11 @@ async function seed(db, workspaceId, n, label) {
     );
     // D1 caps a statement at 100 KB: 100 rows a statement, 10 statements a batch.
     if (rows.length === 100 || i === n - 1) {
-      statements.push(db.prepare(`INSERT INTO contacts (id, workspace_id, first_name, last_name, sort_name, email, email_key, phone, phone_key, job_title, company, location, linkedin_url, photo_url, stage, notes, custom_fields, tags, site_id, source, profile_id, version, created_at, updated_at, saved_at) VALUES ${rows.join(", ")}`));
+      statements.push(
+        db.prepare(
+          `INSERT INTO contacts (id, workspace_id, first_name, last_name, sort_name, email, email_key, phone, phone_key, job_title, company, location, linkedin_url, photo_url, stage, notes, custom_fields, tags, site_id, source, profile_id, version, created_at, updated_at, saved_at) VALUES ${rows.join(", ")}`,
+        ),
+      );
       rows.length = 0;
     }
     if (statements.length === 10 || (i === n - 1 && statements.length > 0)) {
@@ -137,36 +206,38 @@ async function startInstance(script, contacts) {
   const persist = mkdtempSync(path.join(tmpdir(), "cardbox-bench-"));
   const before = new Set(workerdPids());
   // Miniflare 5 takes a new options shape; the classic one converts.
-  const mf = new Miniflare(convertV4MiniflareOptions({
-    resourcePersistencePath: persist,
-    // The Worker still writes its request logs; the benchmark just does not print them.
-    handleStructuredLogs: () => {},
-    ...((PROFILE || ALLOCATIONS) && !GROWTH ? { inspectorPort: INSPECTOR_PORT } : {}),
-    workers: [
-      {
-        name: "cardbox",
-        modules: true,
-        scriptPath: script,
-        compatibilityDate: "2026-10-01",
-        compatibilityFlags: ["nodejs_compat"],
-        d1Databases: { DB: "bench" },
-        durableObjects: { SCAN_COUNTER: { className: "ScanCounter", useSQLite: true } },
-        queueProducers: { WEBHOOK_QUEUE: "cardbox-webhooks" },
-        bindings: { ADMIN_TOKEN: "bench-admin", WEBHOOK_ALLOW_PRIVATE: "false", CORS_ORIGINS: "", PUBLIC_BASE_URL: "" },
-        ...OWN_SOCKET,
-      },
-      {
-        name: "reference",
-        modules: true,
-        scriptPath: path.join(ROOT, "bench", "reference.mjs"),
-        compatibilityDate: "2026-10-01",
-        routes: ["*/__ref/*"],
-        d1Databases: { DB: "bench" },
-        durableObjects: { COUNTER: { className: "Counter", useSQLite: true } },
-        ...OWN_SOCKET,
-      },
-    ],
-  }));
+  const mf = new Miniflare(
+    convertV4MiniflareOptions({
+      resourcePersistencePath: persist,
+      // The Worker still writes its request logs; the benchmark just does not print them.
+      handleStructuredLogs: () => {},
+      ...((PROFILE || ALLOCATIONS) && !GROWTH ? { inspectorPort: INSPECTOR_PORT } : {}),
+      workers: [
+        {
+          name: "cardbox",
+          modules: true,
+          scriptPath: script,
+          compatibilityDate: "2026-10-01",
+          compatibilityFlags: ["nodejs_compat"],
+          d1Databases: { DB: "bench" },
+          durableObjects: { SCAN_COUNTER: { className: "ScanCounter", useSQLite: true } },
+          queueProducers: { WEBHOOK_QUEUE: "cardbox-webhooks" },
+          bindings: { ADMIN_TOKEN: "bench-admin", WEBHOOK_ALLOW_PRIVATE: "false", CORS_ORIGINS: "", PUBLIC_BASE_URL: "" },
+          ...OWN_SOCKET,
+        },
+        {
+          name: "reference",
+          modules: true,
+          scriptPath: path.join(ROOT, "bench", "reference.mjs"),
+          compatibilityDate: "2026-10-01",
+          routes: ["*/__ref/*"],
+          d1Databases: { DB: "bench" },
+          durableObjects: { COUNTER: { className: "Counter", useSQLite: true } },
+          ...OWN_SOCKET,
+        },
+      ],
+    }),
+  );
   const stop = async () => {
     await mf.dispose();
     rmSync(persist, { recursive: true, force: true });
@@ -180,7 +251,11 @@ async function startInstance(script, contacts) {
     await db.exec("CREATE TABLE bench_reference (id TEXT PRIMARY KEY, body TEXT NOT NULL)");
 
     const admin = async (body) => {
-      const res = await fetch(`${base}/admin/workspaces`, { method: "POST", headers: { authorization: "Bearer bench-admin", "content-type": "application/json" }, body: JSON.stringify(body) });
+      const res = await fetch(`${base}/admin/workspaces`, {
+        method: "POST",
+        headers: { authorization: "Bearer bench-admin", "content-type": "application/json" },
+        body: JSON.stringify(body),
+      });
       return res.json();
     };
     const one = await admin({ name: "Bench", plan: "business" });
@@ -192,13 +267,21 @@ async function startInstance(script, contacts) {
     await db.exec(`UPDATE workspaces SET contact_count = ${contacts}`);
     await db.exec("ANALYZE");
     const bytes = await databaseBytes(db);
-    const size = bytes === null ? "" : `; D1 ${(bytes / 1e6).toFixed(0)} MB, ${Math.round(bytes / (2 * contacts))} bytes a contact (row, indexes, search and tag index)`;
+    const size =
+      bytes === null
+        ? ""
+        : `; D1 ${(bytes / 1e6).toFixed(0)} MB, ${Math.round(bytes / (2 * contacts))} bytes a contact (row, indexes, search and tag index)`;
     console.log(`  seeded in ${seconds.toFixed(1)} s${size}`);
 
     const headers = { "x-api-key": key, "content-type": "application/json" };
-    const deepRow = await db.prepare("SELECT created_at, id FROM contacts WHERE workspace_id = ? ORDER BY created_at DESC, id DESC LIMIT 1 OFFSET ?").bind(ws, Math.min(24_999, contacts - 26)).first();
+    const deepRow = await db
+      .prepare("SELECT created_at, id FROM contacts WHERE workspace_id = ? ORDER BY created_at DESC, id DESC LIMIT 1 OFFSET ?")
+      .bind(ws, Math.min(24_999, contacts - 26))
+      .first();
     const cursor = Buffer.from(JSON.stringify({ s: "contacts?", k: [deepRow.created_at, deepRow.id], p: 1001 })).toString("base64url");
-    const profile = await (await fetch(`${base}/v1/profiles`, { method: "POST", headers, body: JSON.stringify({ handle: "bench-card", name: "Bench Card" }) })).json();
+    const profile = await (
+      await fetch(`${base}/v1/profiles`, { method: "POST", headers, body: JSON.stringify({ handle: "bench-card", name: "Bench Card" }) })
+    ).json();
     const pids = workerdPids().filter((pid) => !before.has(pid));
     return { contacts, base, referenceBase, headers, ws, cursor, profileId: profile.id, bytes, pids, persist, stop };
   } catch (error) {
@@ -214,15 +297,22 @@ const randomId = (instance) => idAt(Math.floor(Math.random() * instance.contacts
 const randomPath = (instance, prefix) => (req) => ({ ...req, path: `${prefix}${randomId(instance)}` });
 
 /** The reference Worker's endpoints, with the paths the scenarios below compare against. */
-const referenceScenarios = (instance) => [
-  ["ref: no-op", { path: "/__ref/noop" }],
-  ["ref: D1 point read", { path: "/__ref/read", requests: [{ setupRequest: (req) => ({ ...req, path: `/__ref/read?ws=${instance.ws}&id=${randomId(instance)}` }) }] }],
-  ["ref: D1 insert", { path: "/__ref/insert", method: "POST" }],
-  ["ref: DO increment", { path: "/__ref/incr", method: "POST" }],
-  // No target compares with it: the smallest Worker doing all a scan's platform work (API.md: the
-  // scan is in D1 before the answer), to read the scans' p99 against.
-  ["ref: DO increment + D1 insert", { path: "/__ref/incr-insert", method: "POST" }],
-].map(([name, options]) => [name, { ...options, base: instance.referenceBase }]);
+const referenceScenarios = (instance) =>
+  [
+    ["ref: no-op", { path: "/__ref/noop" }],
+    [
+      "ref: D1 point read",
+      {
+        path: "/__ref/read",
+        requests: [{ setupRequest: (req) => ({ ...req, path: `/__ref/read?ws=${instance.ws}&id=${randomId(instance)}` }) }],
+      },
+    ],
+    ["ref: D1 insert", { path: "/__ref/insert", method: "POST" }],
+    ["ref: DO increment", { path: "/__ref/incr", method: "POST" }],
+    // No target compares with it: the smallest Worker doing all a scan's platform work (API.md: the
+    // scan is in D1 before the answer), to read the scans' p99 against.
+    ["ref: DO increment + D1 insert", { path: "/__ref/incr-insert", method: "POST" }],
+  ].map(([name, options]) => [name, { ...options, base: instance.referenceBase }]);
 
 /** Cardbox's scenarios (the issue's list, and one more): name, autocannon options below the base, reference. */
 const cardboxScenarios = ({ headers, cursor, profileId, ...instance }) => [
@@ -233,14 +323,33 @@ const cardboxScenarios = ({ headers, cursor, profileId, ...instance }) => [
   // Not in the issue's list, no target: a whole word of 8 letters that every contact has (its job title).
   ["GET ?q=<whole word>", { headers, path: "/v1/contacts?q=engineer" }, "ref: D1 point read"],
   ["GET ?tags=<rare tag>", { headers, path: "/v1/contacts?tags=rare-4242" }, "ref: D1 point read"],
-  ["POST /v1/contacts", { path: "/v1/contacts", headers, method: "POST", body: JSON.stringify({ first_name: "Bench", company: "Load" }) }, "ref: D1 insert"],
-  ["PATCH /v1/contacts/{id}", { headers, method: "PATCH", body: JSON.stringify({ company: "Patched" }), requests: [{ method: "PATCH", setupRequest: randomPath(instance, "/v1/contacts/") }] }, "ref: D1 insert"],
-  ["POST /v1/contacts/scans (hot)", { path: "/v1/contacts/scans", headers, method: "POST", body: JSON.stringify({ profile_id: profileId, source: "web" }) }, "ref: DO increment"],
+  [
+    "POST /v1/contacts",
+    { path: "/v1/contacts", headers, method: "POST", body: JSON.stringify({ first_name: "Bench", company: "Load" }) },
+    "ref: D1 insert",
+  ],
+  [
+    "PATCH /v1/contacts/{id}",
+    {
+      headers,
+      method: "PATCH",
+      body: JSON.stringify({ company: "Patched" }),
+      requests: [{ method: "PATCH", setupRequest: randomPath(instance, "/v1/contacts/") }],
+    },
+    "ref: D1 insert",
+  ],
+  [
+    "POST /v1/contacts/scans (hot)",
+    { path: "/v1/contacts/scans", headers, method: "POST", body: JSON.stringify({ profile_id: profileId, source: "web" }) },
+    "ref: DO increment",
+  ],
   ["GET /q/{handle}", { path: "/q/bench-card", headers: { "user-agent": "Mozilla/5.0 (iPhone)" }, expect3xx: true }, "ref: DO increment"],
 ];
 
 const print = (r) =>
-  console.log(`  ${r.name.padEnd(44)} ${String(r.rps).padStart(6)} req/s  p50 ${r.p50} ms  p99 ${r.p99} ms  errors ${r.errors}  workerd ${r.cpu_us ?? "?"} µs CPU a request`);
+  console.log(
+    `  ${r.name.padEnd(44)} ${String(r.rps).padStart(6)} req/s  p50 ${r.p50} ms  p99 ${r.p99} ms  errors ${r.errors}  workerd ${r.cpu_us ?? "?"} µs CPU a request`,
+  );
 
 async function main() {
   console.log(`Building the Worker…`);
@@ -261,7 +370,8 @@ async function main() {
     console.log("Cardbox (each in turns with its reference):");
     for (const [name, options, referenceName] of cardboxScenarios(instance)) {
       if (ONLY && !ONLY.some((o) => name.includes(o))) continue;
-      const paired = () => drivePaired(name, options, referenceName, references[referenceName], base, { duration: DURATION, warmup: WARMUP, runtime });
+      const paired = () =>
+        drivePaired(name, options, referenceName, references[referenceName], base, { duration: DURATION, warmup: WARMUP, runtime });
       let measured;
       if (PROFILE) {
         const profiled = await profileDuring(INSPECTOR_PORT, "cardbox", paired);
@@ -276,9 +386,13 @@ async function main() {
       if (ALLOCATIONS) {
         // Sampled over a run of its own after the measured one, so warm-ups are not in it.
         const sampled = await allocationsDuring(INSPECTOR_PORT, "cardbox", () => driveAmount(base, options, ALLOCATION_REQUESTS));
-        const theirs = await allocationsDuring(INSPECTOR_PORT, "reference", () => driveAmount(base, references[referenceName], ALLOCATION_REQUESTS));
+        const theirs = await allocationsDuring(INSPECTOR_PORT, "reference", () =>
+          driveAmount(base, references[referenceName], ALLOCATION_REQUESTS),
+        );
         const perRequest = ({ result: requests }, bytes) => Math.round(bytes / Math.max(requests, 1)).toLocaleString();
-        console.log(`  ${name}: the Worker's isolate allocates ${perRequest(sampled, sampled.total)} bytes a request (${referenceName}: ${perRequest(theirs, theirs.total)}), most in`);
+        console.log(
+          `  ${name}: the Worker's isolate allocates ${perRequest(sampled, sampled.total)} bytes a request (${referenceName}: ${perRequest(theirs, theirs.total)}), most in`,
+        );
         for (const row of sampled.rows) console.log(`    ${perRequest(sampled, row.bytes).padStart(7)}  ${row.name}`);
       }
       const { result: r, reference: ref } = measured;
@@ -300,13 +414,25 @@ async function main() {
       const cpuRatio = r.reference && r.cpu_us && r.reference_cpu_us ? Math.round((r.reference_cpu_us / r.cpu_us) * 100) / 100 : null;
       return { ...r, ratio, cpu_ratio: cpuRatio, p99_vs_ref: p99VsRef, target, meets };
     });
-    console.log("\n| scenario | req/s | p50 ms | p99 ms | errors | workerd CPU µs/req | reference (req/s in turns with it) | ratio (target) | CPU ratio | p99 × ref | meets |\n|---|---|---|---|---|---|---|---|---|---|---|");
+    console.log(
+      "\n| scenario | req/s | p50 ms | p99 ms | errors | workerd CPU µs/req | reference (req/s in turns with it) | ratio (target) | CPU ratio | p99 × ref | meets |\n|---|---|---|---|---|---|---|---|---|---|---|",
+    );
     for (const r of table) {
       const ratio = r.ratio === null ? "—" : r.target === null ? `${r.ratio}` : `${r.ratio} (≥ ${r.target})`;
       const against = r.reference ? `${r.reference} (${r.reference_rps})` : "—";
-      console.log(`| ${r.name} | ${r.rps} | ${r.p50} | ${r.p99} | ${r.errors} | ${r.cpu_us ?? "—"} | ${against} | ${ratio} | ${r.cpu_ratio ?? "—"} | ${r.p99_vs_ref ?? "—"} | ${r.meets === null ? "—" : r.meets ? "yes" : "no"} |`);
+      console.log(
+        `| ${r.name} | ${r.rps} | ${r.p50} | ${r.p99} | ${r.errors} | ${r.cpu_us ?? "—"} | ${against} | ${ratio} | ${r.cpu_ratio ?? "—"} | ${r.p99_vs_ref ?? "—"} | ${r.meets === null ? "—" : r.meets ? "yes" : "no"} |`,
+      );
     }
-    const report = { date: new Date().toISOString(), machine: machine(), contacts_per_workspace: CONTACTS, d1_bytes_after_seed: instance.bytes, connections: CONNECTIONS, duration_s: DURATION, results: table };
+    const report = {
+      date: new Date().toISOString(),
+      machine: machine(),
+      contacts_per_workspace: CONTACTS,
+      d1_bytes_after_seed: instance.bytes,
+      connections: CONNECTIONS,
+      duration_s: DURATION,
+      results: table,
+    };
     if (ONLY || PROFILE || ALLOCATIONS || DIRECT) return; // a partial, profiled or direct run is not a result
     mkdirSync(RESULTS, { recursive: true });
     const json = `${JSON.stringify(report, null, 2)}\n`;
@@ -365,19 +491,43 @@ async function growthRun(script) {
     const rows = [];
     for (const [name, options] of cardboxScenarios(large)) {
       if (!READS.includes(name) || (ONLY && !ONLY.some((o) => name.includes(o)))) continue;
-      const { result: at, reference: from } = await drivePaired(name, absolute(large, options), name, absolute(small, smallOptions.get(name)), "", { duration: DURATION, warmup: WARMUP, runtime });
+      const { result: at, reference: from } = await drivePaired(
+        name,
+        absolute(large, options),
+        name,
+        absolute(small, smallOptions.get(name)),
+        "",
+        { duration: DURATION, warmup: WARMUP, runtime },
+      );
       const exact = at.p50 / Math.max(from.p50, 1);
       const side = ({ rps, p50, p99, errors }) => ({ rps, p50, p99, errors });
-      rows.push({ name, small: side(from), large: side(at), factor: Math.round(exact * 100) / 100, meets: exact <= GROWTH_LIMIT && at.errors === 0 && from.errors === 0 });
+      rows.push({
+        name,
+        small: side(from),
+        large: side(at),
+        factor: Math.round(exact * 100) / 100,
+        meets: exact <= GROWTH_LIMIT && at.errors === 0 && from.errors === 0,
+      });
       print({ ...from, name: `${name} @ ${GROWTH_SMALL.toLocaleString()}` });
       print({ ...at, name: `${name} @ ${largeSize.toLocaleString()}` });
     }
-    console.log(`\n| read | p50 ms at ${GROWTH_SMALL.toLocaleString()} | p50 ms at ${largeSize.toLocaleString()} | factor (≤ ${GROWTH_LIMIT}) | req/s (small → large) | errors | meets |\n|---|---|---|---|---|---|---|`);
+    console.log(
+      `\n| read | p50 ms at ${GROWTH_SMALL.toLocaleString()} | p50 ms at ${largeSize.toLocaleString()} | factor (≤ ${GROWTH_LIMIT}) | req/s (small → large) | errors | meets |\n|---|---|---|---|---|---|---|`,
+    );
     for (const r of rows) {
-      console.log(`| ${r.name} | ${r.small.p50} | ${r.large.p50} | ${r.factor} | ${r.small.rps} → ${r.large.rps} | ${r.small.errors + r.large.errors} | ${r.meets ? "yes" : "no"} |`);
+      console.log(
+        `| ${r.name} | ${r.small.p50} | ${r.large.p50} | ${r.factor} | ${r.small.rps} → ${r.large.rps} | ${r.small.errors + r.large.errors} | ${r.meets ? "yes" : "no"} |`,
+      );
     }
     if (ONLY || DIRECT || largeSize !== 1_000_000) return; // a partial, direct or smaller check is not a result
-    const report = { date: new Date().toISOString(), machine: machine(), contacts_per_workspace: { small: GROWTH_SMALL, large: largeSize }, connections: CONNECTIONS, duration_s: DURATION, rows };
+    const report = {
+      date: new Date().toISOString(),
+      machine: machine(),
+      contacts_per_workspace: { small: GROWTH_SMALL, large: largeSize },
+      connections: CONNECTIONS,
+      duration_s: DURATION,
+      rows,
+    };
     mkdirSync(RESULTS, { recursive: true });
     writeFileSync(path.join(RESULTS, "growth.json"), `${JSON.stringify(report, null, 2)}\n`);
     console.log("\nWrote bench/results/growth.json");

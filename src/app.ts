@@ -2,33 +2,48 @@ import { OpenAPIHono } from "@hono/zod-openapi";
 import type { Context } from "hono";
 import { requestId } from "hono/request-id";
 import { getPath } from "hono/utils/url";
+import { adminRouter } from "./admin/admin.index";
+import { contactsRouter } from "./contacts/contacts.index";
+import { registerDocs } from "./docs/docs.index";
+import { idempotency } from "./idempotency/idempotency.middleware";
+import type { AppEnv } from "./keys/app-env";
+import { apiKeyAuth, currentWorkspace } from "./keys/auth";
+import { apiKeysRouter } from "./keys/keys.index";
 import { dbFor } from "./lib/db/client";
 import { ApiError } from "./lib/errors";
 import { createRouter } from "./lib/openapi";
 import { toApiError } from "./lib/render-error";
 import { createMethodResolver, RouteNotMatched } from "./lib/routing";
-import type { AppEnv } from "./keys/caller";
-import { apiKeyAuth, currentWorkspace } from "./keys/auth";
-import { jsonBody } from "./middleware/json-body";
+import { handleMcpRequest } from "./mcp/mcp.server";
 import { apiCors } from "./middleware/cors";
-import { idempotency } from "./idempotency/idempotency.middleware";
-import { apiRateLimit, publicRateLimit } from "./middleware/rate-limit";
+import { jsonBody } from "./middleware/json-body";
+import { rateLimit } from "./middleware/rate-limit";
 import { requestLog } from "./middleware/request-log";
 import { securityHeaders } from "./middleware/security-headers";
-import { handleMcpRequest } from "./mcp/mcp.server";
-import { adminRouter } from "./admin/admin.index";
-import { apiKeysRouter } from "./keys/keys.index";
-import { contactsRouter } from "./contacts/contacts.index";
-import { registerDocs } from "./docs/docs.index";
 import { profilesRouter } from "./profiles/profiles.index";
 import { isPublicPage, publicErrorPage, publicRouter } from "./public/public.index";
 import { scansRouter } from "./scans/scans.index";
 import { sitesRouter } from "./sites/sites.index";
-import { webhooksRouter } from "./webhooks/webhooks.index";
 import { webhookDispatch } from "./webhooks/dispatch";
+import { webhooksRouter } from "./webhooks/webhooks.index";
 
 /** Every `/v1` route is served identically below `/api/v1` (the business-card seed's prefix). */
 const API_MIRROR = "/api/v1";
+
+/** Per API key on the API, per client IP on the public pages; only where the bindings exist (production). */
+const apiRateLimit = () =>
+  rateLimit<AppEnv>({
+    binding: (env) => env.API_RATE_LIMITER,
+    limit: (env) => Number(env.API_RATE_LIMIT) || 600,
+    key: (c) => `key:${c.var.caller.apiKey.id}`,
+  });
+
+const publicRateLimit = () =>
+  rateLimit<AppEnv>({
+    binding: (env) => env.PUBLIC_RATE_LIMITER,
+    limit: (env) => Number(env.PUBLIC_RATE_LIMIT) || 120,
+    key: (c) => `ip:${c.req.header("cf-connecting-ip") ?? "unknown"}`,
+  });
 
 /** Renders an error: a small HTML page on the public card pages, the JSON error body elsewhere. */
 function respondWithError(c: Context<AppEnv>, error: ApiError) {
@@ -72,7 +87,7 @@ export function createApp() {
   };
 
   app.use(requestId());
-  app.use(requestLog());
+  app.use(requestLog<AppEnv>({ workspaceOf: (c) => c.get("caller")?.workspace.id ?? null }));
   app.use(securityHeaders());
   app.use("/v1/*", apiCors());
   app.use(async function database(c, next) {

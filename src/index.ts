@@ -1,7 +1,7 @@
 import { createApp } from "./app";
-import { dbFor } from "./lib/db/client";
-import { purgeTombstones } from "./contacts/contacts.data";
+import { purgeTombstones } from "./contacts/contacts-lists.data";
 import { purgeIdempotencyKeys } from "./idempotency/idempotency.data";
+import { dbFor } from "./lib/db/client";
 import { purgeScans } from "./scans/scans.data";
 import { flushOutbox, handleDeadLetters, handleWebhookBatch, type WebhookJob } from "./webhooks/delivery";
 

@@ -9,7 +9,13 @@ describe("admin provisioning", () => {
     const res = await call("POST", "/admin/workspaces", { headers: ADMIN, body: { name: "Acme", plan: "free" } });
     expect(res.status).toBe(201);
     expect(res.body).toEqual({
-      workspace: { id: expect.stringMatching(UUID), name: "Acme", plan: "free", created_at: expect.stringMatching(ISO_MS), updated_at: expect.stringMatching(ISO_MS) },
+      workspace: {
+        id: expect.stringMatching(UUID),
+        name: "Acme",
+        plan: "free",
+        created_at: expect.stringMatching(ISO_MS),
+        updated_at: expect.stringMatching(ISO_MS),
+      },
       api_key: {
         id: expect.stringMatching(UUID),
         name: "Initial key",
@@ -28,9 +34,24 @@ describe("admin provisioning", () => {
 
   it("refuses a missing or wrong admin token, and bad bodies", async () => {
     expectError(await call("POST", "/admin/workspaces", { body: { name: "x" } }), 401, "unauthorized", "Missing admin token");
-    expectError(await call("POST", "/admin/workspaces", { headers: { Authorization: "Bearer nope" }, body: { name: "x" } }), 401, "unauthorized", "Invalid admin token");
-    expectError(await call("POST", "/admin/workspaces", { headers: ADMIN, body: { name: "x", plan: "gold" } }), 400, "validation_failed", "plan must be one of free, pro, business");
-    expectError(await call("PATCH", "/admin/workspaces/7d3f1e2a-5b6c-4d7e-8f90-a1b2c3d4e5f6", { headers: ADMIN, body: { name: "y" } }), 404, "not_found", "Workspace not found");
+    expectError(
+      await call("POST", "/admin/workspaces", { headers: { Authorization: "Bearer nope" }, body: { name: "x" } }),
+      401,
+      "unauthorized",
+      "Invalid admin token",
+    );
+    expectError(
+      await call("POST", "/admin/workspaces", { headers: ADMIN, body: { name: "x", plan: "gold" } }),
+      400,
+      "validation_failed",
+      "plan must be one of free, pro, business",
+    );
+    expectError(
+      await call("PATCH", "/admin/workspaces/7d3f1e2a-5b6c-4d7e-8f90-a1b2c3d4e5f6", { headers: ADMIN, body: { name: "y" } }),
+      404,
+      "not_found",
+      "Workspace not found",
+    );
   });
 
   it("renames, mints a recovery key, and deletes a workspace with everything in it", async () => {
@@ -43,22 +64,33 @@ describe("admin provisioning", () => {
     expect(minted.body.permissions).toEqual(ALL);
     expect((await call("GET", "/v1/me", { key: minted.body.key })).body.workspace.name).toBe("Renamed");
     // Its rows in the search index: the range of keys under its number.
-    const { number } = (await env.DB.prepare("SELECT number FROM workspaces WHERE id = ?").bind(t.workspaceId).first<{ number: number }>())!;
+    const { number } = (await env.DB.prepare("SELECT number FROM workspaces WHERE id = ?")
+      .bind(t.workspaceId)
+      .first<{ number: number }>())!;
     const searchRows = async () =>
-      (await env.DB.prepare("SELECT count(*) AS n FROM contacts_fts WHERE rowid BETWEEN ?1 << 32 AND (?1 << 32) + 4294967295").bind(number).first<{ n: number }>())!.n;
+      (await env.DB.prepare("SELECT count(*) AS n FROM contacts_fts WHERE rowid BETWEEN ?1 << 32 AND (?1 << 32) + 4294967295")
+        .bind(number)
+        .first<{ n: number }>())!.n;
     expect(await searchRows()).toBe(1);
     const deleted = await call("DELETE", `/admin/workspaces/${t.workspaceId}`, { headers: ADMIN });
     expect(deleted.body).toEqual({ success: true, id: t.workspaceId });
     expectError(await call("GET", "/v1/me", { key: t.key }), 401, "unauthorized", "Invalid API key");
     for (const table of ["contacts", "contact_tags", "api_keys"]) {
-      const left = await env.DB.prepare(`SELECT count(*) AS n FROM ${table} WHERE workspace_id = ?`).bind(t.workspaceId).first<{ n: number }>();
+      const left = await env.DB.prepare(`SELECT count(*) AS n FROM ${table} WHERE workspace_id = ?`)
+        .bind(t.workspaceId)
+        .first<{ n: number }>();
       expect(left!.n).toBe(0);
     }
     expect(await searchRows()).toBe(0);
     // The next workspace made is given the number again (one more than any other's); it starts empty.
     const next = await newWorkspace();
-    expect((await env.DB.prepare("SELECT number FROM workspaces WHERE id = ?").bind(next.workspaceId).first<{ number: number }>())!.number).toBe(number);
-    expect((await call("GET", "/v1/contacts?q=gone", { key: next.key })).body).toEqual({ data: [], pagination: { page: 1, limit: 25, total: 0, total_exact: true, next_cursor: null } });
+    expect(
+      (await env.DB.prepare("SELECT number FROM workspaces WHERE id = ?").bind(next.workspaceId).first<{ number: number }>())!.number,
+    ).toBe(number);
+    expect((await call("GET", "/v1/contacts?q=gone", { key: next.key })).body).toEqual({
+      data: [],
+      pagination: { page: 1, limit: 25, total: 0, total_exact: true, next_cursor: null },
+    });
   });
 });
 
@@ -103,7 +135,17 @@ describe("API keys", () => {
 
   it("refuses key bodies with unknown permissions or no name", async () => {
     const t = await newWorkspace();
-    expectError(await call("POST", "/v1/api-keys", { key: t.key, body: { name: "x", permissions: ["admin"] } }), 400, "validation_failed", /permissions.0 must be one of/);
-    expectError(await call("POST", "/v1/api-keys", { key: t.key, body: { permissions: ["contacts:read"] } }), 400, "validation_failed", "name is required");
+    expectError(
+      await call("POST", "/v1/api-keys", { key: t.key, body: { name: "x", permissions: ["admin"] } }),
+      400,
+      "validation_failed",
+      /permissions.0 must be one of/,
+    );
+    expectError(
+      await call("POST", "/v1/api-keys", { key: t.key, body: { permissions: ["contacts:read"] } }),
+      400,
+      "validation_failed",
+      "name is required",
+    );
   });
 });

@@ -21,7 +21,11 @@ const INVALID_CREATES: [string, unknown, string][] = [
   ["wrong type", { first_name: 42 }, "first_name must be a string"],
   ["empty first_name", { first_name: "" }, "first_name must not be empty"],
   ["unknown field", { first_name: "a", favourite_colour: "red" }, "favourite_colour is not a known field"],
-  ["server-owned workspace_id", { first_name: "a", workspace_id: "00000000-0000-4000-8000-000000000000" }, "workspace_id is not a known field"],
+  [
+    "server-owned workspace_id",
+    { first_name: "a", workspace_id: "00000000-0000-4000-8000-000000000000" },
+    "workspace_id is not a known field",
+  ],
   ["server-owned created_at", { first_name: "a", created_at: "2020-01-01T00:00:00.000Z" }, "created_at is not a known field"],
   ["two spellings of one field", { first_name: "a", firstName: "b" }, "first_name was sent twice (as first_name and firstName)"],
   ["title and job_title", { first_name: "a", title: "x", job_title: "y" }, "job_title was sent twice (as title and job_title)"],
@@ -31,14 +35,30 @@ const INVALID_CREATES: [string, unknown, string][] = [
   ["bad email", { first_name: "a", email: "not-an-email" }, "email must be a valid email"],
   ["javascript: url", { first_name: "a", linkedin_url: "javascript:alert(1)" }, "linkedin_url must be an http(s) URL"],
   ["ftp url", { first_name: "a", photo_url: "ftp://x.example/a.png" }, "photo_url must be an http(s) URL"],
-  ["unknown stage", { first_name: "a", stage: "Prospect" }, "stage must be one of Subscriber, Lead, Qualified, Opportunity, Customer, Evangelist, Other"],
+  [
+    "unknown stage",
+    { first_name: "a", stage: "Prospect" },
+    "stage must be one of Subscriber, Lead, Qualified, Opportunity, Customer, Evangelist, Other",
+  ],
   ["unknown source", { first_name: "a", source: "fax" }, "source must be one of qr_scan, web, mcp, api, import"],
   ["51 tags", { first_name: "a", tags: Array.from({ length: 51 }, (_, i) => `t${i}`) }, "tags must have at most 50 items"],
   ["empty tag", { first_name: "a", tags: ["ok", "  "] }, "tags.1 must not be empty"],
   ["tag over 64", { first_name: "a", tags: [long(65)] }, "tags.0 must be at most 64 characters"],
-  ["51 custom fields", { first_name: "a", custom_fields: Object.fromEntries(Array.from({ length: 51 }, (_, i) => [`k${i}`, i])) }, "custom_fields must have at most 50 keys"],
-  ["nested custom field value", { first_name: "a", custom_fields: { tier: { level: 1 } } }, "custom_fields.tier must be a string, number, boolean or null"],
-  ["custom field key over 64", { first_name: "a", custom_fields: { [long(65)]: 1 } }, `custom_fields.${long(65)} must be at most 64 characters`],
+  [
+    "51 custom fields",
+    { first_name: "a", custom_fields: Object.fromEntries(Array.from({ length: 51 }, (_, i) => [`k${i}`, i])) },
+    "custom_fields must have at most 50 keys",
+  ],
+  [
+    "nested custom field value",
+    { first_name: "a", custom_fields: { tier: { level: 1 } } },
+    "custom_fields.tier must be a string, number, boolean or null",
+  ],
+  [
+    "custom field key over 64",
+    { first_name: "a", custom_fields: { [long(65)]: 1 } },
+    `custom_fields.${long(65)} must be at most 64 characters`,
+  ],
   ["client id not a uuid", { id: "123", first_name: "a" }, "id must be a UUID"],
   ["body is an array", [{ first_name: "a" }], "body must be an object"],
 ];
@@ -59,12 +79,20 @@ describe("bad input changes nothing", () => {
   });
 
   it("malformed JSON → 400 bad_request", async () => {
-    const res = await call("POST", "/v1/contacts", { key: t.key, raw: '{"first_name": "a",', headers: { "content-type": "application/json" } });
+    const res = await call("POST", "/v1/contacts", {
+      key: t.key,
+      raw: '{"first_name": "a",',
+      headers: { "content-type": "application/json" },
+    });
     expectError(res, 400, "bad_request", "Malformed JSON in request body");
   });
 
   it("a body that is not JSON → 415", async () => {
-    const res = await call("POST", "/v1/contacts", { key: t.key, raw: "first_name=a", headers: { "content-type": "application/x-www-form-urlencoded" } });
+    const res = await call("POST", "/v1/contacts", {
+      key: t.key,
+      raw: "first_name=a",
+      headers: { "content-type": "application/x-www-form-urlencoded" },
+    });
     expectError(res, 415, "unsupported_media_type", "Content-Type must be application/json");
   });
 
@@ -86,7 +114,14 @@ describe("bad input changes nothing", () => {
   it("ignores read-only fields in a PATCH body", async () => {
     const res = await call("PATCH", `/v1/contacts/${existing.id}`, {
       key: t.key,
-      body: { source: "mcp", profile_id: "00000000-0000-4000-8000-000000000000", created_at: "2000-01-01T00:00:00.000Z", site: null, name: "Ignored Name", first_name: "Kept" },
+      body: {
+        source: "mcp",
+        profile_id: "00000000-0000-4000-8000-000000000000",
+        created_at: "2000-01-01T00:00:00.000Z",
+        site: null,
+        name: "Ignored Name",
+        first_name: "Kept",
+      },
     });
     expect(res.status).toBe(200);
     expect(res.body).toMatchObject({ source: "api", profile_id: null, first_name: "Kept", name: "Kept" });

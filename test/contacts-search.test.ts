@@ -1,6 +1,6 @@
 import { env } from "cloudflare:workers";
 import { beforeAll, describe, expect, it } from "vitest";
-import { builtListStatements, type ListPlan } from "../src/contacts/contact-search";
+import { builtListStatements, type ListPlan } from "../src/contacts/contacts.search";
 import { call, expectError, newWorkspace, type Tenant } from "./helpers";
 
 let t: Tenant;
@@ -8,11 +8,43 @@ let siteId: string;
 const ids: Record<string, string> = {};
 
 const PEOPLE = [
-  { first_name: "Ada", last_name: "Lovelace", email: "ada@engines.example", company: "Analytical Engines", job_title: "Mathematician", tags: ["vip", "math"], stage: "Customer" },
-  { first_name: "alan", last_name: "Turing", email: "alan@bletchley.example", company: "Bletchley Park", job_title: "Cryptanalyst", tags: ["math"], source: "import" },
-  { first_name: "Grace", last_name: "Hopper", email: "grace@navy.example", company: "US Navy", job_title: "Rear Admiral", tags: ["vip", "navy"], notes: "invented the compiler" },
+  {
+    first_name: "Ada",
+    last_name: "Lovelace",
+    email: "ada@engines.example",
+    company: "Analytical Engines",
+    job_title: "Mathematician",
+    tags: ["vip", "math"],
+    stage: "Customer",
+  },
+  {
+    first_name: "alan",
+    last_name: "Turing",
+    email: "alan@bletchley.example",
+    company: "Bletchley Park",
+    job_title: "Cryptanalyst",
+    tags: ["math"],
+    source: "import",
+  },
+  {
+    first_name: "Grace",
+    last_name: "Hopper",
+    email: "grace@navy.example",
+    company: "US Navy",
+    job_title: "Rear Admiral",
+    tags: ["vip", "navy"],
+    notes: "invented the compiler",
+  },
   { first_name: "Émile", last_name: "Zola", phone: "+33 1 23 45 67 89", company: "Écrivains", tags: [], source: "mcp" },
-  { first_name: "Barbara", last_name: "Liskov", email: "barbara@mit.example", company: "MIT", job_title: "Professor", tags: ["VIP"], stage: "Qualified" },
+  {
+    first_name: "Barbara",
+    last_name: "Liskov",
+    email: "barbara@mit.example",
+    company: "MIT",
+    job_title: "Professor",
+    tags: ["VIP"],
+    stage: "Qualified",
+  },
 ];
 
 beforeAll(async () => {
@@ -80,10 +112,14 @@ describe("search and filters", () => {
     const after = await names(`created_after=${encodeURIComponent(first.created_at)}&sort=created_at`);
     expect(after).not.toContain(first.first_name);
     const before = await names(`created_before=${encodeURIComponent(all[1].created_at)}&sort=created_at`);
-    expect(before).toEqual(all.filter((c: { created_at: string }) => c.created_at < all[1].created_at).map((c: { first_name: string }) => c.first_name));
+    expect(before).toEqual(
+      all.filter((c: { created_at: string }) => c.created_at < all[1].created_at).map((c: { first_name: string }) => c.first_name),
+    );
     await call("PATCH", `/v1/contacts/${ids.alan}`, { key: t.key, body: { notes: "touched" } });
     const touched = (await call("GET", `/v1/contacts/${ids.alan}`, { key: t.key })).body;
-    expect(await names(`updated_after=${encodeURIComponent(new Date(Date.parse(touched.updated_at) - 1).toISOString())}`)).toEqual(["alan"]);
+    expect(await names(`updated_after=${encodeURIComponent(new Date(Date.parse(touched.updated_at) - 1).toISOString())}`)).toEqual([
+      "alan",
+    ]);
   });
 });
 
@@ -118,9 +154,18 @@ describe("statements kept by shape", () => {
     // Another workspace, whose contacts match the same filters, asks the same questions.
     const other = await newWorkspace();
     const create = async (body: object) => (await call("POST", "/v1/contacts", { key: other.key, body })).body;
-    const twin = await create({ first_name: "Ada", last_name: "Twin", email: "ada@twin.example", tags: ["vip", "math"], stage: "Customer" });
+    const twin = await create({
+      first_name: "Ada",
+      last_name: "Twin",
+      email: "ada@twin.example",
+      tags: ["vip", "math"],
+      stage: "Customer",
+    });
     const grace = await create({ first_name: "Grace", last_name: "Twin", tags: ["vip"] });
-    const only = (data: object[], next_cursor: string | null = null) => ({ data, pagination: { page: 1, limit: 25, total: data.length, total_exact: true, next_cursor } });
+    const only = (data: object[], next_cursor: string | null = null) => ({
+      data,
+      pagination: { page: 1, limit: 25, total: data.length, total_exact: true, next_cursor },
+    });
     for (const [query, mine] of [
       ["q=ada", ["Ada"]],
       ["q=ada&tags=math", ["Ada"]],
@@ -169,7 +214,7 @@ describe("pagination", () => {
     const p1 = await call("GET", "/v1/contacts?limit=2&sort=created_at", { key: t.key });
     expect(p1.body.pagination).toEqual({ page: 1, limit: 2, total: 5, total_exact: true, next_cursor: expect.any(String) });
     const p3 = await call("GET", "/v1/contacts?per_page=2&page=3&sort=created_at", { key: t.key });
-    expect(p3.body.data.map((c: { id: string }) => c.id)).toEqual([ids["Barbara"]]);
+    expect(p3.body.data.map((c: { id: string }) => c.id)).toEqual([ids.Barbara]);
     expect(p3.body.pagination).toEqual({ page: 3, limit: 2, total: 5, total_exact: true, next_cursor: null });
   });
 
@@ -182,9 +227,24 @@ describe("pagination", () => {
     expect(bare.body).toEqual(repeated.body);
     expect(bare.body.data[0].first_name).toBe("Grace");
     expect(bare.body.pagination).toMatchObject({ page: 2, limit: 1, total: 3 });
-    expectError(await call("GET", `/v1/contacts?cursor=${cursor}&tags=math`, { key: t.key }), 400, "validation_failed", /different sort or filter/);
-    expectError(await call("GET", `/v1/contacts?cursor=${cursor}&sort=name&tags=vip`, { key: t.key }), 400, "validation_failed", /different sort or filter/);
-    expectError(await call("GET", `/v1/contacts?cursor=${cursor}&page=2`, { key: t.key }), 400, "validation_failed", "page cannot be combined with cursor");
+    expectError(
+      await call("GET", `/v1/contacts?cursor=${cursor}&tags=math`, { key: t.key }),
+      400,
+      "validation_failed",
+      /different sort or filter/,
+    );
+    expectError(
+      await call("GET", `/v1/contacts?cursor=${cursor}&sort=name&tags=vip`, { key: t.key }),
+      400,
+      "validation_failed",
+      /different sort or filter/,
+    );
+    expectError(
+      await call("GET", `/v1/contacts?cursor=${cursor}&page=2`, { key: t.key }),
+      400,
+      "validation_failed",
+      "page cannot be combined with cursor",
+    );
   });
 
   it("caps a filtered count at 1,000 and says it is not exact", async () => {
@@ -213,9 +273,20 @@ describe("pagination", () => {
     // Whichever plan the count and the window pick for a broad search, it gives the plain list's pages
     // (sparse is only taken when the count says the matches are few).
     const pageIds = async (plan: ListPlan, after?: [string, string]) => {
-      const { rows } = builtListStatements(big.workspaceId, { q: "bulk" }, { scope: "contacts?q=bulk", limit: 30, page: 1, offset: 0, after }, plan);
+      const { rows } = builtListStatements(
+        big.workspaceId,
+        { q: "bulk" },
+        { scope: "contacts?q=bulk", limit: 30, page: 1, offset: 0, after },
+        plan,
+      );
       const { sql, params } = rows;
-      return (await env.DB.prepare(sql).bind(...params).all<{ id: string }>()).results.slice(0, 30).map((r) => r.id);
+      return (
+        await env.DB.prepare(sql)
+          .bind(...params)
+          .all<{ id: string }>()
+      ).results
+        .slice(0, 30)
+        .map((r) => r.id);
     };
     const lastOfPlain = plain.body.data.at(-1) as { id: string; created_at: string };
     for (const plan of ["window", "dense"] as const) {
@@ -247,9 +318,13 @@ describe("pagination", () => {
              strftime('%Y-%m-%dT%H:%M:%S.000Z', '2026-01-01', printf('+%d seconds', CASE WHEN i >= 2000 THEN 50000 + i WHEN i % 2 = 0 THEN 100000 + i ELSE i END))
            FROM n)
        SELECT printf('01b30000-0000-7000-8000-%012d', i), ?1, name, printf('N%d', i), lower(name || printf(' n%d', i)), 'Lead', '{}', '[]', 'api', 1, at, at, at FROM c`,
-    ).bind(mixed.workspaceId).run();
+    )
+      .bind(mixed.workspaceId)
+      .run();
     const expected = (
-      await env.DB.prepare("SELECT id, created_at FROM contacts WHERE workspace_id = ? AND first_name = 'Mixed' ORDER BY created_at DESC, id DESC")
+      await env.DB.prepare(
+        "SELECT id, created_at FROM contacts WHERE workspace_id = ? AND first_name = 'Mixed' ORDER BY created_at DESC, id DESC",
+      )
         .bind(mixed.workspaceId)
         .all<{ id: string; created_at: string }>()
     ).results;
@@ -261,9 +336,18 @@ describe("pagination", () => {
       for (const start of [0, 3, 5, 200, 1090]) {
         const after = start === 0 ? undefined : ([order[start - 1]!.created_at, order[start - 1]!.id] as [string, string]);
         const page = { scope: "contacts?q=mixed", limit: 25, page: 1, offset: 0, after };
-        const { rows } = builtListStatements(mixed.workspaceId, { q: "mixed", sort: descending ? "-created_at" : "created_at" }, page, "window");
+        const { rows } = builtListStatements(
+          mixed.workspaceId,
+          { q: "mixed", sort: descending ? "-created_at" : "created_at" },
+          page,
+          "window",
+        );
         const { sql, params } = rows;
-        const found = (await env.DB.prepare(sql).bind(...params).all<{ id: string }>()).results.map((r) => r.id);
+        const found = (
+          await env.DB.prepare(sql)
+            .bind(...params)
+            .all<{ id: string }>()
+        ).results.map((r) => r.id);
         const label = `${descending ? "newest" : "oldest"} first from ${start}`;
         expect(found, label).toEqual(order.slice(start, start + found.length).map((r) => r.id));
         if (descending && start === 0) expect(found.length, label).toBe(5);
@@ -281,7 +365,10 @@ describe("pagination", () => {
   it("a cursor walk visits every contact exactly once while contacts are being added", async () => {
     const walk = await newWorkspace("business");
     const batch = (from: number, n: number) =>
-      call("POST", "/v1/contacts/batch", { key: walk.key, body: { contacts: Array.from({ length: n }, (_, i) => ({ first_name: `W${from + i}` })) } });
+      call("POST", "/v1/contacts/batch", {
+        key: walk.key,
+        body: { contacts: Array.from({ length: n }, (_, i) => ({ first_name: `W${from + i}` })) },
+      });
     for (let i = 0; i < 3; i++) await batch(i * 100, 100);
     const before = new Set<string>();
     for (const sort of ["-created_at", "name"]) {

@@ -1,6 +1,6 @@
 import { env } from "cloudflare:workers";
 import { beforeEach, describe, expect, it } from "vitest";
-import { call, expectError, ISO_MS, newWorkspace, UUID, type Tenant } from "./helpers";
+import { call, expectError, ISO_MS, newWorkspace, type Tenant, UUID } from "./helpers";
 
 let t: Tenant;
 beforeEach(async () => {
@@ -87,7 +87,14 @@ describe("create", () => {
       body: { name: "Mary Ann Evans", title: "Novelist", stage: "cUsToMeR", source: "import" },
     });
     expect(res.status).toBe(201);
-    expect(res.body).toMatchObject({ first_name: "Mary Ann", last_name: "Evans", name: "Mary Ann Evans", job_title: "Novelist", stage: "Customer", source: "import" });
+    expect(res.body).toMatchObject({
+      first_name: "Mary Ann",
+      last_name: "Evans",
+      name: "Mary Ann Evans",
+      job_title: "Novelist",
+      stage: "Customer",
+      source: "import",
+    });
   });
 
   it("keeps a client-chosen id and refuses it a second time with 409", async () => {
@@ -100,11 +107,18 @@ describe("create", () => {
   });
 
   it("refuses a second contact with the same email (any case) or phone with 409 and existing_id", async () => {
-    const first = await call("POST", "/v1/contacts", { key: t.key, body: { first_name: "A", email: "Dup@Example.com", phone: "+1 (555) 0100" } });
+    const first = await call("POST", "/v1/contacts", {
+      key: t.key,
+      body: { first_name: "A", email: "Dup@Example.com", phone: "+1 (555) 0100" },
+    });
     const byEmail = await call("POST", "/v1/contacts", { key: t.key, body: { first_name: "B", email: "dup@example.COM" } });
-    expect(expectError(byEmail, 409, "duplicate_contact", "A contact with this email already exists")).toMatchObject({ existing_id: first.body.id });
+    expect(expectError(byEmail, 409, "duplicate_contact", "A contact with this email already exists")).toMatchObject({
+      existing_id: first.body.id,
+    });
     const byPhone = await call("POST", "/v1/contacts", { key: t.key, body: { first_name: "C", phone: "+1-555-0100" } });
-    expect(expectError(byPhone, 409, "duplicate_contact", "A contact with this phone already exists")).toMatchObject({ existing_id: first.body.id });
+    expect(expectError(byPhone, 409, "duplicate_contact", "A contact with this phone already exists")).toMatchObject({
+      existing_id: first.body.id,
+    });
     const other = await newWorkspace();
     const elsewhere = await call("POST", "/v1/contacts", { key: other.key, body: { first_name: "D", email: "dup@example.com" } });
     expect(elsewhere.status).toBe(201);
@@ -112,13 +126,21 @@ describe("create", () => {
 
   it("sets the site by site_id, siteId, locationId or a location object, and refuses an unknown site", async () => {
     const site = await call("POST", "/v1/sites", { key: t.key, body: { title: "Web Summit booth" } });
-    for (const [i, body] of [{ site_id: site.body.id }, { siteId: site.body.id }, { locationId: site.body.id }, { location: { id: site.body.id, title: "x" } }].entries()) {
+    for (const [i, body] of [
+      { site_id: site.body.id },
+      { siteId: site.body.id },
+      { locationId: site.body.id },
+      { location: { id: site.body.id, title: "x" } },
+    ].entries()) {
       const res = await call("POST", "/v1/contacts", { key: t.key, body: { first_name: `S${i}`, ...body } });
       expect(res.status).toBe(201);
       expect(res.body.site).toEqual({ id: site.body.id, title: "Web Summit booth" });
       expect(res.body.location).toBeNull();
     }
-    const unknown = await call("POST", "/v1/contacts", { key: t.key, body: { first_name: "X", site_id: "00000000-0000-4000-8000-000000000000" } });
+    const unknown = await call("POST", "/v1/contacts", {
+      key: t.key,
+      body: { first_name: "X", site_id: "00000000-0000-4000-8000-000000000000" },
+    });
     expectError(unknown, 400, "validation_failed", "site_id does not name a site of this workspace");
   });
 
@@ -126,8 +148,8 @@ describe("create", () => {
     const body = {
       first_name: "Robert'); DROP TABLE contacts;--",
       last_name: "Zoë 🦄 李",
-      notes: "line one\nline two \u0000 \\ \"quoted\"",
-      custom_fields: { "ключ": "значение", n: 1.5, b: false, z: null },
+      notes: 'line one\nline two \u0000 \\ "quoted"',
+      custom_fields: { ключ: "значение", n: 1.5, b: false, z: null },
     };
     const res = await call("POST", "/v1/contacts", { key: t.key, body });
     expect(res.status).toBe(201);
@@ -153,7 +175,12 @@ describe("read", () => {
   });
 
   it("answers 404 Contact not found for an unknown id or one that is not a UUID", async () => {
-    expectError(await call("GET", "/v1/contacts/7d3f1e2a-5b6c-4d7e-8f90-a1b2c3d4e5f6", { key: t.key }), 404, "not_found", "Contact not found");
+    expectError(
+      await call("GET", "/v1/contacts/7d3f1e2a-5b6c-4d7e-8f90-a1b2c3d4e5f6", { key: t.key }),
+      404,
+      "not_found",
+      "Contact not found",
+    );
     expectError(await call("GET", "/v1/contacts/not-a-uuid", { key: t.key }), 404, "not_found", "Contact not found");
   });
 
@@ -196,7 +223,10 @@ describe("read", () => {
 describe("update", () => {
   it("PUT replaces every writable field and keeps source, profile_id, created_at and saved_at", async () => {
     const created = await call("POST", "/v1/contacts", { key: t.key, body: { ...ADA, source: "import", company: "Analytical" } });
-    const res = await call("PUT", `/v1/contacts/${created.body.id}`, { key: t.key, body: { first_name: "Ada", last_name: "King", tags: ["Math"] } });
+    const res = await call("PUT", `/v1/contacts/${created.body.id}`, {
+      key: t.key,
+      body: { first_name: "Ada", last_name: "King", tags: ["Math"] },
+    });
     expect(res.status).toBe(200);
     expect(res.body).toEqual(
       contactDefaults({
@@ -223,7 +253,10 @@ describe("update", () => {
     const res = await call("PUT", `/v1/contacts/${created.body.id}`, { key: t.key, body: { ...got.body, company: "Cyberdyne" } });
     expect(res.status).toBe(200);
     expect(res.body).toEqual({ ...got.body, company: "Cyberdyne", updated_at: res.body.updated_at });
-    const wrongId = await call("PUT", `/v1/contacts/${created.body.id}`, { key: t.key, body: { ...got.body, id: "7d3f1e2a-5b6c-4d7e-8f90-a1b2c3d4e5f6" } });
+    const wrongId = await call("PUT", `/v1/contacts/${created.body.id}`, {
+      key: t.key,
+      body: { ...got.body, id: "7d3f1e2a-5b6c-4d7e-8f90-a1b2c3d4e5f6" },
+    });
     expectError(wrongId, 400, "validation_failed", "id must equal the id in the path");
   });
 
@@ -253,9 +286,17 @@ describe("update", () => {
   it("honours If-Match: 412 when stale, success when current", async () => {
     const created = await call("POST", "/v1/contacts", { key: t.key, body: SARAH });
     const etag = created.headers.get("etag")!;
-    const ok = await call("PATCH", `/v1/contacts/${created.body.id}`, { key: t.key, body: { company: "One" }, headers: { "If-Match": etag } });
+    const ok = await call("PATCH", `/v1/contacts/${created.body.id}`, {
+      key: t.key,
+      body: { company: "One" },
+      headers: { "If-Match": etag },
+    });
     expect(ok.status).toBe(200);
-    const stale = await call("PATCH", `/v1/contacts/${created.body.id}`, { key: t.key, body: { company: "Two" }, headers: { "If-Match": etag } });
+    const stale = await call("PATCH", `/v1/contacts/${created.body.id}`, {
+      key: t.key,
+      body: { company: "Two" },
+      headers: { "If-Match": etag },
+    });
     expectError(stale, 412, "precondition_failed");
     const staleDelete = await call("DELETE", `/v1/contacts/${created.body.id}`, { key: t.key, headers: { "If-Match": etag } });
     expectError(staleDelete, 412, "precondition_failed");
@@ -264,14 +305,20 @@ describe("update", () => {
 
   it("adds and removes tags, normalised and in insertion order", async () => {
     const created = await call("POST", "/v1/contacts", { key: t.key, body: ADA });
-    const added = await call("POST", `/v1/contacts/${created.body.id}/tags/add`, { key: t.key, body: { tags: [" Pioneer ", "VIP", "math"] } });
+    const added = await call("POST", `/v1/contacts/${created.body.id}/tags/add`, {
+      key: t.key,
+      body: { tags: [" Pioneer ", "VIP", "math"] },
+    });
     expect(added.status).toBe(200);
     expect(added.body).toEqual({ id: created.body.id, tags: ["vip", "pioneer", "math"] });
     const removed = await call("POST", `/v1/contacts/${created.body.id}/tags/remove`, { key: t.key, body: { tags: ["VIP", "absent"] } });
     expect(removed.body).toEqual({ id: created.body.id, tags: ["pioneer", "math"] });
     const tags = await call("GET", "/v1/tags", { key: t.key });
     expect(tags.body).toEqual({
-      data: [{ tag: "math", count: 1 }, { tag: "pioneer", count: 1 }],
+      data: [
+        { tag: "math", count: 1 },
+        { tag: "pioneer", count: 1 },
+      ],
       pagination: { page: 1, limit: 25, total: 2, total_exact: true, next_cursor: null },
     });
   });
@@ -279,7 +326,10 @@ describe("update", () => {
 
 describe("upsert", () => {
   it("creates (201) when nothing matches, then updates (200) only the given fields on an email match", async () => {
-    const created = await call("POST", "/v1/contacts/upsert", { key: t.key, body: { first_name: "Jane", email: "jane@acme.example", company: "Acme" } });
+    const created = await call("POST", "/v1/contacts/upsert", {
+      key: t.key,
+      body: { first_name: "Jane", email: "jane@acme.example", company: "Acme" },
+    });
     expect(created.status).toBe(201);
     const updated = await call("POST", "/v1/contacts/upsert", { key: t.key, body: { email: "JANE@acme.example", job_title: "CTO" } });
     expect(updated.status).toBe(200);
@@ -297,7 +347,12 @@ describe("upsert", () => {
   });
 
   it("needs an email or a phone", async () => {
-    expectError(await call("POST", "/v1/contacts/upsert", { key: t.key, body: { first_name: "A" } }), 400, "validation_failed", "email or phone is required to match on");
+    expectError(
+      await call("POST", "/v1/contacts/upsert", { key: t.key, body: { first_name: "A" } }),
+      400,
+      "validation_failed",
+      "email or phone is required to match on",
+    );
   });
 });
 
@@ -319,7 +374,12 @@ describe("batch", () => {
     expect(one).toEqual({ status: 201, contact: contactDefaults({ first_name: "One", name: "One", email: "one@x.example" }) });
     expect(invalid).toEqual({
       status: 400,
-      error: { error: "first_name is required", code: "validation_failed", details: [{ field: "first_name", message: "is required" }], request_id: res.headers.get("x-request-id") },
+      error: {
+        error: "first_name is required",
+        code: "validation_failed",
+        details: [{ field: "first_name", message: "is required" }],
+        request_id: res.headers.get("x-request-id"),
+      },
     });
     expect(dup.status).toBe(409);
     expect(dup.error).toMatchObject({ code: "duplicate_contact", existing_id: one.contact.id });
@@ -330,9 +390,19 @@ describe("batch", () => {
   });
 
   it("refuses an empty batch or one over 100 items", async () => {
-    expectError(await call("POST", "/v1/contacts/batch", { key: t.key, body: { contacts: [] } }), 400, "validation_failed", "contacts must have at least 1 items");
+    expectError(
+      await call("POST", "/v1/contacts/batch", { key: t.key, body: { contacts: [] } }),
+      400,
+      "validation_failed",
+      "contacts must have at least 1 items",
+    );
     const tooMany = Array.from({ length: 101 }, (_, i) => ({ first_name: `N${i}` }));
-    expectError(await call("POST", "/v1/contacts/batch", { key: t.key, body: { contacts: tooMany } }), 400, "validation_failed", "contacts must have at most 100 items");
+    expectError(
+      await call("POST", "/v1/contacts/batch", { key: t.key, body: { contacts: tooMany } }),
+      400,
+      "validation_failed",
+      "contacts must have at most 100 items",
+    );
   });
 });
 
@@ -363,7 +433,17 @@ describe("limits", () => {
   it("reports plan, limit, used and remaining; unlimited plans answer null", async () => {
     const free = await newWorkspace("free");
     await call("POST", "/v1/contacts", { key: free.key, body: SARAH });
-    expect((await call("GET", "/v1/contacts/limits", { key: free.key })).body).toEqual({ plan: "free", limit: 100, used: 1, remaining: 99 });
-    expect((await call("GET", "/api/v1/contacts/limits", { key: t.key })).body).toEqual({ plan: "business", limit: null, used: 0, remaining: null });
+    expect((await call("GET", "/v1/contacts/limits", { key: free.key })).body).toEqual({
+      plan: "free",
+      limit: 100,
+      used: 1,
+      remaining: 99,
+    });
+    expect((await call("GET", "/api/v1/contacts/limits", { key: t.key })).body).toEqual({
+      plan: "business",
+      limit: null,
+      used: 0,
+      remaining: null,
+    });
   });
 });

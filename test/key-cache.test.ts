@@ -3,7 +3,9 @@ import { afterEach, describe, expect, it, vi } from "vitest";
 import { ADMIN, call, expectError, keyWith, newWorkspace } from "./helpers";
 
 const count = async (sql: string, ...params: unknown[]) =>
-  (await env.DB.prepare(sql).bind(...params).first<{ n: number }>())!.n;
+  (await env.DB.prepare(sql)
+    .bind(...params)
+    .first<{ n: number }>())!.n;
 
 /** Revokes `key` (minted in `t`) through the API, as another client would. */
 async function revoke(t: { key: string }, key: string) {
@@ -77,15 +79,27 @@ describe("API keys cached by the isolate", () => {
     expect((await call("GET", "/v1/me", { key: t.key })).status).toBe(200);
     expect((await call("DELETE", `/admin/workspaces/${t.workspaceId}`, { headers: ADMIN })).status).toBe(200);
     expectError(await call("GET", "/v1/me", { key: t.key }), 401, "unauthorized", "Invalid API key");
-    expectError(await call("PATCH", "/v1/contacts/0190a8c4-0000-7000-8000-000000000000", { key: t.key, body: { company: "x" } }), 401, "unauthorized", "Invalid API key");
+    expectError(
+      await call("PATCH", "/v1/contacts/0190a8c4-0000-7000-8000-000000000000", { key: t.key, body: { company: "x" } }),
+      401,
+      "unauthorized",
+      "Invalid API key",
+    );
   });
 
   it("a cached key sees its workspace as it is now: plan, name, totals", async () => {
     const t = await newWorkspace("free");
     expect((await call("GET", "/v1/contacts/limits", { key: t.key })).body).toEqual({ plan: "free", limit: 100, used: 0, remaining: 100 });
-    expect((await call("PATCH", `/admin/workspaces/${t.workspaceId}`, { headers: ADMIN, body: { name: "Renamed", plan: "pro" } })).status).toBe(200);
+    expect(
+      (await call("PATCH", `/admin/workspaces/${t.workspaceId}`, { headers: ADMIN, body: { name: "Renamed", plan: "pro" } })).status,
+    ).toBe(200);
     await call("POST", "/v1/contacts", { key: t.key, body: { first_name: "One" } });
-    expect((await call("GET", "/v1/contacts/limits", { key: t.key })).body).toEqual({ plan: "pro", limit: 10000, used: 1, remaining: 9999 });
+    expect((await call("GET", "/v1/contacts/limits", { key: t.key })).body).toEqual({
+      plan: "pro",
+      limit: 10000,
+      used: 1,
+      remaining: 9999,
+    });
     expect((await call("GET", "/v1/me", { key: t.key })).body.workspace).toEqual({ id: t.workspaceId, name: "Renamed", plan: "pro" });
     await call("POST", "/v1/contacts", { key: t.key, body: { first_name: "Two" } });
     expect((await call("GET", "/v1/contacts", { key: t.key })).body.pagination.total).toBe(2);

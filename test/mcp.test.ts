@@ -1,6 +1,6 @@
+import { exports } from "cloudflare:workers";
 import { Client } from "@modelcontextprotocol/sdk/client/index.js";
 import { StreamableHTTPClientTransport } from "@modelcontextprotocol/sdk/client/streamableHttp.js";
-import { exports } from "cloudflare:workers";
 import { beforeAll, describe, expect, it } from "vitest";
 import { BASE, call, keyWith, newWorkspace, type Tenant } from "./helpers";
 
@@ -27,7 +27,16 @@ describe("MCP server", () => {
     const client = await connect(t.key);
     const { tools } = await client.listTools();
     expect(tools.map((tool) => tool.name).sort()).toEqual([
-      "add_tags", "contact_limits", "create_contact", "get_contact", "get_profile", "recent_scans", "remove_tags", "save_profile", "search_contacts", "update_contact",
+      "add_tags",
+      "contact_limits",
+      "create_contact",
+      "get_contact",
+      "get_profile",
+      "recent_scans",
+      "remove_tags",
+      "save_profile",
+      "search_contacts",
+      "update_contact",
     ]);
     const create = tools.find((tool) => tool.name === "create_contact")!;
     expect(create.inputSchema.properties).toHaveProperty("first_name");
@@ -37,7 +46,10 @@ describe("MCP server", () => {
 
   it("creates, finds, tags and updates contacts; created contacts have source mcp", async () => {
     const client = await connect(t.key);
-    const created = await client.callTool({ name: "create_contact", arguments: { name: "Katherine Johnson", company: "NASA", tags: ["VIP"] } });
+    const created = await client.callTool({
+      name: "create_contact",
+      arguments: { name: "Katherine Johnson", company: "NASA", tags: ["VIP"] },
+    });
     expect(created.isError).toBeFalsy();
     const contact = result(created);
     expect(created.structuredContent).toEqual(contact);
@@ -59,12 +71,21 @@ describe("MCP server", () => {
 
   it("saves a public profile by handle with source mcp, reads profiles, scans and limits", async () => {
     const owner = await newWorkspace();
-    const profile = await call("POST", "/v1/profiles", { key: owner.key, body: { handle: `mcp-card-${Date.now() % 100000}`, name: "Dorothy Vaughan", title: "Supervisor" } });
+    const profile = await call("POST", "/v1/profiles", {
+      key: owner.key,
+      body: { handle: `mcp-card-${Date.now() % 100000}`, name: "Dorothy Vaughan", title: "Supervisor" },
+    });
     const client = await connect(t.key);
     const read = await client.callTool({ name: "get_profile", arguments: { handle: profile.body.handle } });
     expect(result(read)).toEqual(profile.body);
     const saved = await client.callTool({ name: "save_profile", arguments: { handle: profile.body.handle } });
-    expect(result(saved)).toMatchObject({ first_name: "Dorothy", last_name: "Vaughan", job_title: "Supervisor", source: "mcp", profile_id: profile.body.id });
+    expect(result(saved)).toMatchObject({
+      first_name: "Dorothy",
+      last_name: "Vaughan",
+      job_title: "Supervisor",
+      source: "mcp",
+      profile_id: profile.body.id,
+    });
     const again = await client.callTool({ name: "save_profile", arguments: { profile_id: profile.body.id } });
     expect(again.isError).toBe(true);
     expect(result(again)).toMatchObject({ error: "A contact with this profile_id already exists", code: "duplicate_contact" });
@@ -87,7 +108,10 @@ describe("MCP server", () => {
 
   it("refuses a request without a key with 401", async () => {
     await expect(connect()).rejects.toThrow(/401|Missing API key/);
-    const res = await call("POST", "/mcp", { body: { jsonrpc: "2.0", id: 1, method: "tools/list" }, headers: { accept: "application/json, text/event-stream" } });
+    const res = await call("POST", "/mcp", {
+      body: { jsonrpc: "2.0", id: 1, method: "tools/list" },
+      headers: { accept: "application/json, text/event-stream" },
+    });
     expect(res.status).toBe(401);
     expect(res.body).toMatchObject({ error: "Missing API key", code: "unauthorized" });
   });
@@ -97,7 +121,10 @@ describe("MCP server", () => {
     const client = await connect(full.key);
     const invalid = await client.callTool({ name: "create_contact", arguments: { last_name: "Only" } });
     expect(result(invalid)).toMatchObject({ error: "first_name is required", code: "validation_failed" });
-    await call("POST", "/v1/contacts/batch", { key: full.key, body: { contacts: Array.from({ length: 100 }, (_, i) => ({ first_name: `F${i}` })) } });
+    await call("POST", "/v1/contacts/batch", {
+      key: full.key,
+      body: { contacts: Array.from({ length: 100 }, (_, i) => ({ first_name: `F${i}` })) },
+    });
     const limited = await client.callTool({ name: "create_contact", arguments: { first_name: "Over" } });
     expect(limited.isError).toBe(true);
     expect(result(limited)).toEqual({ error: "Contact limit reached for this workspace's plan", code: "contact_limit_reached" });

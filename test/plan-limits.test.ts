@@ -26,7 +26,9 @@ describe("plan limits", () => {
     for (const refused of answers.filter((a) => a.status === 403)) {
       expectError(refused, 403, "contact_limit_reached", "Contact limit reached for this workspace's plan");
     }
-    const stored = await env.DB.prepare("SELECT count(*) AS n FROM contacts WHERE workspace_id = ?").bind(t.workspaceId).first<{ n: number }>();
+    const stored = await env.DB.prepare("SELECT count(*) AS n FROM contacts WHERE workspace_id = ?")
+      .bind(t.workspaceId)
+      .first<{ n: number }>();
     expect(stored!.n).toBe(100);
     expect((await call("GET", "/v1/contacts/limits", { key: t.key })).body).toEqual({ plan: "free", limit: 100, used: 100, remaining: 0 });
   });
@@ -34,7 +36,10 @@ describe("plan limits", () => {
   it("applies on every create path: batch items, upsert creates; deleting frees a slot; upgrading lifts it", async () => {
     const t = await newWorkspace("free");
     await fill(t.key, 99, "Seed");
-    const batch = await call("POST", "/v1/contacts/batch", { key: t.key, body: { contacts: [{ first_name: "Last" }, { first_name: "Over" }] } });
+    const batch = await call("POST", "/v1/contacts/batch", {
+      key: t.key,
+      body: { contacts: [{ first_name: "Last" }, { first_name: "Over" }] },
+    });
     expect(batch.body.results.map((r: { status: number }) => r.status)).toEqual([201, 403]);
     expect(batch.body.results[1].error.code).toBe("contact_limit_reached");
     const upsert = await call("POST", "/v1/contacts/upsert", { key: t.key, body: { first_name: "U", email: "u@x.example" } });
@@ -45,7 +50,12 @@ describe("plan limits", () => {
     const upgraded = await call("PATCH", `/admin/workspaces/${t.workspaceId}`, { headers: ADMIN, body: { plan: "pro" } });
     expect(upgraded.body.plan).toBe("pro");
     expect((await call("POST", "/v1/contacts", { key: t.key, body: { first_name: "Pro" } })).status).toBe(201);
-    expect((await call("GET", "/v1/contacts/limits", { key: t.key })).body).toEqual({ plan: "pro", limit: 10000, used: 101, remaining: 9899 });
+    expect((await call("GET", "/v1/contacts/limits", { key: t.key })).body).toEqual({
+      plan: "pro",
+      limit: 10000,
+      used: 101,
+      remaining: 9899,
+    });
   });
 
   it("downgrading below the current count reports remaining 0, never negative", async () => {

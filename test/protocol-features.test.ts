@@ -8,7 +8,8 @@ const contactsOf = async (workspaceId: string) =>
 describe("Idempotency-Key", () => {
   it("replays the first answer for the same request, with Idempotent-Replayed, and writes once", async () => {
     const t = await newWorkspace();
-    const send = () => call("POST", "/v1/contacts", { key: t.key, body: { first_name: "Once" }, headers: { "Idempotency-Key": "create-once-1" } });
+    const send = () =>
+      call("POST", "/v1/contacts", { key: t.key, body: { first_name: "Once" }, headers: { "Idempotency-Key": "create-once-1" } });
     const first = await send();
     expect(first.status).toBe(201);
     expect(first.headers.get("idempotent-replayed")).toBeNull();
@@ -31,16 +32,28 @@ describe("Idempotency-Key", () => {
     expect(again.body).toEqual(first.body);
     expect(again.headers.get("idempotent-replayed")).toBe("true");
     const other = await newWorkspace();
-    const elsewhere = await call("POST", "/v1/contacts", { key: other.key, body: { first_name: "Mine" }, headers: { "Idempotency-Key": "k-400" } });
+    const elsewhere = await call("POST", "/v1/contacts", {
+      key: other.key,
+      body: { first_name: "Mine" },
+      headers: { "Idempotency-Key": "k-400" },
+    });
     expect(elsewhere.status).toBe(201);
   });
 
   it("refuses the same key with a different body (422) or a different path (422)", async () => {
     const t = await newWorkspace();
     await call("POST", "/v1/contacts", { key: t.key, body: { first_name: "A" }, headers: { "Idempotency-Key": "k-mismatch" } });
-    const otherBody = await call("POST", "/v1/contacts", { key: t.key, body: { first_name: "B" }, headers: { "Idempotency-Key": "k-mismatch" } });
+    const otherBody = await call("POST", "/v1/contacts", {
+      key: t.key,
+      body: { first_name: "B" },
+      headers: { "Idempotency-Key": "k-mismatch" },
+    });
     expectError(otherBody, 422, "idempotency_mismatch", "Idempotency-Key was already used with a different request");
-    const otherPath = await call("POST", "/v1/sites", { key: t.key, body: { first_name: "A" }, headers: { "Idempotency-Key": "k-mismatch" } });
+    const otherPath = await call("POST", "/v1/sites", {
+      key: t.key,
+      body: { first_name: "A" },
+      headers: { "Idempotency-Key": "k-mismatch" },
+    });
     expectError(otherPath, 422, "idempotency_mismatch");
     expect(await contactsOf(t.workspaceId)).toBe(1);
   });
@@ -48,7 +61,9 @@ describe("Idempotency-Key", () => {
   it("answers 409 while the first request with the key is still in flight", async () => {
     const t = await newWorkspace();
     const answers = await Promise.all(
-      Array.from({ length: 5 }, () => call("POST", "/v1/contacts", { key: t.key, body: { first_name: "Racer" }, headers: { "Idempotency-Key": "k-race" } })),
+      Array.from({ length: 5 }, () =>
+        call("POST", "/v1/contacts", { key: t.key, body: { first_name: "Racer" }, headers: { "Idempotency-Key": "k-race" } }),
+      ),
     );
     for (const a of answers) {
       if (a.status === 409) expectError(a, 409, "idempotency_in_flight");
@@ -60,7 +75,12 @@ describe("Idempotency-Key", () => {
     await env.DB.prepare(
       "INSERT INTO idempotency_keys (workspace_id, key, request_hash, created_at, expires_at) VALUES (?, 'k-held', ?, ?, ?)",
     )
-      .bind(t.workspaceId, await hash(`POST /v1/contacts\n${JSON.stringify({ first_name: "Held" })}`), new Date().toISOString(), new Date(Date.now() + 3600_000).toISOString())
+      .bind(
+        t.workspaceId,
+        await hash(`POST /v1/contacts\n${JSON.stringify({ first_name: "Held" })}`),
+        new Date().toISOString(),
+        new Date(Date.now() + 3600_000).toISOString(),
+      )
       .run();
     const held = await call("POST", "/v1/contacts", { key: t.key, body: { first_name: "Held" }, headers: { "Idempotency-Key": "k-held" } });
     expectError(held, 409, "idempotency_in_flight", "A request with this Idempotency-Key is still being processed");
@@ -69,11 +89,17 @@ describe("Idempotency-Key", () => {
   it("an expired key is treated as new, and over-long keys are refused", async () => {
     const t = await newWorkspace();
     await call("POST", "/v1/contacts", { key: t.key, body: { first_name: "Old" }, headers: { "Idempotency-Key": "k-old" } });
-    await env.DB.prepare("UPDATE idempotency_keys SET expires_at = '2000-01-01T00:00:00.000Z' WHERE workspace_id = ?").bind(t.workspaceId).run();
+    await env.DB.prepare("UPDATE idempotency_keys SET expires_at = '2000-01-01T00:00:00.000Z' WHERE workspace_id = ?")
+      .bind(t.workspaceId)
+      .run();
     const fresh = await call("POST", "/v1/contacts", { key: t.key, body: { first_name: "New" }, headers: { "Idempotency-Key": "k-old" } });
     expect(fresh.status).toBe(201);
     expect(fresh.headers.get("idempotent-replayed")).toBeNull();
-    const long = await call("POST", "/v1/contacts", { key: t.key, body: { first_name: "L" }, headers: { "Idempotency-Key": "x".repeat(256) } });
+    const long = await call("POST", "/v1/contacts", {
+      key: t.key,
+      body: { first_name: "L" },
+      headers: { "Idempotency-Key": "x".repeat(256) },
+    });
     expectError(long, 400, "validation_failed", "Idempotency-Key must be 1 to 255 characters");
   });
 });
@@ -81,15 +107,23 @@ describe("Idempotency-Key", () => {
 describe("CORS", () => {
   it("answers a preflight from an allowed origin, and not from others", async () => {
     const ok = await call("OPTIONS", "/v1/contacts", {
-      headers: { Origin: "https://app.example", "Access-Control-Request-Method": "POST", "Access-Control-Request-Headers": "x-api-key, content-type, idempotency-key" },
+      headers: {
+        Origin: "https://app.example",
+        "Access-Control-Request-Method": "POST",
+        "Access-Control-Request-Headers": "x-api-key, content-type, idempotency-key",
+      },
     });
     expect(ok.status).toBe(204);
     expect(ok.headers.get("access-control-allow-origin")).toBe("https://app.example");
     expect(ok.headers.get("access-control-allow-methods")).toBe("GET,HEAD,POST,PUT,PATCH,DELETE");
     expect(ok.headers.get("access-control-allow-headers")).toContain("idempotency-key");
-    const mirrored = await call("OPTIONS", "/api/v1/contacts", { headers: { Origin: "https://crm.example", "Access-Control-Request-Method": "GET" } });
+    const mirrored = await call("OPTIONS", "/api/v1/contacts", {
+      headers: { Origin: "https://crm.example", "Access-Control-Request-Method": "GET" },
+    });
     expect(mirrored.headers.get("access-control-allow-origin")).toBe("https://crm.example");
-    const refused = await call("OPTIONS", "/v1/contacts", { headers: { Origin: "https://evil.example", "Access-Control-Request-Method": "GET" } });
+    const refused = await call("OPTIONS", "/v1/contacts", {
+      headers: { Origin: "https://evil.example", "Access-Control-Request-Method": "GET" },
+    });
     expect(refused.headers.get("access-control-allow-origin")).toBeNull();
     const t = await newWorkspace();
     const actual = await call("GET", "/v1/contacts", { key: t.key, headers: { Origin: "https://app.example" } });
@@ -121,12 +155,22 @@ describe("security headers and logs", () => {
     const t = await newWorkspace();
     const lines: string[] = [];
     vi.spyOn(console, "log").mockImplementation((line: unknown) => void lines.push(String(line)));
-    const res = await call("POST", "/v1/contacts", { key: t.key, body: { first_name: "Secretive", notes: "the-body-secret" }, headers: { "x-request-id": "log-test-1" } });
+    const res = await call("POST", "/v1/contacts", {
+      key: t.key,
+      body: { first_name: "Secretive", notes: "the-body-secret" },
+      headers: { "x-request-id": "log-test-1" },
+    });
     expect(res.status).toBe(201);
     const entry = lines.map((l) => JSON.parse(l)).find((l) => l.request_id === "log-test-1");
     expect(entry).toEqual({
-      level: "info", msg: "request", method: "POST", route: "/v1/contacts", status: 201,
-      duration_ms: expect.any(Number), request_id: "log-test-1", workspace_id: t.workspaceId,
+      level: "info",
+      msg: "request",
+      method: "POST",
+      route: "/v1/contacts",
+      status: 201,
+      duration_ms: expect.any(Number),
+      request_id: "log-test-1",
+      workspace_id: t.workspaceId,
     });
     const all = lines.join("\n");
     expect(all).not.toContain(t.key);

@@ -1,7 +1,7 @@
 import { env } from "cloudflare:workers";
 import { and, eq } from "drizzle-orm";
 import { describe, expect, it } from "vitest";
-import { builtListStatements, firstStep, planAfterCount, type ContactFilters } from "../src/contacts/contact-search";
+import { builtListStatements, type ContactFilters, firstStep, planAfterCount } from "../src/contacts/contacts.search";
 import { contacts } from "../src/contacts/contacts.table";
 import { Db, slot } from "../src/lib/db/runner";
 import type { PageRequest } from "../src/lib/pagination";
@@ -12,7 +12,13 @@ const SITE = "01a20000-0000-7000-8000-000000000001";
 const db = new Db(env.DB);
 
 const first: PageRequest = { scope: "x", limit: 25, page: 1, offset: 0 };
-const deep: PageRequest = { scope: "x", limit: 25, page: 1000, offset: 0, after: ["2026-01-01T00:00:00.000Z", "01a20000-0000-7000-8000-0000000000ff"] };
+const deep: PageRequest = {
+  scope: "x",
+  limit: 25,
+  page: 1000,
+  offset: 0,
+  after: ["2026-01-01T00:00:00.000Z", "01a20000-0000-7000-8000-0000000000ff"],
+};
 
 /** Every list/search/filter shape the API can produce. */
 const SHAPES: [string, ContactFilters, PageRequest][] = [
@@ -35,7 +41,9 @@ const SHAPES: [string, ContactFilters, PageRequest][] = [
 ];
 
 async function plan({ sql, params }: { sql: string; params: unknown[] }) {
-  const rows = await env.DB.prepare(`EXPLAIN QUERY PLAN ${sql}`).bind(...params).all<{ detail: string }>();
+  const rows = await env.DB.prepare(`EXPLAIN QUERY PLAN ${sql}`)
+    .bind(...params)
+    .all<{ detail: string }>();
   return rows.results.map((r) => r.detail);
 }
 
@@ -57,10 +65,15 @@ describe("query plans", () => {
     const scans = details.filter((d) => /^SCAN (contacts|contact_tags)\b/.test(d));
     expect(scans, details.join("\n")).toEqual([]);
     // A tag's page comes from its index in order: no sort of all its contacts.
-    if (listPlan === "tagged") expect(details.filter((d) => d.includes("TEMP B-TREE")), details.join("\n")).toEqual([]);
+    if (listPlan === "tagged")
+      expect(
+        details.filter((d) => d.includes("TEMP B-TREE")),
+        details.join("\n"),
+      ).toEqual([]);
     // A window search reads the search index within the window's rowid range only (the range's
     // bounds are found first: `><` is the rowid range handed to the search index).
-    if (listPlan === "window") expect(details.filter((d) => /^SCAN f VIRTUAL TABLE INDEX \d+:M\d*></.test(d)).length, details.join("\n")).toBe(1);
+    if (listPlan === "window")
+      expect(details.filter((d) => /^SCAN f VIRTUAL TABLE INDEX \d+:M\d*></.test(d)).length, details.join("\n")).toBe(1);
   });
 });
 
@@ -120,7 +133,11 @@ describe("statements kept by shape", () => {
     expect((await call("GET", `/v1/contacts/${created.body.id}`, { key: tenant.key })).body.tags).toEqual([]);
     expect(builds).toBe(1);
     expect(() => db.shaped(shape, setTags, { workspace: WS, tags: [] })).toThrow(/no value for slot "id"/);
-    const valueBuiltIn = () => db.orm.select().from(contacts).where(and(eq(contacts.workspaceId, slot("workspace")), eq(contacts.id, "a")));
+    const valueBuiltIn = () =>
+      db.orm
+        .select()
+        .from(contacts)
+        .where(and(eq(contacts.workspaceId, slot("workspace")), eq(contacts.id, "a")));
     expect(() => db.shaped(`${shape}:value`, valueBuiltIn, { workspace: WS })).toThrow(/parameter 2 is a value, not a slot/);
   });
 });

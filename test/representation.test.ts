@@ -11,9 +11,26 @@ const AWKWARD = [
   { name: "Grace Brewster Hopper", notes: 'line one\nline two\ttabbed "quoted" back\\slash \u0001 control \u2028 separator 🚀' },
   {
     first_name: "Num",
-    custom_fields: { int: 42, float: 1.5, negative: -0.25, big: 12345678901234, tiny: 0.000001, yes: true, no: false, none: null, text: 'say "hi"', emoji: "🎉" },
+    custom_fields: {
+      int: 42,
+      float: 1.5,
+      negative: -0.25,
+      big: 12345678901234,
+      tiny: 0.000001,
+      yes: true,
+      no: false,
+      none: null,
+      text: 'say "hi"',
+      emoji: "🎉",
+    },
   },
-  { first_name: "Site", stage: "Customer", linkedin_url: "https://www.linkedin.com/in/site", photo_url: "https://example.com/p.png", location: "Lisbon" },
+  {
+    first_name: "Site",
+    stage: "Customer",
+    linkedin_url: "https://www.linkedin.com/in/site",
+    photo_url: "https://example.com/p.png",
+    location: "Lisbon",
+  },
   { first_name: "  Spaced  ", job_title: "Engineer / Writer", custom_fields: {} },
 ];
 
@@ -43,11 +60,18 @@ describe("a contact's representation", () => {
     // The list page carries the same text for each contact, newest first.
     const list = await call("GET", "/v1/contacts?limit=100", { key: t.key });
     expect(list.status).toBe(200);
-    expect(list.text.startsWith(`{"data":[${created.map((r) => r.text).reverse().join(",")}],"pagination":{`)).toBe(true);
+    expect(
+      list.text.startsWith(
+        `{"data":[${created
+          .map((r) => r.text)
+          .reverse()
+          .join(",")}],"pagination":{`,
+      ),
+    ).toBe(true);
     expect(list.body.pagination).toEqual({ page: 1, limit: 100, total: AWKWARD.length, total_exact: true, next_cursor: null });
 
     // After an update (its answer is toContact's), the read still matches it, and If-Match with the read's ETag works.
-    const patched = await call("PATCH", `/v1/contacts/${created[4]!.body.id}`, { key: t.key, body: { company: "Ünïcödé \"Co\"", tags: [] } });
+    const patched = await call("PATCH", `/v1/contacts/${created[4]!.body.id}`, { key: t.key, body: { company: 'Ünïcödé "Co"', tags: [] } });
     expect(patched.status).toBe(200);
     const again = await call("GET", `/v1/contacts/${created[4]!.body.id}`, { key: t.key });
     expect(again.text).toBe(patched.text);

@@ -9,13 +9,19 @@ const stubFor = (profileId: string) => env.SCAN_COUNTER.get(env.SCAN_COUNTER.idF
 let handles = 0;
 async function publicProfile() {
   const t = await newWorkspace();
-  const res = await call("POST", "/v1/profiles", { key: t.key, body: { handle: `counter-${Date.now() % 1e6}-${++handles}`, name: "Grace Hopper" } });
+  const res = await call("POST", "/v1/profiles", {
+    key: t.key,
+    body: { handle: `counter-${Date.now() % 1e6}-${++handles}`, name: "Grace Hopper" },
+  });
   expect(res.status).toBe(201);
   return { ...t, profileId: res.body.id as string };
 }
 
 const at = (scan: ScanToRecord, scannedAt: string): ScanToRecord => ({ ...scan, scannedAt });
-const scalar = async (sql: string, ...params: unknown[]) => (await env.DB.prepare(sql).bind(...params).first<{ n: number }>())!.n;
+const scalar = async (sql: string, ...params: unknown[]) =>
+  (await env.DB.prepare(sql)
+    .bind(...params)
+    .first<{ n: number }>())!.n;
 
 describe("ScanCounter Durable Object", () => {
   afterEach(() => vi.restoreAllMocks());
@@ -32,7 +38,9 @@ describe("ScanCounter Durable Object", () => {
     expect(totals).toEqual(Array.from({ length: 1000 }, (_, i) => i + 1));
     expect(await stub.counts()).toEqual({ total: 1000, qr_scan: 334, web: 333, mcp: 333 });
     expect(await scalar("SELECT count(*) AS n FROM scans WHERE profile_id = ? AND workspace_id = ?", profileId, workspaceId)).toBe(1000);
-    expect(await env.DB.prepare("SELECT scans_qr_scan AS q, scans_web AS w, scans_mcp AS m FROM profiles WHERE id = ?").bind(profileId).first()).toEqual({ q: 334, w: 333, m: 333 });
+    expect(
+      await env.DB.prepare("SELECT scans_qr_scan AS q, scans_web AS w, scans_mcp AS m FROM profiles WHERE id = ?").bind(profileId).first(),
+    ).toEqual({ q: 334, w: 333, m: 333 });
     // 1,000 scans in groups of at most 50: at least 20 batches, far fewer than 1,000.
     expect(batches.mock.calls.length).toBeGreaterThanOrEqual(20);
     expect(batches.mock.calls.length).toBeLessThan(200);
@@ -46,11 +54,17 @@ describe("ScanCounter Durable Object", () => {
     const ownerKey = (await call("GET", "/v1/me", { key })).body.api_key.id;
     const stub = stubFor(profileId);
     expect(await stub.record(newScan(profileId, "web", null))).toEqual({ recorded: false, keyLive: true });
-    expect(await stub.record(newScan(profileId, "web", null, { workspaceId: stranger.workspaceId, apiKeyId: strangerKey }))).toEqual({ recorded: false, keyLive: true });
+    expect(await stub.record(newScan(profileId, "web", null, { workspaceId: stranger.workspaceId, apiKeyId: strangerKey }))).toEqual({
+      recorded: false,
+      keyLive: true,
+    });
     const own = await stub.record(newScan(profileId, "mcp", null, { workspaceId, apiKeyId: ownerKey }));
     expect(own).toMatchObject({ recorded: true, keyLive: true, counts: { total: 1, qr_scan: 0, web: 0, mcp: 1 } });
     await env.DB.prepare("UPDATE api_keys SET revoked_at = ? WHERE id = ?").bind(new Date().toISOString(), ownerKey).run();
-    expect(await stub.record(newScan(profileId, "mcp", null, { workspaceId, apiKeyId: ownerKey }))).toEqual({ recorded: false, keyLive: false });
+    expect(await stub.record(newScan(profileId, "mcp", null, { workspaceId, apiKeyId: ownerKey }))).toEqual({
+      recorded: false,
+      keyLive: false,
+    });
     expect(await stub.record(newScan("0190a8c4-0000-7000-8000-00000000dead", "web", null))).toEqual({ recorded: false, keyLive: true });
     expect(await scalar("SELECT count(*) AS n FROM scans WHERE profile_id = ?", profileId)).toBe(1);
     expect(await stub.counts()).toEqual({ total: 1, qr_scan: 0, web: 0, mcp: 1 });
@@ -88,7 +102,12 @@ describe("ScanCounter Durable Object", () => {
   it("keeps no storage for an id that is no profile", async () => {
     const t = await newWorkspace();
     const ghost = "0190a8c4-0000-7000-8000-00000000beef";
-    expectError(await call("POST", "/v1/contacts/scans", { key: t.key, body: { profile_id: ghost, source: "web" } }), 404, "not_found", "Profile not found");
+    expectError(
+      await call("POST", "/v1/contacts/scans", { key: t.key, body: { profile_id: ghost, source: "web" } }),
+      404,
+      "not_found",
+      "Profile not found",
+    );
     const stub = stubFor(ghost);
     expect(await stub.counts()).toEqual({ total: 0, qr_scan: 0, web: 0, mcp: 0 });
     const stats = await stub.stats("2026-11-02T15:00:00.000Z");

@@ -6,7 +6,12 @@ describe("sites", () => {
     const t = await newWorkspace();
     const site = await call("POST", "/v1/sites", { key: t.key, body: { title: "Web Summit booth" } });
     expect(site.status).toBe(201);
-    expect(site.body).toEqual({ id: expect.stringMatching(UUID), title: "Web Summit booth", created_at: expect.stringMatching(ISO_MS), updated_at: expect.stringMatching(ISO_MS) });
+    expect(site.body).toEqual({
+      id: expect.stringMatching(UUID),
+      title: "Web Summit booth",
+      created_at: expect.stringMatching(ISO_MS),
+      updated_at: expect.stringMatching(ISO_MS),
+    });
     const contact = await call("POST", "/v1/contacts", { key: t.key, body: { first_name: "Met", siteId: site.body.id } });
     const list = await call("GET", "/v1/sites", { key: t.key });
     expect(list.body).toEqual({ data: [site.body], pagination: { page: 1, limit: 25, total: 1, total_exact: true, next_cursor: null } });
@@ -23,6 +28,11 @@ describe("sites", () => {
   it("refuses an empty or over-long title", async () => {
     const t = await newWorkspace();
     expectError(await call("POST", "/v1/sites", { key: t.key, body: { title: "" } }), 400, "validation_failed", "title must not be empty");
-    expectError(await call("POST", "/v1/sites", { key: t.key, body: { title: "x".repeat(257) } }), 400, "validation_failed", "title must be at most 256 characters");
+    expectError(
+      await call("POST", "/v1/sites", { key: t.key, body: { title: "x".repeat(257) } }),
+      400,
+      "validation_failed",
+      "title must be at most 256 characters",
+    );
   });
 });

@@ -1,7 +1,7 @@
 import type { MiddlewareHandler } from "hono";
 import { timingSafeEqual } from "hono/utils/buffer";
+import type { AppEnv } from "../keys/app-env";
 import { ApiError } from "../lib/errors";
-import type { AppEnv } from "../keys/caller";
 
 /** Admin routes take `Authorization: Bearer <ADMIN_TOKEN>`; no token configured means no admin access. */
 export function adminAuth(): MiddlewareHandler<AppEnv> {

@@ -1,8 +1,8 @@
 import { PERMISSIONS } from "../keys/caller";
 import { newApiKeyRow } from "../keys/keys.data";
 import { apiKeys } from "../keys/keys.table";
-import { nowIso } from "../lib/ids";
 import type { Db } from "../lib/db/runner";
+import { nowIso } from "../lib/ids";
 import type { Plan } from "../workspaces/plans";
 import { newWorkspaceRow } from "../workspaces/workspaces.data";
 import { workspaces } from "../workspaces/workspaces.table";

@@ -1,12 +1,12 @@
-import type { AppRouteHandler } from "../keys/caller";
-import type * as routes from "./admin.routes";
-import { deleteWorkspace as remove, findWorkspace, updateWorkspace } from "../workspaces/workspaces.data";
-import { provisionWorkspace } from "./admin.data";
-import { createApiKey } from "../keys/keys.data";
-import { notFound } from "../lib/errors";
+import type { AppRouteHandler } from "../keys/app-env";
 import { PERMISSIONS } from "../keys/caller";
-import type { Workspace } from "../workspaces/workspaces.table";
+import { createApiKey } from "../keys/keys.data";
 import { toApiKeyCreated } from "../keys/keys.handlers";
+import { notFound } from "../lib/errors";
+import { findWorkspace, deleteWorkspace as remove, updateWorkspace } from "../workspaces/workspaces.data";
+import type { Workspace } from "../workspaces/workspaces.table";
+import { provisionWorkspace } from "./admin.data";
+import type * as routes from "./admin.routes";
 
 const toWorkspace = (w: Pick<Workspace, "id" | "name" | "plan" | "createdAt" | "updatedAt">) => ({
   id: w.id,

@@ -1,9 +1,9 @@
 import { createRoute, z } from "@hono/zod-openapi";
+import { ApiKeyCreatedSchema } from "../keys/keys.routes";
 import { DeletedSchema, errorResponses, json, jsonBody } from "../lib/openapi";
 import { idParam } from "../lib/params";
-import { PLANS } from "../workspaces/plans";
 import { text } from "../lib/validation";
-import { ApiKeyCreatedSchema } from "../keys/keys.routes";
+import { PLANS } from "../workspaces/plans";
 import { adminAuth } from "./admin-auth";
 
 const tags = ["Admin"];

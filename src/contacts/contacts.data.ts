@@ -1,18 +1,15 @@
-import { and, asc, count, desc, eq, getTableColumns, gt, lt, ne, or, sql, type SQL } from "drizzle-orm";
+import { and, eq, getTableColumns, ne, or, type SQL, sql } from "drizzle-orm";
+import { causedBy, type Db, rowCount, UNIQUE_VIOLATION } from "../lib/db/runner";
 import { ApiError, notFound, validationError } from "../lib/errors";
 import { nowIso, uuidv7 } from "../lib/ids";
-import { fullName, splitName } from "../lib/names";
-import { keysetAfter, type PageRequest } from "../lib/pagination";
-import { cappedTotal } from "../lib/db/pages";
-import { causedBy, rowCount, UNIQUE_VIOLATION, type Db } from "../lib/db/runner";
+import { splitName } from "../lib/names";
 import { findVisibleProfile } from "../profiles/profiles.data";
 import { sites } from "../sites/sites.table";
-import { outboxEvent, type EventType } from "../webhooks/outbox";
-import { workspaces } from "../workspaces/workspaces.table";
-import { CONTACT_JSON, emailKey, MAX_TAGS, phoneKey, WRITABLE_COLUMNS, type Contact, type Source } from "./contact-fields";
-import { firstStep, isSelective, listShape, listStatements, listValues, planAfterCount, type ContactFilters, type ListPlan } from "./contact-search";
+import { type EventType, outboxEvent } from "../webhooks/outbox.data";
+import { columnsFrom, PLAIN_COLUMNS, WRITABLE_DEFAULTS, type WritableColumns, withDerived } from "./contacts.columns";
+import { CONTACT_JSON, type Contact, emailKey, MAX_TAGS, phoneKey, type Source } from "./contacts.fields";
 import type { ContactCreateInput, ContactUpdateInput } from "./contacts.schemas";
-import { contacts, contactTags, contactTombstones, type ContactRow, type NewContactRow } from "./contacts.table";
+import { type ContactRow, contacts, contactTombstones, type NewContactRow } from "./contacts.table";
 
 /**
  * The contacts' data functions. Every answer and event carries the representation SQLite builds
@@ -23,45 +20,6 @@ import { contacts, contactTags, contactTombstones, type ContactRow, type NewCont
 /** A contact's representation as JSON text, parsed only where an object is needed (MCP, vCard, batch). */
 export type ContactJson = string;
 export const parseContact = (json: ContactJson) => JSON.parse(json) as Contact;
-
-type WritableColumns = Partial<Pick<NewContactRow, (typeof WRITABLE_COLUMNS)[number]["property"]>>;
-
-/** The values a create starts from, and a PUT resets omitted fields to. */
-const WRITABLE_DEFAULTS = Object.fromEntries(WRITABLE_COLUMNS.map((c) => [c.property, c.default])) as WritableColumns;
-
-/** Columns a PATCH can set by SQL alone: none feeds a derived column (name, email, phone) or names a site. */
-const PLAIN_COLUMNS = new Set<string>(WRITABLE_COLUMNS.filter((c) => c.plain).map((c) => c.property));
-
-/**
- * Maps validated input onto columns, only for the fields it carries. Three fields are read in
- * their own way: a `name` is split when neither name part is sent; a `location` object names the
- * site (the CRM's shape); the representation's `site` names it when nothing else does (a GET → PUT
- * round trip).
- */
-function columnsFrom(input: ContactUpdateInput & { name?: string }): WritableColumns {
-  const fields = input as Record<string, unknown>;
-  const cols: Record<string, unknown> = {};
-  for (const { key, property } of WRITABLE_COLUMNS) {
-    if (fields[key] !== undefined) cols[property] = fields[key];
-  }
-  if (input.name !== undefined && input.first_name === undefined && input.last_name === undefined) Object.assign(cols, splitName(input.name));
-  if (input.location !== undefined && input.location !== null && typeof input.location === "object") {
-    delete cols.location;
-    cols.siteId ??= input.location.id;
-  }
-  if (input.site_id === undefined && !("siteId" in cols) && input.site !== undefined) cols.siteId = input.site?.id ?? null;
-  return cols as WritableColumns;
-}
-
-/** The columns derived from others: lookup keys and the name sort key. */
-function withDerived<T extends Pick<NewContactRow, "firstName" | "lastName" | "email" | "phone">>(row: T) {
-  return {
-    ...row,
-    sortName: (fullName(row.firstName ?? null, row.lastName ?? null) ?? "").toLowerCase(),
-    emailKey: emailKey(row.email ?? null),
-    phoneKey: phoneKey(row.phone ?? null),
-  };
-}
 
 /** The representation as an expression (an event's data), and as the selected column `json`. */
 const representation = sql<string>`${sql.raw(CONTACT_JSON)}`;
@@ -81,7 +39,12 @@ interface Current {
 }
 
 async function requireContact(db: Db, workspaceId: string, id: string): Promise<Current> {
-  const found = await db.first(db.orm.select({ row: getTableColumns(contacts), json }).from(contacts).where(inWorkspace(workspaceId, id)));
+  const found = await db.first(
+    db.orm
+      .select({ row: getTableColumns(contacts), json })
+      .from(contacts)
+      .where(inWorkspace(workspaceId, id)),
+  );
   if (!found) throw notFound("Contact");
   return found;
 }
@@ -89,12 +52,23 @@ async function requireContact(db: Db, workspaceId: string, id: string): Promise<
 /** Refuses a site that is not one of the workspace's. */
 async function assertSite(db: Db, workspaceId: string, siteId: string | null | undefined) {
   if (!siteId) return;
-  const site = await db.first(db.orm.select({ id: sites.id }).from(sites).where(and(eq(sites.workspaceId, workspaceId), eq(sites.id, siteId))).limit(rowCount(1)));
+  const site = await db.first(
+    db.orm
+      .select({ id: sites.id })
+      .from(sites)
+      .where(and(eq(sites.workspaceId, workspaceId), eq(sites.id, siteId)))
+      .limit(rowCount(1)),
+  );
   if (!site) throw validationError([{ field: "site_id", message: "does not name a site of this workspace" }]);
 }
 
 /** Throws 409 `duplicate_contact` if another contact of the workspace has this email, phone, profile or id. */
-async function assertNoDuplicate(db: Db, workspaceId: string, keys: { id?: string; emailKey: string | null; phoneKey: string | null; profileId?: string | null }, exceptId?: string) {
+async function assertNoDuplicate(
+  db: Db,
+  workspaceId: string,
+  keys: { id?: string; emailKey: string | null; phoneKey: string | null; profileId?: string | null },
+  exceptId?: string,
+) {
   const clauses: SQL[] = [];
   if (keys.id) clauses.push(eq(contacts.id, keys.id));
   if (keys.emailKey) clauses.push(eq(contacts.emailKey, keys.emailKey));
@@ -110,10 +84,13 @@ async function assertNoDuplicate(db: Db, workspaceId: string, keys: { id?: strin
   );
   if (!hit) return;
   const field =
-    hit.id === keys.id ? "id"
-    : keys.emailKey && hit.emailKey === keys.emailKey ? "email"
-    : keys.phoneKey && hit.phoneKey === keys.phoneKey ? "phone"
-    : "profile_id";
+    hit.id === keys.id
+      ? "id"
+      : keys.emailKey && hit.emailKey === keys.emailKey
+        ? "email"
+        : keys.phoneKey && hit.phoneKey === keys.phoneKey
+          ? "phone"
+          : "profile_id";
   throw duplicate(field, hit.id);
 }
 
@@ -148,7 +125,12 @@ export interface CreateDefaults {
  * Inserts one contact. The plan limit is enforced by a trigger in the same statement, so
  * concurrent creates can never overshoot it.
  */
-export async function createContact(db: Db, workspaceId: string, input: ContactCreateInput, defaults: CreateDefaults = {}): Promise<ContactJson> {
+export async function createContact(
+  db: Db,
+  workspaceId: string,
+  input: ContactCreateInput,
+  defaults: CreateDefaults = {},
+): Promise<ContactJson> {
   const now = nowIso();
   const fromProfile = input.profile_id ? await profileColumns(db, workspaceId, input.profile_id) : {};
   const row = withDerived({
@@ -173,7 +155,8 @@ export async function createContact(db: Db, workspaceId: string, input: ContactC
     ]);
     return created!.json;
   } catch (error) {
-    if (causedBy(error, "contact_limit_reached")) throw new ApiError("contact_limit_reached", "Contact limit reached for this workspace's plan");
+    if (causedBy(error, "contact_limit_reached"))
+      throw new ApiError("contact_limit_reached", "Contact limit reached for this workspace's plan");
     if (causedBy(error, UNIQUE_VIOLATION)) {
       await assertNoDuplicate(db, workspaceId, row);
       throw duplicate("id");
@@ -238,7 +221,12 @@ async function updateWith(
       await assertNoDuplicate(db, workspaceId, { emailKey: next.emailKey, phoneKey: next.phoneKey }, id);
     }
     const now = nowIso();
-    const after: ContactRow = { ...next, version: current.row.version + 1, updatedAt: now > current.row.updatedAt ? now : current.row.updatedAt };
+    const after: ContactRow = {
+      ...next,
+      version: current.row.version + 1,
+      // biome-ignore lint/complexity/useMathMinMax: ISO timestamps, compared as text.
+      updatedAt: now > current.row.updatedAt ? now : current.row.updatedAt,
+    };
     let written: { json: string } | undefined;
     try {
       [[written]] = await db.batch([
@@ -250,7 +238,8 @@ async function updateWith(
         contactEvent(db, workspaceId, eventType, id, { afterChange: true }),
       ]);
     } catch (error) {
-      if (causedBy(error, UNIQUE_VIOLATION)) await assertNoDuplicate(db, workspaceId, { emailKey: next.emailKey, phoneKey: next.phoneKey }, id);
+      if (causedBy(error, UNIQUE_VIOLATION))
+        await assertNoDuplicate(db, workspaceId, { emailKey: next.emailKey, phoneKey: next.phoneKey }, id);
       throw error;
     }
     if (written) return { json: written.json, row: after };
@@ -264,7 +253,12 @@ async function updateWith(
  * from the same row in the same batch. Undefined when the patch is not plain (then `patchContact`
  * reads, checks and writes).
  */
-export async function patchPlainFields(db: Db, workspaceId: string, id: string, input: ContactUpdateInput): Promise<ContactJson | undefined> {
+export async function patchPlainFields(
+  db: Db,
+  workspaceId: string,
+  id: string,
+  input: ContactUpdateInput,
+): Promise<ContactJson | undefined> {
   const cols = columnsFrom(input);
   if (!Object.keys(cols).every((field) => PLAIN_COLUMNS.has(field))) return undefined;
   const [[updated]] = await db.batch([
@@ -306,7 +300,14 @@ export async function addTags(db: Db, workspaceId: string, id: string, tags: str
 
 /** Removes tags; answers the contact's tags. */
 export async function removeTags(db: Db, workspaceId: string, id: string, tags: string[]) {
-  const { row } = await updateWith(db, workspaceId, id, (current) => ({ tags: current.tags.filter((t) => !tags.includes(t)) }), undefined, "contact.tags_removed");
+  const { row } = await updateWith(
+    db,
+    workspaceId,
+    id,
+    (current) => ({ tags: current.tags.filter((t) => !tags.includes(t)) }),
+    undefined,
+    "contact.tags_removed",
+  );
   return row.tags;
 }
 
@@ -318,7 +319,10 @@ export async function deleteContact(db: Db, workspaceId: string, id: string, exp
   const { version } = current.row;
   const [, deleted] = await db.batch([
     contactEvent(db, workspaceId, "contact.deleted", id, { version }),
-    db.orm.delete(contacts).where(and(inWorkspace(workspaceId, id), eq(contacts.version, version))).returning({ id: contacts.id }),
+    db.orm
+      .delete(contacts)
+      .where(and(inWorkspace(workspaceId, id), eq(contacts.version, version)))
+      .returning({ id: contacts.id }),
     db.orm
       .insert(contactTombstones)
       .values({ workspaceId, contactId: id, deletedAt: now })
@@ -327,16 +331,24 @@ export async function deleteContact(db: Db, workspaceId: string, id: string, exp
   if (deleted.length > 0) return;
   // Someone changed or deleted it in between; undo the tombstone only if the contact still exists.
   if (await getContactJson(db, workspaceId, id)) {
-    await db.run(db.orm.delete(contactTombstones).where(and(eq(contactTombstones.workspaceId, workspaceId), eq(contactTombstones.contactId, id))));
+    await db.run(
+      db.orm.delete(contactTombstones).where(and(eq(contactTombstones.workspaceId, workspaceId), eq(contactTombstones.contactId, id))),
+    );
     throw new ApiError("conflict", "The contact was changed by another request; try again");
   }
   throw notFound("Contact");
 }
 
 /** Upsert: match on email, then phone; update the match with the given fields, or create. */
-export async function upsertContact(db: Db, workspaceId: string, input: ContactCreateInput, defaults: CreateDefaults = {}): Promise<{ created: boolean; json: ContactJson }> {
+export async function upsertContact(
+  db: Db,
+  workspaceId: string,
+  input: ContactCreateInput,
+  defaults: CreateDefaults = {},
+): Promise<{ created: boolean; json: ContactJson }> {
   const byEmail = input.email ? await findIdBy(db, workspaceId, eq(contacts.emailKey, emailKey(input.email)!)) : undefined;
-  const byPhone = input.phone && phoneKey(input.phone) ? await findIdBy(db, workspaceId, eq(contacts.phoneKey, phoneKey(input.phone)!)) : undefined;
+  const byPhone =
+    input.phone && phoneKey(input.phone) ? await findIdBy(db, workspaceId, eq(contacts.phoneKey, phoneKey(input.phone)!)) : undefined;
   if (byEmail && byPhone && byEmail !== byPhone) throw duplicate("phone", byEmail);
   const match = byEmail ?? byPhone;
   if (!match) {
@@ -350,110 +362,12 @@ export async function upsertContact(db: Db, workspaceId: string, input: ContactC
 }
 
 async function findIdBy(db: Db, workspaceId: string, where: SQL) {
-  const row = await db.first(db.orm.select({ id: contacts.id }).from(contacts).where(and(eq(contacts.workspaceId, workspaceId), where)).limit(rowCount(1)));
+  const row = await db.first(
+    db.orm
+      .select({ id: contacts.id })
+      .from(contacts)
+      .where(and(eq(contacts.workspaceId, workspaceId), where))
+      .limit(rowCount(1)),
+  );
   return row?.id;
 }
-
-/** A list page's row: the contact's representation and its key in the page's order. */
-export interface ContactPageRow {
-  json: ContactJson;
-  id: string;
-  sortKey: string;
-}
-
-/** The single number a count query selects (by position: its column is named after its expression). */
-const countOf = (rows: Record<string, number>[]) => (rows[0] ? (Object.values(rows[0])[0] ?? 0) : 0);
-
-/**
- * A page of the workspace's contacts and its total, by the plans `contact-search.ts` chooses.
- * `contactCount`: the workspace's trigger-kept count as of this request's first round trip, when
- * the caller has it (the total of an unfiltered list, which then needs no statement of its own).
- */
-export async function listContacts(db: Db, workspaceId: string, filters: ContactFilters, page: PageRequest, contactCount?: () => Promise<number>) {
-  const values = listValues(workspaceId, filters, page);
-  const statements = (plan: ListPlan) => {
-    const shape = listShape(filters, page, plan);
-    let built: ReturnType<typeof listStatements> | undefined;
-    const build = () => (built ??= listStatements(filters, page, plan));
-    return {
-      rows: db.shaped<ContactPageRow>(shape.rows, () => build().rows, values),
-      count: shape.count === null ? null : db.shaped<Record<string, number>>(shape.count, () => build().count!, values),
-    };
-  };
-  const first = firstStep(filters);
-  if (!isSelective(filters)) {
-    const { rows, count } = statements(first.plan);
-    if (!count && contactCount) return { rows: await db.all(rows), total: await contactCount(), totalExact: true };
-    // Unfiltered: the total is the workspace's trigger-kept counter, read in the same round trip.
-    const total = count ?? db.orm.select({ n: workspaces.contactCount }).from(workspaces).where(eq(workspaces.id, workspaceId));
-    const [found, counted] = await db.batch([rows, total]);
-    const n = countOf(counted as Record<string, number>[]);
-    return { rows: found, ...(count ? cappedTotal(n) : { total: n, totalExact: true }) };
-  }
-  const { rows, count } = statements(first.plan);
-  let n: number;
-  let found: ContactPageRow[] = [];
-  if (first.page) {
-    const [counted, pageRows] = await db.batch([count!, rows]);
-    n = countOf(counted);
-    found = pageRows;
-  } else {
-    n = countOf(await db.all(count!));
-  }
-  const next = planAfterCount(first, n, found.length, page.limit);
-  if (next !== null) found = await db.all(statements(next).rows);
-  return { rows: found, ...cappedTotal(n) };
-}
-
-export async function tagCounts(db: Db, workspaceId: string, page: PageRequest) {
-  const n = sql<number>`count(*)`;
-  const { orm } = db;
-  const [rows, [total]] = await db.batch([
-    orm
-      .select({ tag: contactTags.tag, count: n })
-      .from(contactTags)
-      .where(eq(contactTags.workspaceId, workspaceId))
-      .groupBy(contactTags.tag)
-      .having(page.after ? keysetAfter([sql`-count(*)`, contactTags.tag], [-(page.after[0] as number), page.after[1] ?? ""], false) : undefined)
-      .orderBy(desc(n), asc(contactTags.tag))
-      .limit(rowCount(page.limit + 1))
-      .offset(rowCount(page.offset)),
-    orm.select({ n: sql<number>`count(DISTINCT ${contactTags.tag})` }).from(contactTags).where(eq(contactTags.workspaceId, workspaceId)),
-  ]);
-  return { rows, total: total?.n ?? 0 };
-}
-
-export async function deletedSince(db: Db, workspaceId: string, since: string | undefined, page: PageRequest) {
-  const where = [eq(contactTombstones.workspaceId, workspaceId)];
-  if (since) where.push(gt(contactTombstones.deletedAt, since));
-  const pageWhere = page.after ? [...where, keysetAfter([contactTombstones.deletedAt, contactTombstones.contactId], page.after, false)] : where;
-  const { orm } = db;
-  const [rows, [total]] = await db.batch([
-    orm
-      .select()
-      .from(contactTombstones)
-      .where(and(...pageWhere))
-      .orderBy(asc(contactTombstones.deletedAt), asc(contactTombstones.contactId))
-      .limit(rowCount(page.limit + 1))
-      .offset(rowCount(page.offset)),
-    orm.select({ n: count() }).from(contactTombstones).where(and(...where)),
-  ]);
-  return { rows, total: total?.n ?? 0 };
-}
-
-/** Tombstones older than this are purged by the scheduled handler. */
-export const TOMBSTONE_DAYS = 30;
-
-export async function purgeTombstones(db: Db, now = Date.now()) {
-  const cutoff = new Date(now - TOMBSTONE_DAYS * 86_400_000).toISOString();
-  await db.run(db.orm.delete(contactTombstones).where(lt(contactTombstones.deletedAt, cutoff)));
-}
-
-/** How many contacts came through each source. */
-export async function contactsBySource(db: Db, workspaceId: string): Promise<Record<Source, number>> {
-  const rows = await db.all(db.orm.select({ source: contacts.source, n: count() }).from(contacts).where(eq(contacts.workspaceId, workspaceId)).groupBy(contacts.source));
-  const counts: Record<Source, number> = { qr_scan: 0, web: 0, mcp: 0, api: 0, import: 0 };
-  for (const row of rows) counts[row.source as Source] = row.n;
-  return counts;
-}
-

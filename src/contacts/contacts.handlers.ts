@@ -1,4 +1,4 @@
-import type { AppRouteHandler } from "../keys/caller";
+import type { AppRouteHandler } from "../keys/app-env";
 import { currentWorkspace } from "../keys/auth";
 import { notFound, validationError } from "../lib/errors";
 import { ifMatch, jsonText, jsonTextWithEtag } from "../lib/etag";
@@ -6,25 +6,23 @@ import { pageJson, pageOf, readListQuery } from "../lib/pagination";
 import { errorBody } from "../lib/render-error";
 import { toVCard } from "../lib/vcard";
 import { contactLimits } from "../workspaces/plans";
-import type { Contact } from "./contact-fields";
 import {
   addTags as addContactTags,
   createContact,
   deleteContact,
-  deletedSince,
   getContactJson,
-  listContacts,
   parseContact,
   patchContact,
   patchPlainFields,
   removeTags as removeContactTags,
   replaceContact,
-  tagCounts,
   upsertContact,
 } from "./contacts.data";
+import type { Contact } from "./contacts.fields";
 import type * as routes from "./contacts.routes";
 import { DeletedQuery, TagsQuery } from "./contacts.routes";
 import { ContactCreateSchema, ListContactsQuery } from "./contacts.schemas";
+import { deletedSince, listContacts, tagCounts } from "./contacts-lists.data";
 
 export const list: AppRouteHandler<typeof routes.list> = async (c) => {
   const { query, page } = readListQuery(c.req.query(), ListContactsQuery, "contacts");
@@ -32,7 +30,12 @@ export const list: AppRouteHandler<typeof routes.list> = async (c) => {
   // trip reads anyway (the key's proof, or the key lookup).
   const contactCount = async () => (await currentWorkspace(c)).contactCount;
   const result = await listContacts(c.var.db, c.var.caller.workspace.id, query, page, contactCount);
-  const body = pageOf(result.rows, page, { keyOf: (r) => [r.sortKey, r.id], toItem: (r) => r.json, total: result.total, totalExact: result.totalExact });
+  const body = pageOf(result.rows, page, {
+    keyOf: (r) => [r.sortKey, r.id],
+    toItem: (r) => r.json,
+    total: result.total,
+    totalExact: result.totalExact,
+  });
   return jsonText<ReturnType<typeof pageOf<unknown, Contact>>, 200>(c, pageJson(body), 200);
 };
 
@@ -105,7 +108,9 @@ export const patch: AppRouteHandler<typeof routes.patch> = async (c) => {
   assertBodyId(body.id, id);
   const expect = ifMatch(c);
   const workspaceId = c.var.caller.workspace.id;
-  const json = (expect ? undefined : await patchPlainFields(c.var.db, workspaceId, id, body)) ?? (await patchContact(c.var.db, workspaceId, id, body, expect));
+  const json =
+    (expect ? undefined : await patchPlainFields(c.var.db, workspaceId, id, body)) ??
+    (await patchContact(c.var.db, workspaceId, id, body, expect));
   return jsonTextWithEtag<Contact>(c, json, 200);
 };
 

@@ -3,6 +3,7 @@ import { requirePermission } from "../keys/auth";
 import { DeletedSchema, ErrorSchema, errorResponses, json, jsonBody, SECURITY } from "../lib/openapi";
 import { listOf, listQuery } from "../lib/pagination";
 import { idParam } from "../lib/params";
+import { ContactSchema, tagList } from "./contacts.fields";
 import {
   BatchSchema,
   ContactCreateSchema,
@@ -13,7 +14,6 @@ import {
   ListContactsQuery,
   rfc3339,
 } from "./contacts.schemas";
-import { ContactSchema, tagList } from "./contact-fields";
 
 const tags = ["Contacts"];
 const read = [requirePermission("contacts:read")];

@@ -1,7 +1,7 @@
 import { z } from "@hono/zod-openapi";
-import { text, uuid, withAliases } from "../lib/validation";
 import { listOf, listQuery, paginationAliases } from "../lib/pagination";
-import { CONTACT_ALIASES, ContactSchema, SOURCES, siteRef, stage, WRITABLE } from "./contact-fields";
+import { text, uuid, withAliases } from "../lib/validation";
+import { CONTACT_ALIASES, ContactSchema, SOURCES, siteRef, stage, WRITABLE } from "./contacts.fields";
 
 export const SORTS = ["-created_at", "created_at", "-updated_at", "updated_at", "name", "-name"] as const;
 export type Sort = (typeof SORTS)[number];
@@ -60,13 +60,15 @@ export const ContactUpsertSchema = withAliases(
 
 export const BatchSchema = z
   .strictObject({
-    contacts: z.array(z.unknown().openapi({ description: "A ContactCreate body; each is validated on its own." })).min(1).max(100),
+    contacts: z
+      .array(z.unknown().openapi({ description: "A ContactCreate body; each is validated on its own." }))
+      .min(1)
+      .max(100),
   })
   .openapi("ContactBatch");
 
 export type ContactCreateInput = z.output<typeof ContactCreateSchema>;
 export type ContactUpdateInput = z.output<typeof ContactPatchSchema>;
-
 
 export const rfc3339 = z
   .string()
@@ -80,11 +82,20 @@ export const LIST_ALIASES = { ...paginationAliases, search_text: "q", channel: "
 
 export const ListContactsQuery = listQuery(
   {
-    q: text(256, 1).optional().openapi({ description: "Full-text prefix search over name, email, phone, company, job title, notes. Alias: `searchText`." }),
+    q: text(256, 1)
+      .optional()
+      .openapi({ description: "Full-text prefix search over name, email, phone, company, job title, notes. Alias: `searchText`." }),
     tags: z
       .string()
       .transform((s, ctx) => {
-        const tags = [...new Set(s.split(",").map((t) => t.trim().toLowerCase()).filter(Boolean))];
+        const tags = [
+          ...new Set(
+            s
+              .split(",")
+              .map((t) => t.trim().toLowerCase())
+              .filter(Boolean),
+          ),
+        ];
         if (tags.length === 0 || tags.length > 50) ctx.addIssue({ code: "custom", message: "must list 1 to 50 tags" });
         return tags;
       })

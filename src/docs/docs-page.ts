@@ -30,14 +30,18 @@ export function renderDocsPage(doc: Doc) {
     ([tag, ops]) => html`<section>
       <h2 id="${tag.toLowerCase().replace(/\W+/g, "-")}">${tag}</h2>
       ${ops.map(({ method, path, op }) => {
-        const body = Object.values(op.requestBody?.content ?? {})[0]?.schema?.$ref?.split("/").pop();
+        const body = Object.values(op.requestBody?.content ?? {})[0]
+          ?.schema?.$ref?.split("/")
+          .pop();
         return html`<article>
           <h3><span class="m m-${method}">${method.toUpperCase()}</span> <code>${path}</code></h3>
           <p>${op.summary ?? ""}</p>
           ${op.description ? html`<p class="d">${op.description}</p>` : ""}
-          ${op.parameters?.length
-            ? html`<ul>${op.parameters.map((p) => html`<li><code>${p.name}</code> <small>${p.in}${p.required ? ", required" : ""}</small> ${p.description ?? ""}</li>`)}</ul>`
-            : ""}
+          ${
+            op.parameters?.length
+              ? html`<ul>${op.parameters.map((p) => html`<li><code>${p.name}</code> <small>${p.in}${p.required ? ", required" : ""}</small> ${p.description ?? ""}</li>`)}</ul>`
+              : ""
+          }
           ${body ? html`<p><small>Body: <code>${body}</code> (see <a href="/openapi.json">openapi.json</a>)</small></p>` : ""}
           <p><small>Answers: ${Object.entries(op.responses ?? {}).map(([s, r]) => html`<span title="${r.description ?? ""}">${s}</span> `)}</small></p>
         </article>`;

@@ -1,5 +1,5 @@
 import type { OpenAPIHono } from "@hono/zod-openapi";
-import type { AppEnv } from "../keys/caller";
+import type { AppEnv } from "../keys/app-env";
 import { renderDocsPage } from "./docs-page";
 
 const INFO = {

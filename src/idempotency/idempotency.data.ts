@@ -21,21 +21,21 @@ export async function claimIdempotencyKey(
   const createdAt = new Date(now).toISOString();
   const claimed = await db.all(
     db.orm
-    .insert(idempotencyKeys)
-    .values({ workspaceId, key, requestHash, createdAt, expiresAt: new Date(now + IDEMPOTENCY_TTL_MS).toISOString() })
-    .onConflictDoUpdate({
-      target: [idempotencyKeys.workspaceId, idempotencyKeys.key],
-      set: {
-        requestHash,
-        status: null,
-        responseBody: null,
-        responseHeaders: null,
-        createdAt,
-        expiresAt: sql`excluded.expires_at`,
-      },
-      setWhere: lt(idempotencyKeys.expiresAt, createdAt),
-    })
-    .returning({ key: idempotencyKeys.key }),
+      .insert(idempotencyKeys)
+      .values({ workspaceId, key, requestHash, createdAt, expiresAt: new Date(now + IDEMPOTENCY_TTL_MS).toISOString() })
+      .onConflictDoUpdate({
+        target: [idempotencyKeys.workspaceId, idempotencyKeys.key],
+        set: {
+          requestHash,
+          status: null,
+          responseBody: null,
+          responseHeaders: null,
+          createdAt,
+          expiresAt: sql`excluded.expires_at`,
+        },
+        setWhere: lt(idempotencyKeys.expiresAt, createdAt),
+      })
+      .returning({ key: idempotencyKeys.key }),
   );
   if (claimed.length > 0) return null;
   const existing = await findFirst(db, idempotencyKeys, and(eq(idempotencyKeys.workspaceId, workspaceId), eq(idempotencyKeys.key, key)));

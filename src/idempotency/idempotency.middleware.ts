@@ -1,8 +1,8 @@
 import type { MiddlewareHandler } from "hono";
-import { claimIdempotencyKey, completeIdempotencyKey, releaseIdempotencyKey } from "./idempotency.data";
+import type { AppEnv } from "../keys/app-env";
 import { sha256Hex } from "../lib/crypto";
 import { ApiError, validationError } from "../lib/errors";
-import type { AppEnv } from "../keys/caller";
+import { claimIdempotencyKey, completeIdempotencyKey, releaseIdempotencyKey } from "./idempotency.data";
 
 const MAX_KEY_LENGTH = 255;
 /** Headers of the first answer that a replay repeats. */

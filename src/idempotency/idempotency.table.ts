@@ -20,4 +20,3 @@ export const idempotencyKeys = sqliteTable(
   },
   (t) => [primaryKey({ columns: [t.workspaceId, t.key] }), index("idempotency_keys_expiry").on(t.expiresAt)],
 );
-

@@ -1,13 +1,14 @@
 import type { Context, MiddlewareHandler } from "hono";
-import type { Workspace } from "../workspaces/workspaces.table";
-import { ApiError } from "../lib/errors";
+import { BoundedCache } from "../lib/bounded-cache";
 import { sha256Hex } from "../lib/crypto";
-import type { AppEnv, Caller, Permission } from "./caller";
-import { findCallerByKeyHash, touchApiKey } from "./keys.data";
 import { dbFor } from "../lib/db/client";
 import { Db } from "../lib/db/runner";
+import { ApiError } from "../lib/errors";
+import type { Workspace } from "../workspaces/workspaces.table";
+import type { AppEnv } from "./app-env";
+import type { Caller, Permission } from "./caller";
 import { invalidKey, KeyProof } from "./key-proof";
-import { BoundedCache } from "../lib/bounded-cache";
+import { findCallerByKeyHash, touchApiKey } from "./keys.data";
 
 /** How stale `last_used_at` may get before a request refreshes it (one write a minute, not per request). */
 const LAST_USED_PRECISION_MS = 60_000;
@@ -71,9 +72,10 @@ export function apiKeyAuth(): MiddlewareHandler<AppEnv> {
     await next();
     // A request that never reached D1 (a validation error, an MCP handshake) proves its key now;
     // one whose proof failed answers 401 whatever its handler made of the error.
-    if (proof && !proof.revoked) await c.var.db.settleFirstTrip().catch((error: unknown) => {
-      if (!proof.revoked) throw error;
-    });
+    if (proof && !proof.revoked)
+      await c.var.db.settleFirstTrip().catch((error: unknown) => {
+        if (!proof.revoked) throw error;
+      });
     if (proof?.revoked) {
       keyCache.delete(key);
       throw invalidKey();
@@ -90,12 +92,18 @@ export async function currentWorkspace(c: Context<AppEnv>): Promise<Workspace> {
   return c.var.caller.workspace;
 }
 
-/** Refuses with 403 unless the caller's key holds `permission`. */
-export function requirePermission(permission: Permission): MiddlewareHandler<AppEnv> {
-  return async function requirePermission(c, next) {
-    if (!c.var.caller.apiKey.permissions.includes(permission)) {
-      throw new ApiError("forbidden", `${permission} permission required`);
-    }
-    await next();
-  };
+/**
+ * Refuses with 403 unless the caller's key holds `permission`. The middleware carries the
+ * permission it checks, so the route table says which routes need which permission.
+ */
+export function requirePermission(permission: Permission): MiddlewareHandler<AppEnv> & { permission: Permission } {
+  return Object.assign(
+    async function requirePermission(c: Context<AppEnv>, next: () => Promise<void>) {
+      if (!c.var.caller.apiKey.permissions.includes(permission)) {
+        throw new ApiError("forbidden", `${permission} permission required`);
+      }
+      await next();
+    },
+    { permission },
+  );
 }

@@ -1,7 +1,7 @@
 import { getTableColumns, sql } from "drizzle-orm";
-import { ApiError } from "../lib/errors";
 import { causedBy, type FirstTrip, type Orm } from "../lib/db/runner";
-import { workspaces, type Workspace } from "../workspaces/workspaces.table";
+import { ApiError } from "../lib/errors";
+import { type Workspace, workspaces } from "../workspaces/workspaces.table";
 
 /** The workspace row under drizzle's property names, so it reads back as a `Workspace`. */
 const WORKSPACE_COLUMNS = sql.raw(
@@ -33,7 +33,9 @@ export class KeyProof implements FirstTrip {
   ) {}
 
   statements(orm: Orm, writes: boolean) {
-    const live = orm.all<Workspace>(sql`SELECT ${WORKSPACE_COLUMNS} FROM workspaces w JOIN api_keys k ON k.workspace_id = w.id WHERE k.id = ${this.keyId} AND k.revoked_at IS NULL`);
+    const live = orm.all<Workspace>(
+      sql`SELECT ${WORKSPACE_COLUMNS} FROM workspaces w JOIN api_keys k ON k.workspace_id = w.id WHERE k.id = ${this.keyId} AND k.revoked_at IS NULL`,
+    );
     return writes ? [orm.run(sql`INSERT INTO api_key_guard (key_id) VALUES (${this.keyId})`), live] : [live];
   }
 

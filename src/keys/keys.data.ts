@@ -1,12 +1,12 @@
 import { and, eq, isNull, lt, or } from "drizzle-orm";
-import type { PageRequest } from "../lib/pagination";
-import { selectPage } from "../lib/db/pages";
-import { rowCount, type Db } from "../lib/db/runner";
-import { apiKeys, type ApiKey } from "./keys.table";
-import { workspaces } from "../workspaces/workspaces.table";
 import { randomBase62, sha256Hex } from "../lib/crypto";
+import { selectPage } from "../lib/db/pages";
+import { type Db, rowCount } from "../lib/db/runner";
 import { nowIso, uuidv7 } from "../lib/ids";
+import type { PageRequest } from "../lib/pagination";
+import { workspaces } from "../workspaces/workspaces.table";
 import type { Caller, Permission } from "./caller";
+import { type ApiKey, apiKeys } from "./keys.table";
 
 const KEY_RANDOM_CHARS = 40;
 const PREFIX_CHARS = 12;
@@ -46,17 +46,14 @@ export async function createApiKey(db: Db, workspaceId: string, input: { name: s
 }
 
 /** The live key with this hash, and its workspace. */
-export async function findCallerByKeyHash(
-  db: Db,
-  keyHash: string,
-): Promise<{ caller: Caller; lastUsedAt: string | null } | undefined> {
+export async function findCallerByKeyHash(db: Db, keyHash: string): Promise<{ caller: Caller; lastUsedAt: string | null } | undefined> {
   const row = await db.first(
     db.orm
-    .select({ key: apiKeys, workspace: workspaces })
-    .from(apiKeys)
-    .innerJoin(workspaces, eq(workspaces.id, apiKeys.workspaceId))
-    .where(and(eq(apiKeys.keyHash, keyHash), isNull(apiKeys.revokedAt)))
-    .limit(rowCount(1)),
+      .select({ key: apiKeys, workspace: workspaces })
+      .from(apiKeys)
+      .innerJoin(workspaces, eq(workspaces.id, apiKeys.workspaceId))
+      .where(and(eq(apiKeys.keyHash, keyHash), isNull(apiKeys.revokedAt)))
+      .limit(rowCount(1)),
   );
   if (!row) return undefined;
   const { id, name, prefix, permissions } = row.key;

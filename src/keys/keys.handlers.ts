@@ -1,12 +1,12 @@
-import type { AppRouteHandler } from "../keys/caller";
-import type * as routes from "./keys.routes";
-import { createApiKey, listApiKeys, revokeApiKey, type NewApiKey } from "./keys.data";
-import { currentWorkspace } from "./auth";
-import type { ApiKey } from "./keys.table";
 import { ApiError, notFound } from "../lib/errors";
 import { pageOf, readListQuery } from "../lib/pagination";
+import type { AppRouteHandler } from "./app-env";
+import { currentWorkspace } from "./auth";
 import type { Permission } from "./caller";
+import { createApiKey, listApiKeys, type NewApiKey, revokeApiKey } from "./keys.data";
+import type * as routes from "./keys.routes";
 import { KeysQuery } from "./keys.routes";
+import type { ApiKey } from "./keys.table";
 
 const toApiKey = (k: ApiKey) => ({
   id: k.id,

@@ -1,5 +1,5 @@
-import type { AppEnv } from "../keys/caller";
 import { createRouter } from "../lib/openapi";
+import type { AppEnv } from "./app-env";
 import * as handlers from "./keys.handlers";
 import * as routes from "./keys.routes";
 

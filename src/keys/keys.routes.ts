@@ -1,16 +1,16 @@
 import { createRoute, z } from "@hono/zod-openapi";
-import { requirePermission } from "./auth";
 import { DeletedSchema, errorResponses, json, jsonBody, SECURITY } from "../lib/openapi";
 import { listOf, listQuery } from "../lib/pagination";
 import { idParam } from "../lib/params";
-import { PERMISSIONS, type Permission } from "./caller";
 import { text } from "../lib/validation";
 import { PLANS } from "../workspaces/plans";
+import { requirePermission } from "./auth";
+import { PERMISSIONS } from "./caller";
 
 const tags = ["API keys"];
 const manage = [requirePermission("keys:manage")];
 
-const permission = z.enum(PERMISSIONS as [Permission, ...Permission[]]);
+const permission = z.enum(PERMISSIONS);
 
 export const ApiKeySchema = z
   .object({

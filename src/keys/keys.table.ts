@@ -16,10 +16,7 @@ export const apiKeys = sqliteTable(
     lastUsedAt: text("last_used_at"),
     revokedAt: text("revoked_at"),
   },
-  (t) => [
-    uniqueIndex("api_keys_key_hash").on(t.keyHash),
-    index("api_keys_workspace").on(t.workspaceId, t.createdAt),
-  ],
+  (t) => [uniqueIndex("api_keys_key_hash").on(t.keyHash), index("api_keys_workspace").on(t.workspaceId, t.createdAt)],
 );
 
 export type ApiKey = typeof apiKeys.$inferSelect;

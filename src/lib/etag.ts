@@ -33,7 +33,10 @@ export const etagOf = (body: unknown): string => etagOfJson(JSON.stringify(body)
 
 /** Entity tags listed in an If-Match / If-None-Match header, `W/` prefixes ignored (proxies add them). */
 function listedTags(header: string): string[] {
-  return header.split(",").map((t) => t.trim().replace(/^W\//, "")).filter(Boolean);
+  return header
+    .split(",")
+    .map((t) => t.trim().replace(/^W\//, ""))
+    .filter(Boolean);
 }
 
 const matches = (header: string, etag: string) => {

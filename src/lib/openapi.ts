@@ -1,7 +1,7 @@
 import { OpenAPIHono, z } from "@hono/zod-openapi";
 import type { Env } from "hono";
-import { toValidationError } from "./validation";
 import { RouteNotMatched } from "./routing";
+import { toValidationError } from "./validation";
 
 /**
  * A router whose validation failures become the API's errors: an invalid path id is an unknown

@@ -1,7 +1,7 @@
-import { sql, type AnyColumn, type Placeholder, type SQL } from "drizzle-orm";
 import { z } from "@hono/zod-openapi";
-import { ApiError, validationError } from "./errors";
+import { type AnyColumn, type Placeholder, type SQL, sql } from "drizzle-orm";
 import { base64UrlDecode, base64UrlEncode } from "./crypto";
+import { ApiError, validationError } from "./errors";
 import { canonicalize, toValidationError, withAliases } from "./validation";
 
 export const DEFAULT_LIMIT = 25;
@@ -60,11 +60,7 @@ interface CursorPayload {
  * Reads `page`/`limit`/`cursor`. `scope` names the resource, sort and filters; a cursor minted
  * for another scope is refused, so a cursor can never silently change what is being walked.
  */
-export function readPage(
-  query: { page?: number; limit?: number; cursor?: string },
-  scope: string,
-  keyLength = 2,
-): PageRequest {
+export function readPage(query: { page?: number; limit?: number; cursor?: string }, scope: string, keyLength = 2): PageRequest {
   const limit = query.limit ?? DEFAULT_LIMIT;
   if (query.cursor === undefined) {
     const page = query.page ?? 1;
@@ -100,8 +96,12 @@ function decodeCursor(cursor: string): CursorPayload {
   }
   const v = value as Partial<CursorPayload>;
   if (
-    typeof v !== "object" || v === null || typeof v.s !== "string" || !Array.isArray(v.k) ||
-    !Number.isSafeInteger(v.p) || (v.p ?? 0) < 1 ||
+    typeof v !== "object" ||
+    v === null ||
+    typeof v.s !== "string" ||
+    !Array.isArray(v.k) ||
+    !Number.isSafeInteger(v.p) ||
+    (v.p ?? 0) < 1 ||
     !v.k.every((x) => x === null || typeof x === "string" || typeof x === "number")
   ) {
     throw invalid();
@@ -153,7 +153,10 @@ export function pageJson(page: { data: string[]; pagination: object }): string {
  */
 export function keysetAfter(columns: (AnyColumn | SQL)[], values: (string | number | null | Placeholder)[], descending: boolean): SQL {
   const cols = sql.join(columns, sql`, `);
-  const vals = sql.join(values.map((v) => sql`${v}`), sql`, `);
+  const vals = sql.join(
+    values.map((v) => sql`${v}`),
+    sql`, `,
+  );
   return descending ? sql`(${cols}) < (${vals})` : sql`(${cols}) > (${vals})`;
 }
 

@@ -1,6 +1,6 @@
 import { z } from "@hono/zod-openapi";
 import type { $ZodIssue } from "zod/v4/core";
-import { validationError, type FieldError } from "./errors";
+import { type FieldError, validationError } from "./errors";
 
 /** Code points, not UTF-16 units: the API's lengths count characters as people see them. */
 export const codePointLength = (s: string): number => {
@@ -51,11 +51,7 @@ const camelToSnake = (key: string) => key.replace(/[A-Z]/g, (m) => `_${m.toLower
  * Renames every key to its canonical snake_case spelling (camelCase and listed aliases).
  * Returns the renamed object and, for keys sent under two spellings, both spellings.
  */
-export function canonicalize(
-  input: Record<string, unknown>,
-  aliases: Record<string, string>,
-  ignored: readonly string[] = [],
-) {
+export function canonicalize(input: Record<string, unknown>, aliases: Record<string, string>, ignored: readonly string[] = []) {
   const out: Record<string, unknown> = {};
   const spelledAs: Record<string, string> = {};
   const twice: { field: string; message: string }[] = [];
@@ -78,11 +74,7 @@ export function canonicalize(
  * listed aliases, and rejects a field sent under two spellings. `ignored` fields are dropped
  * (read-only fields in PUT/PATCH bodies).
  */
-export function withAliases<T extends z.ZodType>(
-  schema: T,
-  aliases: Record<string, string> = {},
-  ignored: readonly string[] = [],
-) {
+export function withAliases<T extends z.ZodType>(schema: T, aliases: Record<string, string> = {}, ignored: readonly string[] = []) {
   return z.preprocess((input, ctx) => {
     if (input === null || typeof input !== "object" || Array.isArray(input)) return input;
     const { out, twice } = canonicalize(input as Record<string, unknown>, aliases, ignored);

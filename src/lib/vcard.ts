@@ -19,7 +19,10 @@ export interface VCardInput {
 
 /** Escapes a text value; `;` only where it would split a structured value (N, ORG, ADR). */
 const escapeText = (value: string, structured = false) => {
-  const escaped = value.replace(/\\/g, "\\\\").replace(/\r\n|\r|\n/g, "\\n").replace(/,/g, "\\,");
+  const escaped = value
+    .replace(/\\/g, "\\\\")
+    .replace(/\r\n|\r|\n/g, "\\n")
+    .replace(/,/g, "\\,");
   return structured ? escaped.replace(/;/g, "\\;") : escaped;
 };
 
@@ -65,5 +68,5 @@ export function toVCard(card: VCardInput): string {
   add("UID", card.uid);
   add("REV", card.revision, true);
   lines.push("END:VCARD");
-  return lines.map(fold).join("\r\n") + "\r\n";
+  return `${lines.map(fold).join("\r\n")}\r\n`;
 }

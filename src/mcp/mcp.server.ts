@@ -1,14 +1,15 @@
 import { McpServer } from "@modelcontextprotocol/sdk/server/mcp.js";
 import { WebStandardStreamableHTTPServerTransport } from "@modelcontextprotocol/sdk/server/webStandardStreamableHttp.js";
-import { CfWorkerJsonSchemaValidator } from "@modelcontextprotocol/sdk/validation/cfworker";
 import type { CallToolResult } from "@modelcontextprotocol/sdk/types.js";
+import { CfWorkerJsonSchemaValidator } from "@modelcontextprotocol/sdk/validation/cfworker";
 import { z } from "zod";
-import { addTags, createContact, getContactJson, listContacts, parseContact, patchContact, removeTags } from "../contacts/contacts.data";
-import { SORTS, ContactCreateSchema, ContactPatchSchema, ListContactsQuery } from "../contacts/contacts.schemas";
-import { SOURCES, STAGES, tagList, WRITABLE } from "../contacts/contact-fields";
+import { addTags, createContact, getContactJson, parseContact, patchContact, removeTags } from "../contacts/contacts.data";
+import { SOURCES, STAGES, tagList, WRITABLE } from "../contacts/contacts.fields";
+import { ContactCreateSchema, ContactPatchSchema, ListContactsQuery, SORTS } from "../contacts/contacts.schemas";
+import { listContacts } from "../contacts/contacts-lists.data";
 import type { Caller, Permission } from "../keys/caller";
-import { ApiError, notFound } from "../lib/errors";
 import type { Db } from "../lib/db/runner";
+import { ApiError, notFound } from "../lib/errors";
 import { pageOf, readListQuery } from "../lib/pagination";
 import { toApiError } from "../lib/render-error";
 import { findProfileByHandle, findVisibleProfile, toProfile } from "../profiles/profiles.data";
@@ -34,7 +35,19 @@ const ok = (body: object): CallToolResult => ({
 /** A refusal carries the HTTP API's own message (and its code) as a tool error. */
 function refusal(error: unknown): CallToolResult {
   const apiError = toApiError(error);
-  return { isError: true, content: [{ type: "text", text: JSON.stringify({ error: apiError.message, code: apiError.code, ...(apiError.options.details ? { details: apiError.options.details } : {}) }) }] };
+  return {
+    isError: true,
+    content: [
+      {
+        type: "text",
+        text: JSON.stringify({
+          error: apiError.message,
+          code: apiError.code,
+          ...(apiError.options.details ? { details: apiError.options.details } : {}),
+        }),
+      },
+    ],
+  };
 }
 
 function requirePermission(caller: Caller, permission: Permission) {
@@ -51,19 +64,14 @@ const dropUndefined = (args: Record<string, unknown>) => Object.fromEntries(Obje
 
 /** Tool arguments as the query string the mirrored HTTP list route would get (lists comma-joined). */
 const asQuery = (args: Record<string, unknown>): Record<string, string> =>
-  Object.fromEntries(
-    Object.entries(dropUndefined(args)).map(([k, v]) => [k, Array.isArray(v) ? v.join(",") : String(v)]),
-  );
+  Object.fromEntries(Object.entries(dropUndefined(args)).map(([k, v]) => [k, Array.isArray(v) ? v.join(",") : String(v)]));
 
 /**
  * Cardbox as MCP tools. Each tool checks the permission of the HTTP route it mirrors, validates
  * with that route's schema and calls the same data functions, so no rule exists twice.
  */
 export function createMcpServer({ db, caller, workspace }: McpContext) {
-  const server = new McpServer(
-    { name: "cardbox", version: "1.0.0" },
-    { jsonSchemaValidator: new CfWorkerJsonSchemaValidator() },
-  );
+  const server = new McpServer({ name: "cardbox", version: "1.0.0" }, { jsonSchemaValidator: new CfWorkerJsonSchemaValidator() });
   const workspaceId = caller.workspace.id;
   const tool = <S extends z.ZodRawShape>(
     name: string,
@@ -98,9 +106,18 @@ export function createMcpServer({ db, caller, workspace }: McpContext) {
       cursor: z.string().optional(),
     },
     async (args) => {
-      const { query, page } = readListQuery(asQuery({ ...args, tags: args.tags?.length ? args.tags : undefined }), ListContactsQuery, "contacts");
+      const { query, page } = readListQuery(
+        asQuery({ ...args, tags: args.tags?.length ? args.tags : undefined }),
+        ListContactsQuery,
+        "contacts",
+      );
       const result = await listContacts(db, workspaceId, query, page);
-      return pageOf(result.rows, page, { keyOf: (r) => [r.sortKey, r.id], toItem: (r) => JSON.parse(r.json) as unknown, total: result.total, totalExact: result.totalExact });
+      return pageOf(result.rows, page, {
+        keyOf: (r) => [r.sortKey, r.id],
+        toItem: (r) => JSON.parse(r.json) as unknown,
+        total: result.total,
+        totalExact: result.totalExact,
+      });
     },
   );
 
@@ -129,13 +146,25 @@ export function createMcpServer({ db, caller, workspace }: McpContext) {
     },
   );
 
-  tool("add_tags", "Add tags to a contact. Returns {id, tags}.", "contacts:write", { id: z.string(), tags: z.array(z.string()).min(1) }, async ({ id, tags }) => {
-    return { id: id.toLowerCase(), tags: await addTags(db, workspaceId, id.toLowerCase(), tagList.parse(tags)) };
-  });
+  tool(
+    "add_tags",
+    "Add tags to a contact. Returns {id, tags}.",
+    "contacts:write",
+    { id: z.string(), tags: z.array(z.string()).min(1) },
+    async ({ id, tags }) => {
+      return { id: id.toLowerCase(), tags: await addTags(db, workspaceId, id.toLowerCase(), tagList.parse(tags)) };
+    },
+  );
 
-  tool("remove_tags", "Remove tags from a contact. Returns {id, tags}.", "contacts:write", { id: z.string(), tags: z.array(z.string()).min(1) }, async ({ id, tags }) => {
-    return { id: id.toLowerCase(), tags: await removeTags(db, workspaceId, id.toLowerCase(), tagList.parse(tags)) };
-  });
+  tool(
+    "remove_tags",
+    "Remove tags from a contact. Returns {id, tags}.",
+    "contacts:write",
+    { id: z.string(), tags: z.array(z.string()).min(1) },
+    async ({ id, tags }) => {
+      return { id: id.toLowerCase(), tags: await removeTags(db, workspaceId, id.toLowerCase(), tagList.parse(tags)) };
+    },
+  );
 
   const profileRef = {
     handle: z.string().optional().describe("The card's handle, as in /p/{handle}."),
@@ -149,7 +178,9 @@ export function createMcpServer({ db, caller, workspace }: McpContext) {
       const found = await findProfileByHandle(db, handle.trim().toLowerCase());
       if (found && (found.profile.public || found.profile.workspaceId === workspaceId)) return found.profile;
     } else {
-      throw new ApiError("validation_failed", "handle or profile_id is required", { details: [{ field: "handle", message: "or profile_id is required" }] });
+      throw new ApiError("validation_failed", "handle or profile_id is required", {
+        details: [{ field: "handle", message: "or profile_id is required" }],
+      });
     }
     throw notFound("Profile");
   };
@@ -165,7 +196,9 @@ export function createMcpServer({ db, caller, workspace }: McpContext) {
     },
   );
 
-  tool("get_profile", "Read a public business card (by handle or profile id).", "contacts:read", profileRef, async (ref) => toProfile(await resolveProfile(ref)));
+  tool("get_profile", "Read a public business card (by handle or profile id).", "contacts:read", profileRef, async (ref) =>
+    toProfile(await resolveProfile(ref)),
+  );
 
   tool(
     "recent_scans",

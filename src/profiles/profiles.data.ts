@@ -1,10 +1,10 @@
 import { and, eq, or, sql } from "drizzle-orm";
 import { findFirst, selectPage } from "../lib/db/pages";
-import { causedBy, rowCount, UNIQUE_VIOLATION, type Db } from "../lib/db/runner";
-import { profileHandles, profiles, type Profile } from "./profiles.table";
+import { causedBy, type Db, rowCount, UNIQUE_VIOLATION } from "../lib/db/runner";
 import { ApiError, notFound } from "../lib/errors";
 import { nowIso, uuidv7 } from "../lib/ids";
 import type { PageRequest } from "../lib/pagination";
+import { type Profile, profileHandles, profiles } from "./profiles.table";
 
 export interface ProfileFields {
   handle?: string;
@@ -80,7 +80,10 @@ export async function createProfile(db: Db, workspaceId: string, input: ProfileF
     updatedAt: now,
   };
   try {
-    await db.batch([db.orm.insert(profiles).values(profile), db.orm.insert(profileHandles).values({ handle: profile.handle, profileId: profile.id })]);
+    await db.batch([
+      db.orm.insert(profiles).values(profile),
+      db.orm.insert(profileHandles).values({ handle: profile.handle, profileId: profile.id }),
+    ]);
   } catch (error) {
     if (causedBy(error, UNIQUE_VIOLATION)) throw handleTaken();
     throw error;
@@ -147,7 +150,12 @@ export async function updateProfile(db: Db, workspaceId: string, id: string, inp
 
 /** Deletes the profile with its scans and handles (foreign-key cascade). */
 export async function deleteProfile(db: Db, workspaceId: string, id: string): Promise<boolean> {
-  const rows = await db.all(db.orm.delete(profiles).where(and(eq(profiles.id, id), eq(profiles.workspaceId, workspaceId))).returning({ id: profiles.id }));
+  const rows = await db.all(
+    db.orm
+      .delete(profiles)
+      .where(and(eq(profiles.id, id), eq(profiles.workspaceId, workspaceId)))
+      .returning({ id: profiles.id }),
+  );
   return rows.length > 0;
 }
 
@@ -155,13 +163,13 @@ export async function deleteProfile(db: Db, workspaceId: string, id: string): Pr
 export async function workspaceScanTotals(db: Db, workspaceId: string) {
   const row = await db.first(
     db.orm
-    .select({
-      qr_scan: sql<number>`coalesce(sum(${profiles.scansQrScan}), 0)`,
-      web: sql<number>`coalesce(sum(${profiles.scansWeb}), 0)`,
-      mcp: sql<number>`coalesce(sum(${profiles.scansMcp}), 0)`,
-    })
-    .from(profiles)
-    .where(eq(profiles.workspaceId, workspaceId)),
+      .select({
+        qr_scan: sql<number>`coalesce(sum(${profiles.scansQrScan}), 0)`,
+        web: sql<number>`coalesce(sum(${profiles.scansWeb}), 0)`,
+        mcp: sql<number>`coalesce(sum(${profiles.scansMcp}), 0)`,
+      })
+      .from(profiles)
+      .where(eq(profiles.workspaceId, workspaceId)),
   );
   return row ?? { qr_scan: 0, web: 0, mcp: 0 };
 }

@@ -1,6 +1,9 @@
 import { renderSVG } from "uqr";
-import type { AppRouteHandler } from "../keys/caller";
-import type * as routes from "./profiles.routes";
+import type { AppRouteHandler } from "../keys/app-env";
+import { notFound } from "../lib/errors";
+import { jsonWithEtag } from "../lib/etag";
+import { pageOf, readListQuery } from "../lib/pagination";
+import { publicBaseUrl } from "../lib/public-url";
 import {
   createProfile,
   deleteProfile,
@@ -10,10 +13,7 @@ import {
   toProfile,
   updateProfile,
 } from "./profiles.data";
-import { notFound } from "../lib/errors";
-import { jsonWithEtag } from "../lib/etag";
-import { pageOf, readListQuery } from "../lib/pagination";
-import { publicBaseUrl } from "../lib/public-url";
+import type * as routes from "./profiles.routes";
 import { ProfilesQuery } from "./profiles.routes";
 
 export const create: AppRouteHandler<typeof routes.create> = async (c) => {

@@ -104,7 +104,11 @@ export const get = createRoute({
   security: SECURITY,
   middleware: read,
   request: { params },
-  responses: { 200: json(ProfileSchema, "The profile"), 304: { description: "Not modified (If-None-Match)" }, ...errorResponses(401, 403, 404) },
+  responses: {
+    200: json(ProfileSchema, "The profile"),
+    304: { description: "Not modified (If-None-Match)" },
+    ...errorResponses(401, 403, 404),
+  },
 });
 
 export const patch = createRoute({

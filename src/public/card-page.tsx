@@ -35,7 +35,14 @@ export function CardPage(props: { profile: Profile; url: string; nonce: string }
       <main>
         <article class="card" aria-labelledby="name">
           <div class="banner" aria-hidden="true"></div>
-          <div class="avatar">{photo ? <img src={photo} alt={`Photo of ${p.name}`} /> : <span aria-hidden="true">{initials(p.name)}</span>}</div>
+          <div class="avatar">
+            {photo ? (
+              // biome-ignore lint/a11y/noRedundantAlt: the image is the person's photo, and saying so tells a screen reader what it is.
+              <img src={photo} alt={`Photo of ${p.name}`} />
+            ) : (
+              <span aria-hidden="true">{initials(p.name)}</span>
+            )}
+          </div>
           <div class="body">
             <h1 id="name">{p.name}</h1>
             {role && <p class="role">{role}</p>}

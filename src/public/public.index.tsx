@@ -1,19 +1,19 @@
-import { Hono, type Context } from "hono";
+import { type Context, Hono } from "hono";
 import { html } from "hono/html";
-import { findProfileByHandle } from "../profiles/profiles.data";
-import { newScan } from "../scans/scans.data";
-import { recordScan } from "../scans/scan-counter";
-import type { Profile } from "../profiles/profiles.table";
-import { isCrawler } from "./crawlers";
-import { ApiError, notFound } from "../lib/errors";
-import { publicBaseUrl } from "../lib/public-url";
-import type { AppEnv } from "../keys/caller";
-import { toVCard } from "../lib/vcard";
-import { splitName } from "../lib/names";
-import { CardPage, ErrorPage } from "./card-page";
+import type { AppEnv } from "../keys/app-env";
 import { BoundedCache } from "../lib/bounded-cache";
-import { pageCsp } from "./layout";
+import { type ApiError, notFound } from "../lib/errors";
+import { splitName } from "../lib/names";
+import { publicBaseUrl } from "../lib/public-url";
+import { toVCard } from "../lib/vcard";
+import { findProfileByHandle } from "../profiles/profiles.data";
 import { HANDLE_PATTERN } from "../profiles/profiles.routes";
+import type { Profile } from "../profiles/profiles.table";
+import { recordScan } from "../scans/scan-counter";
+import { newScan } from "../scans/scans.data";
+import { CardPage, ErrorPage } from "./card-page";
+import { isCrawler } from "./crawlers";
+import { pageCsp } from "./layout";
 
 type PublicContext = Context<AppEnv>;
 
@@ -21,7 +21,7 @@ type PublicContext = Context<AppEnv>;
 async function publicProfile(c: PublicContext, rawHandle: string) {
   const handle = rawHandle.toLowerCase();
   const found = HANDLE_PATTERN.test(handle) ? await findProfileByHandle(c.var.db, handle) : undefined;
-  if (!found || !found.profile.public) throw notFound("Card");
+  if (!found?.profile.public) throw notFound("Card");
   return found;
 }
 

@@ -1,7 +1,7 @@
 import { DurableObject } from "cloudflare:workers";
 import { dbFor } from "../lib/db/client";
 import { flushOutbox } from "../webhooks/delivery";
-import { writeScans, type ScanOutcome, type ScanToRecord } from "./scans.data";
+import { type ScanOutcome, type ScanToRecord, writeScans } from "./scans.data";
 import type { Scan, ScanSource } from "./scans.table";
 
 export interface ScanCounts {
@@ -21,9 +21,7 @@ const STATS_DAYS = 30;
 /** The most scans written to D1 in one batch (two statements each). */
 const MAX_GROUP = 50;
 
-export type RecordResult =
-  | { recorded: true; scan: Scan; counts: ScanCounts; keyLive: boolean }
-  | { recorded: false; keyLive: boolean };
+export type RecordResult = { recorded: true; scan: Scan; counts: ScanCounts; keyLive: boolean } | { recorded: false; keyLive: boolean };
 
 interface Waiting {
   scan: ScanToRecord;
@@ -95,7 +93,10 @@ export class ScanCounter extends DurableObject<Env> {
         const group = this.waiting.splice(0, MAX_GROUP);
         let outcomes: ScanOutcome[];
         try {
-          outcomes = await writeScans(dbFor(this.env.DB), group.map((w) => w.scan));
+          outcomes = await writeScans(
+            dbFor(this.env.DB),
+            group.map((w) => w.scan),
+          );
           this.count(outcomes.flatMap((o) => (o.recorded ? [o.scan] : [])));
         } catch (error) {
           for (const w of group) w.reject(error);
@@ -155,7 +156,8 @@ export class ScanCounter extends DurableObject<Env> {
       counts[row.source] = row.n;
       counts.total += row.n;
     }
-    return (this.totals = counts);
+    this.totals = counts;
+    return counts;
   }
 
   /** Totals, and one entry per UTC day for the 30 days ending `today` (zeros included). */
@@ -164,7 +166,9 @@ export class ScanCounter extends DurableObject<Env> {
     const end = Date.parse(`${today.slice(0, 10)}T00:00:00.000Z`);
     const days = Array.from({ length: STATS_DAYS }, (_, i) => new Date(end - (STATS_DAYS - 1 - i) * 86_400_000).toISOString().slice(0, 10));
     const perDay = new Map<string, number>();
-    const rows = this.tableExists() ? this.sql.exec<{ day: string; n: number }>("SELECT day, sum(count) AS n FROM daily WHERE day >= ? GROUP BY day", days[0]!) : [];
+    const rows = this.tableExists()
+      ? this.sql.exec<{ day: string; n: number }>("SELECT day, sum(count) AS n FROM daily WHERE day >= ? GROUP BY day", days[0]!)
+      : [];
     for (const row of rows) perDay.set(row.day, row.n);
     return { total, by_source: bySource, by_day: days.map((date) => ({ date, count: perDay.get(date) ?? 0 })) };
   }
@@ -186,4 +190,5 @@ export const scanCounter = (ns: Counters, profileId: string) => ns.get(ns.idFrom
  * Records one scan through the profile's ScanCounter, which writes it to D1 (grouped with the
  * scans arriving at the same moment) and counts it before answering, so it is visible at once.
  */
-export const recordScan = (counters: Counters, scan: ScanToRecord): Promise<RecordResult> => scanCounter(counters, scan.profileId).record(scan);
+export const recordScan = (counters: Counters, scan: ScanToRecord): Promise<RecordResult> =>
+  scanCounter(counters, scan.profileId).record(scan);

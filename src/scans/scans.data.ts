@@ -1,11 +1,11 @@
 import { and, desc, eq, inArray, isNull, lt, sql } from "drizzle-orm";
 import { apiKeys } from "../keys/keys.table";
-import { nowIso, uuidv7 } from "../lib/ids";
 import { cappedCount, cappedTotal } from "../lib/db/pages";
-import { rowCount, type Db } from "../lib/db/runner";
+import { type Db, rowCount } from "../lib/db/runner";
+import { nowIso, uuidv7 } from "../lib/ids";
 import { keysetAfter, type PageRequest } from "../lib/pagination";
-import { eventPayload, newEventId } from "../webhooks/outbox";
-import { scans, type Scan, type ScanSource } from "./scans.table";
+import { eventPayload, newEventId } from "../webhooks/outbox.data";
+import { type Scan, type ScanSource, scans } from "./scans.table";
 
 export function toScan(s: Scan) {
   return { id: s.id, profile_id: s.profileId, source: s.source, referrer: s.referrer, scanned_at: s.scannedAt };
@@ -25,10 +25,15 @@ export interface ScanToRecord {
 }
 
 export type ScanOutcome =
-  | { recorded: true; scan: Scan; keyLive: boolean; /** an outbox event was written */ event: boolean }
+  | { recorded: true; scan: Scan; keyLive: boolean /** an outbox event was written */; event: boolean }
   | { recorded: false; keyLive: boolean };
 
-export function newScan(profileId: string, source: ScanSource, referrer: string | null, caller?: { workspaceId: string; apiKeyId: string }): ScanToRecord {
+export function newScan(
+  profileId: string,
+  source: ScanSource,
+  referrer: string | null,
+  caller?: { workspaceId: string; apiKeyId: string },
+): ScanToRecord {
   return {
     id: uuidv7(),
     profileId,
@@ -69,7 +74,9 @@ export async function writeScans(db: Db, pending: ScanToRecord[]): Promise<ScanO
       WHERE (p.public = 1 OR p.workspace_id = s.value ->> 'caller')
         AND (s.value ->> 'key' IS NULL OR EXISTS (SELECT 1 FROM api_keys AS k WHERE k.id = s.value ->> 'key' AND k.revoked_at IS NULL))
       RETURNING id, workspace_id AS workspaceId`),
-    db.orm.all<{ id: string }>(sql`INSERT INTO webhook_events (id, workspace_id, type, payload, enqueued_at, fanned_out_at, only_webhook_id, created_at)
+    db.orm.all<{
+      id: string;
+    }>(sql`INSERT INTO webhook_events (id, workspace_id, type, payload, enqueued_at, fanned_out_at, only_webhook_id, created_at)
       SELECT s.value ->> 'event', c.workspace_id, 'scan.recorded', ${eventPayload("scan.recorded", at, scanJson)}, NULL, NULL, NULL, ${at}
       FROM json_each(${json}) AS s JOIN scans AS c ON c.id = s.value ->> 'id'
       WHERE EXISTS (SELECT 1 FROM webhooks AS w WHERE w.workspace_id = c.workspace_id AND w.enabled = 1)
@@ -80,7 +87,16 @@ export async function writeScans(db: Db, pending: ScanToRecord[]): Promise<ScanO
   // A refused scan of an API caller: was it the profile, or the key? Only then is it asked.
   const keysToCheck = [...new Set(pending.flatMap((s) => (!owners.has(s.id) && s.apiKeyId ? [s.apiKeyId] : [])))];
   const live = new Set(
-    keysToCheck.length === 0 ? [] : (await db.all(db.orm.select({ id: apiKeys.id }).from(apiKeys).where(and(inArray(apiKeys.id, keysToCheck), isNull(apiKeys.revokedAt))))).map((k) => k.id),
+    keysToCheck.length === 0
+      ? []
+      : (
+          await db.all(
+            db.orm
+              .select({ id: apiKeys.id })
+              .from(apiKeys)
+              .where(and(inArray(apiKeys.id, keysToCheck), isNull(apiKeys.revokedAt))),
+          )
+        ).map((k) => k.id),
   );
   return pending.map((s, i) => {
     const workspaceId = owners.get(s.id);

@@ -1,12 +1,12 @@
-import type { AppRouteHandler } from "../keys/caller";
-import type * as routes from "./scans.routes";
-import { requireOwnProfile, workspaceScanTotals } from "../profiles/profiles.data";
-import { listScans, newScan, toScan } from "./scans.data";
-import { recordScan, scanCounter } from "./scan-counter";
-import { contactsBySource } from "../contacts/contacts.data";
+import { contactsBySource } from "../contacts/contacts-lists.data";
+import type { AppRouteHandler } from "../keys/app-env";
 import { notFound } from "../lib/errors";
 import { nowIso } from "../lib/ids";
 import { pageOf, readListQuery } from "../lib/pagination";
+import { requireOwnProfile, workspaceScanTotals } from "../profiles/profiles.data";
+import { recordScan, scanCounter } from "./scan-counter";
+import { listScans, newScan, toScan } from "./scans.data";
+import type * as routes from "./scans.routes";
 import { ScansQuery } from "./scans.routes";
 
 export const record: AppRouteHandler<typeof routes.record> = async (c) => {

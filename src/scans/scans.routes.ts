@@ -1,10 +1,10 @@
 import { createRoute, z } from "@hono/zod-openapi";
+import { SOURCES } from "../contacts/contacts.fields";
 import { requirePermission } from "../keys/auth";
 import { errorResponses, json, jsonBody, SECURITY } from "../lib/openapi";
 import { listOf, listQuery } from "../lib/pagination";
-import { text, uuid, withAliases } from "../lib/validation";
-import { SOURCES } from "../contacts/contact-fields";
 import { idParam } from "../lib/params";
+import { text, uuid, withAliases } from "../lib/validation";
 import { SCAN_SOURCES } from "./scans.table";
 
 const tags = ["Scans"];
@@ -27,9 +27,9 @@ const referrer = text(2048)
   .optional()
   .openapi({ type: "string", description: "Where the scan came from; only its host is stored." });
 
-export const ScanCreateSchema = withAliases(
-  z.strictObject({ profile_id: uuid, source: z.enum(SCAN_SOURCES), referrer }),
-).openapi("ScanCreate");
+export const ScanCreateSchema = withAliases(z.strictObject({ profile_id: uuid, source: z.enum(SCAN_SOURCES), referrer })).openapi(
+  "ScanCreate",
+);
 
 const CountsSchema = z
   .object({ total: z.number().int(), qr_scan: z.number().int(), web: z.number().int(), mcp: z.number().int() })
@@ -79,7 +79,9 @@ export const recent = createRoute({
 const SourcesSchema = z
   .object({
     contacts: z.object(Object.fromEntries(SOURCES.map((s) => [s, z.number().int()])) as Record<(typeof SOURCES)[number], z.ZodNumber>),
-    scans: z.object(Object.fromEntries(SCAN_SOURCES.map((s) => [s, z.number().int()])) as Record<(typeof SCAN_SOURCES)[number], z.ZodNumber>),
+    scans: z.object(
+      Object.fromEntries(SCAN_SOURCES.map((s) => [s, z.number().int()])) as Record<(typeof SCAN_SOURCES)[number], z.ZodNumber>,
+    ),
   })
   .openapi("SourceAnalytics");
 
@@ -99,7 +101,9 @@ const StatsSchema = z
   .object({
     total: z.number().int(),
     by_source: z.object({ qr_scan: z.number().int(), web: z.number().int(), mcp: z.number().int() }),
-    by_day: z.array(z.object({ date: z.string(), count: z.number().int() })).openapi({ description: "The last 30 UTC days, oldest first, zeros included." }),
+    by_day: z
+      .array(z.object({ date: z.string(), count: z.number().int() }))
+      .openapi({ description: "The last 30 UTC days, oldest first, zeros included." }),
   })
   .openapi("ProfileStats");
 
@@ -113,4 +117,3 @@ export const stats = createRoute({
   request: { params: profileParams },
   responses: { 200: json(StatsSchema, "Counts"), ...errorResponses(401, 403, 404) },
 });
-

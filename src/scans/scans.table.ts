@@ -1,5 +1,5 @@
 import { index, sqliteTable, text } from "drizzle-orm/sqlite-core";
-import type { Source } from "../contacts/contact-fields";
+import type { Source } from "../contacts/contacts.fields";
 import { profiles } from "../profiles/profiles.table";
 
 /** Where a scan came from: the contact sources that a visit to a card can be. */

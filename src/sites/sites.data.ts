@@ -1,9 +1,9 @@
 import { and, eq } from "drizzle-orm";
 import { findFirst, selectPage } from "../lib/db/pages";
 import type { Db } from "../lib/db/runner";
-import { sites, type Site } from "./sites.table";
 import { nowIso, uuidv7 } from "../lib/ids";
 import type { PageRequest } from "../lib/pagination";
+import { type Site, sites } from "./sites.table";
 
 export async function createSite(db: Db, workspaceId: string, title: string): Promise<Site> {
   const now = nowIso();
@@ -30,6 +30,11 @@ export async function renameSite(db: Db, workspaceId: string, id: string, title:
 
 /** Deletes the site; its contacts keep existing with `site` null (ON DELETE SET NULL). */
 export async function deleteSite(db: Db, workspaceId: string, id: string): Promise<boolean> {
-  const rows = await db.all(db.orm.delete(sites).where(and(eq(sites.workspaceId, workspaceId), eq(sites.id, id))).returning({ id: sites.id }));
+  const rows = await db.all(
+    db.orm
+      .delete(sites)
+      .where(and(eq(sites.workspaceId, workspaceId), eq(sites.id, id)))
+      .returning({ id: sites.id }),
+  );
   return rows.length > 0;
 }

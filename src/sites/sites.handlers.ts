@@ -1,11 +1,11 @@
-import type { AppRouteHandler } from "../keys/caller";
-import type * as routes from "./sites.routes";
-import { createSite, deleteSite, findSite, listSites, renameSite } from "./sites.data";
-import type { Site } from "./sites.table";
+import type { AppRouteHandler } from "../keys/app-env";
 import { notFound } from "../lib/errors";
 import { jsonWithEtag } from "../lib/etag";
 import { pageOf, readListQuery } from "../lib/pagination";
+import { createSite, deleteSite, findSite, listSites, renameSite } from "./sites.data";
+import type * as routes from "./sites.routes";
 import { SitesQuery } from "./sites.routes";
+import type { Site } from "./sites.table";
 
 const toSite = (s: Site) => ({ id: s.id, title: s.title, created_at: s.createdAt, updated_at: s.updatedAt });
 

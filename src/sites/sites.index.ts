@@ -1,4 +1,4 @@
-import type { AppEnv } from "../keys/caller";
+import type { AppEnv } from "../keys/app-env";
 import { createRouter } from "../lib/openapi";
 import * as handlers from "./sites.handlers";
 import * as routes from "./sites.routes";

@@ -10,9 +10,7 @@ const read = [requirePermission("contacts:read")];
 const write = [requirePermission("contacts:write")];
 const params = idParam("Site");
 
-export const SiteSchema = z
-  .object({ id: z.string(), title: z.string(), created_at: z.string(), updated_at: z.string() })
-  .openapi("Site");
+export const SiteSchema = z.object({ id: z.string(), title: z.string(), created_at: z.string(), updated_at: z.string() }).openapi("Site");
 
 const SiteBody = z.strictObject({ title: text(256, 1) }).openapi("SiteInput");
 

@@ -1,9 +1,9 @@
 import { dbFor } from "../lib/db/client";
 import type { Db } from "../lib/db/runner";
-import { claimPendingEvents, unclaimEvents } from "./outbox";
-import { fanOut, loadMessage, recordAttempt, type AttemptOutcome } from "./webhooks.data";
-import { webhookUrlProblem } from "./ssrf";
+import { claimPendingEvents, unclaimEvents } from "./outbox.data";
 import { signWebhook } from "./signature";
+import { webhookUrlProblem } from "./ssrf";
+import { type AttemptOutcome, fanOut, loadMessage, recordAttempt } from "./webhooks.data";
 
 export type WebhookJob = { kind: "event"; id: string } | { kind: "deliver"; id: string };
 
@@ -45,11 +45,15 @@ const parseRetryAfter = (value: string | null): number | null => {
 /** One delivery attempt, per Standard Webhooks. Decides what happens next; never throws. */
 export async function deliver(env: Env, db: Db, messageId: string): Promise<{ retryInSeconds: number | null }> {
   const loaded = await loadMessage(db, messageId);
-  if (!loaded || loaded.message.state !== "pending") return { retryInSeconds: null };
+  if (loaded?.message.state !== "pending") return { retryInSeconds: null };
   const { message, webhook, event } = loaded;
   const attempt = message.attempts + 1;
   const base: Omit<AttemptOutcome, "status" | "durationMs" | "error" | "state" | "streak"> = {
-    messageId, webhookId: webhook.id, eventId: event.id, eventType: event.type, attempt,
+    messageId,
+    webhookId: webhook.id,
+    eventId: event.id,
+    eventType: event.type,
+    attempt,
   };
   if (!webhook.enabled) {
     await recordAttempt(db, { ...base, status: null, durationMs: 0, error: "endpoint is disabled", state: "failed", streak: "keep" });
@@ -90,7 +94,10 @@ export async function deliver(env: Env, db: Db, messageId: string): Promise<{ re
     if (status >= 300 && status < 400) error = "redirects are not followed";
     else if (status >= 400) error = `HTTP ${status}`;
   } catch (e) {
-    error = e instanceof Error && e.name === "TimeoutError" ? `no answer within ${TIMEOUT_MS / 1000} s` : `request failed: ${e instanceof Error ? e.message : String(e)}`;
+    error =
+      e instanceof Error && e.name === "TimeoutError"
+        ? `no answer within ${TIMEOUT_MS / 1000} s`
+        : `request failed: ${e instanceof Error ? e.message : String(e)}`;
   }
   const durationMs = Date.now() - started;
   const delivered = status !== null && status >= 200 && status < 300;
@@ -99,7 +106,15 @@ export async function deliver(env: Env, db: Db, messageId: string): Promise<{ re
     return { retryInSeconds: null };
   }
   if (status === 410) {
-    await recordAttempt(db, { ...base, status, durationMs, error, state: "failed", streak: "extend", disable: "the endpoint answered 410 Gone" });
+    await recordAttempt(db, {
+      ...base,
+      status,
+      durationMs,
+      error,
+      state: "failed",
+      streak: "extend",
+      disable: "the endpoint answered 410 Gone",
+    });
     return { retryInSeconds: null };
   }
   if (attempt >= MAX_ATTEMPTS) {
@@ -136,8 +151,16 @@ export async function handleDeadLetters(batch: MessageBatch<WebhookJob>, env: En
       const loaded = await loadMessage(db, job.id);
       if (loaded && loaded.message.state === "pending") {
         await recordAttempt(db, {
-          messageId: job.id, webhookId: loaded.webhook.id, eventId: loaded.event.id, eventType: loaded.event.type,
-          attempt: loaded.message.attempts + 1, status: null, durationMs: 0, error: "given up: dead-lettered", state: "failed", streak: "extend",
+          messageId: job.id,
+          webhookId: loaded.webhook.id,
+          eventId: loaded.event.id,
+          eventType: loaded.event.type,
+          attempt: loaded.message.attempts + 1,
+          status: null,
+          durationMs: 0,
+          error: "given up: dead-lettered",
+          state: "failed",
+          streak: "extend",
         });
       }
     }

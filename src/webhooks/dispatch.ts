@@ -1,5 +1,5 @@
 import type { MiddlewareHandler } from "hono";
-import type { AppEnv } from "../keys/caller";
+import type { AppEnv } from "../keys/app-env";
 import { flushOutbox } from "./delivery";
 
 /**

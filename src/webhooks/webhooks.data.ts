@@ -1,12 +1,12 @@
 import { and, eq, sql } from "drizzle-orm";
 import { findFirst, selectPage } from "../lib/db/pages";
-import { rowCount, type Db } from "../lib/db/runner";
-import { newEventId, outboxEvent } from "./outbox";
-import { webhookDeliveries, webhookEvents, webhookMessages, webhooks, type Webhook } from "./webhooks.table";
+import { type Db, rowCount } from "../lib/db/runner";
 import { notFound } from "../lib/errors";
 import { nowIso, uuidv7 } from "../lib/ids";
 import type { PageRequest } from "../lib/pagination";
+import { newEventId, outboxEvent } from "./outbox.data";
 import { newWebhookSecret } from "./signature";
+import { type Webhook, webhookDeliveries, webhookEvents, webhookMessages, webhooks } from "./webhooks.table";
 
 /** A previous secret keeps signing for this long after a rotation. */
 export const SECRET_OVERLAP_MS = 24 * 60 * 60 * 1000;
@@ -65,24 +65,31 @@ export async function updateWebhook(
 ) {
   const row = await db.first(
     db.orm
-    .update(webhooks)
-    .set({
-      ...(input.url !== undefined ? { url: input.url } : {}),
-      ...(input.events !== undefined ? { events: input.events } : {}),
-      ...(input.description !== undefined ? { description: input.description } : {}),
-      // Re-enabling clears the reason and the failure streak.
-      ...(input.enabled !== undefined ? { enabled: input.enabled, disabledReason: input.enabled ? null : "disabled by the API", failedMessagesInARow: 0 } : {}),
-      updatedAt: nowIso(),
-    })
-    .where(and(eq(webhooks.workspaceId, workspaceId), eq(webhooks.id, id)))
-    .returning(),
+      .update(webhooks)
+      .set({
+        ...(input.url !== undefined ? { url: input.url } : {}),
+        ...(input.events !== undefined ? { events: input.events } : {}),
+        ...(input.description !== undefined ? { description: input.description } : {}),
+        // Re-enabling clears the reason and the failure streak.
+        ...(input.enabled !== undefined
+          ? { enabled: input.enabled, disabledReason: input.enabled ? null : "disabled by the API", failedMessagesInARow: 0 }
+          : {}),
+        updatedAt: nowIso(),
+      })
+      .where(and(eq(webhooks.workspaceId, workspaceId), eq(webhooks.id, id)))
+      .returning(),
   );
   if (!row) throw notFound("Webhook");
   return row;
 }
 
 export async function deleteWebhook(db: Db, workspaceId: string, id: string) {
-  const rows = await db.all(db.orm.delete(webhooks).where(and(eq(webhooks.workspaceId, workspaceId), eq(webhooks.id, id))).returning({ id: webhooks.id }));
+  const rows = await db.all(
+    db.orm
+      .delete(webhooks)
+      .where(and(eq(webhooks.workspaceId, workspaceId), eq(webhooks.id, id)))
+      .returning({ id: webhooks.id }),
+  );
   if (rows.length === 0) throw notFound("Webhook");
 }
 
@@ -91,15 +98,15 @@ export async function rotateSecret(db: Db, workspaceId: string, id: string) {
   const now = Date.now();
   const row = await db.first(
     db.orm
-    .update(webhooks)
-    .set({
-      secret: newWebhookSecret(),
-      previousSecret: current.secret,
-      previousSecretExpiresAt: new Date(now + SECRET_OVERLAP_MS).toISOString(),
-      updatedAt: new Date(now).toISOString(),
-    })
-    .where(and(eq(webhooks.id, id), eq(webhooks.secret, current.secret)))
-    .returning(),
+      .update(webhooks)
+      .set({
+        secret: newWebhookSecret(),
+        previousSecret: current.secret,
+        previousSecretExpiresAt: new Date(now + SECRET_OVERLAP_MS).toISOString(),
+        updatedAt: new Date(now).toISOString(),
+      })
+      .where(and(eq(webhooks.id, id), eq(webhooks.secret, current.secret)))
+      .returning(),
   );
   return row ?? (await requireWebhook(db, workspaceId, id));
 }
@@ -108,11 +115,17 @@ export async function rotateSecret(db: Db, workspaceId: string, id: string) {
 export async function createTestEvent(db: Db, webhook: Webhook) {
   const id = newEventId();
   await db.run(
-    outboxEvent(db, webhook.workspaceId, "webhook.test", {
-      data: sql`json_object('webhook_id', ${webhook.id})`,
-      afterChange: false,
-      onlyWebhookId: webhook.id,
-    }, id),
+    outboxEvent(
+      db,
+      webhook.workspaceId,
+      "webhook.test",
+      {
+        data: sql`json_object('webhook_id', ${webhook.id})`,
+        afterChange: false,
+        onlyWebhookId: webhook.id,
+      },
+      id,
+    ),
   );
   return id;
 }
@@ -123,15 +136,15 @@ export async function fanOut(db: Db, eventId: string): Promise<string[]> {
   if (!event || event.fannedOutAt) return [];
   const endpoints = await db.all(
     db.orm
-    .select({ id: webhooks.id, events: webhooks.events })
-    .from(webhooks)
-    .where(
-      and(
-        eq(webhooks.workspaceId, event.workspaceId),
-        eq(webhooks.enabled, true),
-        event.onlyWebhookId ? eq(webhooks.id, event.onlyWebhookId) : undefined,
+      .select({ id: webhooks.id, events: webhooks.events })
+      .from(webhooks)
+      .where(
+        and(
+          eq(webhooks.workspaceId, event.workspaceId),
+          eq(webhooks.enabled, true),
+          event.onlyWebhookId ? eq(webhooks.id, event.onlyWebhookId) : undefined,
+        ),
       ),
-    ),
   );
   const now = nowIso();
   const targets = endpoints.filter((w) => event.onlyWebhookId || w.events.includes("*") || w.events.includes(event.type));
@@ -159,12 +172,12 @@ export async function fanOut(db: Db, eventId: string): Promise<string[]> {
 export async function loadMessage(db: Db, messageId: string) {
   return db.first(
     db.orm
-    .select({ message: webhookMessages, webhook: webhooks, event: webhookEvents })
-    .from(webhookMessages)
-    .innerJoin(webhooks, eq(webhooks.id, webhookMessages.webhookId))
-    .innerJoin(webhookEvents, eq(webhookEvents.id, webhookMessages.eventId))
-    .where(eq(webhookMessages.id, messageId))
-    .limit(rowCount(1)),
+      .select({ message: webhookMessages, webhook: webhooks, event: webhookEvents })
+      .from(webhookMessages)
+      .innerJoin(webhooks, eq(webhooks.id, webhookMessages.webhookId))
+      .innerJoin(webhookEvents, eq(webhookEvents.id, webhookMessages.eventId))
+      .where(eq(webhookMessages.id, messageId))
+      .limit(rowCount(1)),
   );
 }
 
@@ -192,9 +205,11 @@ export const FAILED_MESSAGES_TO_DISABLE = 8;
 export async function recordAttempt(db: Db, o: AttemptOutcome) {
   const now = nowIso();
   const streak =
-    o.streak === "reset" ? { failedMessagesInARow: 0 }
-    : o.streak === "extend" ? { failedMessagesInARow: sql`${webhooks.failedMessagesInARow} + 1` }
-    : {};
+    o.streak === "reset"
+      ? { failedMessagesInARow: 0 }
+      : o.streak === "extend"
+        ? { failedMessagesInARow: sql`${webhooks.failedMessagesInARow} + 1` }
+        : {};
   await db.batch([
     db.orm.insert(webhookDeliveries).values({
       id: uuidv7(),
@@ -209,15 +224,15 @@ export async function recordAttempt(db: Db, o: AttemptOutcome) {
       attemptedAt: now,
     }),
     db.orm.update(webhookMessages).set({ attempts: o.attempt, state: o.state, updatedAt: now }).where(eq(webhookMessages.id, o.messageId)),
-    db.orm.update(webhooks).set({ ...streak, updatedAt: now }).where(eq(webhooks.id, o.webhookId)),
+    db.orm
+      .update(webhooks)
+      .set({ ...streak, updatedAt: now })
+      .where(eq(webhooks.id, o.webhookId)),
     db.orm
       .update(webhooks)
       .set({ enabled: false, disabledReason: o.disable ?? `${FAILED_MESSAGES_TO_DISABLE} deliveries in a row failed` })
       .where(
-        and(
-          eq(webhooks.id, o.webhookId),
-          o.disable ? undefined : sql`${webhooks.failedMessagesInARow} >= ${FAILED_MESSAGES_TO_DISABLE}`,
-        ),
+        and(eq(webhooks.id, o.webhookId), o.disable ? undefined : sql`${webhooks.failedMessagesInARow} >= ${FAILED_MESSAGES_TO_DISABLE}`),
       ),
   ]);
 }
@@ -236,12 +251,24 @@ export function toDelivery(d: typeof webhookDeliveries.$inferSelect) {
 }
 
 export const listDeliveries = (db: Db, webhookId: string, page: PageRequest) =>
-  selectPage(db, webhookDeliveries, eq(webhookDeliveries.webhookId, webhookId), [webhookDeliveries.attemptedAt, webhookDeliveries.id], page);
+  selectPage(
+    db,
+    webhookDeliveries,
+    eq(webhookDeliveries.webhookId, webhookId),
+    [webhookDeliveries.attemptedAt, webhookDeliveries.id],
+    page,
+  );
 
 /** Puts the message behind a logged delivery back to pending; answers its id. */
 export async function reopenMessage(db: Db, webhookId: string, deliveryId: string) {
-  const delivery = await findFirst(db, webhookDeliveries, and(eq(webhookDeliveries.webhookId, webhookId), eq(webhookDeliveries.id, deliveryId)));
+  const delivery = await findFirst(
+    db,
+    webhookDeliveries,
+    and(eq(webhookDeliveries.webhookId, webhookId), eq(webhookDeliveries.id, deliveryId)),
+  );
   if (!delivery) throw notFound("Delivery");
-  await db.run(db.orm.update(webhookMessages).set({ state: "pending", updatedAt: nowIso() }).where(eq(webhookMessages.id, delivery.messageId)));
+  await db.run(
+    db.orm.update(webhookMessages).set({ state: "pending", updatedAt: nowIso() }).where(eq(webhookMessages.id, delivery.messageId)),
+  );
   return delivery.messageId;
 }

@@ -1,5 +1,8 @@
-import type { AppRouteHandler } from "../keys/caller";
-import type * as routes from "./webhooks.routes";
+import type { AppRouteHandler } from "../keys/app-env";
+import { validationError } from "../lib/errors";
+import { pageOf, readListQuery } from "../lib/pagination";
+import { flushOutbox, type WebhookJob } from "./delivery";
+import { webhookUrlProblem } from "./ssrf";
 import {
   createTestEvent,
   createWebhook,
@@ -13,10 +16,7 @@ import {
   toWebhook,
   updateWebhook,
 } from "./webhooks.data";
-import { validationError } from "../lib/errors";
-import { pageOf, readListQuery } from "../lib/pagination";
-import { webhookUrlProblem } from "./ssrf";
-import { flushOutbox, type WebhookJob } from "./delivery";
+import type * as routes from "./webhooks.routes";
 import { WebhooksQuery } from "./webhooks.routes";
 
 function assertUrl(url: string | undefined, env: Env) {

@@ -1,9 +1,9 @@
 import { eq } from "drizzle-orm";
-import { nowIso, uuidv7 } from "../lib/ids";
 import { findFirst } from "../lib/db/pages";
 import type { Db } from "../lib/db/runner";
+import { nowIso, uuidv7 } from "../lib/ids";
 import { CONTACT_LIMITS, type Plan } from "./plans";
-import { workspaces, type Workspace } from "./workspaces.table";
+import { type Workspace, workspaces } from "./workspaces.table";
 
 /** A new workspace's row; its `number` is given by the insert trigger (nothing in the Worker reads it). */
 export function newWorkspaceRow(input: { name: string; plan: Plan }, now = nowIso()): Omit<Workspace, "number"> {

@@ -1,8 +1,8 @@
 import { existsSync, mkdirSync } from "node:fs";
 import path from "node:path";
-import { chromium, type Browser } from "playwright-core";
+import { type Browser, chromium } from "playwright-core";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { apiClient, provision, startServer, type RunningServer } from "./server";
+import { apiClient, provision, type RunningServer, startServer } from "./server";
 
 const CHROMIUM = process.env.CHROMIUM_PATH ?? "/usr/bin/chromium";
 const ARTIFACTS = path.resolve(import.meta.dirname, "../../test-artifacts");
@@ -25,8 +25,12 @@ afterAll(async () => {
 describe("the README's server", () => {
   it("answers the issue's acceptance calls over real HTTP", async () => {
     const created = await api("POST", "/v1/contacts", {
-      first_name: "Sarah", last_name: "Connor", email: "sarah@futuretech.example", job_title: "Director of Sales",
-      company: "Future Tech Inc", linkedin_url: "https://linkedin.com/in/sarahconnor",
+      first_name: "Sarah",
+      last_name: "Connor",
+      email: "sarah@futuretech.example",
+      job_title: "Director of Sales",
+      company: "Future Tech Inc",
+      linkedin_url: "https://linkedin.com/in/sarahconnor",
     });
     expect(created.status).toBe(201);
     const list = await api("GET", "/v1/contacts?page=1&limit=25");
@@ -42,7 +46,16 @@ describe.runIf(existsSync(CHROMIUM) || process.env.CI)("in a real browser", () =
   beforeAll(async () => {
     browser = await chromium.launch({
       executablePath: CHROMIUM,
-      args: ["--headless", "--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run", "--disable-background-networking", "--disable-component-update", "--disable-sync"],
+      args: [
+        "--headless",
+        "--no-sandbox",
+        "--disable-gpu",
+        "--disable-quic",
+        "--no-first-run",
+        "--disable-background-networking",
+        "--disable-component-update",
+        "--disable-sync",
+      ],
     });
   });
 
@@ -52,8 +65,14 @@ describe.runIf(existsSync(CHROMIUM) || process.env.CI)("in a real browser", () =
 
   it("opens /q/{handle}, lands on the card, and Save contact returns the vCard", async () => {
     const profile = await api("POST", "/v1/profiles", {
-      handle: "ada-lovelace", name: "Ada Lovelace", title: "Mathematician", company: "Analytical Engines",
-      location: "London, UK", email: "ada@engines.example", phone: "+44 20 7946 0000", website: "https://ada.example",
+      handle: "ada-lovelace",
+      name: "Ada Lovelace",
+      title: "Mathematician",
+      company: "Analytical Engines",
+      location: "London, UK",
+      email: "ada@engines.example",
+      phone: "+44 20 7946 0000",
+      website: "https://ada.example",
       bio: "Wrote the first published program, for the Analytical Engine.",
     });
     expect(profile.status).toBe(201);

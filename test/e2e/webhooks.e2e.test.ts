@@ -1,7 +1,7 @@
 import { createServer, type IncomingHttpHeaders, type Server } from "node:http";
 import { Webhook } from "standardwebhooks";
 import { afterAll, beforeAll, describe, expect, it, vi } from "vitest";
-import { apiClient, provision, startServer, type RunningServer } from "./server";
+import { apiClient, provision, type RunningServer, startServer } from "./server";
 
 let server: RunningServer;
 let key: string;
@@ -55,10 +55,17 @@ describe("webhooks against the README's server and a local receiver", () => {
     await vi.waitFor(() => expect(received.filter((r) => r.path === "/flaky")).toHaveLength(3), { timeout: 30_000, interval: 250 });
     const attempts = received.filter((r) => r.path === "/flaky");
     expect(new Set(attempts.map((a) => a.headers["webhook-id"])).size).toBe(1);
-    await vi.waitFor(async () => {
-      const log = await api("GET", `/v1/webhooks/${hook.body.id}/deliveries`);
-      expect(log.body.data.map((d: { attempt: number; status: number }) => [d.attempt, d.status])).toEqual([[3, 200], [2, 500], [1, 500]]);
-    }, { timeout: 10_000, interval: 250 });
+    await vi.waitFor(
+      async () => {
+        const log = await api("GET", `/v1/webhooks/${hook.body.id}/deliveries`);
+        expect(log.body.data.map((d: { attempt: number; status: number }) => [d.attempt, d.status])).toEqual([
+          [3, 200],
+          [2, 500],
+          [1, 500],
+        ]);
+      },
+      { timeout: 10_000, interval: 250 },
+    );
     await new Promise((r) => setTimeout(r, 3000));
     expect(received.filter((r) => r.path === "/flaky")).toHaveLength(3);
   });

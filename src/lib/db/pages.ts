@@ -1,11 +1,17 @@
-import { and, asc, count, desc, sql, type AnyColumn, type InferSelectModel, type SQL } from "drizzle-orm";
+import { type AnyColumn, and, asc, count, desc, type InferSelectModel, type SQL, sql } from "drizzle-orm";
 import type { SQLiteTable } from "drizzle-orm/sqlite-core";
 import { keysetAfter, type PageRequest } from "../pagination";
-import { rowCount, type Db } from "./runner";
+import { type Db, rowCount } from "./runner";
 
 /** The first row of `table` that matches `where`, if any. */
 export async function findFirst<T extends SQLiteTable>(db: Db, table: T, where: SQL | undefined): Promise<InferSelectModel<T> | undefined> {
-  const row = await db.first(db.orm.select().from(table as SQLiteTable).where(where).limit(rowCount(1)));
+  const row = await db.first(
+    db.orm
+      .select()
+      .from(table as SQLiteTable)
+      .where(where)
+      .limit(rowCount(1)),
+  );
   return row as InferSelectModel<T> | undefined;
 }
 
@@ -31,7 +37,10 @@ export async function selectPage<T extends SQLiteTable>(
       .orderBy(...keys.map((k) => direction(k)))
       .limit(rowCount(page.limit + 1))
       .offset(rowCount(page.offset)),
-    orm.select({ n: count() }).from(table as SQLiteTable).where(where),
+    orm
+      .select({ n: count() })
+      .from(table as SQLiteTable)
+      .where(where),
   ]);
   return { rows: rows as T["$inferSelect"][], total: total?.n ?? 0 };
 }
@@ -41,6 +50,13 @@ export const COUNT_CAP = 1000;
 
 /** Counts matches of `where`, but stops after COUNT_CAP + 1 so a broad filter costs no more than that. */
 export const cappedCount = (db: Db, table: SQLiteTable, where: SQL | undefined) =>
-  db.orm.select({ n: count() }).from(db.orm.select({ one: sql`1` }).from(table).where(where).limit(rowCount(COUNT_CAP + 1)).as("capped"));
+  db.orm.select({ n: count() }).from(
+    db.orm
+      .select({ one: sql`1` })
+      .from(table)
+      .where(where)
+      .limit(rowCount(COUNT_CAP + 1))
+      .as("capped"),
+  );
 
 export const cappedTotal = (n: number) => ({ total: Math.min(n, COUNT_CAP), totalExact: n <= COUNT_CAP });

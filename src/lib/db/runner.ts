@@ -1,4 +1,4 @@
-import { is, Param, Placeholder, SQL, sql, StringChunk } from "drizzle-orm";
+import { is, Param, Placeholder, SQL, StringChunk, sql } from "drizzle-orm";
 import type { BatchItem, BatchResponse } from "drizzle-orm/batch";
 import { DrizzleD1Database } from "drizzle-orm/d1";
 import { SQLiteD1Session } from "drizzle-orm/d1/session";
@@ -57,7 +57,11 @@ const orms = new WeakMap<D1Database, Orm>();
  * has no prepared statement of its own to bind).
  */
 async function runBatch(d1: D1Database, queries: readonly Query[]): Promise<unknown[]> {
-  type Prepared = { stmt?: D1PreparedStatement; getQuery(): { sql: string; params: unknown[] }; mapResult(result: unknown, isFromBatch?: boolean): unknown };
+  type Prepared = {
+    stmt?: D1PreparedStatement;
+    getQuery(): { sql: string; params: unknown[] };
+    mapResult(result: unknown, isFromBatch?: boolean): unknown;
+  };
   const prepared = queries.map((query) => (query as unknown as { _prepare(): Prepared })._prepare());
   const statements = prepared.map((p) => {
     const { sql: text, params } = p.getQuery();
@@ -70,7 +74,10 @@ async function runBatch(d1: D1Database, queries: readonly Query[]): Promise<unkn
 /** One Drizzle instance per D1 binding for the isolate's life (it holds no per-request state). */
 function ormFor(d1: D1Database): Orm {
   let orm = orms.get(d1);
-  if (!orm) orms.set(d1, (orm = createOrm(d1)));
+  if (!orm) {
+    orm = createOrm(d1);
+    orms.set(d1, orm);
+  }
   return orm;
 }
 
@@ -203,7 +210,8 @@ function fill(shape: string, build: () => Buildable, values: Record<string, unkn
   if (!kept) {
     const built = build().toSQL();
     const parts = built.sql.split("+?");
-    if (parts.length !== built.params.length + 1) throw new Error(`Statement shape "${shape}": its text has a "+?" that is not a parameter`);
+    if (parts.length !== built.params.length + 1)
+      throw new Error(`Statement shape "${shape}": its text has a "+?" that is not a parameter`);
     kept = { parts, sources: sourcesOf(shape, built.params) };
     if (shapes.size >= SHAPES_KEPT) shapes.clear();
     shapes.set(shape, kept);

@@ -1,6 +1,5 @@
 import type { MiddlewareHandler } from "hono";
 import { cors } from "hono/cors";
-import type { AppEnv } from "../../keys/caller";
 
 const allowedOrigins = (configured: string | undefined) =>
   (configured ?? "")
@@ -13,7 +12,7 @@ const allowedOrigins = (configured: string | undefined) =>
  * A request without `Origin` is not a browser's cross-origin request: it gets no CORS headers,
  * only `Vary: Origin` (the answer to the same URL differs for one that has it).
  */
-export function apiCors(): MiddlewareHandler<AppEnv> {
+export function apiCors(): MiddlewareHandler<{ Bindings: Env }> {
   const handler = cors({
     origin: (origin, c) => {
       const allowed = allowedOrigins(c.env.CORS_ORIGINS);
@@ -21,7 +20,16 @@ export function apiCors(): MiddlewareHandler<AppEnv> {
     },
     allowMethods: ["GET", "HEAD", "POST", "PUT", "PATCH", "DELETE"],
     allowHeaders: ["x-api-key", "authorization", "content-type", "idempotency-key", "if-match", "if-none-match", "x-request-id"],
-    exposeHeaders: ["etag", "x-request-id", "idempotent-replayed", "ratelimit-limit", "ratelimit-remaining", "ratelimit-reset", "retry-after", "allow"],
+    exposeHeaders: [
+      "etag",
+      "x-request-id",
+      "idempotent-replayed",
+      "ratelimit-limit",
+      "ratelimit-remaining",
+      "ratelimit-reset",
+      "retry-after",
+      "allow",
+    ],
     maxAge: 600,
   });
   return async function apiCors(c, next) {

@@ -1,11 +1,10 @@
 import type { Context, MiddlewareHandler } from "hono";
 import { ApiError } from "../../lib/errors";
-import type { AppEnv } from "../../keys/caller";
 
-interface Options {
+interface Options<E extends { Bindings: Env }> {
   binding: (env: Env) => RateLimit | undefined;
   limit: (env: Env) => number;
-  key: (c: Context<AppEnv>) => string;
+  key: (c: Context<E>) => string;
 }
 
 /**
@@ -13,7 +12,7 @@ interface Options {
  * benchmark) nothing is throttled. The binding only says yes or no, so `RateLimit-Remaining` is
  * this Worker instance's own count of the current window: a hint, never more generous than the limit.
  */
-export function rateLimit(options: Options): MiddlewareHandler<AppEnv> {
+export function rateLimit<E extends { Bindings: Env }>(options: Options<E>): MiddlewareHandler<E> {
   const windows = new Map<string, { start: number; used: number }>();
   return async function rateLimit(c, next) {
     const binding = options.binding(c.env);
@@ -46,17 +45,3 @@ export function rateLimit(options: Options): MiddlewareHandler<AppEnv> {
     await next();
   };
 }
-
-export const apiRateLimit = () =>
-  rateLimit({
-    binding: (env) => env.API_RATE_LIMITER,
-    limit: (env) => Number(env.API_RATE_LIMIT) || 600,
-    key: (c) => `key:${c.var.caller.apiKey.id}`,
-  });
-
-export const publicRateLimit = () =>
-  rateLimit({
-    binding: (env) => env.PUBLIC_RATE_LIMITER,
-    limit: (env) => Number(env.PUBLIC_RATE_LIMIT) || 120,
-    key: (c) => `ip:${c.req.header("cf-connecting-ip") ?? "unknown"}`,
-  });

@@ -1,12 +1,14 @@
-import type { MiddlewareHandler } from "hono";
+import type { Context, Env, MiddlewareHandler } from "hono";
+import type { RequestIdVariables } from "hono/request-id";
 import { routePath } from "hono/route";
-import type { AppEnv } from "../../keys/caller";
 
 /**
  * One structured JSON line per request: method, route pattern (never the raw URL, which may carry
- * a key in a query), status, duration, request id and workspace. No headers, no bodies.
+ * a key in a query), status, duration, request id and workspace (`workspaceOf`). No headers, no bodies.
  */
-export function requestLog(): MiddlewareHandler<AppEnv> {
+export function requestLog<E extends Env & { Variables: RequestIdVariables }>(options: {
+  workspaceOf: (c: Context<E>) => string | null;
+}): MiddlewareHandler<E> {
   return async function requestLog(c, next) {
     const started = performance.now();
     await next();
@@ -19,7 +21,7 @@ export function requestLog(): MiddlewareHandler<AppEnv> {
         status: c.res.status,
         duration_ms: Math.round((performance.now() - started) * 10) / 10,
         request_id: c.var.requestId,
-        workspace_id: c.get("caller")?.workspace.id ?? null,
+        workspace_id: options.workspaceOf(c),
       }),
     );
   };

@@ -1,6 +1,6 @@
-import { and, inArray, isNull, lt, or, sql, type SQL } from "drizzle-orm";
+import { and, inArray, isNull, lt, or, type SQL, sql } from "drizzle-orm";
+import { type Db, rowCount } from "../lib/db/runner";
 import { nowIso, uuidv7 } from "../lib/ids";
-import { rowCount, type Db } from "../lib/db/runner";
 import { webhookEvents, webhooks } from "./webhooks.table";
 
 export const EVENT_TYPES = [
@@ -17,7 +17,8 @@ export type EventType = (typeof EVENT_TYPES)[number] | "webhook.test";
 export const newEventId = () => `evt_${uuidv7().replace(/-/g, "")}`;
 
 /** An event's body as SQL: `{"type", "timestamp", "data"}`, `data` being JSON that SQLite builds. */
-export const eventPayload = (type: unknown, at: unknown, data: SQL) => sql`json_object('type', ${type}, 'timestamp', ${at}, 'data', json(${data}))`;
+export const eventPayload = (type: unknown, at: unknown, data: SQL) =>
+  sql`json_object('type', ${type}, 'timestamp', ${at}, 'data', json(${data}))`;
 
 /** What an event is built from. */
 export interface EventSource {
@@ -45,16 +46,16 @@ export function outboxEvent(db: Db, workspaceId: string, type: EventType, source
   const at = nowIso();
   const conditions = [
     ...(source.afterChange ? [sql`changes() = 1`] : []),
-    ...(source.onlyWebhookId ? [] : [sql`EXISTS (SELECT 1 FROM ${webhooks} WHERE ${webhooks.workspaceId} = ${workspaceId} AND ${webhooks.enabled} = 1)`]),
+    ...(source.onlyWebhookId
+      ? []
+      : [sql`EXISTS (SELECT 1 FROM ${webhooks} WHERE ${webhooks.workspaceId} = ${workspaceId} AND ${webhooks.enabled} = 1)`]),
   ];
   const where = conditions.length ? sql.join(conditions, sql` AND `) : sql`1`;
   // Every column, in table order: id, workspace_id, type, payload, enqueued_at, fanned_out_at, only_webhook_id, created_at.
-  return db.orm
-    .insert(webhookEvents)
-    .select(
-      sql`SELECT ${id}, ${workspaceId}, ${type}, ${eventPayload(type, at, source.data)}, NULL, NULL, ${source.onlyWebhookId ?? null}, ${at}
+  return db.orm.insert(webhookEvents).select(
+    sql`SELECT ${id}, ${workspaceId}, ${type}, ${eventPayload(type, at, source.data)}, NULL, NULL, ${source.onlyWebhookId ?? null}, ${at}
         ${source.from ? sql`FROM ${source.from} AND` : sql`WHERE`} ${where}`,
-    );
+  );
 }
 
 /** How long an event may sit claimed but not fanned out before the sweep sends it again. */

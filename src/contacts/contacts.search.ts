@@ -1,11 +1,11 @@
-import { and, asc, count, desc, eq, fillPlaceholders, gt, inArray, lt, sql, type AnyColumn, type SQL, type SQLWrapper } from "drizzle-orm";
+import { type AnyColumn, and, asc, count, desc, eq, fillPlaceholders, gt, inArray, lt, type SQL, type SQLWrapper, sql } from "drizzle-orm";
 import type { SQLiteSelectQueryBuilder } from "drizzle-orm/sqlite-core";
-import { validationError } from "../lib/errors";
 import { COUNT_CAP } from "../lib/db/pages";
-import { queryBuilder as qb, rowCount, slot, type Buildable } from "../lib/db/runner";
+import { type Buildable, queryBuilder as qb, rowCount, slot } from "../lib/db/runner";
+import { validationError } from "../lib/errors";
 import { keysetAfter, type PageRequest } from "../lib/pagination";
 import { workspaces } from "../workspaces/workspaces.table";
-import { CONTACT_JSON, emailKey, phoneKey, type Source, type Stage } from "./contact-fields";
+import { CONTACT_JSON, emailKey, phoneKey, type Source, type Stage } from "./contacts.fields";
 import type { Sort } from "./contacts.schemas";
 import { contacts, contactTags } from "./contacts.table";
 
@@ -78,7 +78,16 @@ const searchMatches = sql`SELECT rowid & ${ROWID_MASK} FROM contacts_fts WHERE c
  */
 const SEARCH_WINDOW = 1000;
 
-type ColumnFilter = "stage" | "source" | "site_id" | "profile_id" | "email" | "phone" | "created_after" | "created_before" | "updated_after";
+type ColumnFilter =
+  | "stage"
+  | "source"
+  | "site_id"
+  | "profile_id"
+  | "email"
+  | "phone"
+  | "created_after"
+  | "created_before"
+  | "updated_after";
 
 /** The filters that compare one column with a value, and the value as that column stores it. */
 const COLUMN_FILTERS: Record<ColumnFilter, { test: typeof eq; column: AnyColumn; stored?: (value: string) => string }> = {
@@ -138,7 +147,12 @@ export function firstStep(f: ContactFilters): { plan: ListPlan; page: boolean } 
  * answer: `tagged` always is; a full `window` page is exact whatever the count; a `sparse` page read
  * among the first matches is the answer when the count stayed under the cap.
  */
-export function planAfterCount(first: { plan: ListPlan; page: boolean }, counted: number, rowsFound: number, limit: number): ListPlan | null {
+export function planAfterCount(
+  first: { plan: ListPlan; page: boolean },
+  counted: number,
+  rowsFound: number,
+  limit: number,
+): ListPlan | null {
   if (first.plan === "tagged") return null;
   if (first.plan === "window" && rowsFound > limit) return null;
   if (first.plan === "sparse" && first.page && counted <= COUNT_CAP) return null;
@@ -153,12 +167,12 @@ export function planAfterCount(first: { plan: ListPlan; page: boolean }, counted
 export function listValues(workspaceId: string, f: ContactFilters, page: PageRequest): Record<string, unknown> {
   const values: Record<string, unknown> = { workspace: workspaceId };
   if (f.q !== undefined) values.match = searchMatch(f.q);
-  f.tags?.forEach((tag, i) => (values[`tag${i}`] = tag));
+  for (const [i, tag] of (f.tags ?? []).entries()) values[`tag${i}`] = tag;
   for (const name of columnFiltersOf(f)) {
     const { stored } = COLUMN_FILTERS[name];
     values[name] = stored ? stored(f[name]!) : f[name];
   }
-  page.after?.forEach((key, i) => (values[`after${i}`] = key));
+  for (const [i, key] of (page.after ?? []).entries()) values[`after${i}`] = key;
   return values;
 }
 
@@ -185,7 +199,9 @@ function filterConditions(f: ContactFilters, plan: ListPlan = "natural", firstMa
   if (f.tags?.length) {
     if (plan === "dense") {
       for (const tag of tagSlots(f)) {
-        where.push(sql`EXISTS (SELECT 1 FROM ${contactTags} WHERE ${contactTags.contactId} = ${contacts.id} AND ${contactTags.tag} = ${tag})`);
+        where.push(
+          sql`EXISTS (SELECT 1 FROM ${contactTags} WHERE ${contactTags.contactId} = ${contacts.id} AND ${contactTags.tag} = ${tag})`,
+        );
       }
     } else {
       where.push(sql`${contacts.id} IN (${taggedWithAll(f)}${cap})`);
@@ -201,7 +217,8 @@ function filterConditions(f: ContactFilters, plan: ListPlan = "natural", firstMa
 function taggedWithAll(f: ContactFilters) {
   const [first, ...others] = tagSlots(f);
   const inWorkspace = eq(contactTags.workspaceId, slot("workspace"));
-  if (others.length === 0) return sql`SELECT ${contactTags.contactId} FROM ${contactTags} WHERE ${and(inWorkspace, eq(contactTags.tag, first!))}`;
+  if (others.length === 0)
+    return sql`SELECT ${contactTags.contactId} FROM ${contactTags} WHERE ${and(inWorkspace, eq(contactTags.tag, first!))}`;
   return sql`SELECT ${contactTags.contactId} FROM ${contactTags} WHERE ${and(inWorkspace, inArray(contactTags.tag, [first!, ...others]))} GROUP BY ${contactTags.contactId} HAVING count(*) = ${rowCount(others.length + 1)}`;
 }
 
@@ -239,7 +256,12 @@ export function listStatements(filters: ContactFilters, page: PageRequest, plan:
   const onePage = <T extends SQLiteSelectQueryBuilder>(query: T) => paged(query.where(and(...pageWhere)).orderBy(...order));
   // The page's contacts, found and sorted by their keys alone: whole rows are read and turned into
   // JSON for the page only, not for every candidate the sort looks at.
-  const byRowid = (keys: SQLWrapper) => qb.select(pageColumns).from(contacts).where(sql`${contacts}.rowid IN (${keys})`).orderBy(...byKeys);
+  const byRowid = (keys: SQLWrapper) =>
+    qb
+      .select(pageColumns)
+      .from(contacts)
+      .where(sql`${contacts}.rowid IN (${keys})`)
+      .orderBy(...byKeys);
   let rows: Buildable;
   if (plan === "window") {
     // The next SEARCH_WINDOW contacts in sort order are read from the sort index twice, cheaply:
@@ -271,7 +293,11 @@ export function listStatements(filters: ContactFilters, page: PageRequest, plan:
     );
   } else if (plan === "tagged") {
     // One tag, by creation: the tag index is in that order, so the page is its next entries.
-    const tagWhere = [eq(contactTags.workspaceId, slot("workspace")), eq(contactTags.tag, slot("tag0")), eq(contacts.workspaceId, slot("workspace"))];
+    const tagWhere = [
+      eq(contactTags.workspaceId, slot("workspace")),
+      eq(contactTags.tag, slot("tag0")),
+      eq(contacts.workspaceId, slot("workspace")),
+    ];
     rows = paged(
       qb
         .select(pageColumns)
@@ -282,7 +308,14 @@ export function listStatements(filters: ContactFilters, page: PageRequest, plan:
         .$dynamic(),
     );
   } else if (plan === "sparse") {
-    rows = byRowid(onePage(qb.select({ rowid: sql`${contacts}.rowid` }).from(contacts).$dynamic()));
+    rows = byRowid(
+      onePage(
+        qb
+          .select({ rowid: sql`${contacts}.rowid` })
+          .from(contacts)
+          .$dynamic(),
+      ),
+    );
   } else {
     rows = onePage(qb.select(pageColumns).from(contacts).$dynamic());
   }

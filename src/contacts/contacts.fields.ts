@@ -85,8 +85,23 @@ export const CONTACT_FIELDS = {
     description: "`first_name` and `last_name` joined.",
   },
   email: { column: contacts.email, output: nullableText, input: email.nullable(), default: null },
-  phone: { column: contacts.phone, output: nullableText, input: phone.nullable(), default: null, aliases: ["phone_number"], description: "Alias: `phoneNumber`." },
-  job_title: { column: contacts.jobTitle, output: nullableText, input: text(256).nullable(), default: null, aliases: ["title"], plain: true, description: "Aliases: `title`, `jobTitle`." },
+  phone: {
+    column: contacts.phone,
+    output: nullableText,
+    input: phone.nullable(),
+    default: null,
+    aliases: ["phone_number"],
+    description: "Alias: `phoneNumber`.",
+  },
+  job_title: {
+    column: contacts.jobTitle,
+    output: nullableText,
+    input: text(256).nullable(),
+    default: null,
+    aliases: ["title"],
+    plain: true,
+    description: "Aliases: `title`, `jobTitle`.",
+  },
   company: { column: contacts.company, output: nullableText, input: text(256).nullable(), default: null, plain: true },
   location: {
     column: contacts.location,
@@ -100,7 +115,14 @@ export const CONTACT_FIELDS = {
   photo_url: { column: contacts.photoUrl, output: nullableText, input: httpUrl.nullable(), default: null, plain: true },
   stage: { column: contacts.stage, output: z.enum(STAGES), input: stage, default: "Lead", plain: true },
   notes: { column: contacts.notes, output: nullableText, input: text(10_000).nullable(), default: null, plain: true },
-  custom_fields: { column: contacts.customFields, json: true, output: z.record(z.string(), customFieldValue), input: customFields, default: {}, plain: true },
+  custom_fields: {
+    column: contacts.customFields,
+    json: true,
+    output: z.record(z.string(), customFieldValue),
+    input: customFields,
+    default: {},
+    plain: true,
+  },
   tags: { column: contacts.tags, json: true, output: z.array(z.string()), input: tagList, default: [], plain: true },
   site: {
     sql: `CASE WHEN ${col(siteId)} IS NULL THEN NULL ELSE json_object('id', ${col(siteId)}, 'title', coalesce((SELECT title FROM sites WHERE sites.id = ${col(siteId)}), '')) END`,
@@ -115,7 +137,14 @@ export const CONTACT_FIELDS = {
 
 /** Writable fields that are not part of the representation (it shows the site as `site`). */
 export const CONTACT_INPUT_FIELDS = {
-  site_id: { column: siteId, output: nullableText, input: uuid.nullable(), default: null, aliases: ["location_id"], description: "Aliases: `siteId`, `locationId`." },
+  site_id: {
+    column: siteId,
+    output: nullableText,
+    input: uuid.nullable(),
+    default: null,
+    aliases: ["location_id"],
+    description: "Aliases: `siteId`, `locationId`.",
+  },
 } satisfies Record<string, Field>;
 
 type Fields = typeof CONTACT_FIELDS & typeof CONTACT_INPUT_FIELDS;
@@ -125,7 +154,9 @@ const ALL_FIELDS: Record<string, Field> = { ...CONTACT_FIELDS, ...CONTACT_INPUT_
 const entries = Object.entries(ALL_FIELDS);
 
 /** Every writable field's validator, by its snake_case name. */
-export const WRITABLE = Object.fromEntries(entries.flatMap(([key, f]) => ("input" in f && f.input ? [[key, f.input.openapi({ description: f.description })]] : []))) as {
+export const WRITABLE = Object.fromEntries(
+  entries.flatMap(([key, f]) => ("input" in f && f.input ? [[key, f.input.openapi({ description: f.description })]] : [])),
+) as {
   [K in WritableKey]: Fields[K] extends { input: infer I } ? I : never;
 };
 
@@ -156,9 +187,16 @@ export const CONTACT_JSON = `json_object(${Object.entries(CONTACT_FIELDS as Reco
 
 /** The response schema. */
 export const ContactSchema = z
-  .object(Object.fromEntries(Object.entries(CONTACT_FIELDS as Record<string, Field>).map(([key, f]) => [key, f.description ? f.output.openapi({ description: f.description }) : f.output])) as {
-    [K in keyof typeof CONTACT_FIELDS]: (typeof CONTACT_FIELDS)[K]["output"];
-  })
+  .object(
+    Object.fromEntries(
+      Object.entries(CONTACT_FIELDS as Record<string, Field>).map(([key, f]) => [
+        key,
+        f.description ? f.output.openapi({ description: f.description }) : f.output,
+      ]),
+    ) as {
+      [K in keyof typeof CONTACT_FIELDS]: (typeof CONTACT_FIELDS)[K]["output"];
+    },
+  )
   .openapi("Contact");
 
 export type Contact = z.infer<typeof ContactSchema>;
