@@ -1,11 +1,11 @@
 import { and, eq, getTableColumns, ne, or, type SQL, sql } from "drizzle-orm";
-import { causedBy, type Db, rowCount, UNIQUE_VIOLATION } from "../lib/db/runner";
+import { causedBy, type Db, rowCount, slot, UNIQUE_VIOLATION } from "../lib/db/runner";
 import { ApiError, notFound, validationError } from "../lib/errors";
 import { nowIso, uuidv7 } from "../lib/ids";
 import { splitName } from "../lib/names";
 import { findVisibleProfile } from "../profiles/profiles.data";
 import { sites } from "../sites/sites.table";
-import { type EventType, outboxEvent } from "../webhooks/outbox.data";
+import { type EventType, eventInsert, newEventId } from "../webhooks/outbox.data";
 import { columnsFrom, PLAIN_COLUMNS, WRITABLE_DEFAULTS, type WritableColumns, withDerived } from "./contacts.columns";
 import { CONTACT_JSON, type Contact, emailKey, MAX_TAGS, phoneKey, type Source } from "./contacts.fields";
 import type { ContactCreateInput, ContactUpdateInput } from "./contacts.schemas";
@@ -20,6 +20,9 @@ import { type ContactRow, contacts, contactTombstones, type NewContactRow } from
 /** A contact's representation as JSON text, parsed only where an object is needed (MCP, vCard, batch). */
 export type ContactJson = string;
 export const parseContact = (json: ContactJson) => JSON.parse(json) as Contact;
+
+/** A slot, named after the field, for each of `values`' fields (a shaped statement's build). */
+const slots = <T extends object>(values: T) => Object.fromEntries(Object.keys(values).map((field) => [field, slot(field)])) as unknown as T;
 
 /** The representation as an expression (an event's data), and as the selected column `json`. */
 const representation = sql<string>`${sql.raw(CONTACT_JSON)}`;
@@ -107,12 +110,19 @@ const duplicate = (field: string, existingId?: string) =>
  */
 function contactEvent(db: Db, workspaceId: string, type: EventType, id: string, at: { afterChange: true } | { version: number }) {
   const afterChange = "afterChange" in at;
-  const version = afterChange ? sql`` : sql` AND ${contacts.version} = ${at.version}`;
-  return outboxEvent(db, workspaceId, type, {
-    data: representation,
-    from: sql`${contacts} WHERE ${contacts.workspaceId} = ${workspaceId} AND ${contacts.id} = ${id}${version}`,
-    afterChange,
-  });
+  const version = afterChange ? sql`` : sql` AND ${contacts.version} = ${slot("version")}`;
+  const build = () =>
+    eventInsert(db.orm, {
+      id: slot("event"),
+      workspace: slot("workspace"),
+      type: slot("type"),
+      at: slot("at"),
+      data: representation,
+      from: sql`${contacts} WHERE ${contacts.workspaceId} = ${slot("workspace")} AND ${contacts.id} = ${slot("id")}${version}`,
+      afterChange,
+    });
+  const values = { event: newEventId(), workspace: workspaceId, type, at: nowIso(), id, ...(afterChange ? {} : { version: at.version }) };
+  return db.shaped(`outbox:contact:${afterChange ? "after-change" : "version"}`, build, values);
 }
 
 /** What a create takes from the channel it came through rather than the body. */
@@ -150,7 +160,11 @@ export async function createContact(
   // Duplicates are refused by unique indexes; only a refused insert pays for finding out which.
   try {
     const [[created]] = await db.batch([
-      db.orm.insert(contacts).values(row).returning({ json }),
+      db.shaped<{ json: ContactJson }>(
+        `contact.insert:${Object.keys(row).sort()}`,
+        () => db.orm.insert(contacts).values(slots(row)).returning({ json }),
+        row,
+      ),
       contactEvent(db, workspaceId, "contact.created", row.id!, { afterChange: true }),
     ]);
     return created!.json;
@@ -261,12 +275,19 @@ export async function patchPlainFields(
 ): Promise<ContactJson | undefined> {
   const cols = columnsFrom(input);
   if (!Object.keys(cols).every((field) => PLAIN_COLUMNS.has(field))) return undefined;
-  const [[updated]] = await db.batch([
+  const build = () =>
     db.orm
       .update(contacts)
-      .set({ ...cols, version: sql`${contacts.version} + 1`, updatedAt: sql`max(${nowIso()}, ${contacts.updatedAt})` })
-      .where(inWorkspace(workspaceId, id))
-      .returning({ json }),
+      .set({ ...slots(cols), version: sql`${contacts.version} + 1`, updatedAt: sql`max(${slot("now")}, ${contacts.updatedAt})` })
+      .where(and(eq(contacts.workspaceId, slot("workspace")), eq(contacts.id, slot("id"))))
+      .returning({ json });
+  const [[updated]] = await db.batch([
+    db.shaped<{ json: ContactJson }>(`contact.patch:${Object.keys(cols).sort()}`, build, {
+      ...cols,
+      workspace: workspaceId,
+      id,
+      now: nowIso(),
+    }),
     contactEvent(db, workspaceId, "contact.updated", id, { afterChange: true }),
   ]);
   if (!updated) throw notFound("Contact");

@@ -1,5 +1,5 @@
 import { getTableColumns, sql } from "drizzle-orm";
-import { causedBy, type FirstTrip, type Orm } from "../lib/db/runner";
+import { causedBy, type Db, type FirstTrip, slot } from "../lib/db/runner";
 import { ApiError } from "../lib/errors";
 import { type Workspace, workspaces } from "../workspaces/workspaces.table";
 
@@ -32,11 +32,17 @@ export class KeyProof implements FirstTrip {
     private readonly onWorkspace: (workspace: Workspace) => void,
   ) {}
 
-  statements(orm: Orm, writes: boolean) {
-    const live = orm.all<Workspace>(
-      sql`SELECT ${WORKSPACE_COLUMNS} FROM workspaces w JOIN api_keys k ON k.workspace_id = w.id WHERE k.id = ${this.keyId} AND k.revoked_at IS NULL`,
+  statements(db: Db, writes: boolean) {
+    const key = { key: this.keyId };
+    const live = db.shaped<Workspace>(
+      "key-proof:live",
+      () =>
+        sql`SELECT ${WORKSPACE_COLUMNS} FROM workspaces w JOIN api_keys k ON k.workspace_id = w.id WHERE k.id = ${slot("key")} AND k.revoked_at IS NULL`,
+      key,
     );
-    return writes ? [orm.run(sql`INSERT INTO api_key_guard (key_id) VALUES (${this.keyId})`), live] : [live];
+    return writes
+      ? [db.shaped("key-proof:guard", () => sql`INSERT INTO api_key_guard (key_id) VALUES (${slot("key")})`, key), live]
+      : [live];
   }
 
   check(results: readonly unknown[]) {

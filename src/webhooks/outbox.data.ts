@@ -1,5 +1,5 @@
 import { and, inArray, isNull, lt, or, type SQL, sql } from "drizzle-orm";
-import { type Db, rowCount } from "../lib/db/runner";
+import { type Db, type Orm, rowCount } from "../lib/db/runner";
 import { nowIso, uuidv7 } from "../lib/ids";
 import { webhookEvents, webhooks } from "./webhooks.table";
 
@@ -35,27 +35,56 @@ export interface EventSource {
   onlyWebhookId?: string;
 }
 
+/** An event's row, each value plain or a slot of a shaped statement (see `Db.shaped`). */
+export interface EventRow {
+  id: unknown;
+  workspace: unknown;
+  type: unknown;
+  at: unknown;
+  /** `data` as JSON SQL, over the row `from` selects if there is one. */
+  data: SQL;
+  /** `<table> WHERE …` selecting the one row `data` reads. */
+  from?: SQL;
+  /**
+   * Put right after the statement that makes the change: the event is written only if that
+   * statement changed a row (`changes()`). Otherwise the event stands on its own (`from` decides).
+   */
+  afterChange: boolean;
+  /** Only this endpoint receives it (a `webhook.test`); it is then written whether or not any endpoint is enabled. */
+  onlyWebhook?: unknown;
+}
+
 /**
  * The outbox write for an event, to put in the same `db.batch` as the change that causes it, so
  * the event exists exactly when the change does. Its payload is built by SQLite from the row as it
  * stands at that point of the batch (after an update, before a delete), so an event carries the
  * same representation an answer does. Nothing is written for a workspace without an enabled
- * endpoint (the outbox would only fill up).
+ * endpoint (the outbox would only fill up). The one builder of every event's statement.
  */
-export function outboxEvent(db: Db, workspaceId: string, type: EventType, source: EventSource, id = newEventId()) {
-  const at = nowIso();
+export function eventInsert(orm: Orm, e: EventRow) {
   const conditions = [
-    ...(source.afterChange ? [sql`changes() = 1`] : []),
-    ...(source.onlyWebhookId
+    ...(e.afterChange ? [sql`changes() = 1`] : []),
+    ...(e.onlyWebhook !== undefined
       ? []
-      : [sql`EXISTS (SELECT 1 FROM ${webhooks} WHERE ${webhooks.workspaceId} = ${workspaceId} AND ${webhooks.enabled} = 1)`]),
+      : [sql`EXISTS (SELECT 1 FROM ${webhooks} WHERE ${webhooks.workspaceId} = ${e.workspace} AND ${webhooks.enabled} = 1)`]),
   ];
   const where = conditions.length ? sql.join(conditions, sql` AND `) : sql`1`;
   // Every column, in table order: id, workspace_id, type, payload, enqueued_at, fanned_out_at, only_webhook_id, created_at.
-  return db.orm.insert(webhookEvents).select(
-    sql`SELECT ${id}, ${workspaceId}, ${type}, ${eventPayload(type, at, source.data)}, NULL, NULL, ${source.onlyWebhookId ?? null}, ${at}
-        ${source.from ? sql`FROM ${source.from} AND` : sql`WHERE`} ${where}`,
+  return orm.insert(webhookEvents).select(
+    sql`SELECT ${e.id}, ${e.workspace}, ${e.type}, ${eventPayload(e.type, e.at, e.data)}, NULL, NULL, ${e.onlyWebhook ?? sql`NULL`}, ${e.at}
+        ${e.from ? sql`FROM ${e.from} AND` : sql`WHERE`} ${where}`,
   );
+}
+
+/** `eventInsert` with this request's values: an event of `type` in the workspace, now. */
+export function outboxEvent(
+  db: Db,
+  workspaceId: string,
+  type: EventType,
+  source: Pick<EventRow, "data" | "from" | "afterChange" | "onlyWebhook">,
+  id = newEventId(),
+) {
+  return eventInsert(db.orm, { ...source, id, workspace: workspaceId, type, at: nowIso() });
 }
 
 /** How long an event may sit claimed but not fanned out before the sweep sends it again. */

@@ -122,7 +122,7 @@ export async function createTestEvent(db: Db, webhook: Webhook) {
       {
         data: sql`json_object('webhook_id', ${webhook.id})`,
         afterChange: false,
-        onlyWebhookId: webhook.id,
+        onlyWebhook: webhook.id,
       },
       id,
     ),

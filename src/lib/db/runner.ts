@@ -1,4 +1,4 @@
-import { is, Param, Placeholder, SQL, StringChunk, sql } from "drizzle-orm";
+import { is, Param, Placeholder, SQL, sql } from "drizzle-orm";
 import type { BatchItem, BatchResponse } from "drizzle-orm/batch";
 import { DrizzleD1Database } from "drizzle-orm/d1";
 import { SQLiteD1Session } from "drizzle-orm/d1/session";
@@ -87,13 +87,14 @@ function ormFor(d1: D1Database): Orm {
  * a write itself). `check` sees their results; `failed` sees the trip's error before it is thrown.
  */
 export interface FirstTrip {
-  statements(orm: Orm, writes: boolean): Query[];
+  statements(db: Db, writes: boolean): Query[];
   check(results: readonly unknown[]): void;
   failed?(error: unknown): void;
 }
 
 /** Whether running `query` may change a row. */
 function writes(query: Query): boolean {
+  if (query instanceof Shaped) return !query.reads;
   if (is(query, SQLiteInsertBase) || is(query, SQLiteUpdateBase) || is(query, SQLiteDeleteBase)) return true;
   return is(query, SQLiteRaw) && !/^\s*select\b/i.test(query.getQuery().sql);
 }
@@ -121,7 +122,7 @@ export class Db {
     const first = this.firstTrip;
     if (!first) return (await runBatch(this.d1, queries)) as BatchResponse<T>;
     this.firstTrip = undefined;
-    const extra = first.statements(this.orm, queries.some(writes));
+    const extra = first.statements(this, queries.some(writes));
     let results: readonly unknown[];
     try {
       results = await runBatch(this.d1, [...extra, ...queries]);
@@ -138,7 +139,7 @@ export class Db {
     const first = this.firstTrip;
     if (!first) return;
     this.firstTrip = undefined;
-    const extra = first.statements(this.orm, false);
+    const extra = first.statements(this, false);
     let results: readonly unknown[];
     try {
       results = extra.length === 0 ? [] : await runBatch(this.d1, extra);
@@ -178,8 +179,13 @@ export class Db {
    * of that shape. A value built in (any parameter that is not a slot) is refused the first time
    * the shape is built; a slot without a value throws. Columns' encodings (JSON) still apply.
    */
-  shaped<Row = Record<string, unknown>>(shape: string, build: () => Buildable, values: Record<string, unknown>) {
-    return this.orm.all<Row>(fill(shape, build, values));
+  shaped<Row = Record<string, unknown>>(shape: string, build: () => Buildable | SQL, values: Record<string, unknown>): Shaped<Row> {
+    const kept = keptShape(shape, build);
+    const params = kept.sources.map(({ name, encode }) => {
+      if (!(name in values)) throw new Error(`Statement shape "${shape}": no value for slot "${name}"`);
+      return encode ? encode(values[name]) : values[name];
+    });
+    return new Shaped<Row>(this.d1, kept.sql, params, kept.reads);
   }
 }
 
@@ -194,7 +200,7 @@ type Source = { name: string; encode?: (value: unknown) => unknown };
 
 /** Statement texts by shape; a shape is a handful of names and numbers, so few are ever made. */
 const SHAPES_KEPT = 500;
-const shapes = new Map<string, { parts: string[]; sources: Source[] }>();
+const shapes = new Map<string, { sql: string; sources: Source[]; reads: boolean }>();
 
 function sourcesOf(shape: string, params: unknown[]): Source[] {
   return params.map((p, i) => {
@@ -204,24 +210,50 @@ function sourcesOf(shape: string, params: unknown[]): Source[] {
   });
 }
 
-/** The statement kept for `shape` (built now if it is new), as SQL with this request's values. */
-function fill(shape: string, build: () => Buildable, values: Record<string, unknown>): SQL {
+/** The statement kept for `shape`, built now if it is new. */
+function keptShape(shape: string, build: () => Buildable | SQL) {
   let kept = shapes.get(shape);
   if (!kept) {
-    const built = build().toSQL();
-    const parts = built.sql.split("+?");
-    if (parts.length !== built.params.length + 1)
-      throw new Error(`Statement shape "${shape}": its text has a "+?" that is not a parameter`);
-    kept = { parts, sources: sourcesOf(shape, built.params) };
+    const statement = build();
+    const built = is(statement, SQL) ? DIALECT.sqlToQuery(statement) : statement.toSQL();
+    kept = { sql: built.sql, sources: sourcesOf(shape, built.params), reads: /^\s*select\b/i.test(built.sql) };
     if (shapes.size >= SHAPES_KEPT) shapes.clear();
     shapes.set(shape, kept);
   }
-  const chunks: (StringChunk | Param)[] = [new StringChunk(kept.parts[0]!)];
-  kept.sources.forEach(({ name, encode }, i) => {
-    if (!(name in values)) throw new Error(`Statement shape "${shape}": no value for slot "${name}"`);
-    chunks.push(new Param(encode ? encode(values[name]) : values[name]), new StringChunk(kept.parts[i + 1]!));
-  });
-  return new SQL(chunks);
+  return kept;
+}
+
+/**
+ * A kept statement with one request's parameters: run by the runner like a Drizzle query (in a
+ * batch, or awaited), its rows as D1 returns them (objects keyed by the selected names).
+ */
+export class Shaped<Row> implements PromiseLike<Row[]> {
+  declare readonly _: { readonly dialect: "sqlite"; readonly result: Row[] };
+
+  constructor(
+    private readonly d1: D1Database,
+    readonly sql: string,
+    readonly params: unknown[],
+    readonly reads: boolean,
+  ) {}
+
+  /** What the runner's batch asks of a query (as of Drizzle's). */
+  _prepare() {
+    return { getQuery: () => ({ sql: this.sql, params: this.params }), mapResult: (result: D1Result<Row>) => result.results };
+  }
+
+  // biome-ignore lint/suspicious/noThenProperty: awaited like a Drizzle query, which is a promise-like too.
+  then<A = Row[], B = never>(
+    onFulfilled?: ((rows: Row[]) => A | PromiseLike<A>) | null,
+    onRejected?: ((reason: unknown) => B | PromiseLike<B>) | null,
+  ) {
+    return this.d1
+      .prepare(this.sql)
+      .bind(...this.params)
+      .all<Row>()
+      .then((result) => result.results)
+      .then(onFulfilled, onRejected);
+  }
 }
 
 /**
