@@ -1,5 +1,5 @@
 import { and, eq, getTableColumns, ne, or, type SQL, sql } from "drizzle-orm";
-import { causedBy, type Db, rowCount, slot, UNIQUE_VIOLATION } from "../lib/db/runner";
+import { causedBy, type Db, queryBuilder, rowCount, slot, UNIQUE_VIOLATION } from "../lib/db/runner";
 import { ApiError, notFound, validationError } from "../lib/errors";
 import { nowIso, uuidv7 } from "../lib/ids";
 import { splitName } from "../lib/names";
@@ -31,7 +31,12 @@ const inWorkspace = (workspaceId: string, id: string) => and(eq(contacts.workspa
 
 /** One contact's representation, if it is in the workspace. */
 export async function getContactJson(db: Db, workspaceId: string, id: string): Promise<ContactJson | undefined> {
-  const row = await db.first(db.orm.select({ json }).from(contacts).where(inWorkspace(workspaceId, id)));
+  const byId = () =>
+    queryBuilder
+      .select({ json })
+      .from(contacts)
+      .where(and(eq(contacts.workspaceId, slot("workspace")), eq(contacts.id, slot("id"))));
+  const [row] = await db.all(db.shaped<{ json: ContactJson }>("contact.get", byId, { workspace: workspaceId, id }));
   return row?.json;
 }
 

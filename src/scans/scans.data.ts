@@ -1,7 +1,7 @@
 import { and, desc, eq, inArray, isNull, lt, sql } from "drizzle-orm";
 import { apiKeys } from "../keys/keys.table";
 import { cappedCount, cappedTotal } from "../lib/db/pages";
-import { type Db, rowCount } from "../lib/db/runner";
+import { type Db, rowCount, slot } from "../lib/db/runner";
 import { nowIso, uuidv7 } from "../lib/ids";
 import { keysetAfter, type PageRequest } from "../lib/pagination";
 import { eventPayload, newEventId } from "../webhooks/outbox.data";
@@ -45,6 +45,23 @@ export function newScan(
   };
 }
 
+const scanJson = sql`json_object('id', c.id, 'profile_id', c.profile_id, 'source', c.source, 'referrer', c.referrer, 'scanned_at', c.scanned_at)`;
+
+/** The scans listed in a JSON array, each only if its profile is visible to its caller and the caller's key is live. */
+const INSERT_SCANS = sql`INSERT INTO scans (id, profile_id, workspace_id, source, referrer, scanned_at)
+  SELECT s.value ->> 'id', p.id, p.workspace_id, s.value ->> 'source', s.value ->> 'referrer', s.value ->> 'scanned_at'
+  FROM json_each(${slot("scans")}) AS s JOIN profiles AS p ON p.id = s.value ->> 'profile_id'
+  WHERE (p.public = 1 OR p.workspace_id = s.value ->> 'caller')
+    AND (s.value ->> 'key' IS NULL OR EXISTS (SELECT 1 FROM api_keys AS k WHERE k.id = s.value ->> 'key' AND k.revoked_at IS NULL))
+  RETURNING id, workspace_id AS workspaceId`;
+
+/** An outbox event for each listed scan that was written, for owners with an enabled endpoint. */
+const INSERT_SCAN_EVENTS = sql`INSERT INTO webhook_events (id, workspace_id, type, payload, enqueued_at, fanned_out_at, only_webhook_id, created_at)
+  SELECT s.value ->> 'event', c.workspace_id, 'scan.recorded', ${eventPayload(sql`'scan.recorded'`, slot("at"), scanJson)}, NULL, NULL, NULL, ${slot("at")}
+  FROM json_each(${slot("scans")}) AS s JOIN scans AS c ON c.id = s.value ->> 'id'
+  WHERE EXISTS (SELECT 1 FROM webhooks AS w WHERE w.workspace_id = c.workspace_id AND w.enabled = 1)
+  RETURNING id`;
+
 /**
  * Writes scans in one D1 batch of two statements, however many there are (listed in one JSON
  * array, bound once each): the scans, each only if its profile is visible to its caller (public, or
@@ -64,23 +81,10 @@ export async function writeScans(db: Db, pending: ScanToRecord[]): Promise<ScanO
     key: s.apiKeyId,
     event: newEventId(),
   }));
-  const json = JSON.stringify(listed);
-  const at = nowIso();
-  const scanJson = sql`json_object('id', c.id, 'profile_id', c.profile_id, 'source', c.source, 'referrer', c.referrer, 'scanned_at', c.scanned_at)`;
+  const values = { scans: JSON.stringify(listed), at: nowIso() };
   const [inserted, events] = await db.batch([
-    db.orm.all<{ id: string; workspaceId: string }>(sql`INSERT INTO scans (id, profile_id, workspace_id, source, referrer, scanned_at)
-      SELECT s.value ->> 'id', p.id, p.workspace_id, s.value ->> 'source', s.value ->> 'referrer', s.value ->> 'scanned_at'
-      FROM json_each(${json}) AS s JOIN profiles AS p ON p.id = s.value ->> 'profile_id'
-      WHERE (p.public = 1 OR p.workspace_id = s.value ->> 'caller')
-        AND (s.value ->> 'key' IS NULL OR EXISTS (SELECT 1 FROM api_keys AS k WHERE k.id = s.value ->> 'key' AND k.revoked_at IS NULL))
-      RETURNING id, workspace_id AS workspaceId`),
-    db.orm.all<{
-      id: string;
-    }>(sql`INSERT INTO webhook_events (id, workspace_id, type, payload, enqueued_at, fanned_out_at, only_webhook_id, created_at)
-      SELECT s.value ->> 'event', c.workspace_id, 'scan.recorded', ${eventPayload("scan.recorded", at, scanJson)}, NULL, NULL, NULL, ${at}
-      FROM json_each(${json}) AS s JOIN scans AS c ON c.id = s.value ->> 'id'
-      WHERE EXISTS (SELECT 1 FROM webhooks AS w WHERE w.workspace_id = c.workspace_id AND w.enabled = 1)
-      RETURNING id`),
+    db.shaped<{ id: string; workspaceId: string }>("scans.insert", () => INSERT_SCANS, values),
+    db.shaped<{ id: string }>("scans.events", () => INSERT_SCAN_EVENTS, values),
   ]);
   const owners = new Map(inserted.map((r) => [r.id, r.workspaceId]));
   const eventIds = new Set(events.map((r) => r.id));
