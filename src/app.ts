@@ -5,7 +5,6 @@ import { getPath } from "hono/utils/url";
 import { adminRouter } from "./admin/admin.index";
 import { contactsRouter } from "./contacts/contacts.index";
 import { registerDocs } from "./docs/docs.index";
-import { idempotency } from "./idempotency/idempotency.middleware";
 import type { AppEnv } from "./keys/app-env";
 import { apiKeyAuth, currentWorkspace } from "./keys/auth";
 import { apiKeysRouter } from "./keys/keys.index";
@@ -102,7 +101,6 @@ export function createApp() {
   }
   app.use("/q/*", publicRateLimit());
   app.use("/p/*", publicRateLimit());
-  app.use("/v1/*", idempotency());
 
   // Scans first: `/contacts/scans` must never be read as `/contacts/{id}`.
   const v1 = createRouter()

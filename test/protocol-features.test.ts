@@ -1,6 +1,6 @@
 import { env } from "cloudflare:workers";
 import { afterEach, describe, expect, it, vi } from "vitest";
-import { call, expectError, newWorkspace } from "./helpers";
+import { call, expectError, keyWith, newWorkspace } from "./helpers";
 
 const contactsOf = async (workspaceId: string) =>
   (await env.DB.prepare("SELECT count(*) AS n FROM contacts WHERE workspace_id = ?").bind(workspaceId).first<{ n: number }>())!.n;
@@ -22,7 +22,7 @@ describe("Idempotency-Key", () => {
     expect(await contactsOf(t.workspaceId)).toBe(1);
   });
 
-  it("replays a 4xx answer too, and scopes keys per workspace", async () => {
+  it("replays a 4xx answer too, and scopes keys per workspace and key", async () => {
     const t = await newWorkspace();
     const bad = () => call("POST", "/v1/contacts", { key: t.key, body: { last_name: "x" }, headers: { "Idempotency-Key": "k-400" } });
     const first = await bad();
@@ -38,6 +38,75 @@ describe("Idempotency-Key", () => {
       headers: { "Idempotency-Key": "k-400" },
     });
     expect(elsewhere.status).toBe(201);
+  });
+
+  it("belongs to the API key that sent it: another key of the workspace runs its own request", async () => {
+    const t = await newWorkspace();
+    const other = await keyWith(t, ["contacts:read", "contacts:write"]);
+    const send = (key: string, first_name: string) =>
+      call("POST", "/v1/contacts", { key, body: { first_name }, headers: { "Idempotency-Key": "k-shared" } });
+    expect((await send(t.key, "Mine")).status).toBe(201);
+    const theirs = await send(other, "Theirs");
+    expect(theirs.status).toBe(201);
+    expect(theirs.headers.get("idempotent-replayed")).toBeNull();
+    expect(theirs.body.first_name).toBe("Theirs");
+    expect(await contactsOf(t.workspaceId)).toBe(2);
+  });
+
+  it("never replays past the route's permission: a read-only key repeating a key creation gets 403, not the key", async () => {
+    const t = await newWorkspace();
+    const readOnly = await keyWith(t, ["contacts:read"]);
+    const request = {
+      body: { name: "Full", permissions: ["contacts:read", "contacts:write", "webhooks:manage", "keys:manage"] },
+      headers: { "Idempotency-Key": "mint-1" },
+    };
+    const minted = await call("POST", "/v1/api-keys", { key: t.key, ...request });
+    expect(minted.status).toBe(201);
+    expectError(await call("POST", "/v1/api-keys", { key: readOnly, ...request }), 403, "forbidden", "keys:manage permission required");
+    const hook = { body: { url: "https://hooks.example/x", events: ["*"] }, headers: { "Idempotency-Key": "hook-1" } };
+    expect((await call("POST", "/v1/webhooks", { key: t.key, ...hook })).status).toBe(201);
+    expectError(await call("POST", "/v1/webhooks", { key: readOnly, ...hook }), 403, "forbidden", "webhooks:manage permission required");
+    // A refusal is not kept for the owner either: the owner's own request still runs (and replays).
+    const refused = await call("POST", "/v1/sites", { key: readOnly, body: { title: "S" }, headers: { "Idempotency-Key": "site-1" } });
+    expectError(refused, 403, "forbidden");
+    expect((await call("POST", "/v1/sites", { key: t.key, body: { title: "S" }, headers: { "Idempotency-Key": "site-1" } })).status).toBe(
+      201,
+    );
+  });
+
+  it("keeps no secret: a replayed key or signing secret is null, and nothing stored holds one", async () => {
+    const t = await newWorkspace();
+    const mint = () =>
+      call("POST", "/v1/api-keys", {
+        key: t.key,
+        body: { name: "CRM", permissions: ["contacts:read"] },
+        headers: { "Idempotency-Key": "mint-2" },
+      });
+    const first = await mint();
+    expect(first.body.key).toMatch(/^cbx_[A-Za-z0-9]{40}$/);
+    const replay = await mint();
+    expect(replay.status).toBe(201);
+    expect(replay.headers.get("idempotent-replayed")).toBe("true");
+    expect(replay.body).toEqual({ ...first.body, key: null });
+    const hook = () =>
+      call("POST", "/v1/webhooks", {
+        key: t.key,
+        body: { url: "https://hooks.example/y", events: ["*"] },
+        headers: { "Idempotency-Key": "hook-2" },
+      });
+    const created = await hook();
+    expect(created.body.secret).toMatch(/^whsec_/);
+    expect((await hook()).body).toEqual({ ...created.body, secret: null });
+    const rotate = () =>
+      call("POST", `/v1/webhooks/${created.body.id}/rotate-secret`, { key: t.key, headers: { "Idempotency-Key": "rotate-1" } });
+    const rotated = await rotate();
+    expect(rotated.body.secret).toMatch(/^whsec_/);
+    expect((await rotate()).body.secret).toBeNull();
+    const stored = await env.DB.prepare("SELECT response_body AS body FROM idempotency_keys WHERE workspace_id = ?")
+      .bind(t.workspaceId)
+      .all<{ body: string }>();
+    expect(stored.results).toHaveLength(3);
+    for (const { body } of stored.results) expect(body).not.toMatch(/cbx_[A-Za-z0-9]{40}|whsec_/);
   });
 
   it("refuses the same key with a different body (422) or a different path (422)", async () => {
@@ -72,11 +141,13 @@ describe("Idempotency-Key", () => {
     expect(answers.filter((a) => a.status === 201 && !a.headers.get("idempotent-replayed"))).toHaveLength(1);
     expect(await contactsOf(t.workspaceId)).toBe(1);
     // Deterministically: a claimed key without an answer yet.
+    const me = await call("GET", "/v1/me", { key: t.key });
     await env.DB.prepare(
-      "INSERT INTO idempotency_keys (workspace_id, key, request_hash, created_at, expires_at) VALUES (?, 'k-held', ?, ?, ?)",
+      "INSERT INTO idempotency_keys (workspace_id, api_key_id, key, request_hash, created_at, expires_at) VALUES (?, ?, 'k-held', ?, ?, ?)",
     )
       .bind(
         t.workspaceId,
+        me.body.api_key.id,
         await hash(`POST /v1/contacts\n${JSON.stringify({ first_name: "Held" })}`),
         new Date().toISOString(),
         new Date(Date.now() + 3600_000).toISOString(),

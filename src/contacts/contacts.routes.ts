@@ -1,6 +1,6 @@
-import { createRoute, z } from "@hono/zod-openapi";
-import { requirePermission } from "../keys/auth";
-import { DeletedSchema, ErrorSchema, errorResponses, json, jsonBody, SECURITY } from "../lib/openapi";
+import { z } from "@hono/zod-openapi";
+import { apiRoute } from "../api/api-route";
+import { DeletedSchema, ErrorSchema, errorResponses, json, jsonBody } from "../lib/openapi";
 import { listOf, listQuery } from "../lib/pagination";
 import { idParam } from "../lib/params";
 import { ContactSchema, tagList } from "./contacts.fields";
@@ -16,53 +16,54 @@ import {
 } from "./contacts.schemas";
 
 const tags = ["Contacts"];
-const read = [requirePermission("contacts:read")];
-const write = [requirePermission("contacts:write")];
 const params = idParam("Contact");
 const etagHeader = { ETag: { schema: { type: "string" as const }, description: "Strong entity tag of this representation." } };
 
-export const list = createRoute({
-  method: "get",
-  path: "/contacts",
-  tags,
-  summary: "List and search contacts",
-  description: "Permission `contacts:read`. Filters combine with AND. Searched or filtered lists count at most 1,000 matches.",
-  security: SECURITY,
-  middleware: read,
-  request: { query: ListContactsQuery.doc },
-  responses: { 200: json(ContactListSchema, "A page of contacts"), ...errorResponses(400, 401, 403) },
-});
-
-export const create = createRoute({
-  method: "post",
-  path: "/contacts",
-  tags,
-  summary: "Create a contact",
-  description:
-    "Permission `contacts:write`. CRM fields (`first_name` or `name` required), a save from a public profile (`profile_id`), or both (explicit fields win).",
-  security: SECURITY,
-  middleware: write,
-  request: { body: jsonBody(ContactCreateSchema) },
-  responses: {
-    201: { ...json(ContactSchema, "The created contact"), headers: etagHeader },
-    ...errorResponses(400, 401, 403, 404, 409, 413, 415),
+export const list = apiRoute(
+  { permission: "contacts:read" },
+  {
+    method: "get",
+    path: "/contacts",
+    tags,
+    summary: "List and search contacts",
+    description: "Permission `contacts:read`. Filters combine with AND. Searched or filtered lists count at most 1,000 matches.",
+    request: { query: ListContactsQuery.doc },
+    responses: { 200: json(ContactListSchema, "A page of contacts"), ...errorResponses(400, 401, 403) },
   },
-});
+);
 
-export const upsert = createRoute({
-  method: "post",
-  path: "/contacts/upsert",
-  tags,
-  summary: "Create or update a contact matched on email, then phone",
-  security: SECURITY,
-  middleware: write,
-  request: { body: jsonBody(ContactUpsertSchema) },
-  responses: {
-    200: { ...json(ContactSchema, "The matched contact, updated"), headers: etagHeader },
-    201: { ...json(ContactSchema, "A new contact"), headers: etagHeader },
-    ...errorResponses(400, 401, 403, 409, 413, 415),
+export const create = apiRoute(
+  { permission: "contacts:write" },
+  {
+    method: "post",
+    path: "/contacts",
+    tags,
+    summary: "Create a contact",
+    description:
+      "Permission `contacts:write`. CRM fields (`first_name` or `name` required), a save from a public profile (`profile_id`), or both (explicit fields win).",
+    request: { body: jsonBody(ContactCreateSchema) },
+    responses: {
+      201: { ...json(ContactSchema, "The created contact"), headers: etagHeader },
+      ...errorResponses(400, 401, 403, 404, 409, 413, 415),
+    },
   },
-});
+);
+
+export const upsert = apiRoute(
+  { permission: "contacts:write" },
+  {
+    method: "post",
+    path: "/contacts/upsert",
+    tags,
+    summary: "Create or update a contact matched on email, then phone",
+    request: { body: jsonBody(ContactUpsertSchema) },
+    responses: {
+      200: { ...json(ContactSchema, "The matched contact, updated"), headers: etagHeader },
+      201: { ...json(ContactSchema, "A new contact"), headers: etagHeader },
+      ...errorResponses(400, 401, 403, 409, 413, 415),
+    },
+  },
+);
 
 const BatchResultSchema = z
   .object({
@@ -76,17 +77,18 @@ const BatchResultSchema = z
   })
   .openapi("ContactBatchResult");
 
-export const batch = createRoute({
-  method: "post",
-  path: "/contacts/batch",
-  tags,
-  summary: "Create up to 100 contacts, each on its own",
-  description: "Each item is validated and written atomically on its own; `results` keep the request order.",
-  security: SECURITY,
-  middleware: write,
-  request: { body: jsonBody(BatchSchema) },
-  responses: { 207: json(BatchResultSchema, "One result per item"), ...errorResponses(400, 401, 403, 413, 415) },
-});
+export const batch = apiRoute(
+  { permission: "contacts:write" },
+  {
+    method: "post",
+    path: "/contacts/batch",
+    tags,
+    summary: "Create up to 100 contacts, each on its own",
+    description: "Each item is validated and written atomically on its own; `results` keep the request order.",
+    request: { body: jsonBody(BatchSchema) },
+    responses: { 207: json(BatchResultSchema, "One result per item"), ...errorResponses(400, 401, 403, 413, 415) },
+  },
+);
 
 const TombstoneSchema = z.object({ id: z.string(), deleted_at: z.string() }).openapi("ContactTombstone");
 
@@ -94,17 +96,18 @@ export const DeletedQuery = listQuery({
   since: rfc3339.optional().openapi({ description: "Only deletions after this time (exclusive)." }),
 });
 
-export const deleted = createRoute({
-  method: "get",
-  path: "/contacts/deleted",
-  tags,
-  summary: "Deleted contacts, for sync",
-  description: "Tombstones are kept 30 days, oldest first.",
-  security: SECURITY,
-  middleware: read,
-  request: { query: DeletedQuery.doc },
-  responses: { 200: json(listOf(TombstoneSchema, "ContactTombstoneList"), "Tombstones"), ...errorResponses(400, 401, 403) },
-});
+export const deleted = apiRoute(
+  { permission: "contacts:read" },
+  {
+    method: "get",
+    path: "/contacts/deleted",
+    tags,
+    summary: "Deleted contacts, for sync",
+    description: "Tombstones are kept 30 days, oldest first.",
+    request: { query: DeletedQuery.doc },
+    responses: { 200: json(listOf(TombstoneSchema, "ContactTombstoneList"), "Tombstones"), ...errorResponses(400, 401, 403) },
+  },
+);
 
 const LimitsSchema = z
   .object({
@@ -115,122 +118,131 @@ const LimitsSchema = z
   })
   .openapi("ContactLimits");
 
-export const limits = createRoute({
-  method: "get",
-  path: "/contacts/limits",
-  tags,
-  summary: "The plan's contact limit and how much of it is used",
-  security: SECURITY,
-  middleware: read,
-  responses: { 200: json(LimitsSchema, "Limits"), ...errorResponses(401, 403) },
-});
-
-export const get = createRoute({
-  method: "get",
-  path: "/contacts/{id}",
-  tags,
-  summary: "Get one contact",
-  security: SECURITY,
-  middleware: read,
-  request: { params },
-  responses: {
-    200: { ...json(ContactSchema, "The contact"), headers: etagHeader },
-    304: { description: "Not modified (If-None-Match)" },
-    ...errorResponses(401, 403, 404),
+export const limits = apiRoute(
+  { permission: "contacts:read" },
+  {
+    method: "get",
+    path: "/contacts/limits",
+    tags,
+    summary: "The plan's contact limit and how much of it is used",
+    responses: { 200: json(LimitsSchema, "Limits"), ...errorResponses(401, 403) },
   },
-});
+);
 
-export const replace = createRoute({
-  method: "put",
-  path: "/contacts/{id}",
-  tags,
-  summary: "Replace a contact",
-  description: "Omitted writable fields go back to their defaults; `source`, `profile_id` and `saved_at` are kept. Never creates.",
-  security: SECURITY,
-  middleware: write,
-  request: { params, body: jsonBody(ContactPutSchema) },
-  responses: {
-    200: { ...json(ContactSchema, "The replaced contact"), headers: etagHeader },
-    ...errorResponses(400, 401, 403, 404, 409, 412, 413, 415),
+export const get = apiRoute(
+  { permission: "contacts:read" },
+  {
+    method: "get",
+    path: "/contacts/{id}",
+    tags,
+    summary: "Get one contact",
+    request: { params },
+    responses: {
+      200: { ...json(ContactSchema, "The contact"), headers: etagHeader },
+      304: { description: "Not modified (If-None-Match)" },
+      ...errorResponses(401, 403, 404),
+    },
   },
-});
+);
 
-export const patch = createRoute({
-  method: "patch",
-  path: "/contacts/{id}",
-  tags,
-  summary: "Change some fields of a contact",
-  security: SECURITY,
-  middleware: write,
-  request: { params, body: jsonBody(ContactPatchSchema) },
-  responses: {
-    200: { ...json(ContactSchema, "The changed contact"), headers: etagHeader },
-    ...errorResponses(400, 401, 403, 404, 409, 412, 413, 415),
+export const replace = apiRoute(
+  { permission: "contacts:write" },
+  {
+    method: "put",
+    path: "/contacts/{id}",
+    tags,
+    summary: "Replace a contact",
+    description: "Omitted writable fields go back to their defaults; `source`, `profile_id` and `saved_at` are kept. Never creates.",
+    request: { params, body: jsonBody(ContactPutSchema) },
+    responses: {
+      200: { ...json(ContactSchema, "The replaced contact"), headers: etagHeader },
+      ...errorResponses(400, 401, 403, 404, 409, 412, 413, 415),
+    },
   },
-});
+);
 
-export const remove = createRoute({
-  method: "delete",
-  path: "/contacts/{id}",
-  tags,
-  summary: "Delete a contact",
-  security: SECURITY,
-  middleware: write,
-  request: { params },
-  responses: { 200: json(DeletedSchema, "Deleted"), ...errorResponses(401, 403, 404, 412) },
-});
+export const patch = apiRoute(
+  { permission: "contacts:write" },
+  {
+    method: "patch",
+    path: "/contacts/{id}",
+    tags,
+    summary: "Change some fields of a contact",
+    request: { params, body: jsonBody(ContactPatchSchema) },
+    responses: {
+      200: { ...json(ContactSchema, "The changed contact"), headers: etagHeader },
+      ...errorResponses(400, 401, 403, 404, 409, 412, 413, 415),
+    },
+  },
+);
+
+export const remove = apiRoute(
+  { permission: "contacts:write" },
+  {
+    method: "delete",
+    path: "/contacts/{id}",
+    tags,
+    summary: "Delete a contact",
+    request: { params },
+    responses: { 200: json(DeletedSchema, "Deleted"), ...errorResponses(401, 403, 404, 412) },
+  },
+);
 
 const TagsBody = z.strictObject({ tags: tagList.openapi({ type: "array", items: { type: "string" } }) }).openapi("TagsChange");
 const TagsResult = z.object({ id: z.string(), tags: z.array(z.string()) }).openapi("ContactTags");
 
-export const addTags = createRoute({
-  method: "post",
-  path: "/contacts/{id}/tags/add",
-  tags,
-  summary: "Add tags to a contact",
-  security: SECURITY,
-  middleware: write,
-  request: { params, body: jsonBody(TagsBody) },
-  responses: { 200: json(TagsResult, "The contact's tags"), ...errorResponses(400, 401, 403, 404, 413, 415) },
-});
-
-export const removeTags = createRoute({
-  method: "post",
-  path: "/contacts/{id}/tags/remove",
-  tags,
-  summary: "Remove tags from a contact",
-  security: SECURITY,
-  middleware: write,
-  request: { params, body: jsonBody(TagsBody) },
-  responses: { 200: json(TagsResult, "The contact's tags"), ...errorResponses(400, 401, 403, 404, 413, 415) },
-});
-
-export const vcard = createRoute({
-  method: "get",
-  path: "/contacts/{id}/vcard",
-  tags,
-  summary: "The contact as a vCard 3.0",
-  security: SECURITY,
-  middleware: read,
-  request: { params },
-  responses: {
-    200: { description: "vCard 3.0", content: { "text/vcard": { schema: z.string() } } },
-    ...errorResponses(401, 403, 404),
+export const addTags = apiRoute(
+  { permission: "contacts:write" },
+  {
+    method: "post",
+    path: "/contacts/{id}/tags/add",
+    tags,
+    summary: "Add tags to a contact",
+    request: { params, body: jsonBody(TagsBody) },
+    responses: { 200: json(TagsResult, "The contact's tags"), ...errorResponses(400, 401, 403, 404, 413, 415) },
   },
-});
+);
+
+export const removeTags = apiRoute(
+  { permission: "contacts:write" },
+  {
+    method: "post",
+    path: "/contacts/{id}/tags/remove",
+    tags,
+    summary: "Remove tags from a contact",
+    request: { params, body: jsonBody(TagsBody) },
+    responses: { 200: json(TagsResult, "The contact's tags"), ...errorResponses(400, 401, 403, 404, 413, 415) },
+  },
+);
+
+export const vcard = apiRoute(
+  { permission: "contacts:read" },
+  {
+    method: "get",
+    path: "/contacts/{id}/vcard",
+    tags,
+    summary: "The contact as a vCard 3.0",
+    request: { params },
+    responses: {
+      200: { description: "vCard 3.0", content: { "text/vcard": { schema: z.string() } } },
+      ...errorResponses(401, 403, 404),
+    },
+  },
+);
 
 const TagCountSchema = z.object({ tag: z.string(), count: z.number().int() }).openapi("TagCount");
 
 export const TagsQuery = listQuery({});
 
-export const listTags = createRoute({
-  method: "get",
-  path: "/tags",
-  tags: ["Tags"],
-  summary: "Tags in use, with how many contacts carry each",
-  description: "Most used first, then by name.",
-  security: SECURITY,
-  middleware: read,
-  request: { query: TagsQuery.doc },
-  responses: { 200: json(listOf(TagCountSchema, "TagCountList"), "Tags"), ...errorResponses(400, 401, 403) },
-});
+export const listTags = apiRoute(
+  { permission: "contacts:read" },
+  {
+    method: "get",
+    path: "/tags",
+    tags: ["Tags"],
+    summary: "Tags in use, with how many contacts carry each",
+    description: "Most used first, then by name.",
+    request: { query: TagsQuery.doc },
+    responses: { 200: json(listOf(TagCountSchema, "TagCountList"), "Tags"), ...errorResponses(400, 401, 403) },
+  },
+);

@@ -1,14 +1,13 @@
-import { createRoute, z } from "@hono/zod-openapi";
-import { DeletedSchema, errorResponses, json, jsonBody, SECURITY } from "../lib/openapi";
+import { z } from "@hono/zod-openapi";
+import { apiRoute } from "../api/api-route";
+import { DeletedSchema, errorResponses, json, jsonBody } from "../lib/openapi";
 import { listOf, listQuery } from "../lib/pagination";
 import { idParam } from "../lib/params";
 import { text } from "../lib/validation";
 import { PLANS } from "../workspaces/plans";
-import { requirePermission } from "./auth";
 import { PERMISSIONS } from "./caller";
 
 const tags = ["API keys"];
-const manage = [requirePermission("keys:manage")];
 
 const permission = z.enum(PERMISSIONS);
 
@@ -34,45 +33,48 @@ const ApiKeyCreateSchema = z
   })
   .openapi("ApiKeyCreate");
 
-export const createKey = createRoute({
-  method: "post",
-  path: "/api-keys",
-  tags,
-  summary: "Create an API key",
-  description: "Permission `keys:manage`. A key can only grant permissions it holds itself.",
-  security: SECURITY,
-  middleware: manage,
-  request: { body: jsonBody(ApiKeyCreateSchema) },
-  responses: { 201: json(ApiKeyCreatedSchema, "The key (shown once)"), ...errorResponses(400, 401, 403, 413, 415) },
-});
+export const createKey = apiRoute(
+  { permission: "keys:manage", withhold: ["key"] },
+  {
+    method: "post",
+    path: "/api-keys",
+    tags,
+    summary: "Create an API key",
+    description: "Permission `keys:manage`. A key can only grant permissions it holds itself.",
+    request: { body: jsonBody(ApiKeyCreateSchema) },
+    responses: { 201: json(ApiKeyCreatedSchema, "The key (shown once)"), ...errorResponses(400, 401, 403, 413, 415) },
+  },
+);
 
 export const KeysQuery = listQuery({});
 
-export const listKeys = createRoute({
-  method: "get",
-  path: "/api-keys",
-  tags,
-  summary: "List the workspace's live API keys",
-  security: SECURITY,
-  middleware: manage,
-  request: { query: KeysQuery.doc },
-  responses: { 200: json(listOf(ApiKeySchema, "ApiKeyList"), "Keys, newest first"), ...errorResponses(400, 401, 403) },
-});
-
-export const revokeKey = createRoute({
-  method: "delete",
-  path: "/api-keys/{id}",
-  tags,
-  summary: "Revoke an API key",
-  description: "The key answers 401 from then on.",
-  security: SECURITY,
-  middleware: manage,
-  request: { params: idParam("API key", "id") },
-  responses: {
-    200: json(DeletedSchema, "Revoked"),
-    ...errorResponses(401, 403, 404),
+export const listKeys = apiRoute(
+  { permission: "keys:manage" },
+  {
+    method: "get",
+    path: "/api-keys",
+    tags,
+    summary: "List the workspace's live API keys",
+    request: { query: KeysQuery.doc },
+    responses: { 200: json(listOf(ApiKeySchema, "ApiKeyList"), "Keys, newest first"), ...errorResponses(400, 401, 403) },
   },
-});
+);
+
+export const revokeKey = apiRoute(
+  { permission: "keys:manage" },
+  {
+    method: "delete",
+    path: "/api-keys/{id}",
+    tags,
+    summary: "Revoke an API key",
+    description: "The key answers 401 from then on.",
+    request: { params: idParam("API key", "id") },
+    responses: {
+      200: json(DeletedSchema, "Revoked"),
+      ...errorResponses(401, 403, 404),
+    },
+  },
+);
 
 const MeSchema = z
   .object({
@@ -81,11 +83,13 @@ const MeSchema = z
   })
   .openapi("Me");
 
-export const me = createRoute({
-  method: "get",
-  path: "/me",
-  tags,
-  summary: "The calling key and its workspace",
-  security: SECURITY,
-  responses: { 200: json(MeSchema, "Who is calling"), ...errorResponses(401) },
-});
+export const me = apiRoute(
+  { permission: null },
+  {
+    method: "get",
+    path: "/me",
+    tags,
+    summary: "The calling key and its workspace",
+    responses: { 200: json(MeSchema, "Who is calling"), ...errorResponses(401) },
+  },
+);

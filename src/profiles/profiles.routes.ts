@@ -1,13 +1,11 @@
-import { createRoute, z } from "@hono/zod-openapi";
-import { requirePermission } from "../keys/auth";
-import { DeletedSchema, errorResponses, json, jsonBody, SECURITY } from "../lib/openapi";
+import { z } from "@hono/zod-openapi";
+import { apiRoute } from "../api/api-route";
+import { DeletedSchema, errorResponses, json, jsonBody } from "../lib/openapi";
 import { listOf, listQuery } from "../lib/pagination";
 import { idParam } from "../lib/params";
 import { email, httpUrl, text, withAliases } from "../lib/validation";
 
 const tags = ["Profiles"];
-const read = [requirePermission("contacts:read")];
-const write = [requirePermission("contacts:write")];
 const params = idParam("Profile");
 
 export const HANDLE_PATTERN = /^[a-z0-9-]{3,40}$/;
@@ -74,80 +72,86 @@ export const ProfileSchema = z
 
 export const ProfilesQuery = listQuery({});
 
-export const create = createRoute({
-  method: "post",
-  path: "/profiles",
-  tags,
-  summary: "Create a profile (a public business card)",
-  security: SECURITY,
-  middleware: write,
-  request: { body: jsonBody(ProfileCreateSchema) },
-  responses: { 201: json(ProfileSchema, "The profile"), ...errorResponses(400, 401, 403, 409, 413, 415) },
-});
-
-export const list = createRoute({
-  method: "get",
-  path: "/profiles",
-  tags,
-  summary: "List the workspace's profiles",
-  security: SECURITY,
-  middleware: read,
-  request: { query: ProfilesQuery.doc },
-  responses: { 200: json(listOf(ProfileSchema, "ProfileList"), "Profiles, newest first"), ...errorResponses(400, 401, 403) },
-});
-
-export const get = createRoute({
-  method: "get",
-  path: "/profiles/{id}",
-  tags,
-  summary: "Get a profile: one of the workspace's own, or any public profile",
-  security: SECURITY,
-  middleware: read,
-  request: { params },
-  responses: {
-    200: json(ProfileSchema, "The profile"),
-    304: { description: "Not modified (If-None-Match)" },
-    ...errorResponses(401, 403, 404),
+export const create = apiRoute(
+  { permission: "contacts:write" },
+  {
+    method: "post",
+    path: "/profiles",
+    tags,
+    summary: "Create a profile (a public business card)",
+    request: { body: jsonBody(ProfileCreateSchema) },
+    responses: { 201: json(ProfileSchema, "The profile"), ...errorResponses(400, 401, 403, 409, 413, 415) },
   },
-});
+);
 
-export const patch = createRoute({
-  method: "patch",
-  path: "/profiles/{id}",
-  tags,
-  summary: "Change a profile",
-  description: "A changed handle keeps redirecting from the old one, which is never given to anyone else.",
-  security: SECURITY,
-  middleware: write,
-  request: { params, body: jsonBody(ProfilePatchSchema) },
-  responses: { 200: json(ProfileSchema, "The profile"), ...errorResponses(400, 401, 403, 404, 409, 413, 415) },
-});
-
-export const remove = createRoute({
-  method: "delete",
-  path: "/profiles/{id}",
-  tags,
-  summary: "Delete a profile and its scans",
-  description: "Contacts saved from it stay, with `profile_id` kept.",
-  security: SECURITY,
-  middleware: write,
-  request: { params },
-  responses: {
-    200: json(DeletedSchema, "Deleted"),
-    ...errorResponses(401, 403, 404),
+export const list = apiRoute(
+  { permission: "contacts:read" },
+  {
+    method: "get",
+    path: "/profiles",
+    tags,
+    summary: "List the workspace's profiles",
+    request: { query: ProfilesQuery.doc },
+    responses: { 200: json(listOf(ProfileSchema, "ProfileList"), "Profiles, newest first"), ...errorResponses(400, 401, 403) },
   },
-});
+);
 
-export const qr = createRoute({
-  method: "get",
-  path: "/profiles/{id}/qr.svg",
-  tags,
-  summary: "QR code (SVG) that opens the profile's card: {PUBLIC_BASE_URL}/q/{handle}",
-  security: SECURITY,
-  middleware: read,
-  request: { params },
-  responses: {
-    200: { description: "SVG", content: { "image/svg+xml": { schema: z.string() } } },
-    ...errorResponses(401, 403, 404),
+export const get = apiRoute(
+  { permission: "contacts:read" },
+  {
+    method: "get",
+    path: "/profiles/{id}",
+    tags,
+    summary: "Get a profile: one of the workspace's own, or any public profile",
+    request: { params },
+    responses: {
+      200: json(ProfileSchema, "The profile"),
+      304: { description: "Not modified (If-None-Match)" },
+      ...errorResponses(401, 403, 404),
+    },
   },
-});
+);
+
+export const patch = apiRoute(
+  { permission: "contacts:write" },
+  {
+    method: "patch",
+    path: "/profiles/{id}",
+    tags,
+    summary: "Change a profile",
+    description: "A changed handle keeps redirecting from the old one, which is never given to anyone else.",
+    request: { params, body: jsonBody(ProfilePatchSchema) },
+    responses: { 200: json(ProfileSchema, "The profile"), ...errorResponses(400, 401, 403, 404, 409, 413, 415) },
+  },
+);
+
+export const remove = apiRoute(
+  { permission: "contacts:write" },
+  {
+    method: "delete",
+    path: "/profiles/{id}",
+    tags,
+    summary: "Delete a profile and its scans",
+    description: "Contacts saved from it stay, with `profile_id` kept.",
+    request: { params },
+    responses: {
+      200: json(DeletedSchema, "Deleted"),
+      ...errorResponses(401, 403, 404),
+    },
+  },
+);
+
+export const qr = apiRoute(
+  { permission: "contacts:read" },
+  {
+    method: "get",
+    path: "/profiles/{id}/qr.svg",
+    tags,
+    summary: "QR code (SVG) that opens the profile's card: {PUBLIC_BASE_URL}/q/{handle}",
+    request: { params },
+    responses: {
+      200: { description: "SVG", content: { "image/svg+xml": { schema: z.string() } } },
+      ...errorResponses(401, 403, 404),
+    },
+  },
+);

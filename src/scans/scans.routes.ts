@@ -1,7 +1,7 @@
-import { createRoute, z } from "@hono/zod-openapi";
+import { z } from "@hono/zod-openapi";
+import { apiRoute } from "../api/api-route";
 import { SOURCES } from "../contacts/contacts.fields";
-import { requirePermission } from "../keys/auth";
-import { errorResponses, json, jsonBody, SECURITY } from "../lib/openapi";
+import { errorResponses, json, jsonBody } from "../lib/openapi";
 import { listOf, listQuery } from "../lib/pagination";
 import { idParam } from "../lib/params";
 import { text, uuid, withAliases } from "../lib/validation";
@@ -50,31 +50,33 @@ export const ScansQuery = listQuery({
   source: z.enum(SCAN_SOURCES).optional(),
 });
 
-export const record = createRoute({
-  method: "post",
-  path: "/contacts/scans",
-  tags,
-  summary: "Record a scan of a profile",
-  description: "Any public profile may be scanned; the scan belongs to the profile owner's analytics. No IP or user agent is stored.",
-  security: SECURITY,
-  middleware: [requirePermission("contacts:write")],
-  request: { body: jsonBody(ScanCreateSchema) },
-  responses: {
-    201: json(ScanSchema.extend({ counts: CountsSchema }).openapi("RecordedScan"), "The scan and the profile's counts after it"),
-    ...errorResponses(400, 401, 403, 404, 413, 415),
+export const record = apiRoute(
+  { permission: "contacts:write" },
+  {
+    method: "post",
+    path: "/contacts/scans",
+    tags,
+    summary: "Record a scan of a profile",
+    description: "Any public profile may be scanned; the scan belongs to the profile owner's analytics. No IP or user agent is stored.",
+    request: { body: jsonBody(ScanCreateSchema) },
+    responses: {
+      201: json(ScanSchema.extend({ counts: CountsSchema }).openapi("RecordedScan"), "The scan and the profile's counts after it"),
+      ...errorResponses(400, 401, 403, 404, 413, 415),
+    },
   },
-});
+);
 
-export const recent = createRoute({
-  method: "get",
-  path: "/contacts/scans",
-  tags,
-  summary: "Recent scans of the workspace's own profiles, newest first",
-  security: SECURITY,
-  middleware: [requirePermission("contacts:read")],
-  request: { query: ScansQuery.doc },
-  responses: { 200: json(listOf(ScanSchema, "ScanList"), "Scans"), ...errorResponses(400, 401, 403) },
-});
+export const recent = apiRoute(
+  { permission: "contacts:read" },
+  {
+    method: "get",
+    path: "/contacts/scans",
+    tags,
+    summary: "Recent scans of the workspace's own profiles, newest first",
+    request: { query: ScansQuery.doc },
+    responses: { 200: json(listOf(ScanSchema, "ScanList"), "Scans"), ...errorResponses(400, 401, 403) },
+  },
+);
 
 const SourcesSchema = z
   .object({
@@ -85,15 +87,16 @@ const SourcesSchema = z
   })
   .openapi("SourceAnalytics");
 
-export const sources = createRoute({
-  method: "get",
-  path: "/analytics/sources",
-  tags: ["Analytics"],
-  summary: "Contacts and scans per source for the workspace",
-  security: SECURITY,
-  middleware: [requirePermission("contacts:read")],
-  responses: { 200: json(SourcesSchema, "Counts per source"), ...errorResponses(401, 403) },
-});
+export const sources = apiRoute(
+  { permission: "contacts:read" },
+  {
+    method: "get",
+    path: "/analytics/sources",
+    tags: ["Analytics"],
+    summary: "Contacts and scans per source for the workspace",
+    responses: { 200: json(SourcesSchema, "Counts per source"), ...errorResponses(401, 403) },
+  },
+);
 
 const profileParams = idParam("Profile");
 
@@ -107,13 +110,14 @@ const StatsSchema = z
   })
   .openapi("ProfileStats");
 
-export const stats = createRoute({
-  method: "get",
-  path: "/profiles/{id}/stats",
-  tags: ["Profiles"],
-  summary: "Scan counts of one of the workspace's profiles",
-  security: SECURITY,
-  middleware: [requirePermission("contacts:read")],
-  request: { params: profileParams },
-  responses: { 200: json(StatsSchema, "Counts"), ...errorResponses(401, 403, 404) },
-});
+export const stats = apiRoute(
+  { permission: "contacts:read" },
+  {
+    method: "get",
+    path: "/profiles/{id}/stats",
+    tags: ["Profiles"],
+    summary: "Scan counts of one of the workspace's profiles",
+    request: { params: profileParams },
+    responses: { 200: json(StatsSchema, "Counts"), ...errorResponses(401, 403, 404) },
+  },
+);

@@ -1,13 +1,11 @@
-import { createRoute, z } from "@hono/zod-openapi";
-import { requirePermission } from "../keys/auth";
-import { DeletedSchema, errorResponses, json, jsonBody, SECURITY } from "../lib/openapi";
+import { z } from "@hono/zod-openapi";
+import { apiRoute } from "../api/api-route";
+import { DeletedSchema, errorResponses, json, jsonBody } from "../lib/openapi";
 import { listOf, listQuery } from "../lib/pagination";
 import { idParam } from "../lib/params";
 import { text } from "../lib/validation";
 
 const tags = ["Sites"];
-const read = [requirePermission("contacts:read")];
-const write = [requirePermission("contacts:write")];
 const params = idParam("Site");
 
 export const SiteSchema = z.object({ id: z.string(), title: z.string(), created_at: z.string(), updated_at: z.string() }).openapi("Site");
@@ -16,61 +14,70 @@ const SiteBody = z.strictObject({ title: text(256, 1) }).openapi("SiteInput");
 
 export const SitesQuery = listQuery({});
 
-export const list = createRoute({
-  method: "get",
-  path: "/sites",
-  tags,
-  summary: "List sites (places or events where contacts are captured)",
-  security: SECURITY,
-  middleware: read,
-  request: { query: SitesQuery.doc },
-  responses: { 200: json(listOf(SiteSchema, "SiteList"), "Sites, newest first"), ...errorResponses(400, 401, 403) },
-});
-
-export const create = createRoute({
-  method: "post",
-  path: "/sites",
-  tags,
-  summary: "Create a site",
-  security: SECURITY,
-  middleware: write,
-  request: { body: jsonBody(SiteBody) },
-  responses: { 201: json(SiteSchema, "The site"), ...errorResponses(400, 401, 403, 413, 415) },
-});
-
-export const get = createRoute({
-  method: "get",
-  path: "/sites/{id}",
-  tags,
-  summary: "Get a site",
-  security: SECURITY,
-  middleware: read,
-  request: { params },
-  responses: { 200: json(SiteSchema, "The site"), 304: { description: "Not modified (If-None-Match)" }, ...errorResponses(401, 403, 404) },
-});
-
-export const patch = createRoute({
-  method: "patch",
-  path: "/sites/{id}",
-  tags,
-  summary: "Rename a site",
-  security: SECURITY,
-  middleware: write,
-  request: { params, body: jsonBody(SiteBody) },
-  responses: { 200: json(SiteSchema, "The site"), ...errorResponses(400, 401, 403, 404, 413, 415) },
-});
-
-export const remove = createRoute({
-  method: "delete",
-  path: "/sites/{id}",
-  tags,
-  summary: "Delete a site",
-  description: "Its contacts stay, with `site` set to null.",
-  security: SECURITY,
-  middleware: write,
-  request: { params },
-  responses: {
-    200: json(DeletedSchema, "Deleted"),
-    ...errorResponses(401, 403, 404),
+export const list = apiRoute(
+  { permission: "contacts:read" },
+  {
+    method: "get",
+    path: "/sites",
+    tags,
+    summary: "List sites (places or events where contacts are captured)",
+    request: { query: SitesQuery.doc },
+    responses: { 200: json(listOf(SiteSchema, "SiteList"), "Sites, newest first"), ...errorResponses(400, 401, 403) },
   },
-});
+);
+
+export const create = apiRoute(
+  { permission: "contacts:write" },
+  {
+    method: "post",
+    path: "/sites",
+    tags,
+    summary: "Create a site",
+    request: { body: jsonBody(SiteBody) },
+    responses: { 201: json(SiteSchema, "The site"), ...errorResponses(400, 401, 403, 413, 415) },
+  },
+);
+
+export const get = apiRoute(
+  { permission: "contacts:read" },
+  {
+    method: "get",
+    path: "/sites/{id}",
+    tags,
+    summary: "Get a site",
+    request: { params },
+    responses: {
+      200: json(SiteSchema, "The site"),
+      304: { description: "Not modified (If-None-Match)" },
+      ...errorResponses(401, 403, 404),
+    },
+  },
+);
+
+export const patch = apiRoute(
+  { permission: "contacts:write" },
+  {
+    method: "patch",
+    path: "/sites/{id}",
+    tags,
+    summary: "Rename a site",
+    request: { params, body: jsonBody(SiteBody) },
+    responses: { 200: json(SiteSchema, "The site"), ...errorResponses(400, 401, 403, 404, 413, 415) },
+  },
+);
+
+export const remove = apiRoute(
+  { permission: "contacts:write" },
+  {
+    method: "delete",
+    path: "/sites/{id}",
+    tags,
+    summary: "Delete a site",
+    description: "Its contacts stay, with `site` set to null.",
+    request: { params },
+    responses: {
+      200: json(DeletedSchema, "Deleted"),
+      ...errorResponses(401, 403, 404),
+    },
+  },
+);

@@ -1,13 +1,12 @@
-import { createRoute, z } from "@hono/zod-openapi";
-import { requirePermission } from "../keys/auth";
-import { DeletedSchema, errorResponses, json, jsonBody, SECURITY } from "../lib/openapi";
+import { z } from "@hono/zod-openapi";
+import { apiRoute } from "../api/api-route";
+import { DeletedSchema, errorResponses, json, jsonBody } from "../lib/openapi";
 import { listOf, listQuery } from "../lib/pagination";
 import { idParam } from "../lib/params";
 import { text, withAliases } from "../lib/validation";
 import { EVENT_TYPES } from "./outbox.data";
 
 const tags = ["Webhooks"];
-const manage = [requirePermission("webhooks:manage")];
 const params = idParam("Webhook");
 
 const eventList = z
@@ -65,97 +64,106 @@ export const DeliverySchema = z
 
 export const WebhooksQuery = listQuery({});
 
-export const create = createRoute({
-  method: "post",
-  path: "/webhooks",
-  tags,
-  summary: "Register a webhook endpoint",
-  security: SECURITY,
-  middleware: manage,
-  request: { body: jsonBody(WebhookCreateSchema) },
-  responses: { 201: json(WithSecret, "The endpoint and its signing secret (shown once)"), ...errorResponses(400, 401, 403, 413, 415) },
-});
-export const list = createRoute({
-  method: "get",
-  path: "/webhooks",
-  tags,
-  summary: "List webhook endpoints",
-  security: SECURITY,
-  middleware: manage,
-  request: { query: WebhooksQuery.doc },
-  responses: { 200: json(listOf(WebhookSchema, "WebhookList"), "Endpoints"), ...errorResponses(400, 401, 403) },
-});
-export const get = createRoute({
-  method: "get",
-  path: "/webhooks/{id}",
-  tags,
-  summary: "Get a webhook endpoint",
-  security: SECURITY,
-  middleware: manage,
-  request: { params },
-  responses: { 200: json(WebhookSchema, "The endpoint"), ...errorResponses(401, 403, 404) },
-});
-export const patch = createRoute({
-  method: "patch",
-  path: "/webhooks/{id}",
-  tags,
-  summary: "Change a webhook endpoint (enabled: true re-enables it)",
-  security: SECURITY,
-  middleware: manage,
-  request: { params, body: jsonBody(WebhookPatchSchema) },
-  responses: { 200: json(WebhookSchema, "The endpoint"), ...errorResponses(400, 401, 403, 404, 413, 415) },
-});
-export const remove = createRoute({
-  method: "delete",
-  path: "/webhooks/{id}",
-  tags,
-  summary: "Delete a webhook endpoint",
-  security: SECURITY,
-  middleware: manage,
-  request: { params },
-  responses: { 200: json(DeletedSchema, "Deleted"), ...errorResponses(401, 403, 404) },
-});
-export const rotate = createRoute({
-  method: "post",
-  path: "/webhooks/{id}/rotate-secret",
-  tags,
-  summary: "Rotate the signing secret",
-  description: "The old secret keeps signing too (a second signature) for 24 hours.",
-  security: SECURITY,
-  middleware: manage,
-  request: { params },
-  responses: {
-    200: json(WithSecret.extend({ previous_secret_expires_at: z.string() }).openapi("RotatedWebhook"), "The new secret (shown once)"),
-    ...errorResponses(401, 403, 404),
+export const create = apiRoute(
+  { permission: "webhooks:manage", withhold: ["secret"] },
+  {
+    method: "post",
+    path: "/webhooks",
+    tags,
+    summary: "Register a webhook endpoint",
+    request: { body: jsonBody(WebhookCreateSchema) },
+    responses: { 201: json(WithSecret, "The endpoint and its signing secret (shown once)"), ...errorResponses(400, 401, 403, 413, 415) },
   },
-});
-export const test = createRoute({
-  method: "post",
-  path: "/webhooks/{id}/test",
-  tags,
-  summary: "Send a `webhook.test` event to this endpoint",
-  security: SECURITY,
-  middleware: manage,
-  request: { params },
-  responses: { 202: json(z.object({ event_id: z.string() }), "Queued"), ...errorResponses(401, 403, 404) },
-});
-export const deliveries = createRoute({
-  method: "get",
-  path: "/webhooks/{id}/deliveries",
-  tags,
-  summary: "Delivery attempts, newest first",
-  security: SECURITY,
-  middleware: manage,
-  request: { params, query: WebhooksQuery.doc },
-  responses: { 200: json(listOf(DeliverySchema, "WebhookDeliveryList"), "Attempts"), ...errorResponses(400, 401, 403, 404) },
-});
-export const retry = createRoute({
-  method: "post",
-  path: "/webhooks/{id}/deliveries/{delivery_id}/retry",
-  tags,
-  summary: "Deliver that attempt's message again",
-  security: SECURITY,
-  middleware: manage,
-  request: { params: params.extend(idParam("Delivery", "delivery_id").shape) },
-  responses: { 202: json(z.object({ message_id: z.string() }), "Queued"), ...errorResponses(401, 403, 404) },
-});
+);
+export const list = apiRoute(
+  { permission: "webhooks:manage" },
+  {
+    method: "get",
+    path: "/webhooks",
+    tags,
+    summary: "List webhook endpoints",
+    request: { query: WebhooksQuery.doc },
+    responses: { 200: json(listOf(WebhookSchema, "WebhookList"), "Endpoints"), ...errorResponses(400, 401, 403) },
+  },
+);
+export const get = apiRoute(
+  { permission: "webhooks:manage" },
+  {
+    method: "get",
+    path: "/webhooks/{id}",
+    tags,
+    summary: "Get a webhook endpoint",
+    request: { params },
+    responses: { 200: json(WebhookSchema, "The endpoint"), ...errorResponses(401, 403, 404) },
+  },
+);
+export const patch = apiRoute(
+  { permission: "webhooks:manage" },
+  {
+    method: "patch",
+    path: "/webhooks/{id}",
+    tags,
+    summary: "Change a webhook endpoint (enabled: true re-enables it)",
+    request: { params, body: jsonBody(WebhookPatchSchema) },
+    responses: { 200: json(WebhookSchema, "The endpoint"), ...errorResponses(400, 401, 403, 404, 413, 415) },
+  },
+);
+export const remove = apiRoute(
+  { permission: "webhooks:manage" },
+  {
+    method: "delete",
+    path: "/webhooks/{id}",
+    tags,
+    summary: "Delete a webhook endpoint",
+    request: { params },
+    responses: { 200: json(DeletedSchema, "Deleted"), ...errorResponses(401, 403, 404) },
+  },
+);
+export const rotate = apiRoute(
+  { permission: "webhooks:manage", withhold: ["secret"] },
+  {
+    method: "post",
+    path: "/webhooks/{id}/rotate-secret",
+    tags,
+    summary: "Rotate the signing secret",
+    description: "The old secret keeps signing too (a second signature) for 24 hours.",
+    request: { params },
+    responses: {
+      200: json(WithSecret.extend({ previous_secret_expires_at: z.string() }).openapi("RotatedWebhook"), "The new secret (shown once)"),
+      ...errorResponses(401, 403, 404),
+    },
+  },
+);
+export const test = apiRoute(
+  { permission: "webhooks:manage" },
+  {
+    method: "post",
+    path: "/webhooks/{id}/test",
+    tags,
+    summary: "Send a `webhook.test` event to this endpoint",
+    request: { params },
+    responses: { 202: json(z.object({ event_id: z.string() }), "Queued"), ...errorResponses(401, 403, 404) },
+  },
+);
+export const deliveries = apiRoute(
+  { permission: "webhooks:manage" },
+  {
+    method: "get",
+    path: "/webhooks/{id}/deliveries",
+    tags,
+    summary: "Delivery attempts, newest first",
+    request: { params, query: WebhooksQuery.doc },
+    responses: { 200: json(listOf(DeliverySchema, "WebhookDeliveryList"), "Attempts"), ...errorResponses(400, 401, 403, 404) },
+  },
+);
+export const retry = apiRoute(
+  { permission: "webhooks:manage" },
+  {
+    method: "post",
+    path: "/webhooks/{id}/deliveries/{delivery_id}/retry",
+    tags,
+    summary: "Deliver that attempt's message again",
+    request: { params: params.extend(idParam("Delivery", "delivery_id").shape) },
+    responses: { 202: json(z.object({ message_id: z.string() }), "Queued"), ...errorResponses(401, 403, 404) },
+  },
+);

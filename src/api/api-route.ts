@@ -1,0 +1,35 @@
+import { createRoute, type RouteConfig, z } from "@hono/zod-openapi";
+import { idempotency } from "../idempotency/idempotency.middleware";
+import { requirePermission } from "../keys/auth";
+import type { Permission } from "../keys/caller";
+import { SECURITY } from "../lib/openapi";
+
+/** The query of a route that takes none: any parameter is refused with 400, never ignored. */
+export const NO_QUERY = z.strictObject({});
+
+/** Who may call a route: the permission its key needs (none: any key), and the fields of its answer that carry a secret. */
+export interface Access {
+  permission: Permission | null;
+  /** Fields of a success answer shown once (a key, a signing secret): never kept for an idempotent replay. */
+  withhold?: readonly string[];
+}
+
+/**
+ * An API route (below `/v1`): its definition plus what every such route gets, in one place — the
+ * API-key security scheme, the permission check, `Idempotency-Key` on a POST (after the permission
+ * check, so a replay never reaches a key that could not have made the request), and a strict
+ * query (a route without query parameters refuses any).
+ */
+export function apiRoute<const R extends Omit<RouteConfig, "middleware" | "security">>(access: Access, config: R) {
+  const middleware = [
+    ...(access.permission ? [requirePermission(access.permission)] : []),
+    ...(config.method === "post" ? [idempotency({ withhold: access.withhold })] : []),
+  ];
+  const route = { ...config, security: SECURITY, middleware, request: { query: NO_QUERY, ...config.request } };
+  return createRoute(route as WithStrictQuery<R> & Pick<typeof route, "security" | "middleware">);
+}
+
+/** `R` with the empty strict query when it declares no query of its own. */
+type WithStrictQuery<R> = R extends { request: infer Q }
+  ? Omit<R, "request"> & { request: Q extends { query: unknown } ? Q : Q & { query: typeof NO_QUERY } }
+  : R & { request: { query: typeof NO_QUERY } };
