@@ -113,7 +113,7 @@ export function createApp() {
   app.route("/v1", v1);
   app.route("/admin", adminRouter);
   app.route("/", publicRouter);
-  app.all("/mcp", (c) => handleMcpRequest(c.req.raw, { db: c.var.db, caller: c.var.caller, workspace: () => currentWorkspace(c) }));
+  app.post("/mcp", (c) => handleMcpRequest(c.req.raw, { db: c.var.db, caller: c.var.caller, workspace: () => currentWorkspace(c) }));
   registerDocs(app);
 
   app.notFound((c) => unmatched(c, `No route for ${c.req.method} ${c.req.path}`));

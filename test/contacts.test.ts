@@ -148,7 +148,7 @@ describe("create", () => {
     const body = {
       first_name: "Robert'); DROP TABLE contacts;--",
       last_name: "Zoë 🦄 李",
-      notes: 'line one\nline two \u0000 \\ "quoted"',
+      notes: 'line one\nline two \t \\ "quoted"',
       custom_fields: { ключ: "значение", n: 1.5, b: false, z: null },
     };
     const res = await call("POST", "/v1/contacts", { key: t.key, body });

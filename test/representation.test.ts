@@ -8,7 +8,7 @@ const AWKWARD = [
   { first_name: "Émile", last_name: "Zola", phone: "+33 1 23 45 67 89", company: "Écrivains & Cie", tags: ["écrivain", "日本"] },
   { name: "Cher" },
   { first_name: "Only" },
-  { name: "Grace Brewster Hopper", notes: 'line one\nline two\ttabbed "quoted" back\\slash \u0001 control \u2028 separator 🚀' },
+  { name: "Grace Brewster Hopper", notes: 'line one\nline two\ttabbed "quoted" back\\slash \u2028 separator 🚀' },
   {
     first_name: "Num",
     custom_fields: {

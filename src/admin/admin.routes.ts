@@ -1,6 +1,6 @@
 import { createRoute, z } from "@hono/zod-openapi";
 import { ApiKeyCreatedSchema } from "../keys/keys.routes";
-import { DeletedSchema, errorResponses, json, jsonBody } from "../lib/openapi";
+import { DeletedSchema, errorResponses, json, jsonBody, NO_QUERY } from "../lib/openapi";
 import { idParam } from "../lib/params";
 import { text } from "../lib/validation";
 import { PLANS } from "../workspaces/plans";
@@ -33,7 +33,7 @@ export const createWorkspace = createRoute({
   summary: "Create a workspace and its first all-permission API key",
   security,
   middleware,
-  request: { body: jsonBody(WorkspaceCreateSchema) },
+  request: { query: NO_QUERY, body: jsonBody(WorkspaceCreateSchema) },
   responses: { 201: json(Provisioned, "The workspace and its key (shown once)"), ...errorResponses(400, 401, 413, 415) },
 });
 
@@ -44,7 +44,7 @@ export const getWorkspace = createRoute({
   summary: "Get a workspace",
   security,
   middleware,
-  request: { params },
+  request: { params, query: NO_QUERY },
   responses: { 200: json(WorkspaceSchema, "The workspace"), ...errorResponses(401, 404) },
 });
 
@@ -55,7 +55,7 @@ export const patchWorkspace = createRoute({
   summary: "Rename a workspace or change its plan",
   security,
   middleware,
-  request: { params, body: jsonBody(WorkspacePatchSchema) },
+  request: { params, query: NO_QUERY, body: jsonBody(WorkspacePatchSchema) },
   responses: { 200: json(WorkspaceSchema, "The workspace"), ...errorResponses(400, 401, 404, 413, 415) },
 });
 
@@ -66,7 +66,7 @@ export const mintKey = createRoute({
   summary: "Mint a new all-permission key (recovery when every key was revoked)",
   security,
   middleware,
-  request: { params },
+  request: { params, query: NO_QUERY },
   responses: { 201: json(ApiKeyCreatedSchema, "The key (shown once)"), ...errorResponses(401, 404) },
 });
 
@@ -77,7 +77,7 @@ export const deleteWorkspace = createRoute({
   summary: "Delete a workspace and everything in it",
   security,
   middleware,
-  request: { params },
+  request: { params, query: NO_QUERY },
   responses: {
     200: json(DeletedSchema, "Deleted"),
     ...errorResponses(401, 404),

@@ -1,11 +1,8 @@
-import { createRoute, type RouteConfig, z } from "@hono/zod-openapi";
+import { createRoute, type RouteConfig } from "@hono/zod-openapi";
 import { idempotency } from "../idempotency/idempotency.middleware";
 import { requirePermission } from "../keys/auth";
 import type { Permission } from "../keys/caller";
-import { SECURITY } from "../lib/openapi";
-
-/** The query of a route that takes none: any parameter is refused with 400, never ignored. */
-export const NO_QUERY = z.strictObject({});
+import { NO_QUERY, SECURITY } from "../lib/openapi";
 
 /** Who may call a route: the permission its key needs (none: any key), and the fields of its answer that carry a secret. */
 export interface Access {

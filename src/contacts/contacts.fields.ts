@@ -39,13 +39,50 @@ export const tagList = z
   .transform((tags) => [...new Set(tags)])
   .openapi({ type: "array", items: { type: "string", minLength: 1, maxLength: 64 }, maxItems: MAX_TAGS });
 
+const MAX_CUSTOM_FIELD_TEXT = 2_048;
+const MAX_CUSTOM_FIELDS_BYTES = 16_384;
 const customFieldValue = z.union([z.string(), z.number(), z.boolean(), z.null()], { error: "must be a string, number, boolean or null" });
 export type CustomFields = Record<string, string | number | boolean | null>;
 
+const customFieldKey = text(64, 1);
+const customFieldText = text(MAX_CUSTOM_FIELD_TEXT, 0, { multiline: true });
+
+/**
+ * Up to 50 keys of 1–64 characters; values a string (up to 2,048 characters), a finite number, a
+ * boolean or null; 16 KiB in all as JSON. Read into an object without a prototype, so every key the
+ * client sent is kept, `__proto__` and `constructor` included.
+ */
 const customFields = z
-  .record(text(64, 1), customFieldValue)
-  .refine((o) => Object.keys(o).length <= MAX_CUSTOM_FIELDS, { message: `must have at most ${MAX_CUSTOM_FIELDS} keys` })
-  .openapi({ description: "Up to 50 keys of 1–64 characters; values string, number, boolean or null." });
+  .unknown()
+  .transform((input, ctx) => {
+    if (typeof input !== "object" || input === null || Array.isArray(input)) {
+      ctx.addIssue({ code: "custom", message: "must be an object" });
+      return z.NEVER;
+    }
+    const keys = Object.keys(input);
+    if (keys.length > MAX_CUSTOM_FIELDS) ctx.addIssue({ code: "custom", message: `must have at most ${MAX_CUSTOM_FIELDS} keys` });
+    const fields: CustomFields = Object.create(null);
+    for (const key of keys) {
+      const value = (input as Record<string, unknown>)[key];
+      const keyProblem = customFieldKey.safeParse(key).error?.issues[0]?.message;
+      if (keyProblem) ctx.addIssue({ code: "custom", path: [key], message: keyProblem });
+      const valueCheck = typeof value === "string" ? customFieldText.safeParse(value) : customFieldValue.safeParse(value);
+      if (!valueCheck.success) ctx.addIssue({ code: "custom", path: [key], message: valueCheck.error.issues[0]!.message });
+      else Object.defineProperty(fields, key, { value, enumerable: true, writable: true, configurable: true });
+    }
+    if (new TextEncoder().encode(JSON.stringify(fields)).length > MAX_CUSTOM_FIELDS_BYTES) {
+      ctx.addIssue({ code: "custom", message: `must be at most ${MAX_CUSTOM_FIELDS_BYTES / 1024} KiB as JSON` });
+    }
+    return fields;
+  })
+  .openapi({
+    type: "object",
+    description: `Up to ${MAX_CUSTOM_FIELDS} keys of 1–64 characters; values a string (up to ${MAX_CUSTOM_FIELD_TEXT} characters), number, boolean or null; ${MAX_CUSTOM_FIELDS_BYTES / 1024} KiB in all.`,
+    maxProperties: MAX_CUSTOM_FIELDS,
+    additionalProperties: {
+      anyOf: [{ type: "string", maxLength: MAX_CUSTOM_FIELD_TEXT }, { type: "number" }, { type: "boolean" }, { type: "null" }],
+    },
+  });
 
 /** A site as a request may name it: `{id, title?}` (the CRM seed's `location` object, the representation's `site`). */
 export const siteRef = z.strictObject({ id: uuid, title: z.string().optional() });
@@ -114,7 +151,13 @@ export const CONTACT_FIELDS = {
   linkedin_url: { column: contacts.linkedinUrl, output: nullableText, input: httpUrl.nullable(), default: null, plain: true },
   photo_url: { column: contacts.photoUrl, output: nullableText, input: httpUrl.nullable(), default: null, plain: true },
   stage: { column: contacts.stage, output: z.enum(STAGES), input: stage, default: "Lead", plain: true },
-  notes: { column: contacts.notes, output: nullableText, input: text(10_000).nullable(), default: null, plain: true },
+  notes: {
+    column: contacts.notes,
+    output: nullableText,
+    input: text(10_000, 0, { multiline: true }).nullable(),
+    default: null,
+    plain: true,
+  },
   custom_fields: {
     column: contacts.customFields,
     json: true,

@@ -68,3 +68,6 @@ export const jsonBody = <T extends z.ZodType>(schema: T, description?: string) =
 });
 
 export const SECURITY: Record<string, string[]>[] = [{ ApiKey: [] }, { Bearer: [] }];
+
+/** The query of a route that takes none: any parameter is refused with 400, never ignored. */
+export const NO_QUERY = z.strictObject({});

@@ -6,6 +6,8 @@ import { canonicalize, toValidationError, withAliases } from "./validation";
 
 export const DEFAULT_LIMIT = 25;
 export const MAX_LIMIT = 100;
+/** How far page numbers reach (an offset makes SQLite walk every row before it); a cursor reaches every row. */
+export const MAX_OFFSET = 10_000;
 
 const intParam = (name: string, min: number, max: number) =>
   z
@@ -64,7 +66,19 @@ export function readPage(query: { page?: number; limit?: number; cursor?: string
   const limit = query.limit ?? DEFAULT_LIMIT;
   if (query.cursor === undefined) {
     const page = query.page ?? 1;
-    return { scope, limit, page, offset: (page - 1) * limit };
+    const offset = (page - 1) * limit;
+    if (offset >= MAX_OFFSET) {
+      const last = Math.ceil(MAX_OFFSET / limit);
+      throw new ApiError("validation_failed", `page must be at most ${last} at this limit; follow pagination.next_cursor to go further`, {
+        details: [
+          {
+            field: "page",
+            message: `must be at most ${last} at limit ${limit} (the first ${MAX_OFFSET} items); follow next_cursor beyond`,
+          },
+        ],
+      });
+    }
+    return { scope, limit, page, offset };
   }
   if (query.page !== undefined) {
     throw new ApiError("validation_failed", "page cannot be combined with cursor", {

@@ -9,10 +9,19 @@ export const codePointLength = (s: string): number => {
   return n;
 };
 
-/** A string of at most `max` code points (`min` likewise). */
-export const text = (max: number, min = 0) =>
+/** C0 and C1 control characters: never in a one-line value (they would break a header, a vCard line or a page). */
+const CONTROL = /\p{Cc}/u;
+/** The same, but for tab, line feed and carriage return, which multi-line text keeps (and every writer escapes). */
+const CONTROL_BUT_LINES = /(?![\t\n\r])\p{Cc}/u;
+
+/**
+ * A one-line string of at most `max` code points (`min` likewise), without control characters.
+ * `multiline` allows line breaks and tabs (notes, a bio).
+ */
+export const text = (max: number, min = 0, { multiline = false } = {}) =>
   z
     .string()
+    .refine((s) => !(multiline ? CONTROL_BUT_LINES : CONTROL).test(s), { message: "must not contain control characters" })
     .refine((s) => codePointLength(s) <= max, { message: `must be at most ${max} characters` })
     .refine((s) => codePointLength(s) >= min, {
       message: min === 1 ? "must not be empty" : `must be at least ${min} characters`,
@@ -23,20 +32,27 @@ export const email = text(256)
   .refine((s) => /^[^\s@]+@[^\s@]+\.[^\s@]+$/.test(s), { message: "must be a valid email" })
   .openapi({ format: "email" });
 
+/** Spaces and control characters: `new URL()` would drop tabs and line breaks silently, so they are refused first. */
+export const URL_UNSAFE = /[\p{Cc} ]/u;
+
+/** What is wrong with an http(s) URL, if anything (the first problem only). */
+function httpUrlProblem(s: string): string | null {
+  if (codePointLength(s) > 2048) return "must be at most 2048 characters";
+  try {
+    const url = new URL(s);
+    if ((url.protocol !== "http:" && url.protocol !== "https:") || url.hostname === "") return "must be an http(s) URL";
+  } catch {
+    return "must be an http(s) URL";
+  }
+  return URL_UNSAFE.test(s) ? "must not contain spaces or control characters" : null;
+}
+
 export const httpUrl = z
   .string()
-  .refine((s) => codePointLength(s) <= 2048, { message: "must be at most 2048 characters" })
-  .refine(
-    (s) => {
-      try {
-        const url = new URL(s);
-        return (url.protocol === "http:" || url.protocol === "https:") && url.hostname !== "";
-      } catch {
-        return false;
-      }
-    },
-    { message: "must be an http(s) URL" },
-  )
+  .superRefine((s, ctx) => {
+    const problem = httpUrlProblem(s);
+    if (problem) ctx.addIssue({ code: "custom", message: problem });
+  })
   .openapi({ format: "uri", maxLength: 2048 });
 
 export const uuid = z
@@ -52,12 +68,13 @@ const camelToSnake = (key: string) => key.replace(/[A-Z]/g, (m) => `_${m.toLower
  * Returns the renamed object and, for keys sent under two spellings, both spellings.
  */
 export function canonicalize(input: Record<string, unknown>, aliases: Record<string, string>, ignored: readonly string[] = []) {
-  const out: Record<string, unknown> = {};
-  const spelledAs: Record<string, string> = {};
+  // Without a prototype, so a key such as `__proto__` or `constructor` is a key like any other.
+  const out: Record<string, unknown> = Object.create(null);
+  const spelledAs: Record<string, string> = Object.create(null);
   const twice: { field: string; message: string }[] = [];
   for (const [key, value] of Object.entries(input)) {
     const snake = camelToSnake(key);
-    const canonical = aliases[key] ?? aliases[snake] ?? snake;
+    const canonical = Object.hasOwn(aliases, key) ? aliases[key]! : Object.hasOwn(aliases, snake) ? aliases[snake]! : snake;
     if (ignored.includes(canonical)) continue;
     if (canonical in out) {
       twice.push({ field: canonical, message: `was sent twice (as ${spelledAs[canonical]} and ${key})` });
@@ -98,7 +115,7 @@ function describe(issue: $ZodIssue): FieldError[] {
     case "invalid_type":
       // zod leaves `input` out of issues unless asked; its message names what was received.
       if (issue.message.endsWith("received undefined")) return [{ field, message: "is required" }];
-      return [{ field, message: `must be ${TYPE_NAMES[issue.expected] ?? issue.expected}` }];
+      return [{ field, message: `must be ${Object.hasOwn(TYPE_NAMES, issue.expected) ? TYPE_NAMES[issue.expected] : issue.expected}` }];
     case "unrecognized_keys":
       return issue.keys.map((key) => ({
         field: issue.path.length ? `${field}.${key}` : key,

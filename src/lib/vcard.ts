@@ -20,6 +20,7 @@ export interface VCardInput {
 /** Escapes a text value; `;` only where it would split a structured value (N, ORG, ADR). */
 const escapeText = (value: string, structured = false) => {
   const escaped = value
+    .replace(/(?![\t\n\r])\p{Cc}/gu, "")
     .replace(/\\/g, "\\\\")
     .replace(/\r\n|\r|\n/g, "\\n")
     .replace(/,/g, "\\,");
@@ -49,24 +50,31 @@ function fold(line: string): string {
   return parts.join("\r\n ");
 }
 
+/** A URI value: anything that could end a line or a property is percent-encoded (URIs are validated before they are stored; this is the second line of defence). */
+const escapeUri = (value: string) => value.replace(/[\p{Cc} ]/gu, (ch) => encodeURIComponent(ch));
+
+/** Every property is escaped by its value type and folded: nothing a client stored can start a line of its own. */
 export function toVCard(card: VCardInput): string {
   const lines = ["BEGIN:VCARD", "VERSION:3.0"];
-  const add = (name: string, value: string | null | undefined, raw = false) => {
-    if (value !== null && value !== undefined && value !== "") lines.push(`${name}:${raw ? value : escapeText(value)}`);
+  const text = (name: string, value: string | null | undefined) => {
+    if (value) lines.push(`${name}:${escapeText(value)}`);
+  };
+  const uri = (name: string, value: string | null | undefined) => {
+    if (value) lines.push(`${name}:${escapeUri(value)}`);
   };
   lines.push(`N:${escapeText(card.lastName ?? "", true)};${escapeText(card.firstName ?? "", true)};;;`);
   lines.push(`FN:${escapeText(card.fullName ?? card.email ?? "")}`);
-  add("ORG", card.organization && escapeText(card.organization, true), true);
-  add("TITLE", card.title);
-  add("EMAIL;TYPE=INTERNET", card.email);
-  add("TEL;TYPE=VOICE", card.phone);
-  add("ADR;TYPE=WORK", card.address ? `;;;${escapeText(card.address, true)};;;` : null, true);
-  for (const url of card.urls ?? []) add("URL", url, true);
-  add("PHOTO;VALUE=URI", card.photoUrl, true);
-  add("NOTE", card.note);
+  if (card.organization) lines.push(`ORG:${escapeText(card.organization, true)}`);
+  text("TITLE", card.title);
+  text("EMAIL;TYPE=INTERNET", card.email);
+  text("TEL;TYPE=VOICE", card.phone);
+  if (card.address) lines.push(`ADR;TYPE=WORK:;;;${escapeText(card.address, true)};;;`);
+  for (const url of card.urls ?? []) uri("URL", url);
+  uri("PHOTO;VALUE=URI", card.photoUrl);
+  text("NOTE", card.note);
   if (card.categories?.length) lines.push(`CATEGORIES:${card.categories.map((c) => escapeText(c)).join(",")}`);
-  add("UID", card.uid);
-  add("REV", card.revision, true);
+  text("UID", card.uid);
+  text("REV", card.revision);
   lines.push("END:VCARD");
   return `${lines.map(fold).join("\r\n")}\r\n`;
 }

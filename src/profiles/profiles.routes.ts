@@ -25,7 +25,7 @@ const fields = {
   email: email.nullable(),
   phone: text(256).nullable(),
   website: httpUrl.nullable(),
-  bio: text(2000).nullable(),
+  bio: text(2000, 0, { multiline: true }).nullable(),
   public: z.boolean().openapi({ description: "Public profiles can be seen, scanned and saved by anyone. Default true." }),
 };
 

@@ -15,7 +15,8 @@ const eventList = z
   .max(EVENT_TYPES.length + 1)
   .transform((events) => [...new Set(events)]);
 
-const url = text(2048, 1).openapi({ format: "uri", description: "https only; no private, loopback or link-local targets." });
+/** Checked in full (scheme, host, address ranges) by `webhookUrlProblem` in the handler, with the deployment's settings. */
+const url = z.string().min(1).max(2048).openapi({ format: "uri", description: "https only; no private, loopback or link-local targets." });
 
 export const WebhookCreateSchema = withAliases(
   z.strictObject({ url, events: eventList, description: text(256).nullable().optional() }),

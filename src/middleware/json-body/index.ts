@@ -1,4 +1,4 @@
-import type { MiddlewareHandler } from "hono";
+import type { Context, MiddlewareHandler } from "hono";
 import { bodyLimit } from "hono/body-limit";
 import { ApiError } from "../../lib/errors";
 
@@ -13,12 +13,43 @@ const limit = bodyLimit({
   },
 });
 
+const strictUtf8 = new TextDecoder("utf-8", { fatal: true, ignoreBOM: true });
+
+/** A URL whose percent-encoded bytes are not UTF-8 (`%FF`) would be read as something else. */
+function urlIsUtf8(url: string): boolean {
+  if (!url.includes("%")) return true;
+  try {
+    decodeURIComponent(url);
+    return true;
+  } catch {
+    return false;
+  }
+}
+
 /**
- * Guards every request body before validation: over 1 MiB → 413, a body that is not JSON → 415.
- * Malformed JSON is caught by the validator (400 `bad_request`).
+ * Reads the body once and refuses one that is not UTF-8 (rather than let the decoder turn it into
+ * U+FFFD); later readers (the validator, the idempotency hash, the MCP transport) get the same text.
+ */
+async function readStrictly(c: Context) {
+  const bytes = await c.req.raw.arrayBuffer();
+  let text: string;
+  try {
+    text = strictUtf8.decode(bytes);
+  } catch {
+    throw new ApiError("bad_request", "Request body is not valid UTF-8");
+  }
+  c.req.raw = new Request(c.req.raw, { body: bytes });
+  // Hono keeps the promise of each body reading here (its types say the value).
+  (c.req.bodyCache as Record<string, unknown>).text = Promise.resolve(text);
+}
+
+/**
+ * Guards every request before routing: a URL that is not UTF-8 → 400; a body over 1 MiB → 413, not
+ * JSON → 415, not UTF-8 → 400. Malformed JSON is caught by the validator (400 `bad_request`).
  */
 export function jsonBody(): MiddlewareHandler {
   return async function jsonBody(c, next) {
+    if (!urlIsUtf8(c.req.url)) throw new ApiError("bad_request", "The URL is not valid UTF-8");
     if (c.req.method === "GET" || c.req.method === "HEAD" || c.req.method === "OPTIONS") return next();
     const type = c.req.header("content-type");
     const length = c.req.header("content-length");
@@ -26,6 +57,10 @@ export function jsonBody(): MiddlewareHandler {
     if (hasBody && !JSON_TYPE.test(type ?? "")) {
       throw new ApiError("unsupported_media_type", "Content-Type must be application/json");
     }
-    return limit(c, next);
+    if (!hasBody) return next();
+    return limit(c, async () => {
+      await readStrictly(c);
+      await next();
+    });
   };
 }
