@@ -9,6 +9,9 @@ export default defineConfig(async () => {
     ADMIN_TOKEN: "test-admin-token",
     WEBHOOK_ALLOW_PRIVATE: "false",
     WEBHOOK_RETRY_BASE_SECONDS: "2",
+    TRUST_REQUEST_HOST: "true",
+    // A fixed test key (two entries: the second only decrypts, as during a key rotation).
+    WEBHOOK_SECRET_KEYS: "t1:dGVzdC1rZXktb25lLWZvci1jYXJkYm94LXRlc3RzLTE=,t0:b2xkLWtleS16ZXJvLWZvci1jYXJkYm94LXRlc3RzLTA=",
     CORS_ORIGINS: "https://app.example, https://crm.example",
   };
   return {

@@ -1,39 +1,52 @@
-// `npm start`: prepares local development (secrets file, migrated local D1) and runs `wrangler dev`.
+// `npm start`: prepares local development (local settings, a migrated local D1) and runs `wrangler dev`.
 import { spawn, spawnSync } from "node:child_process";
-import { copyFileSync, existsSync, writeFileSync } from "node:fs";
+import { randomBytes } from "node:crypto";
+import { existsSync, readFileSync, writeFileSync } from "node:fs";
 import { fileURLToPath } from "node:url";
 
 const wrangler = fileURLToPath(new URL("../node_modules/wrangler/bin/wrangler.js", import.meta.url));
 const port = process.env.PORT ?? "8787";
+const base = `http://127.0.0.1:${port}`;
 const env = { ...process.env, WRANGLER_SEND_METRICS: "false" };
 // Tests start their own server on separate local state.
 const persist = process.env.CARDBOX_PERSIST_TO ? ["--persist-to", process.env.CARDBOX_PERSIST_TO] : [];
 
-// Local development settings. Neither file is tracked: `.dev.vars.example` is written from here
-// when missing, and `.dev.vars` (yours to edit) is copied from it.
-const DEV_VARS_EXAMPLE = `# Local development secrets and overrides. \`npm start\` copies this file to .dev.vars when missing.
-ADMIN_TOKEN=dev-admin-token
-WEBHOOK_ALLOW_PRIVATE=true
-WEBHOOK_RETRY_BASE_SECONDS=1
-`;
-if (!existsSync(".dev.vars.example")) writeFileSync(".dev.vars.example", DEV_VARS_EXAMPLE);
-if (!existsSync(".dev.vars")) {
-  copyFileSync(".dev.vars.example", ".dev.vars");
-  console.log("Created .dev.vars from .dev.vars.example");
+// Local development settings, in `.dev.vars` (not tracked: it holds a generated encryption key).
+// A setting missing from an existing file is added; nothing already there is changed.
+const DEV_SETTINGS = {
+  ADMIN_TOKEN: "dev-admin-token",
+  WEBHOOK_ALLOW_PRIVATE: "true",
+  WEBHOOK_RETRY_BASE_SECONDS: "1",
+  // Links and QR codes point at the address the browser used (a deployment sets PUBLIC_BASE_URL).
+  TRUST_REQUEST_HOST: "true",
+  WEBHOOK_SECRET_KEYS: `dev:${randomBytes(32).toString("base64")}`,
+};
+const current = existsSync(".dev.vars") ? readFileSync(".dev.vars", "utf8") : "";
+const present = new Set(current.split("\n").map((line) => line.split("=")[0]?.trim()));
+const missing = Object.entries(DEV_SETTINGS).filter(([name]) => !present.has(name));
+if (missing.length > 0) {
+  const header = current ? "" : "# Local development settings, made by `npm start`. Not tracked.\n";
+  writeFileSync(
+    ".dev.vars",
+    `${current}${current && !current.endsWith("\n") ? "\n" : ""}${header}${missing.map(([k, v]) => `${k}=${v}`).join("\n")}\n`,
+  );
+  console.log(`${current ? "Added to" : "Created"} .dev.vars: ${missing.map(([k]) => k).join(", ")}`);
 }
 
+const adminToken = /^ADMIN_TOKEN=(.*)$/m.exec(readFileSync(".dev.vars", "utf8"))?.[1]?.trim() ?? DEV_SETTINGS.ADMIN_TOKEN;
+
+// Migrations, summarised in one line (wrangler's own output only if it fails).
 const migrate = spawnSync(process.execPath, [wrangler, "d1", "migrations", "apply", "DB", "--local", ...persist], {
-  stdio: "inherit",
+  encoding: "utf8",
   env: { ...env, CI: "true" },
 });
-if (migrate.status !== 0) process.exit(migrate.status ?? 1);
-
-console.log(`
-Cardbox is starting on http://127.0.0.1:${port}
-Get a first API key:
-  curl -s -X POST http://127.0.0.1:${port}/admin/workspaces -H "Authorization: Bearer dev-admin-token" -H "Content-Type: application/json" -d '{"name":"Acme","plan":"free"}'
-Reference: http://127.0.0.1:${port}/docs
-`);
+if (migrate.status !== 0) {
+  process.stdout.write(migrate.stdout);
+  process.stderr.write(migrate.stderr);
+  process.exit(migrate.status ?? 1);
+}
+const applied = [...new Set(migrate.stdout.match(/\d{4}_[\w-]+\.sql/g) ?? [])];
+console.log(applied.length ? `Local database: applied ${applied.join(", ")}` : "Local database: up to date");
 
 const dev = spawn(process.execPath, [wrangler, "dev", "--ip", "127.0.0.1", "--port", port, ...persist, ...process.argv.slice(2)], {
   stdio: "inherit",
@@ -43,3 +56,20 @@ const stop = (signal) => dev.kill(signal);
 process.on("SIGINT", stop);
 process.on("SIGTERM", stop);
 dev.on("exit", (code, signal) => process.exit(code ?? (signal ? 1 : 0)));
+
+// Once the server answers, the way in: printed last, where it is seen.
+for (let tries = 0; tries < 600 && dev.exitCode === null; tries++) {
+  const up = await fetch(`${base}/healthz`).then(
+    (res) => res.ok,
+    () => false,
+  );
+  if (up) {
+    console.log(`
+Cardbox is running on ${base}  (reference: ${base}/docs)
+Get a first API key:
+  curl -s -X POST ${base}/admin/workspaces -H "Authorization: Bearer ${adminToken}" -H "Content-Type: application/json" -d '{"name":"Acme","plan":"free"}'
+`);
+    break;
+  }
+  await new Promise((resolve) => setTimeout(resolve, 200));
+}

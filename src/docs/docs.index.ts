@@ -1,5 +1,6 @@
 import type { OpenAPIHono } from "@hono/zod-openapi";
 import type { AppEnv } from "../keys/app-env";
+import { configurationProblems } from "../lib/config";
 import { renderDocsPage } from "./docs-page";
 
 const INFO = {
@@ -24,8 +25,10 @@ export function registerDocs(app: OpenAPIHono<AppEnv>) {
 
   app.get("/openapi.json", (c) => c.json(openapi()));
   app.get("/docs", (c) => c.html(renderDocsPage(openapi() as Parameters<typeof renderDocsPage>[0])));
+  // 503 when the database does not answer or the deployment lacks a setting it needs: loud, at once.
   app.get("/healthz", async (c) => {
     await c.env.DB.prepare("SELECT 1").first();
-    return c.json({ status: "ok" });
+    const problems = configurationProblems(c.env);
+    return problems.length === 0 ? c.json({ status: "ok" }) : c.json({ status: "misconfigured", problems }, 503);
   });
 }

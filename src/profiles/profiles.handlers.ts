@@ -1,9 +1,9 @@
 import { renderSVG } from "uqr";
 import type { AppRouteHandler } from "../keys/app-env";
+import { publicBaseUrl } from "../lib/config";
 import { notFound } from "../lib/errors";
 import { jsonWithEtag } from "../lib/etag";
 import { pageOf, readListQuery } from "../lib/pagination";
-import { publicBaseUrl } from "../lib/public-url";
 import {
   createProfile,
   deleteProfile,

@@ -1,5 +1,6 @@
 import { dbFor } from "../lib/db/client";
 import type { Db } from "../lib/db/runner";
+import { open } from "../lib/secret-box";
 import { claimPendingEvents, unclaimEvents } from "./outbox.data";
 import { signWebhook } from "./signature";
 import { webhookUrlProblem } from "./ssrf";
@@ -65,10 +66,11 @@ export async function deliver(env: Env, db: Db, messageId: string): Promise<{ re
     return { retryInSeconds: null };
   }
   const timestamp = Math.floor(Date.now() / 1000);
-  const secrets = [webhook.secret];
+  const sealed = [webhook.secret];
   if (webhook.previousSecret && webhook.previousSecretExpiresAt && webhook.previousSecretExpiresAt > new Date().toISOString()) {
-    secrets.push(webhook.previousSecret);
+    sealed.push(webhook.previousSecret);
   }
+  const secrets = await Promise.all(sealed.map((s) => open(env.WEBHOOK_SECRET_KEYS, webhook.id, s)));
   const signatures = await Promise.all(secrets.map((s) => signWebhook(s, message.id, timestamp, event.payload)));
   const started = Date.now();
   let status: number | null = null;

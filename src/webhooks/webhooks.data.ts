@@ -1,9 +1,10 @@
-import { and, eq, sql } from "drizzle-orm";
+import { and, eq, lt, sql } from "drizzle-orm";
 import { findFirst, selectPage } from "../lib/db/pages";
 import { type Db, rowCount } from "../lib/db/runner";
-import { notFound } from "../lib/errors";
+import { ApiError, notFound } from "../lib/errors";
 import { nowIso, uuidv7 } from "../lib/ids";
 import type { PageRequest } from "../lib/pagination";
+import { seal } from "../lib/secret-box";
 import { newEventId, outboxEvent } from "./outbox.data";
 import { newWebhookSecret } from "./signature";
 import { type Webhook, webhookDeliveries, webhookEvents, webhookMessages, webhooks } from "./webhooks.table";
@@ -24,15 +25,26 @@ export function toWebhook(w: Webhook) {
   };
 }
 
-export async function createWebhook(db: Db, workspaceId: string, input: { url: string; events: string[]; description?: string | null }) {
+/**
+ * Registers an endpoint. Its signing secret is answered once, here, and kept only encrypted
+ * (`keys`: the deployment's WEBHOOK_SECRET_KEYS, see lib/secret-box.ts).
+ */
+export async function createWebhook(
+  db: Db,
+  keys: string | undefined,
+  workspaceId: string,
+  input: { url: string; events: string[]; description?: string | null },
+) {
   const now = nowIso();
+  const id = uuidv7();
+  const secret = newWebhookSecret();
   const row: Webhook = {
-    id: uuidv7(),
+    id,
     workspaceId,
     url: input.url,
     events: input.events,
     description: input.description ?? null,
-    secret: newWebhookSecret(),
+    secret: await seal(keys, id, secret),
     previousSecret: null,
     previousSecretExpiresAt: null,
     enabled: true,
@@ -42,7 +54,7 @@ export async function createWebhook(db: Db, workspaceId: string, input: { url: s
     updatedAt: now,
   };
   await db.run(db.orm.insert(webhooks).values(row));
-  return row;
+  return { row, secret };
 }
 
 export const findWebhook = (db: Db, workspaceId: string, id: string) =>
@@ -93,14 +105,16 @@ export async function deleteWebhook(db: Db, workspaceId: string, id: string) {
   if (rows.length === 0) throw notFound("Webhook");
 }
 
-export async function rotateSecret(db: Db, workspaceId: string, id: string) {
+/** A new signing secret (answered once); the current one keeps signing too until it expires. */
+export async function rotateSecret(db: Db, keys: string | undefined, workspaceId: string, id: string) {
   const current = await requireWebhook(db, workspaceId, id);
   const now = Date.now();
+  const secret = newWebhookSecret();
   const row = await db.first(
     db.orm
       .update(webhooks)
       .set({
-        secret: newWebhookSecret(),
+        secret: await seal(keys, id, secret),
         previousSecret: current.secret,
         previousSecretExpiresAt: new Date(now + SECRET_OVERLAP_MS).toISOString(),
         updatedAt: new Date(now).toISOString(),
@@ -108,7 +122,8 @@ export async function rotateSecret(db: Db, workspaceId: string, id: string) {
       .where(and(eq(webhooks.id, id), eq(webhooks.secret, current.secret)))
       .returning(),
   );
-  return row ?? (await requireWebhook(db, workspaceId, id));
+  if (!row) throw new ApiError("conflict", "The secret was rotated by another request; rotate again to get a secret of your own");
+  return { row, secret };
 }
 
 /** A `webhook.test` event for one endpoint. */
@@ -271,4 +286,14 @@ export async function reopenMessage(db: Db, webhookId: string, deliveryId: strin
     db.orm.update(webhookMessages).set({ state: "pending", updatedAt: nowIso() }).where(eq(webhookMessages.id, delivery.messageId)),
   );
   return delivery.messageId;
+}
+
+/** Forgets previous secrets whose overlap has ended (the scheduled purge). */
+export async function forgetExpiredSecrets(db: Db, now = Date.now()) {
+  await db.run(
+    db.orm
+      .update(webhooks)
+      .set({ previousSecret: null, previousSecretExpiresAt: null })
+      .where(lt(webhooks.previousSecretExpiresAt, new Date(now).toISOString())),
+  );
 }

@@ -28,8 +28,8 @@ function assertUrl(url: string | undefined, env: Env) {
 export const create: AppRouteHandler<typeof routes.create> = async (c) => {
   const body = c.req.valid("json");
   assertUrl(body.url, c.env);
-  const webhook = await createWebhook(c.var.db, c.var.caller.workspace.id, body);
-  return c.json({ ...toWebhook(webhook), secret: webhook.secret }, 201);
+  const { row, secret } = await createWebhook(c.var.db, c.env.WEBHOOK_SECRET_KEYS, c.var.caller.workspace.id, body);
+  return c.json({ ...toWebhook(row), secret }, 201);
 };
 
 export const list: AppRouteHandler<typeof routes.list> = async (c) => {
@@ -54,8 +54,8 @@ export const remove: AppRouteHandler<typeof routes.remove> = async (c) => {
 };
 
 export const rotate: AppRouteHandler<typeof routes.rotate> = async (c) => {
-  const webhook = await rotateSecret(c.var.db, c.var.caller.workspace.id, c.req.valid("param").id);
-  return c.json({ ...toWebhook(webhook), secret: webhook.secret, previous_secret_expires_at: webhook.previousSecretExpiresAt! }, 200);
+  const { row, secret } = await rotateSecret(c.var.db, c.env.WEBHOOK_SECRET_KEYS, c.var.caller.workspace.id, c.req.valid("param").id);
+  return c.json({ ...toWebhook(row), secret, previous_secret_expires_at: row.previousSecretExpiresAt! }, 200);
 };
 
 export const test: AppRouteHandler<typeof routes.test> = async (c) => {
