@@ -1,5 +1,7 @@
+import { createExecutionContext, waitOnExecutionContext } from "cloudflare:test";
 import { env, exports } from "cloudflare:workers";
 import { beforeAll, describe, expect, it } from "vitest";
+import { createApp } from "../src/app";
 import { BASE, call, expectError, newWorkspace, type Tenant } from "./helpers";
 
 /** Attacks found against earlier releases, one test each; every one is refused and changes nothing. */
@@ -166,5 +168,98 @@ describe("MCP over HTTP", () => {
       expectError(res, 405, "method_not_allowed");
       expect(res.headers.get("allow")).toBe("POST");
     }
+  });
+});
+
+describe("entity tags on every resource that sends one", () => {
+  it("profiles, sites and webhooks answer an ETag on reads and writes and honour If-Match (412, nothing changed)", async () => {
+    const cases = [
+      { create: ["/v1/profiles", { handle: `etag-${Date.now() % 1e6}`, name: "E" }], patch: { bio: "changed" } },
+      { create: ["/v1/sites", { title: "Booth" }], patch: { title: "Hall" } },
+      { create: ["/v1/webhooks", { url: "https://hooks.example/etag", events: ["*"] }], patch: { description: "changed" } },
+    ] as const;
+    for (const { create, patch } of cases) {
+      const made = await call("POST", create[0], { key: t.key, body: create[1] });
+      expect(made.status).toBe(201);
+      const path = `${create[0]}/${made.body.id}`;
+      const read = await call("GET", path, { key: t.key });
+      const etag = read.headers.get("etag");
+      expect(etag, path).toMatch(/^"[0-9a-f]{16}"$/);
+      expect((await call("GET", path, { key: t.key, headers: { "if-none-match": etag! } })).status).toBe(304);
+      expectError(
+        await call("PATCH", path, { key: t.key, body: patch, headers: { "if-match": '"0000000000000000"' } }),
+        412,
+        "precondition_failed",
+      );
+      expectError(await call("DELETE", path, { key: t.key, headers: { "if-match": '"0000000000000000"' } }), 412, "precondition_failed");
+      expect((await call("GET", path, { key: t.key })).text).toBe(read.text);
+      const changed = await call("PATCH", path, { key: t.key, body: patch, headers: { "if-match": etag! } });
+      expect(changed.status).toBe(200);
+      expect(changed.headers.get("etag")).not.toBe(etag);
+      expect((await call("GET", path, { key: t.key })).headers.get("etag")).toBe(changed.headers.get("etag"));
+      expectError(await call("DELETE", path, { key: t.key, headers: { "if-match": etag! } }), 412, "precondition_failed");
+      expect((await call("DELETE", path, { key: t.key, headers: { "if-match": changed.headers.get("etag")! } })).status).toBe(200);
+    }
+  });
+});
+
+describe("secrets at rest", () => {
+  it("no table holds an API key or a webhook signing secret in plaintext", async () => {
+    const made = [
+      await call("POST", "/v1/api-keys", { key: t.key, body: { name: "scan", permissions: ["contacts:read"] } }),
+      await call("POST", "/v1/webhooks", { key: t.key, body: { url: "https://hooks.example/rest", events: ["*"] } }),
+    ];
+    const rotated = await call("POST", `/v1/webhooks/${made[1]!.body.id}/rotate-secret`, { key: t.key });
+    const secrets = [made[0]!.body.key, made[1]!.body.secret, rotated.body.secret, t.key];
+    expect(secrets.every((s) => typeof s === "string" && s.length > 40)).toBe(true);
+    const tables = await env.DB.prepare(
+      "SELECT name FROM sqlite_master WHERE type = 'table' AND name NOT LIKE 'sqlite_%' AND name NOT LIKE '_cf_%' AND name NOT LIKE 'contacts_fts%'",
+    ).all<{ name: string }>();
+    expect(tables.results.length).toBeGreaterThan(10);
+    for (const { name } of tables.results) {
+      const dump = JSON.stringify((await env.DB.prepare(`SELECT * FROM "${name}"`).all()).results);
+      for (const secret of secrets) expect(dump.includes(secret), `${name} holds a secret`).toBe(false);
+      expect(dump, name).not.toMatch(/whsec_|cbx_[A-Za-z0-9]{40}/);
+    }
+  });
+});
+
+describe("a deployment's settings", () => {
+  const deployed = (overrides: Partial<Env>) => ({ ...env, TRUST_REQUEST_HOST: "", PUBLIC_BASE_URL: "", ...overrides }) as Env;
+  const fetchWith = async (environment: Env, path: string, headers: Record<string, string> = {}) => {
+    const ctx = createExecutionContext();
+    const res = await createApp().fetch(new Request(`https://attacker.example${path}`, { headers }), environment, ctx);
+    await waitOnExecutionContext(ctx);
+    return res;
+  };
+
+  it("never prints the request's Host into links: without PUBLIC_BASE_URL the QR code is a loud 500, and /healthz says why", async () => {
+    const profile = await call("POST", "/v1/profiles", { key: t.key, body: { handle: `host-${Date.now() % 1e6}`, name: "Host" } });
+    const qr = await fetchWith(deployed({}), `/v1/profiles/${profile.body.id}/qr.svg`, { "x-api-key": t.key });
+    expect(qr.status).toBe(500);
+    expect(await qr.json()).toMatchObject({ code: "internal", error: "Server misconfigured: PUBLIC_BASE_URL is not set" });
+    const health = await fetchWith(deployed({}), "/healthz");
+    expect(health.status).toBe(503);
+    expect(await health.json()).toEqual({ status: "misconfigured", problems: ["PUBLIC_BASE_URL is not set"] });
+    const configured = await fetchWith(deployed({ PUBLIC_BASE_URL: "https://cards.example" }), `/p/${profile.body.handle}.vcf`);
+    expect(await configured.text()).toContain(`URL:https://cards.example/p/${profile.body.handle}`);
+    expect((await fetchWith(deployed({ PUBLIC_BASE_URL: "https://cards.example" }), "/healthz")).status).toBe(200);
+  });
+
+  it("refuses to keep a signing secret it cannot encrypt", async () => {
+    const res = await createApp().fetch(
+      new Request("https://cardbox.test/v1/webhooks", {
+        method: "POST",
+        headers: { "x-api-key": t.key, "content-type": "application/json" },
+        body: JSON.stringify({ url: "https://hooks.example/nokey", events: ["*"] }),
+      }),
+      { ...env, WEBHOOK_SECRET_KEYS: "" } as Env,
+      createExecutionContext(),
+    );
+    expect(res.status).toBe(500);
+    const stored = await env.DB.prepare("SELECT count(*) AS n FROM webhooks WHERE url = 'https://hooks.example/nokey'").first<{
+      n: number;
+    }>();
+    expect(stored!.n).toBe(0);
   });
 });

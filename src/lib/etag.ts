@@ -52,10 +52,20 @@ export function ifMatch(c: Context): ((currentJson: string) => void) | undefined
   const header = c.req.header("if-match");
   if (header === undefined) return undefined;
   return (currentJson) => {
-    if (!matches(header, etagOfJson(currentJson))) {
-      throw new ApiError("precondition_failed", "If-Match does not match the current ETag; fetch the resource again");
-    }
+    if (!matches(header, etagOfJson(currentJson))) throw preconditionFailed();
   };
+}
+
+export const preconditionFailed = () =>
+  new ApiError("precondition_failed", "If-Match does not match the current ETag; fetch the resource again");
+
+/** A check of the row a write starts from: If-Match against its representation. */
+export type Precondition<Row> = (current: Row) => void;
+
+/** `ifMatch` for a resource whose representation the Worker builds from its row (`represent`). */
+export function ifMatchRow<Row>(c: Context, represent: (row: Row) => unknown): Precondition<Row> | undefined {
+  const check = ifMatch(c);
+  return check && ((current) => check(JSON.stringify(represent(current))));
 }
 
 /** Answers a single-resource GET with its ETag, or 304 when If-None-Match already has it. */

@@ -1,7 +1,8 @@
-import { and, eq, or, sql } from "drizzle-orm";
+import { and, eq, or, type SQL, sql } from "drizzle-orm";
 import { findFirst, selectPage } from "../lib/db/pages";
 import { causedBy, type Db, rowCount, UNIQUE_VIOLATION } from "../lib/db/runner";
 import { ApiError, notFound } from "../lib/errors";
+import { type Precondition, preconditionFailed } from "../lib/etag";
 import { nowIso, uuidv7 } from "../lib/ids";
 import type { PageRequest } from "../lib/pagination";
 import { type Profile, profileHandles, profiles } from "./profiles.table";
@@ -122,17 +123,21 @@ export const listProfiles = (db: Db, workspaceId: string, page: PageRequest) =>
   selectPage(db, profiles, eq(profiles.workspaceId, workspaceId), [profiles.createdAt, profiles.id], page);
 
 /** Changes a profile; a new handle is reserved for it for good, and the old one keeps redirecting. */
-export async function updateProfile(db: Db, workspaceId: string, id: string, input: ProfileFields) {
+export async function updateProfile(db: Db, workspaceId: string, id: string, input: ProfileFields, expect?: Precondition<Profile>) {
   const current = await requireOwnProfile(db, workspaceId, id);
+  expect?.(current);
   const cols = { ...columnsFrom(input), updatedAt: nowIso() };
+  // With If-Match, only if nobody changed it since it was read.
+  const unchanged = expect ? eq(profiles.updatedAt, current.updatedAt) : undefined;
   const update = db.orm
     .update(profiles)
     .set(cols)
-    .where(and(eq(profiles.id, id), eq(profiles.workspaceId, workspaceId)))
+    .where(and(eq(profiles.id, id), eq(profiles.workspaceId, workspaceId), unchanged))
     .returning();
   if (input.handle === undefined || input.handle === current.handle) {
     const [row] = await db.all(update);
-    return row!;
+    if (!row) throw preconditionFailed();
+    return row;
   }
   const owner = await findFirst(db, profileHandles, eq(profileHandles.handle, input.handle));
   if (owner && owner.profileId !== id) throw handleTaken();
@@ -141,21 +146,29 @@ export async function updateProfile(db: Db, workspaceId: string, id: string, inp
       db.orm.insert(profileHandles).values({ handle: input.handle, profileId: id }).onConflictDoNothing(),
       update,
     ]);
-    return row!;
+    if (!row) throw preconditionFailed();
+    return row;
   } catch (error) {
     if (causedBy(error, UNIQUE_VIOLATION)) throw handleTaken();
     throw error;
   }
 }
 
-/** Deletes the profile with its scans and handles (foreign-key cascade). */
-export async function deleteProfile(db: Db, workspaceId: string, id: string): Promise<boolean> {
+/** Deletes the profile with its scans and handles (foreign-key cascade); false when there is none. */
+export async function deleteProfile(db: Db, workspaceId: string, id: string, expect?: Precondition<Profile>): Promise<boolean> {
+  let unchanged: SQL | undefined;
+  if (expect) {
+    const current = await requireOwnProfile(db, workspaceId, id);
+    expect(current);
+    unchanged = eq(profiles.updatedAt, current.updatedAt);
+  }
   const rows = await db.all(
     db.orm
       .delete(profiles)
-      .where(and(eq(profiles.id, id), eq(profiles.workspaceId, workspaceId)))
+      .where(and(eq(profiles.id, id), eq(profiles.workspaceId, workspaceId), unchanged))
       .returning({ id: profiles.id }),
   );
+  if (rows.length === 0 && expect) throw preconditionFailed();
   return rows.length > 0;
 }
 

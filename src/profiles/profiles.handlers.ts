@@ -2,7 +2,7 @@ import { renderSVG } from "uqr";
 import type { AppRouteHandler } from "../keys/app-env";
 import { publicBaseUrl } from "../lib/config";
 import { notFound } from "../lib/errors";
-import { jsonWithEtag } from "../lib/etag";
+import { ifMatchRow, jsonWithEtag } from "../lib/etag";
 import { pageOf, readListQuery } from "../lib/pagination";
 import {
   createProfile,
@@ -18,7 +18,7 @@ import { ProfilesQuery } from "./profiles.routes";
 
 export const create: AppRouteHandler<typeof routes.create> = async (c) => {
   const profile = await createProfile(c.var.db, c.var.caller.workspace.id, c.req.valid("json"));
-  return c.json(toProfile(profile), 201);
+  return jsonWithEtag(c, toProfile(profile), 201);
 };
 
 export const list: AppRouteHandler<typeof routes.list> = async (c) => {
@@ -34,13 +34,19 @@ export const get: AppRouteHandler<typeof routes.get> = async (c) => {
 };
 
 export const patch: AppRouteHandler<typeof routes.patch> = async (c) => {
-  const profile = await updateProfile(c.var.db, c.var.caller.workspace.id, c.req.valid("param").id, c.req.valid("json"));
-  return c.json(toProfile(profile), 200);
+  const profile = await updateProfile(
+    c.var.db,
+    c.var.caller.workspace.id,
+    c.req.valid("param").id,
+    c.req.valid("json"),
+    ifMatchRow(c, toProfile),
+  );
+  return jsonWithEtag(c, toProfile(profile), 200);
 };
 
 export const remove: AppRouteHandler<typeof routes.remove> = async (c) => {
   const { id } = c.req.valid("param");
-  if (!(await deleteProfile(c.var.db, c.var.caller.workspace.id, id))) throw notFound("Profile");
+  if (!(await deleteProfile(c.var.db, c.var.caller.workspace.id, id, ifMatchRow(c, toProfile)))) throw notFound("Profile");
   // Its counts go with it (the ScanCounter object is the scans feature's; its binding is the interface).
   await c.env.SCAN_COUNTER.get(c.env.SCAN_COUNTER.idFromName(id)).clear();
   return c.json({ success: true as const, id }, 200);

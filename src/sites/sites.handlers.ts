@@ -1,6 +1,6 @@
 import type { AppRouteHandler } from "../keys/app-env";
 import { notFound } from "../lib/errors";
-import { jsonWithEtag } from "../lib/etag";
+import { ifMatchRow, jsonWithEtag } from "../lib/etag";
 import { pageOf, readListQuery } from "../lib/pagination";
 import { createSite, deleteSite, findSite, listSites, renameSite } from "./sites.data";
 import type * as routes from "./sites.routes";
@@ -17,7 +17,7 @@ export const list: AppRouteHandler<typeof routes.list> = async (c) => {
 
 export const create: AppRouteHandler<typeof routes.create> = async (c) => {
   const site = await createSite(c.var.db, c.var.caller.workspace.id, c.req.valid("json").title);
-  return c.json(toSite(site), 201);
+  return jsonWithEtag(c, toSite(site), 201);
 };
 
 export const get: AppRouteHandler<typeof routes.get> = async (c) => {
@@ -27,13 +27,19 @@ export const get: AppRouteHandler<typeof routes.get> = async (c) => {
 };
 
 export const patch: AppRouteHandler<typeof routes.patch> = async (c) => {
-  const site = await renameSite(c.var.db, c.var.caller.workspace.id, c.req.valid("param").id, c.req.valid("json").title);
+  const site = await renameSite(
+    c.var.db,
+    c.var.caller.workspace.id,
+    c.req.valid("param").id,
+    c.req.valid("json").title,
+    ifMatchRow(c, toSite),
+  );
   if (!site) throw notFound("Site");
-  return c.json(toSite(site), 200);
+  return jsonWithEtag(c, toSite(site), 200);
 };
 
 export const remove: AppRouteHandler<typeof routes.remove> = async (c) => {
   const { id } = c.req.valid("param");
-  if (!(await deleteSite(c.var.db, c.var.caller.workspace.id, id))) throw notFound("Site");
+  if (!(await deleteSite(c.var.db, c.var.caller.workspace.id, id, ifMatchRow(c, toSite)))) throw notFound("Site");
   return c.json({ success: true as const, id }, 200);
 };

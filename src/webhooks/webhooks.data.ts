@@ -1,7 +1,8 @@
 import { and, eq, lt, sql } from "drizzle-orm";
-import { findFirst, selectPage } from "../lib/db/pages";
+import { findFirst, selectPage, unchangedSince } from "../lib/db/pages";
 import { type Db, rowCount } from "../lib/db/runner";
 import { ApiError, notFound } from "../lib/errors";
+import { type Precondition, preconditionFailed } from "../lib/etag";
 import { nowIso, uuidv7 } from "../lib/ids";
 import type { PageRequest } from "../lib/pagination";
 import { seal } from "../lib/secret-box";
@@ -69,12 +70,17 @@ export async function requireWebhook(db: Db, workspaceId: string, id: string) {
 export const listWebhooks = (db: Db, workspaceId: string, page: PageRequest) =>
   selectPage(db, webhooks, eq(webhooks.workspaceId, workspaceId), [webhooks.createdAt, webhooks.id], page);
 
+const byWebhook = (workspaceId: string, id: string) => and(eq(webhooks.workspaceId, workspaceId), eq(webhooks.id, id));
+
+/** Changes an endpoint. With If-Match, 412 when it changed since it was read. */
 export async function updateWebhook(
   db: Db,
   workspaceId: string,
   id: string,
   input: { url?: string; events?: string[]; description?: string | null; enabled?: boolean },
+  expect?: Precondition<Webhook>,
 ) {
+  const unchanged = expect && (await unchangedSince(db, webhooks, byWebhook(workspaceId, id), expect, "Webhook"));
   const row = await db.first(
     db.orm
       .update(webhooks)
@@ -88,21 +94,22 @@ export async function updateWebhook(
           : {}),
         updatedAt: nowIso(),
       })
-      .where(and(eq(webhooks.workspaceId, workspaceId), eq(webhooks.id, id)))
+      .where(and(byWebhook(workspaceId, id), unchanged))
       .returning(),
   );
-  if (!row) throw notFound("Webhook");
+  if (!row) throw unchanged ? preconditionFailed() : notFound("Webhook");
   return row;
 }
 
-export async function deleteWebhook(db: Db, workspaceId: string, id: string) {
+export async function deleteWebhook(db: Db, workspaceId: string, id: string, expect?: Precondition<Webhook>) {
+  const unchanged = expect && (await unchangedSince(db, webhooks, byWebhook(workspaceId, id), expect, "Webhook"));
   const rows = await db.all(
     db.orm
       .delete(webhooks)
-      .where(and(eq(webhooks.workspaceId, workspaceId), eq(webhooks.id, id)))
+      .where(and(byWebhook(workspaceId, id), unchanged))
       .returning({ id: webhooks.id }),
   );
-  if (rows.length === 0) throw notFound("Webhook");
+  if (rows.length === 0) throw unchanged ? preconditionFailed() : notFound("Webhook");
 }
 
 /** A new signing secret (answered once); the current one keeps signing too until it expires. */
@@ -245,7 +252,7 @@ export async function recordAttempt(db: Db, o: AttemptOutcome) {
       .where(eq(webhooks.id, o.webhookId)),
     db.orm
       .update(webhooks)
-      .set({ enabled: false, disabledReason: o.disable ?? `${FAILED_MESSAGES_TO_DISABLE} deliveries in a row failed` })
+      .set({ enabled: false, disabledReason: o.disable ?? `${FAILED_MESSAGES_TO_DISABLE} deliveries in a row failed`, updatedAt: now })
       .where(
         and(eq(webhooks.id, o.webhookId), o.disable ? undefined : sql`${webhooks.failedMessagesInARow} >= ${FAILED_MESSAGES_TO_DISABLE}`),
       ),

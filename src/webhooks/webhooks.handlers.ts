@@ -1,5 +1,6 @@
 import type { AppRouteHandler } from "../keys/app-env";
 import { validationError } from "../lib/errors";
+import { ifMatchRow, jsonWithEtag } from "../lib/etag";
 import { pageOf, readListQuery } from "../lib/pagination";
 import { flushOutbox, type WebhookJob } from "./delivery";
 import { webhookUrlProblem } from "./ssrf";
@@ -39,17 +40,18 @@ export const list: AppRouteHandler<typeof routes.list> = async (c) => {
 };
 
 export const get: AppRouteHandler<typeof routes.get> = async (c) =>
-  c.json(toWebhook(await requireWebhook(c.var.db, c.var.caller.workspace.id, c.req.valid("param").id)), 200);
+  jsonWithEtag(c, toWebhook(await requireWebhook(c.var.db, c.var.caller.workspace.id, c.req.valid("param").id)), 200);
 
 export const patch: AppRouteHandler<typeof routes.patch> = async (c) => {
   const body = c.req.valid("json");
   assertUrl(body.url, c.env);
-  return c.json(toWebhook(await updateWebhook(c.var.db, c.var.caller.workspace.id, c.req.valid("param").id, body)), 200);
+  const webhook = await updateWebhook(c.var.db, c.var.caller.workspace.id, c.req.valid("param").id, body, ifMatchRow(c, toWebhook));
+  return jsonWithEtag(c, toWebhook(webhook), 200);
 };
 
 export const remove: AppRouteHandler<typeof routes.remove> = async (c) => {
   const { id } = c.req.valid("param");
-  await deleteWebhook(c.var.db, c.var.caller.workspace.id, id);
+  await deleteWebhook(c.var.db, c.var.caller.workspace.id, id, ifMatchRow(c, toWebhook));
   return c.json({ success: true as const, id }, 200);
 };
 

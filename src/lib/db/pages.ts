@@ -1,5 +1,6 @@
-import { type AnyColumn, and, asc, count, desc, type InferSelectModel, type SQL, sql } from "drizzle-orm";
+import { type AnyColumn, and, asc, count, desc, eq, type InferSelectModel, type SQL, sql } from "drizzle-orm";
 import type { SQLiteTable } from "drizzle-orm/sqlite-core";
+import { notFound } from "../errors";
 import { keysetAfter, type PageRequest } from "../pagination";
 import { type Db, rowCount } from "./runner";
 
@@ -60,3 +61,21 @@ export const cappedCount = (db: Db, table: SQLiteTable, where: SQL | undefined) 
   );
 
 export const cappedTotal = (n: number) => ({ total: Math.min(n, COUNT_CAP), totalExact: n <= COUNT_CAP });
+
+/**
+ * For a write with If-Match: reads the row `where` selects (404 as `what` if there is none), checks
+ * it with `expect`, and answers the condition that it is still as read (its `updated_at`), so the
+ * write changes nothing another request changed in between (it then answers 412).
+ */
+export async function unchangedSince<T extends SQLiteTable & { updatedAt: AnyColumn }>(
+  db: Db,
+  table: T,
+  where: SQL | undefined,
+  expect: (current: InferSelectModel<T>) => void,
+  what: string,
+): Promise<SQL> {
+  const current = await findFirst(db, table, where);
+  if (!current) throw notFound(what);
+  expect(current);
+  return eq(table.updatedAt, (current as { updatedAt: string }).updatedAt);
+}
