@@ -36,10 +36,17 @@ export default defineConfig(async () => {
             cloudflareTest({
               wrangler: { configPath: "./wrangler.toml" },
               miniflare: {
-                bindings: { ...bindings, API_RATE_LIMIT: "5", PUBLIC_RATE_LIMIT: "3", RATE_LIMIT_PERIOD_SECONDS: "10" },
+                bindings: {
+                  ...bindings,
+                  API_RATE_LIMIT: "5",
+                  PUBLIC_RATE_LIMIT: "3",
+                  ADMIN_RATE_LIMIT: "12",
+                  RATE_LIMIT_PERIOD_SECONDS: "10",
+                },
                 ratelimits: {
                   API_RATE_LIMITER: { namespace_id: "1001", simple: { limit: 5, period: 10 } },
                   PUBLIC_RATE_LIMITER: { namespace_id: "1002", simple: { limit: 3, period: 10 } },
+                  ADMIN_RATE_LIMITER: { namespace_id: "1003", simple: { limit: 12, period: 10 } },
                 },
               },
             }),

@@ -37,12 +37,14 @@ const apiRateLimit = () =>
     key: (c) => `key:${c.var.caller.apiKey.id}`,
   });
 
+const clientIp = (c: Context<AppEnv>) => `ip:${c.req.header("cf-connecting-ip") ?? "unknown"}`;
+
 const publicRateLimit = () =>
-  rateLimit<AppEnv>({
-    binding: (env) => env.PUBLIC_RATE_LIMITER,
-    limit: (env) => Number(env.PUBLIC_RATE_LIMIT) || 120,
-    key: (c) => `ip:${c.req.header("cf-connecting-ip") ?? "unknown"}`,
-  });
+  rateLimit<AppEnv>({ binding: (env) => env.PUBLIC_RATE_LIMITER, limit: (env) => Number(env.PUBLIC_RATE_LIMIT) || 120, key: clientIp });
+
+/** Tight: it is what stands between the admin token and guessing. */
+const adminRateLimit = () =>
+  rateLimit<AppEnv>({ binding: (env) => env.ADMIN_RATE_LIMITER, limit: (env) => Number(env.ADMIN_RATE_LIMIT) || 10, key: clientIp });
 
 /** Renders an error: a small HTML page on the public card pages, the JSON error body elsewhere. */
 function respondWithError(c: Context<AppEnv>, error: ApiError) {
@@ -99,6 +101,7 @@ export function createApp() {
     app.use(path, apiKeyAuth());
     app.use(path, apiRateLimit());
   }
+  app.use("/admin/*", adminRateLimit());
   app.use("/q/*", publicRateLimit());
   app.use("/p/*", publicRateLimit());
 

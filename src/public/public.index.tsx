@@ -80,7 +80,12 @@ export function publicErrorPage(c: PublicContext, error: ApiError) {
   const n = nonce();
   c.header("Content-Security-Policy", pageCsp(n));
   c.header("Cache-Control", "no-store");
-  return c.html(html`<!doctype html>${<ErrorPage status={error.status} message={error.message} nonce={n} />}`, error.status);
+  // The error's own headers too: Retry-After on a 429, Allow on a 405.
+  return c.html(
+    html`<!doctype html>${<ErrorPage status={error.status} message={error.message} nonce={n} />}`,
+    error.status,
+    error.options.headers,
+  );
 }
 
 export const isPublicPage = (path: string) => path.startsWith("/q/") || path.startsWith("/p/");

@@ -3,7 +3,7 @@ import { call, expectError, newWorkspace } from "../helpers";
 
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
 
-describe("rate limits (bindings at 5 per key and 3 per IP per 10 s)", () => {
+describe("rate limits (bindings at 5 per key, 3 per IP on the public pages, 12 per IP on /admin, per 10 s)", () => {
   it("a burst past the per-key limit gets 429 with Retry-After, and the next window recovers", async () => {
     const t = await newWorkspace();
     const answers = [];
@@ -30,7 +30,30 @@ describe("rate limits (bindings at 5 per key and 3 per IP per 10 s)", () => {
       statuses.push((await call("GET", "/q/nobody-here", { headers: { "cf-connecting-ip": "203.0.113.9" } })).status);
     }
     expect(statuses).toEqual([404, 404, 404, 429]);
+    const limited = await call("GET", "/q/nobody-here", { headers: { "cf-connecting-ip": "203.0.113.9" } });
+    expect(limited.status).toBe(429);
+    expect(limited.headers.get("content-type")).toMatch(/^text\/html/);
+    expect(Number(limited.headers.get("retry-after"))).toBeGreaterThanOrEqual(1);
     const other = await call("GET", "/q/nobody-here", { headers: { "cf-connecting-ip": "203.0.113.10" } });
     expect(other.status).toBe(404);
+  });
+
+  it("/admin is limited per client IP, so the admin token cannot be guessed at speed", async () => {
+    const statuses = [];
+    for (let i = 0; i < 13; i++) {
+      statuses.push(
+        (
+          await call("GET", "/admin/workspaces/0190a8c4-0000-7000-8000-000000000000", {
+            headers: { "cf-connecting-ip": "198.51.100.7", authorization: `Bearer guess-${i}` },
+          })
+        ).status,
+      );
+    }
+    expect(statuses).toEqual([...Array(12).fill(401), 429]);
+    const limited = await call("GET", "/admin/workspaces/0190a8c4-0000-7000-8000-000000000000", {
+      headers: { "cf-connecting-ip": "198.51.100.7", authorization: "Bearer x" },
+    });
+    expectError(limited, 429, "rate_limited");
+    expect(Number(limited.headers.get("retry-after"))).toBeGreaterThanOrEqual(1);
   });
 });
