@@ -52,10 +52,11 @@ function respondWithError(c: Context<AppEnv>, error: ApiError) {
   return c.json({ ...error.toBody(), request_id: c.var.requestId }, error.status, error.options.headers);
 }
 
-function logUnexpected(c: Context<AppEnv>, error: unknown) {
+/** An unexpected error (a bug: "error") or a passing failure of the platform ("warn"), with its stack. */
+function logUnexpected(c: Context<AppEnv>, error: unknown, level: "error" | "warn") {
   console.error(
     JSON.stringify({
-      level: "error",
+      level,
       request_id: c.var.requestId,
       method: c.req.method,
       path: c.req.path,
@@ -123,7 +124,8 @@ export function createApp() {
   app.onError((error, c) => {
     if (error instanceof RouteNotMatched) return unmatched(c, error.resourceMessage);
     const apiError = toApiError(error);
-    if (apiError.code === "internal") logUnexpected(c, error);
+    if (apiError.code === "internal" || apiError.code === "service_unavailable")
+      logUnexpected(c, error, apiError.code === "internal" ? "error" : "warn");
     return respondWithError(c, apiError);
   });
   return app;

@@ -16,7 +16,8 @@ export type ErrorCode =
   | "unsupported_media_type"
   | "idempotency_mismatch"
   | "rate_limited"
-  | "internal";
+  | "internal"
+  | "service_unavailable";
 
 export const STATUS_BY_CODE: Record<ErrorCode, ContentfulStatusCode> = {
   bad_request: 400,
@@ -35,6 +36,7 @@ export const STATUS_BY_CODE: Record<ErrorCode, ContentfulStatusCode> = {
   idempotency_mismatch: 422,
   rate_limited: 429,
   internal: 500,
+  service_unavailable: 503,
 };
 
 export interface FieldError {

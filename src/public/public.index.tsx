@@ -5,6 +5,7 @@ import { BoundedCache } from "../lib/bounded-cache";
 import { publicBaseUrl } from "../lib/config";
 import { type ApiError, notFound } from "../lib/errors";
 import { splitName } from "../lib/names";
+import { isTransient } from "../lib/render-error";
 import { toVCard } from "../lib/vcard";
 import { findProfileByHandle } from "../profiles/profiles.data";
 import { HANDLE_PATTERN } from "../profiles/profiles.routes";
@@ -37,12 +38,28 @@ const referrerHost = (c: PublicContext) => {
 
 /**
  * Records a scan unless the client is a bot or a link-preview crawler. False when the profile was
- * made private or deleted since it was read (the ScanCounter checks as it writes).
+ * made private or deleted since it was read (the ScanCounter checks as it writes). A person holding
+ * a phone up to a card gets the card even when counting fails for a moment: the failure is logged.
  */
 async function countVisit(c: PublicContext, profileId: string, source: "qr_scan" | "web"): Promise<boolean> {
   if (isCrawler(c.req.header("user-agent"))) return true;
-  const result = await recordScan(c.env.SCAN_COUNTER, newScan(profileId, source, referrerHost(c)));
-  return result.recorded;
+  try {
+    const result = await recordScan(c.env, newScan(profileId, source, referrerHost(c)));
+    return result.recorded;
+  } catch (error) {
+    if (!isTransient(error)) throw error;
+    console.error(
+      JSON.stringify({
+        level: "warn",
+        msg: "scan not counted",
+        request_id: c.var.requestId,
+        profile_id: profileId,
+        source,
+        error: String(error),
+      }),
+    );
+    return true;
+  }
 }
 
 /**

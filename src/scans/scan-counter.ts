@@ -1,5 +1,6 @@
 import { DurableObject } from "cloudflare:workers";
 import { dbFor } from "../lib/db/client";
+import { withTimeout } from "../lib/timeout";
 import { flushOutbox } from "../webhooks/delivery";
 import { type ScanOutcome, type ScanToRecord, writeScans } from "./scans.data";
 import type { Scan, ScanSource } from "./scans.table";
@@ -190,5 +191,9 @@ export const scanCounter = (ns: Counters, profileId: string) => ns.get(ns.idFrom
  * Records one scan through the profile's ScanCounter, which writes it to D1 (grouped with the
  * scans arriving at the same moment) and counts it before answering, so it is visible at once.
  */
-export const recordScan = (counters: Counters, scan: ScanToRecord): Promise<RecordResult> =>
-  scanCounter(counters, scan.profileId).record(scan);
+export const recordScan = (env: Pick<Env, "SCAN_COUNTER" | "DURABLE_OBJECT_TIMEOUT_MS">, scan: ScanToRecord): Promise<RecordResult> =>
+  withTimeout<RecordResult>(
+    Promise.resolve(scanCounter(env.SCAN_COUNTER, scan.profileId).record(scan)),
+    Number(env.DURABLE_OBJECT_TIMEOUT_MS) || 5_000,
+    "The scan counter",
+  );

@@ -14,7 +14,7 @@ export const record: AppRouteHandler<typeof routes.record> = async (c) => {
   const { workspace, apiKey } = c.var.caller;
   // The profile's ScanCounter checks visibility and the key in the same batch that writes the scan.
   const caller = { workspaceId: workspace.id, apiKeyId: apiKey.id };
-  const result = await recordScan(c.env.SCAN_COUNTER, newScan(body.profile_id, body.source, body.referrer ?? null, caller));
+  const result = await recordScan(c.env, newScan(body.profile_id, body.source, body.referrer ?? null, caller));
   if (c.var.keyProof) {
     c.var.db.skipFirstTrip();
     c.var.keyProof.settle(result.keyLive);

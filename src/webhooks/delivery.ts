@@ -9,7 +9,8 @@ import { type AttemptOutcome, fanOut, loadMessage, recordAttempt } from "./webho
 export type WebhookJob = { kind: "event"; id: string } | { kind: "deliver"; id: string };
 
 export const MAX_ATTEMPTS = 8;
-const TIMEOUT_MS = 10_000;
+/** How long a receiver has to answer (WEBHOOK_TIMEOUT_MS, 10 s by default). */
+const timeoutMs = (env: Env) => Number(env.WEBHOOK_TIMEOUT_MS) || 10_000;
 /** Queues accept delays of up to 12 hours. */
 const MAX_DELAY_SECONDS = 12 * 60 * 60;
 
@@ -80,7 +81,7 @@ export async function deliver(env: Env, db: Db, messageId: string): Promise<{ re
     const res = await fetch(webhook.url, {
       method: "POST",
       redirect: "manual",
-      signal: AbortSignal.timeout(TIMEOUT_MS),
+      signal: AbortSignal.timeout(timeoutMs(env)),
       headers: {
         "content-type": "application/json",
         "user-agent": "Cardbox-Webhooks/1.0",
@@ -98,7 +99,7 @@ export async function deliver(env: Env, db: Db, messageId: string): Promise<{ re
   } catch (e) {
     error =
       e instanceof Error && e.name === "TimeoutError"
-        ? `no answer within ${TIMEOUT_MS / 1000} s`
+        ? `no answer within ${timeoutMs(env) / 1000} s`
         : `request failed: ${e instanceof Error ? e.message : String(e)}`;
   }
   const durationMs = Date.now() - started;
