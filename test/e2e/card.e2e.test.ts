@@ -6,6 +6,9 @@ import { launchChromium } from "./browser";
 import { apiClient, provision, type RunningServer, startServer } from "./server";
 
 const ARTIFACTS = path.resolve(import.meta.dirname, "../../test-artifacts");
+/** A phone's Chrome: headless Chromium's own user agent (HeadlessChrome) is a crawler's, and not counted. */
+const PHONE_CHROME =
+  "Mozilla/5.0 (Linux; Android 14; Pixel 8) AppleWebKit/537.36 (KHTML, like Gecko) Chrome/131.0.0.0 Mobile Safari/537.36";
 
 let server: RunningServer;
 let key: string;
@@ -63,7 +66,12 @@ describe("in a real browser", () => {
       bio: "Wrote the first published program, for the Analytical Engine.",
     });
     expect(profile.status).toBe(201);
-    const context = await browser.newContext({ viewport: { width: 390, height: 844 }, deviceScaleFactor: 2, acceptDownloads: true });
+    const context = await browser.newContext({
+      viewport: { width: 390, height: 844 },
+      deviceScaleFactor: 2,
+      userAgent: PHONE_CHROME,
+      acceptDownloads: true,
+    });
     const page = await context.newPage();
     const errors: string[] = [];
     page.on("console", (m) => m.type() === "error" && errors.push(m.text()));
