@@ -54,7 +54,10 @@ try {
       method: "POST",
       body: JSON.stringify({ profile_id: profile.id, source: "web" }),
     }),
-    await run("GET /q/{handle}", "/q/dev-bench", { headers: { "user-agent": "Mozilla/5.0 (iPhone)" }, expect3xx: true }),
+    await run("GET /q/{handle}", "/q/dev-bench", {
+      headers: { "user-agent": "Mozilla/5.0 (iPhone; CPU iPhone OS 18_0 like Mac OS X) Mobile/15E148" },
+      expect3xx: true,
+    }),
   ];
   const report = {
     date: new Date().toISOString(),

@@ -343,7 +343,15 @@ const cardboxScenarios = ({ headers, cursor, profileId, ...instance }) => [
     { path: "/v1/contacts/scans", headers, method: "POST", body: JSON.stringify({ profile_id: profileId, source: "web" }) },
     "ref: DO increment",
   ],
-  ["GET /q/{handle}", { path: "/q/bench-card", headers: { "user-agent": "Mozilla/5.0 (iPhone)" }, expect3xx: true }, "ref: DO increment"],
+  [
+    "GET /q/{handle}",
+    {
+      path: "/q/bench-card",
+      headers: { "user-agent": "Mozilla/5.0 (iPhone; CPU iPhone OS 18_0 like Mac OS X) Mobile/15E148" },
+      expect3xx: true,
+    },
+    "ref: DO increment",
+  ],
 ];
 
 const print = (r) =>

@@ -315,9 +315,29 @@ describe("public pages", () => {
     expect(res.text).toContain(`<a class="save" href="/p/${p.handle}.vcf"`);
     expect(res.text).toContain("Save contact");
     expect(res.text).toContain(`<img src="https://img.example/ada.png" alt="Photo of Ada Lovelace"/>`);
+    // The stylesheet as written: escaped quotes would make browsers drop the font rule.
+    expect(res.text).toContain(`font:16px/1.5 system-ui,-apple-system,"Segoe UI",Roboto,sans-serif;`);
+    expect(res.text.slice(res.text.indexOf("<style"), res.text.indexOf("</style>"))).not.toMatch(/&(?:quot|#39|amp|lt|gt);/);
     expect(res.text).not.toMatch(/<script|https?:\/\/(?!img\.example|ada\.example|cardbox\.test)[a-z]/);
     const scans = await call("GET", `/v1/contacts/scans?profile_id=${p.id}`, { key: owner.key });
     expect(scans.body.data.map((s: { source: string }) => s.source)).toEqual(["web"]);
+  });
+
+  it.each([
+    ["Ada King Lovelace", "AL"],
+    ["Cher", "C"],
+    ["  grace   hopper ", "GH"],
+    ["Анна Аркадьевна Каренина", "АК"],
+    ["Σωκράτης", "Σ"],
+    ["李 小龙", "李小"],
+    ["\u00c9mile Zola", "\u00c9Z"],
+    ["E\u0301mile Zola", "E\u0301Z"],
+  ])("/p/{handle} without a photo shows the initials of %j's first and last word: %j", async (name, letters) => {
+    const p = await newProfile(owner, { name, photo_url: null });
+    const res = await call("GET", `/p/${p.handle}`, { headers: { "user-agent": PHONE_UA } });
+    expect(res.status).toBe(200);
+    expect(res.text).not.toContain("<img");
+    expect(res.text).toContain(`<div class="avatar"><span aria-hidden="true">${letters}</span></div>`);
   });
 
   it("unknown and private cards are a small HTML 404 page", async () => {

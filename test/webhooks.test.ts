@@ -250,7 +250,9 @@ describe("outbox", () => {
   it("emits scan.recorded to the profile owner's endpoints", async () => {
     await register(["scan.recorded"]);
     const profile = await call("POST", "/v1/profiles", { key: t.key, body: { handle: `hook-${Date.now() % 100000}`, name: "Scanned" } });
-    await call("GET", `/q/${profile.body.handle}`, { headers: { "user-agent": "Mozilla/5.0 (iPhone)" } });
+    await call("GET", `/q/${profile.body.handle}`, {
+      headers: { "user-agent": "Mozilla/5.0 (iPhone; CPU iPhone OS 18_0 like Mac OS X) Mobile/15E148" },
+    });
     const [event] = await eventsOf(t.workspaceId);
     expect(JSON.parse(event!.payload)).toMatchObject({ type: "scan.recorded", data: { profile_id: profile.body.id, source: "qr_scan" } });
     // Through the API, with a referrer: the event's data is the scan as the answer shows it, byte for byte.

@@ -1,13 +1,17 @@
 import type { Profile } from "../profiles/profiles.table";
 import { Page } from "./layout";
 
-const initials = (name: string) =>
-  name
-    .split(/\s+/)
-    .filter(Boolean)
-    .slice(0, 2)
-    .map((part) => [...part][0]!.toUpperCase())
-    .join("");
+const graphemes = new Intl.Segmenter(undefined, { granularity: "grapheme" });
+
+/** A word's first letter as a reader sees it: "É" written as E and a combining accent stays whole. */
+const firstLetter = (word: string) => graphemes.segment(word)[Symbol.iterator]().next().value?.segment ?? "";
+
+/** The avatar's letters when there is no photo: the first and the last word's ("Ada King Lovelace" → "AL"). */
+function initials(name: string): string {
+  const words = name.trim().split(/\s+/).filter(Boolean);
+  const picked = words.length > 1 ? [words[0]!, words.at(-1)!] : words;
+  return picked.map((word) => firstLetter(word).toUpperCase()).join("");
+}
 
 /** The public card: who this is, how to reach them, and a prominent "Save contact". */
 export function CardPage(props: { profile: Profile; url: string; nonce: string }) {

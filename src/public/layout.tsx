@@ -1,3 +1,4 @@
+import { raw } from "hono/html";
 import type { Child } from "hono/jsx";
 
 /** Page chrome shared by the public pages: no external assets, one nonce'd style block. */
@@ -10,7 +11,7 @@ export function Page(props: { title: string; nonce: string; head?: Child; childr
         <meta name="color-scheme" content="light dark" />
         <title>{props.title}</title>
         {props.head}
-        <style nonce={props.nonce}>{STYLE}</style>
+        <style nonce={props.nonce}>{raw(STYLE)}</style>
       </head>
       <body>{props.children}</body>
     </html>
@@ -28,6 +29,7 @@ export const pageCsp = (nonce: string) =>
     "frame-ancestors 'none'",
   ].join("; ");
 
+/** Our own constant, never user input: written as it is, since escaping would break its quoted font names. */
 const STYLE = `
 :root{--bg:#eef1f6;--card:#fff;--ink:#141a26;--muted:#5b6578;--line:#e3e7ee;--accent:#2457d6;--accent-ink:#fff}
 @media (prefers-color-scheme:dark){:root{--bg:#0e1218;--card:#171d27;--ink:#eef2f8;--muted:#9aa6b8;--line:#263041;--accent:#6f9bff;--accent-ink:#0b1020}}

@@ -1,11 +1,26 @@
 import { mkdirSync } from "node:fs";
 import path from "node:path";
-import type { Browser } from "playwright-core";
+import type { Browser, Page } from "playwright-core";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { launchChromium } from "./browser";
 import { apiClient, provision, type RunningServer, startServer } from "./server";
 
 const ARTIFACTS = path.resolve(import.meta.dirname, "../../test-artifacts");
+/** A phone's Chrome: headless Chromium's own user agent (HeadlessChrome) is a crawler's, and not counted. */
+const PHONE_CHROME =
+  "Mozilla/5.0 (Linux; Android 14; Pixel 8) AppleWebKit/537.36 (KHTML, like Gecko) Chrome/131.0.0.0 Mobile Safari/537.36";
+
+/** The font Chromium draws an element's text in (the platform's, not the CSS list it chose from). */
+async function renderedFont(page: Page, selector: string): Promise<string> {
+  const cdp = await page.context().newCDPSession(page);
+  await cdp.send("DOM.enable");
+  await cdp.send("CSS.enable");
+  const { root } = await cdp.send("DOM.getDocument");
+  const { nodeId } = await cdp.send("DOM.querySelector", { nodeId: root.nodeId, selector });
+  const { fonts } = await cdp.send("CSS.getPlatformFontsForNode", { nodeId });
+  await cdp.detach();
+  return fonts.toSorted((a, b) => b.glyphCount - a.glyphCount)[0]!.familyName;
+}
 
 let server: RunningServer;
 let key: string;
@@ -63,7 +78,12 @@ describe("in a real browser", () => {
       bio: "Wrote the first published program, for the Analytical Engine.",
     });
     expect(profile.status).toBe(201);
-    const context = await browser.newContext({ viewport: { width: 390, height: 844 }, deviceScaleFactor: 2, acceptDownloads: true });
+    const context = await browser.newContext({
+      viewport: { width: 390, height: 844 },
+      deviceScaleFactor: 2,
+      userAgent: PHONE_CHROME,
+      acceptDownloads: true,
+    });
     const page = await context.newPage();
     const errors: string[] = [];
     page.on("console", (m) => m.type() === "error" && errors.push(m.text()));
@@ -73,8 +93,20 @@ describe("in a real browser", () => {
     await expect(page.getByRole("heading", { level: 1 }).textContent()).resolves.toBe("Ada Lovelace");
     const save = page.getByRole("link", { name: "Save contact" });
     expect(await save.isVisible()).toBe(true);
+    await expect(page.locator(".avatar").textContent()).resolves.toBe("AL");
+    expect(await page.evaluate(() => getComputedStyle(document.body).fontFamily)).toMatch(/^system-ui,/);
     mkdirSync(ARTIFACTS, { recursive: true });
     await page.screenshot({ path: path.join(ARTIFACTS, "card-390x844.png") });
+    // The heading's font is not the one this machine draws `serif` in (Times New Roman's stand-in).
+    await page.evaluate(() => {
+      const probe = document.body.appendChild(document.createElement("p"));
+      probe.id = "serif-probe";
+      probe.textContent = "Ada Lovelace";
+      probe.style.fontFamily = "serif";
+    });
+    const headingFont = await renderedFont(page, "h1");
+    expect(headingFont).not.toBe(await renderedFont(page, "#serif-probe"));
+    expect(headingFont).not.toMatch(/^(?!.*sans).*(serif|times|roman)/i);
     const [download] = await Promise.all([page.waitForEvent("download"), save.click()]);
     expect(download.suggestedFilename()).toBe("ada-lovelace.vcf");
     const vcard = await (await fetch(`${server.base}/p/ada-lovelace.vcf`)).text();
@@ -83,5 +115,17 @@ describe("in a real browser", () => {
     await context.close();
     const scans = await api("GET", `/v1/contacts/scans?profile_id=${profile.body.id}`);
     expect(scans.body.data.map((s: { source: string }) => s.source).sort()).toEqual(["qr_scan", "web"]);
+  });
+
+  it("shows a card without a photo with the initials of the first and the last word", async () => {
+    expect((await api("POST", "/v1/profiles", { handle: "grace-hopper", name: " Grace Brewster Murray Hopper " })).status).toBe(201);
+    const context = await browser.newContext({ viewport: { width: 390, height: 844 }, userAgent: PHONE_CHROME });
+    const page = await context.newPage();
+    expect((await page.goto(`${server.base}/p/grace-hopper`))!.status()).toBe(200);
+    const avatar = page.locator(".avatar");
+    await expect(avatar.textContent()).resolves.toBe("GH");
+    expect(await avatar.isVisible()).toBe(true);
+    expect(await page.locator(".avatar img").count()).toBe(0);
+    await context.close();
   });
 });
