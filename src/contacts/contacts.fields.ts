@@ -116,7 +116,8 @@ const { firstName, lastName, siteId } = contacts;
 
 /** The contact's representation, in the order its keys are sent. */
 export const CONTACT_FIELDS = {
-  id: { column: contacts.id, output: z.string().uuid() },
+  // Any 8-4-4-4-12 hex id, as `uuid` accepts a client-chosen one (z.uuid() wants RFC 9562's version and variant).
+  id: { column: contacts.id, output: z.guid() },
   first_name: { column: firstName, output: nullableText, input: text(256, 1), default: null },
   last_name: { column: lastName, output: nullableText, input: text(256).nullable(), default: null },
   name: {
