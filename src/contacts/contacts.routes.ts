@@ -7,9 +7,11 @@ import { ContactSchema, tagList } from "./contacts.fields";
 import {
   BatchSchema,
   ContactCreateSchema,
+  ContactLimitsSchema,
   ContactListSchema,
   ContactPatchSchema,
   ContactPutSchema,
+  ContactTagsSchema,
   ContactUpsertSchema,
   ListContactsQuery,
   rfc3339,
@@ -109,15 +111,6 @@ export const deleted = apiRoute(
   },
 );
 
-const LimitsSchema = z
-  .object({
-    plan: z.enum(["free", "pro", "business"]),
-    limit: z.number().int().nullable(),
-    used: z.number().int(),
-    remaining: z.number().int().nullable(),
-  })
-  .openapi("ContactLimits");
-
 export const limits = apiRoute(
   { permission: "contacts:read" },
   {
@@ -125,7 +118,7 @@ export const limits = apiRoute(
     path: "/contacts/limits",
     tags,
     summary: "The plan's contact limit and how much of it is used",
-    responses: { 200: json(LimitsSchema, "Limits"), ...errorResponses(401, 403) },
+    responses: { 200: json(ContactLimitsSchema, "Limits"), ...errorResponses(401, 403) },
   },
 );
 
@@ -189,7 +182,6 @@ export const remove = apiRoute(
 );
 
 const TagsBody = z.strictObject({ tags: tagList.openapi({ type: "array", items: { type: "string" } }) }).openapi("TagsChange");
-const TagsResult = z.object({ id: z.string(), tags: z.array(z.string()) }).openapi("ContactTags");
 
 export const addTags = apiRoute(
   { permission: "contacts:write" },
@@ -199,7 +191,7 @@ export const addTags = apiRoute(
     tags,
     summary: "Add tags to a contact",
     request: { params, body: jsonBody(TagsBody) },
-    responses: { 200: json(TagsResult, "The contact's tags"), ...errorResponses(400, 401, 403, 404, 413, 415) },
+    responses: { 200: json(ContactTagsSchema, "The contact's tags"), ...errorResponses(400, 401, 403, 404, 413, 415) },
   },
 );
 
@@ -211,7 +203,7 @@ export const removeTags = apiRoute(
     tags,
     summary: "Remove tags from a contact",
     request: { params, body: jsonBody(TagsBody) },
-    responses: { 200: json(TagsResult, "The contact's tags"), ...errorResponses(400, 401, 403, 404, 413, 415) },
+    responses: { 200: json(ContactTagsSchema, "The contact's tags"), ...errorResponses(400, 401, 403, 404, 413, 415) },
   },
 );
 
