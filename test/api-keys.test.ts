@@ -1,6 +1,6 @@
 import { env } from "cloudflare:workers";
 import { describe, expect, it } from "vitest";
-import { ADMIN, call, expectError, ISO_MS, newWorkspace, UUID } from "./helpers";
+import { ADMIN, call, expectError, expectKeyRefused, ISO_MS, newWorkspace, UUID } from "./helpers";
 
 const ALL = ["contacts:read", "contacts:write", "webhooks:manage", "keys:manage"];
 
@@ -74,7 +74,7 @@ describe("admin provisioning", () => {
     expect(await searchRows()).toBe(1);
     const deleted = await call("DELETE", `/admin/workspaces/${t.workspaceId}`, { headers: ADMIN });
     expect(deleted.body).toEqual({ success: true, id: t.workspaceId });
-    expectError(await call("GET", "/v1/me", { key: t.key }), 401, "unauthorized", "Invalid API key");
+    expectKeyRefused(await call("GET", "/v1/me", { key: t.key }), "Invalid API key");
     for (const table of ["contacts", "contact_tags", "api_keys"]) {
       const left = await env.DB.prepare(`SELECT count(*) AS n FROM ${table} WHERE workspace_id = ?`)
         .bind(t.workspaceId)
@@ -116,7 +116,7 @@ describe("API keys", () => {
     expect(JSON.stringify(list.body)).not.toContain(created.body.key);
     const revoked = await call("DELETE", `/v1/api-keys/${created.body.id}`, { key: t.key });
     expect(revoked.body).toEqual({ success: true, id: created.body.id });
-    expectError(await call("GET", "/v1/contacts", { key: created.body.key }), 401, "unauthorized", "Invalid API key");
+    expectKeyRefused(await call("GET", "/v1/contacts", { key: created.body.key }), "Invalid API key");
     expectError(await call("DELETE", `/v1/api-keys/${created.body.id}`, { key: t.key }), 404, "not_found", "API key not found");
     expect((await call("GET", "/v1/api-keys", { key: t.key })).body.pagination.total).toBe(1);
   });
@@ -129,8 +129,8 @@ describe("API keys", () => {
       workspace: { id: t.workspaceId, name: expect.any(String), plan: "pro" },
       api_key: { id: expect.stringMatching(UUID), name: "Initial key", prefix: t.key.slice(0, 12), permissions: ALL },
     });
-    expectError(await call("GET", "/v1/me"), 401, "unauthorized", "Missing API key");
-    expectError(await call("GET", "/v1/me", { headers: { Authorization: "Bearer cbx_wrong" } }), 401, "unauthorized", "Invalid API key");
+    expectKeyRefused(await call("GET", "/v1/me"), "Missing API key");
+    expectKeyRefused(await call("GET", "/v1/me", { headers: { Authorization: "Bearer cbx_wrong" } }), "Invalid API key");
   });
 
   it("refuses key bodies with unknown permissions or no name", async () => {

@@ -65,3 +65,11 @@ export function expectError(res: Answer, status: number, code: string, error?: s
   else if (error) expect(res.body.error).toMatch(error);
   return res.body;
 }
+
+/** Asserts a refused API key: 401 with its error, and the Bearer challenge (`invalid_token` once a key was sent). */
+export function expectKeyRefused(res: Answer, error: "Missing API key" | "Invalid API key") {
+  expectError(res, 401, "unauthorized", error);
+  expect(res.headers.get("www-authenticate")).toBe(
+    error === "Missing API key" ? 'Bearer realm="cardbox"' : 'Bearer realm="cardbox", error="invalid_token"',
+  );
+}

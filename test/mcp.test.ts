@@ -1,21 +1,60 @@
 import { exports } from "cloudflare:workers";
 import { Client } from "@modelcontextprotocol/sdk/client/index.js";
 import { StreamableHTTPClientTransport } from "@modelcontextprotocol/sdk/client/streamableHttp.js";
+import { CfWorkerJsonSchemaValidator } from "@modelcontextprotocol/sdk/validation/cfworker";
 import { beforeAll, describe, expect, it } from "vitest";
-import { BASE, call, keyWith, newWorkspace, type Tenant } from "./helpers";
+import { z } from "zod";
+import { ContactSchema, STAGES } from "../src/contacts/contacts.fields";
+import { ContactLimitsSchema, ContactListSchema, ContactTagsSchema } from "../src/contacts/contacts.schemas";
+import { ProfileSchema } from "../src/profiles/profiles.routes";
+import { ScanListSchema } from "../src/scans/scans.routes";
+import { BASE, call, expectKeyRefused, keyWith, newWorkspace, type Tenant } from "./helpers";
 
-/** The official SDK client over Streamable HTTP, talking to the Worker's own fetch handler. */
+/**
+ * The official SDK client over Streamable HTTP, talking to the Worker's own fetch handler. It lists
+ * the tools first, as clients do, so it checks every result's structured content against the
+ * tool's advertised output schema (a JSON Schema; the SDK's Workers validator, as AJV compiles code).
+ */
 async function connect(key?: string) {
-  const client = new Client({ name: "cardbox-test", version: "1.0.0" });
+  const client = new Client({ name: "cardbox-test", version: "1.0.0" }, { jsonSchemaValidator: new CfWorkerJsonSchemaValidator() });
   const transport = new StreamableHTTPClientTransport(new URL(`${BASE}/mcp`), {
     requestInit: { headers: key ? { "x-api-key": key } : {} },
     fetch: (url, init) => exports.default.fetch(new Request(url, init)),
   });
   await client.connect(transport);
+  await client.listTools();
   return client;
 }
 
-const result = (r: Awaited<ReturnType<Client["callTool"]>>) => JSON.parse((r.content as { text: string }[])[0]!.text);
+/** A result's JSON text; a success carries the same object as structured content, a refusal none. */
+function result(r: Awaited<ReturnType<Client["callTool"]>>) {
+  const body = JSON.parse((r.content as { text: string }[])[0]!.text);
+  if (r.isError) expect(r.structuredContent).toBeUndefined();
+  else expect(r.structuredContent).toEqual(body);
+  return body;
+}
+
+const READS = { readOnlyHint: true, destructiveHint: false, idempotentHint: true, openWorldHint: false };
+const writes = (destructiveHint: boolean, idempotentHint: boolean) => ({
+  readOnlyHint: false,
+  destructiveHint,
+  idempotentHint,
+  openWorldHint: false,
+});
+
+/** Each tool's hints, and the HTTP API's response schema its output schema must be. */
+const TOOLS: Record<string, { hints: object; output: z.ZodType }> = {
+  search_contacts: { hints: READS, output: ContactListSchema },
+  get_contact: { hints: READS, output: ContactSchema },
+  create_contact: { hints: writes(false, false), output: ContactSchema },
+  update_contact: { hints: writes(true, true), output: ContactSchema },
+  add_tags: { hints: writes(false, true), output: ContactTagsSchema },
+  remove_tags: { hints: writes(true, true), output: ContactTagsSchema },
+  save_profile: { hints: writes(false, true), output: ContactSchema },
+  get_profile: { hints: READS, output: ProfileSchema },
+  recent_scans: { hints: READS, output: ScanListSchema },
+  contact_limits: { hints: READS, output: ContactLimitsSchema },
+};
 
 let t: Tenant;
 beforeAll(async () => {
@@ -41,6 +80,65 @@ describe("MCP server", () => {
     const create = tools.find((tool) => tool.name === "create_contact")!;
     expect(create.inputSchema.properties).toHaveProperty("first_name");
     expect(create.description).toContain("mcp");
+    await client.close();
+  });
+
+  it("describes every tool with a title, its hints and the HTTP API's response schema as its output schema", async () => {
+    const client = await connect(t.key);
+    const { tools } = await client.listTools();
+    expect(tools.map((tool) => tool.name).sort()).toEqual(Object.keys(TOOLS).sort());
+    for (const tool of tools) {
+      const { hints, output } = TOOLS[tool.name]!;
+      expect(tool.title, tool.name).toMatch(/^[A-Z]/);
+      expect(tool.annotations, tool.name).toEqual({ title: tool.title, ...hints });
+      expect(tool.outputSchema, tool.name).toEqual(z.toJSONSchema(output, { target: "draft-7", io: "output" }));
+    }
+    await client.close();
+  });
+
+  it("shows every contact field's argument as a usable JSON Schema: stage's values, custom_fields an object of scalars", async () => {
+    const client = await connect(t.key);
+    const { tools } = await client.listTools();
+    for (const name of ["create_contact", "update_contact"]) {
+      const properties = tools.find((tool) => tool.name === name)!.inputSchema.properties as Record<string, Record<string, unknown>>;
+      for (const [field, schema] of Object.entries(properties)) expect(Object.keys(schema), `${name}.${field}`).not.toHaveLength(0);
+      expect(properties.stage).toEqual({ type: "string", enum: [...STAGES], description: "Case-insensitive on input." });
+      expect(properties.custom_fields).toMatchObject({
+        type: "object",
+        maxProperties: 50,
+        additionalProperties: { anyOf: [{ type: "string", maxLength: 2048 }, { type: "number" }, { type: "boolean" }, { type: "null" }] },
+      });
+      expect(properties.tags).toMatchObject({ type: "array", items: { type: "string", minLength: 1, maxLength: 64 }, maxItems: 50 });
+      expect(properties.phone).toMatchObject({ description: "Alias: `phoneNumber`." });
+    }
+    await client.close();
+  });
+
+  it("answers structured content that fits the output schema: a site, custom fields, a client-chosen id, stage in any case", async () => {
+    const client = await connect(t.key);
+    const site = await call("POST", "/v1/sites", { key: t.key, body: { title: "Booth 7" } });
+    const created = await client.callTool({
+      name: "create_contact",
+      arguments: {
+        first_name: "Mary",
+        stage: "customer",
+        site_id: site.body.id,
+        custom_fields: { badge: 7, vip: true, note: "hi", none: null },
+      },
+    });
+    expect(created.isError).toBeFalsy();
+    expect(result(created)).toMatchObject({
+      stage: "Customer",
+      site: { id: site.body.id, title: "Booth 7" },
+      custom_fields: { badge: 7, vip: true, note: "hi", none: null },
+    });
+    // Not an RFC 9562 UUID (no version or variant bits), yet an id the API accepts.
+    const id = "12345678-1234-1234-1234-123456789abc";
+    expect((await call("POST", "/v1/contacts", { key: t.key, body: { id, first_name: "Chosen" } })).status).toBe(201);
+    const got = await client.callTool({ name: "get_contact", arguments: { id } });
+    expect(result(got)).toEqual((await call("GET", `/v1/contacts/${id}`, { key: t.key })).body);
+    const found = await client.callTool({ name: "search_contacts", arguments: { stage: "CUSTOMER" } });
+    expect(result(found).data.map((c: { first_name: string }) => c.first_name)).toEqual(["Mary"]);
     await client.close();
   });
 
@@ -106,14 +204,18 @@ describe("MCP server", () => {
     await client.close();
   });
 
-  it("refuses a request without a key with 401", async () => {
+  it("refuses a request without a key, or with an unknown one, with 401 and a Bearer challenge", async () => {
     await expect(connect()).rejects.toThrow(/401|Missing API key/);
-    const res = await call("POST", "/mcp", {
-      body: { jsonrpc: "2.0", id: 1, method: "tools/list" },
-      headers: { accept: "application/json, text/event-stream" },
-    });
-    expect(res.status).toBe(401);
-    expect(res.body).toMatchObject({ error: "Missing API key", code: "unauthorized" });
+    const list = { jsonrpc: "2.0", id: 1, method: "tools/list" };
+    const accept = { accept: "application/json, text/event-stream" };
+    expectKeyRefused(await call("POST", "/mcp", { body: list, headers: accept }), "Missing API key");
+    expectKeyRefused(
+      await call("POST", "/mcp", {
+        body: list,
+        headers: { ...accept, authorization: "Bearer cbx_0000000000000000000000000000000000000000" },
+      }),
+      "Invalid API key",
+    );
   });
 
   it("reports validation failures and the plan limit as tool errors", async () => {

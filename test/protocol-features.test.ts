@@ -201,6 +201,12 @@ describe("CORS", () => {
     expect(actual.headers.get("access-control-allow-origin")).toBe("https://app.example");
     expect(actual.headers.get("access-control-expose-headers")).toContain("etag");
     expect(actual.headers.get("vary")).toContain("Origin");
+    // A browser client may read the challenge of a refused key.
+    const unauthenticated = await call("GET", "/v1/contacts", { headers: { Origin: "https://app.example" } });
+    expect(unauthenticated.status).toBe(401);
+    expect(unauthenticated.headers.get("access-control-allow-origin")).toBe("https://app.example");
+    expect(unauthenticated.headers.get("access-control-expose-headers")).toContain("www-authenticate");
+    expect(unauthenticated.headers.get("www-authenticate")).toBe('Bearer realm="cardbox"');
     // Not a cross-origin request: no CORS headers, but the answer still varies by Origin.
     const plain = await call("GET", "/v1/contacts", { key: t.key });
     expect(plain.status).toBe(200);

@@ -1,5 +1,5 @@
 import { beforeAll, describe, expect, it } from "vitest";
-import { call, expectError, keyWith, newWorkspace, type Tenant } from "./helpers";
+import { call, expectError, expectKeyRefused, keyWith, newWorkspace, type Tenant } from "./helpers";
 import { ALL, type Fixture, fixture, ownerState, type Perm, PREFIXES, pathOf, protectedRoutes, SUCCESS } from "./route-table";
 
 /**
@@ -39,10 +39,10 @@ describe.each(ROUTES.map((r) => [`${r.method} ${r.pattern}`, r] as const))("%s",
   const send = (key: string | undefined, f: Fixture, prefix: string) =>
     call(route.method, `${prefix}${pathOf(route.pattern, f)}`, { key, body: success.body?.(f) });
 
-  it.each(PREFIXES)("below %s: no key → 401, an unknown key → 401", async (prefix) => {
+  it.each(PREFIXES)("below %s: no key → 401 with a Bearer challenge, an unknown key → 401 with invalid_token", async (prefix) => {
     const f = await fixture(owner);
-    expectError(await send(undefined, f, prefix), 401, "unauthorized", "Missing API key");
-    expectError(await send("cbx_0000000000000000000000000000000000000000", f, prefix), 401, "unauthorized", "Invalid API key");
+    expectKeyRefused(await send(undefined, f, prefix), "Missing API key");
+    expectKeyRefused(await send("cbx_0000000000000000000000000000000000000000", f, prefix), "Invalid API key");
   });
 
   if (route.permission) {
@@ -73,14 +73,12 @@ describe.each(ROUTES.map((r) => [`${r.method} ${r.pattern}`, r] as const))("%s",
 });
 
 describe("MCP", () => {
-  it("answers 401 without a key", async () => {
-    expectError(
+  it("answers 401 with a Bearer challenge without a key", async () => {
+    expectKeyRefused(
       await call("POST", "/mcp", {
         body: { jsonrpc: "2.0", id: 1, method: "tools/list" },
         headers: { accept: "application/json, text/event-stream" },
       }),
-      401,
-      "unauthorized",
       "Missing API key",
     );
   });

@@ -10,6 +10,10 @@ import { contacts } from "./contacts.table";
  * starts from and a PUT resets to (`default`), the other spellings a request may use (`aliases`,
  * besides camelCase), and which fields a PATCH can set by SQL alone (`plain`: nothing else is
  * derived from them and they name no other row).
+ *
+ * What a schema cannot say by itself (a transform's input, a description) is given with `.meta()`,
+ * which zod's JSON Schema (the MCP tools' arguments and results) and the OpenAPI document both read;
+ * `.openapi()` would reach the OpenAPI document only.
  */
 
 export const STAGES = ["Subscriber", "Lead", "Qualified", "Opportunity", "Customer", "Evangelist", "Other"] as const;
@@ -23,7 +27,7 @@ export type Source = (typeof SOURCES)[number];
 /** Input is case-insensitive; output always uses the listed spelling. */
 export const stage = z
   .preprocess((v) => (typeof v === "string" ? (STAGES.find((s) => s.toLowerCase() === v.toLowerCase()) ?? v) : v), z.enum(STAGES))
-  .openapi({ type: "string", enum: [...STAGES], description: "Case-insensitive on input." });
+  .meta({ type: "string", enum: [...STAGES], description: "Case-insensitive on input." });
 
 const phone = text(256).refine((s) => /\d/.test(s), { message: "must contain digits" });
 
@@ -37,7 +41,7 @@ export const tagList = z
   .array(tag)
   .max(MAX_TAGS)
   .transform((tags) => [...new Set(tags)])
-  .openapi({ type: "array", items: { type: "string", minLength: 1, maxLength: 64 }, maxItems: MAX_TAGS });
+  .meta({ type: "array", items: { type: "string", minLength: 1, maxLength: 64 }, maxItems: MAX_TAGS });
 
 const MAX_CUSTOM_FIELD_TEXT = 2_048;
 const MAX_CUSTOM_FIELDS_BYTES = 16_384;
@@ -75,7 +79,7 @@ const customFields = z
     }
     return fields;
   })
-  .openapi({
+  .meta({
     type: "object",
     description: `Up to ${MAX_CUSTOM_FIELDS} keys of 1–64 characters; values a string (up to ${MAX_CUSTOM_FIELD_TEXT} characters), number, boolean or null; ${MAX_CUSTOM_FIELDS_BYTES / 1024} KiB in all.`,
     maxProperties: MAX_CUSTOM_FIELDS,
@@ -112,7 +116,8 @@ const { firstName, lastName, siteId } = contacts;
 
 /** The contact's representation, in the order its keys are sent. */
 export const CONTACT_FIELDS = {
-  id: { column: contacts.id, output: z.string().uuid() },
+  // Any 8-4-4-4-12 hex id, as `uuid` accepts a client-chosen one (z.uuid() wants RFC 9562's version and variant).
+  id: { column: contacts.id, output: z.guid() },
   first_name: { column: firstName, output: nullableText, input: text(256, 1), default: null },
   last_name: { column: lastName, output: nullableText, input: text(256).nullable(), default: null },
   name: {
@@ -193,12 +198,15 @@ export const CONTACT_INPUT_FIELDS = {
 type Fields = typeof CONTACT_FIELDS & typeof CONTACT_INPUT_FIELDS;
 type WritableKey = { [K in keyof Fields]: Fields[K] extends { input: z.ZodType } ? K : never }[keyof Fields];
 
+/** A field's schema with its description, for the OpenAPI document and zod's JSON Schema alike. */
+const described = (schema: z.ZodType, description: string | undefined) => (description ? schema.meta({ description }) : schema);
+
 const ALL_FIELDS: Record<string, Field> = { ...CONTACT_FIELDS, ...CONTACT_INPUT_FIELDS };
 const entries = Object.entries(ALL_FIELDS);
 
 /** Every writable field's validator, by its snake_case name. */
 export const WRITABLE = Object.fromEntries(
-  entries.flatMap(([key, f]) => ("input" in f && f.input ? [[key, f.input.openapi({ description: f.description })]] : [])),
+  entries.flatMap(([key, f]) => ("input" in f && f.input ? [[key, described(f.input, f.description)]] : [])),
 ) as {
   [K in WritableKey]: Fields[K] extends { input: infer I } ? I : never;
 };
@@ -232,10 +240,7 @@ export const CONTACT_JSON = `json_object(${Object.entries(CONTACT_FIELDS as Reco
 export const ContactSchema = z
   .object(
     Object.fromEntries(
-      Object.entries(CONTACT_FIELDS as Record<string, Field>).map(([key, f]) => [
-        key,
-        f.description ? f.output.openapi({ description: f.description }) : f.output,
-      ]),
+      Object.entries(CONTACT_FIELDS as Record<string, Field>).map(([key, f]) => [key, described(f.output, f.description)]),
     ) as {
       [K in keyof typeof CONTACT_FIELDS]: (typeof CONTACT_FIELDS)[K]["output"];
     },

@@ -7,9 +7,11 @@ import { ContactSchema, tagList } from "./contacts.fields";
 import {
   BatchSchema,
   ContactCreateSchema,
+  ContactLimitsSchema,
   ContactListSchema,
   ContactPatchSchema,
   ContactPutSchema,
+  ContactTagsSchema,
   ContactUpsertSchema,
   ListContactsQuery,
   rfc3339,
@@ -116,15 +118,6 @@ export const deleted = apiRoute(
   },
 );
 
-const LimitsSchema = z
-  .object({
-    plan: z.enum(["free", "pro", "business"]),
-    limit: z.number().int().nullable(),
-    used: z.number().int(),
-    remaining: z.number().int().nullable(),
-  })
-  .openapi("ContactLimits");
-
 export const limits = apiRoute(
   { permission: "contacts:read" },
   {
@@ -135,7 +128,7 @@ export const limits = apiRoute(
     summary: "The plan's contact limit and how much of it is used",
     description:
       "The workspace's plan, its contact limit (null when unlimited), how many contacts it holds and how many more it may (never below 0).",
-    responses: { 200: json(LimitsSchema, "Limits"), ...errorResponses(401, 403) },
+    responses: { 200: json(ContactLimitsSchema, "Limits"), ...errorResponses(401, 403) },
   },
 );
 
@@ -208,7 +201,6 @@ export const remove = apiRoute(
 );
 
 const TagsBody = z.strictObject({ tags: tagList.openapi({ type: "array", items: { type: "string" } }) }).openapi("TagsChange");
-const TagsResult = z.object({ id: z.string(), tags: z.array(z.string()) }).openapi("ContactTags");
 
 export const addTags = apiRoute(
   { permission: "contacts:write" },
@@ -221,7 +213,7 @@ export const addTags = apiRoute(
     description:
       "Adds tags (trimmed, lower-cased, kept in order without duplicates; at most 50 on a contact) and answers the contact's tags.",
     request: { params, body: jsonBody(TagsBody) },
-    responses: { 200: json(TagsResult, "The contact's tags"), ...errorResponses(400, 401, 403, 404, 413, 415) },
+    responses: { 200: json(ContactTagsSchema, "The contact's tags"), ...errorResponses(400, 401, 403, 404, 413, 415) },
   },
 );
 
@@ -235,7 +227,7 @@ export const removeTags = apiRoute(
     summary: "Remove tags from a contact",
     description: "Removes tags and answers the contact's tags; tags the contact does not carry are ignored.",
     request: { params, body: jsonBody(TagsBody) },
-    responses: { 200: json(TagsResult, "The contact's tags"), ...errorResponses(400, 401, 403, 404, 413, 415) },
+    responses: { 200: json(ContactTagsSchema, "The contact's tags"), ...errorResponses(400, 401, 403, 404, 413, 415) },
   },
 );
 

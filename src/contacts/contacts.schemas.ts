@@ -1,6 +1,7 @@
 import { z } from "@hono/zod-openapi";
 import { listOf, listQuery, paginationAliases } from "../lib/pagination";
 import { text, uuid, withAliases } from "../lib/validation";
+import { PLANS } from "../workspaces/plans";
 import { CONTACT_ALIASES, ContactSchema, SOURCES, siteRef, stage, WRITABLE } from "./contacts.fields";
 
 export const SORTS = ["-created_at", "created_at", "-updated_at", "updated_at", "name", "-name"] as const;
@@ -116,6 +117,19 @@ export const ListContactsQuery = listQuery(
 );
 
 export const ContactListSchema = listOf(ContactSchema, "ContactList");
+
+/** A contact's tags after adding or removing some. */
+export const ContactTagsSchema = z.object({ id: z.string(), tags: z.array(z.string()) }).openapi("ContactTags");
+
+/** `{plan, limit, used, remaining}`; limit and remaining are null on unlimited plans. */
+export const ContactLimitsSchema = z
+  .object({
+    plan: z.enum(PLANS),
+    limit: z.number().int().nullable(),
+    used: z.number().int(),
+    remaining: z.number().int().nullable(),
+  })
+  .openapi("ContactLimits");
 
 function partial<T extends Record<string, z.ZodType>>(shape: T) {
   return Object.fromEntries(Object.entries(shape).map(([k, v]) => [k, v.optional()])) as {

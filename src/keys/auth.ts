@@ -7,7 +7,7 @@ import { ApiError } from "../lib/errors";
 import type { Workspace } from "../workspaces/workspaces.table";
 import type { AppEnv } from "./app-env";
 import type { Caller, Permission } from "./caller";
-import { invalidKey, KeyProof } from "./key-proof";
+import { invalidKey, KeyProof, missingKey } from "./key-proof";
 import { findCallerByKeyHash, touchApiKey } from "./keys.data";
 
 /** How stale `last_used_at` may get before a request refreshes it (one write a minute, not per request). */
@@ -42,7 +42,7 @@ function readKey(headers: Headers): string | undefined {
 export function apiKeyAuth(): MiddlewareHandler<AppEnv> {
   return async function apiKeyAuth(c, next) {
     const key = readKey(c.req.raw.headers);
-    if (!key) throw new ApiError("unauthorized", "Missing API key");
+    if (!key) throw missingKey();
     if (!key.startsWith("cbx_")) throw invalidKey();
     let entry = keyCache.get(key);
     let proof: KeyProof | undefined;

@@ -12,7 +12,17 @@ const WORKSPACE_COLUMNS = sql.raw(
 /** What the guard view's trigger raises when the key is revoked or gone (see migrations/0001). */
 const REVOKED = "api_key_revoked";
 
-export const invalidKey = () => new ApiError("unauthorized", "Invalid API key");
+/**
+ * A refused API key: 401 with the challenge MCP clients (and any OAuth 2.0 client) read, RFC 6750's
+ * `Bearer realm`, with `error="invalid_token"` when a key was sent but is unknown or revoked.
+ */
+const keyRefused = (message: string, error?: "invalid_token") =>
+  new ApiError("unauthorized", message, {
+    headers: { "WWW-Authenticate": `Bearer realm="cardbox"${error ? `, error="${error}"` : ""}` },
+  });
+
+export const missingKey = () => keyRefused("Missing API key");
+export const invalidKey = () => keyRefused("Invalid API key", "invalid_token");
 
 /**
  * The proof that a key taken from the isolate's key cache is still live, carried by the request's

@@ -1,11 +1,19 @@
 import { McpServer } from "@modelcontextprotocol/sdk/server/mcp.js";
 import { WebStandardStreamableHTTPServerTransport } from "@modelcontextprotocol/sdk/server/webStandardStreamableHttp.js";
-import type { CallToolResult } from "@modelcontextprotocol/sdk/types.js";
+import type { CallToolResult, ToolAnnotations } from "@modelcontextprotocol/sdk/types.js";
 import { CfWorkerJsonSchemaValidator } from "@modelcontextprotocol/sdk/validation/cfworker";
 import { z } from "zod";
 import { addTags, createContact, getContactJson, parseContact, patchContact, removeTags } from "../contacts/contacts.data";
-import { SOURCES, STAGES, tagList, WRITABLE } from "../contacts/contacts.fields";
-import { ContactCreateSchema, ContactPatchSchema, ListContactsQuery, SORTS } from "../contacts/contacts.schemas";
+import { ContactSchema, SOURCES, stage, tagList, WRITABLE } from "../contacts/contacts.fields";
+import {
+  ContactCreateSchema,
+  ContactLimitsSchema,
+  ContactListSchema,
+  ContactPatchSchema,
+  ContactTagsSchema,
+  ListContactsQuery,
+  SORTS,
+} from "../contacts/contacts.schemas";
 import { listContacts } from "../contacts/contacts-lists.data";
 import type { Caller, Permission } from "../keys/caller";
 import type { Db } from "../lib/db/runner";
@@ -13,8 +21,9 @@ import { ApiError, notFound } from "../lib/errors";
 import { pageOf, readListQuery } from "../lib/pagination";
 import { toApiError } from "../lib/render-error";
 import { findProfileByHandle, findVisibleProfile, toProfile } from "../profiles/profiles.data";
+import { ProfileSchema } from "../profiles/profiles.routes";
 import { listScans, toScan } from "../scans/scans.data";
-import { ScansQuery } from "../scans/scans.routes";
+import { ScanListSchema, ScansQuery } from "../scans/scans.routes";
 import { SCAN_SOURCES } from "../scans/scans.table";
 import { contactLimits } from "../workspaces/plans";
 import type { Workspace } from "../workspaces/workspaces.table";
@@ -26,13 +35,27 @@ export interface McpContext {
   workspace: () => Promise<Workspace>;
 }
 
+/** A tool that only reads (MCP tool annotations); no tool reaches beyond the caller's Cardbox. */
+const READS: ToolAnnotations = { readOnlyHint: true, destructiveHint: false, idempotentHint: true, openWorldHint: false };
+
+/**
+ * A tool that writes: `destructive` when it may overwrite or remove what is there (not only add),
+ * `idempotent` when a repeat with the same arguments leaves the workspace as one call did.
+ */
+const writes = ({ destructive, idempotent }: { destructive: boolean; idempotent: boolean }): ToolAnnotations => ({
+  readOnlyHint: false,
+  destructiveHint: destructive,
+  idempotentHint: idempotent,
+  openWorldHint: false,
+});
+
 /** The HTTP API's answer as tool output: JSON text, and the same object as structured content. */
 const ok = (body: object): CallToolResult => ({
   content: [{ type: "text", text: JSON.stringify(body) }],
   structuredContent: body as Record<string, unknown>,
 });
 
-/** A refusal carries the HTTP API's own message (and its code) as a tool error. */
+/** A refusal carries the HTTP API's own message (and its code) as a tool error, without structured content. */
 function refusal(error: unknown): CallToolResult {
   const apiError = toApiError(error);
   return {
@@ -73,37 +96,55 @@ const asQuery = (args: Record<string, unknown>): Record<string, string> =>
 export function createMcpServer({ db, caller, workspace }: McpContext) {
   const server = new McpServer({ name: "cardbox", version: "1.0.0" }, { jsonSchemaValidator: new CfWorkerJsonSchemaValidator() });
   const workspaceId = caller.workspace.id;
-  const tool = <S extends z.ZodRawShape>(
+  /**
+   * Registers a tool whose output schema is the mirrored route's response schema (its raw shape, as
+   * the SDK takes it): the SDK checks every result against it, and `run` must answer its type.
+   */
+  const tool = <I extends z.ZodRawShape, O extends z.ZodRawShape>(
     name: string,
-    description: string,
-    permission: Permission,
-    inputSchema: S,
-    run: (args: z.infer<z.ZodObject<S>>) => Promise<object>,
+    spec: { title: string; description: string; permission: Permission; annotations: ToolAnnotations; input: I; output: O },
+    run: (args: z.output<z.ZodObject<I>>) => Promise<z.input<z.ZodObject<O>>>,
   ) =>
-    server.registerTool(name, { description, inputSchema }, (async (args: z.infer<z.ZodObject<S>>) => {
-      try {
-        requirePermission(caller, permission);
-        return ok(await run(args));
-      } catch (error) {
-        return refusal(error);
-      }
-    }) as never);
+    server.registerTool(
+      name,
+      {
+        title: spec.title,
+        description: spec.description,
+        inputSchema: spec.input,
+        outputSchema: spec.output,
+        annotations: { title: spec.title, ...spec.annotations },
+      },
+      (async (args: z.output<z.ZodObject<I>>) => {
+        try {
+          requirePermission(caller, spec.permission);
+          return ok(await run(args));
+        } catch (error) {
+          return refusal(error);
+        }
+      }) as never,
+    );
 
   tool(
     "search_contacts",
-    "Find contacts in the workspace. `q` is a full-text prefix search over name, email, phone, company, job title and notes; filters combine with AND. Returns {data, pagination}; pass pagination.next_cursor as `cursor` for the next page.",
-    "contacts:read",
     {
-      q: z.string().optional(),
-      tags: z.array(z.string()).optional().describe("The contact must carry all of these tags."),
-      stage: z.enum(STAGES).optional(),
-      source: z.enum(SOURCES).optional().describe("How the contact was captured."),
-      site_id: z.string().optional(),
-      email: z.string().optional(),
-      phone: z.string().optional(),
-      sort: z.enum(SORTS).optional(),
-      limit: z.number().int().min(1).max(100).optional(),
-      cursor: z.string().optional(),
+      title: "Search contacts",
+      description:
+        "Find contacts in the workspace. `q` is a full-text prefix search over name, email, phone, company, job title and notes; filters combine with AND. Returns {data, pagination}; pass pagination.next_cursor as `cursor` for the next page.",
+      permission: "contacts:read",
+      annotations: READS,
+      input: {
+        q: z.string().optional(),
+        tags: z.array(z.string()).optional().describe("The contact must carry all of these tags."),
+        stage: stage.optional(),
+        source: z.enum(SOURCES).optional().describe("How the contact was captured."),
+        site_id: z.string().optional(),
+        email: z.string().optional(),
+        phone: z.string().optional(),
+        sort: z.enum(SORTS).optional(),
+        limit: z.number().int().min(1).max(100).optional(),
+        cursor: z.string().optional(),
+      },
+      output: ContactListSchema.shape,
     },
     async (args) => {
       const { query, page } = readListQuery(
@@ -114,56 +155,85 @@ export function createMcpServer({ db, caller, workspace }: McpContext) {
       const result = await listContacts(db, workspaceId, query, page);
       return pageOf(result.rows, page, {
         keyOf: (r) => [r.sortKey, r.id],
-        toItem: (r) => JSON.parse(r.json) as unknown,
+        toItem: (r) => parseContact(r.json),
         total: result.total,
         totalExact: result.totalExact,
       });
     },
   );
 
-  tool("get_contact", "Get one contact by its id.", "contacts:read", { id: z.string() }, async ({ id }) => {
-    const json = await getContactJson(db, workspaceId, id.toLowerCase());
-    if (json === undefined) throw notFound("Contact");
-    return parseContact(json);
-  });
+  tool(
+    "get_contact",
+    {
+      title: "Get a contact",
+      description: "Get one contact by its id.",
+      permission: "contacts:read",
+      annotations: READS,
+      input: { id: z.string() },
+      output: ContactSchema.shape,
+    },
+    async ({ id }) => {
+      const json = await getContactJson(db, workspaceId, id.toLowerCase());
+      if (json === undefined) throw notFound("Contact");
+      return parseContact(json);
+    },
+  );
 
   tool(
     "create_contact",
-    "Create a contact (its source is recorded as `mcp`). Give first_name (or name) and whatever else is known.",
-    "contacts:write",
-    contactFields,
+    {
+      title: "Create a contact",
+      description: "Create a contact (its source is recorded as `mcp`). Give first_name (or name) and whatever else is known.",
+      permission: "contacts:write",
+      annotations: writes({ destructive: false, idempotent: false }),
+      input: contactFields,
+      output: ContactSchema.shape,
+    },
     async (args) => parseContact(await createContact(db, workspaceId, ContactCreateSchema.parse(dropUndefined(args)), { source: "mcp" })),
   );
 
   tool(
     "update_contact",
-    "Change some fields of a contact; fields not given stay as they are, null clears one.",
-    "contacts:write",
-    { id: z.string(), ...contactFields },
+    {
+      title: "Update a contact",
+      description: "Change some fields of a contact; fields not given stay as they are, null clears one.",
+      permission: "contacts:write",
+      annotations: writes({ destructive: true, idempotent: true }),
+      input: { id: z.string(), ...contactFields },
+      output: ContactSchema.shape,
+    },
     async ({ id, ...fields }) => {
       if ((await getContactJson(db, workspaceId, id.toLowerCase())) === undefined) throw notFound("Contact");
       return parseContact(await patchContact(db, workspaceId, id.toLowerCase(), ContactPatchSchema.parse(dropUndefined(fields))));
     },
   );
 
+  const tagChange = { id: z.string(), tags: z.array(z.string()).min(1) };
+
   tool(
     "add_tags",
-    "Add tags to a contact. Returns {id, tags}.",
-    "contacts:write",
-    { id: z.string(), tags: z.array(z.string()).min(1) },
-    async ({ id, tags }) => {
-      return { id: id.toLowerCase(), tags: await addTags(db, workspaceId, id.toLowerCase(), tagList.parse(tags)) };
+    {
+      title: "Add tags to a contact",
+      description: "Add tags to a contact. Returns {id, tags}.",
+      permission: "contacts:write",
+      annotations: writes({ destructive: false, idempotent: true }),
+      input: tagChange,
+      output: ContactTagsSchema.shape,
     },
+    async ({ id, tags }) => ({ id: id.toLowerCase(), tags: await addTags(db, workspaceId, id.toLowerCase(), tagList.parse(tags)) }),
   );
 
   tool(
     "remove_tags",
-    "Remove tags from a contact. Returns {id, tags}.",
-    "contacts:write",
-    { id: z.string(), tags: z.array(z.string()).min(1) },
-    async ({ id, tags }) => {
-      return { id: id.toLowerCase(), tags: await removeTags(db, workspaceId, id.toLowerCase(), tagList.parse(tags)) };
+    {
+      title: "Remove tags from a contact",
+      description: "Remove tags from a contact. Returns {id, tags}.",
+      permission: "contacts:write",
+      annotations: writes({ destructive: true, idempotent: true }),
+      input: tagChange,
+      output: ContactTagsSchema.shape,
     },
+    async ({ id, tags }) => ({ id: id.toLowerCase(), tags: await removeTags(db, workspaceId, id.toLowerCase(), tagList.parse(tags)) }),
   );
 
   const profileRef = {
@@ -187,24 +257,48 @@ export function createMcpServer({ db, caller, workspace }: McpContext) {
 
   tool(
     "save_profile",
-    "Save someone's public business card (by handle or profile id) as a contact, with source `mcp`.",
-    "contacts:write",
-    profileRef,
+    {
+      title: "Save a business card as a contact",
+      description: "Save someone's public business card (by handle or profile id) as a contact, with source `mcp`.",
+      permission: "contacts:write",
+      // A card is saved once: a repeat is refused as a duplicate.
+      annotations: writes({ destructive: false, idempotent: true }),
+      input: profileRef,
+      output: ContactSchema.shape,
+    },
     async (ref) => {
       const profile = await resolveProfile(ref);
       return parseContact(await createContact(db, workspaceId, ContactCreateSchema.parse({ profile_id: profile.id, source: "mcp" })));
     },
   );
 
-  tool("get_profile", "Read a public business card (by handle or profile id).", "contacts:read", profileRef, async (ref) =>
-    toProfile(await resolveProfile(ref)),
+  tool(
+    "get_profile",
+    {
+      title: "Read a business card",
+      description: "Read a public business card (by handle or profile id).",
+      permission: "contacts:read",
+      annotations: READS,
+      input: profileRef,
+      output: ProfileSchema.shape,
+    },
+    async (ref) => toProfile(await resolveProfile(ref)),
   );
 
   tool(
     "recent_scans",
-    "Recent scans of the workspace's own cards, newest first.",
-    "contacts:read",
-    { limit: z.number().int().min(1).max(100).optional(), profile_id: z.string().optional(), source: z.enum(SCAN_SOURCES).optional() },
+    {
+      title: "Recent scans",
+      description: "Recent scans of the workspace's own cards, newest first.",
+      permission: "contacts:read",
+      annotations: READS,
+      input: {
+        limit: z.number().int().min(1).max(100).optional(),
+        profile_id: z.string().optional(),
+        source: z.enum(SCAN_SOURCES).optional(),
+      },
+      output: ScanListSchema.shape,
+    },
     async (args) => {
       const { query, page } = readListQuery(asQuery(args), ScansQuery, "contacts/scans");
       const { rows, total, totalExact } = await listScans(db, workspaceId, query, page);
@@ -212,8 +306,17 @@ export function createMcpServer({ db, caller, workspace }: McpContext) {
     },
   );
 
-  tool("contact_limits", "The plan's contact limit: {plan, limit, used, remaining} (null when unlimited).", "contacts:read", {}, async () =>
-    contactLimits(await workspace()),
+  tool(
+    "contact_limits",
+    {
+      title: "Contact limit",
+      description: "The plan's contact limit: {plan, limit, used, remaining} (null when unlimited).",
+      permission: "contacts:read",
+      annotations: READS,
+      input: {},
+      output: ContactLimitsSchema.shape,
+    },
+    async () => contactLimits(await workspace()),
   );
 
   return server;

@@ -45,6 +45,8 @@ export const ScanSchema = z
   })
   .openapi("Scan");
 
+export const ScanListSchema = listOf(ScanSchema, "ScanList");
+
 export const ScansQuery = listQuery({
   profile_id: uuid.optional(),
   source: z.enum(SCAN_SOURCES).optional(),
@@ -78,7 +80,7 @@ export const recent = apiRoute(
     description:
       "Scans of the workspace's own profiles, newest first, filtered by profile or source. Scan events are kept 90 days; counts for the profile's life.",
     request: { query: ScansQuery.doc },
-    responses: { 200: json(listOf(ScanSchema, "ScanList"), "Scans"), ...errorResponses(400, 401, 403) },
+    responses: { 200: json(ScanListSchema, "Scans"), ...errorResponses(400, 401, 403) },
   },
 );
 

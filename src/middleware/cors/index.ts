@@ -29,6 +29,7 @@ export function apiCors(): MiddlewareHandler<{ Bindings: Env }> {
       "ratelimit-reset",
       "retry-after",
       "allow",
+      "www-authenticate",
     ],
     maxAge: 600,
   });
