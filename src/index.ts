@@ -4,6 +4,7 @@ import { purgeIdempotencyKeys } from "./idempotency/idempotency.data";
 import { dbFor } from "./lib/db/client";
 import { purgeScans } from "./scans/scans.data";
 import { flushOutbox, handleDeadLetters, handleWebhookBatch, type WebhookJob } from "./webhooks/delivery";
+import { forgetExpiredSecrets } from "./webhooks/webhooks.data";
 
 export { ScanCounter } from "./scans/scan-counter";
 
@@ -21,7 +22,7 @@ export default {
     // Every minute: events the queue never took. Once a day: the purges.
     ctx.waitUntil(flushOutbox(env, db));
     if (new Date(controller.scheduledTime).getUTCHours() === 3 && new Date(controller.scheduledTime).getUTCMinutes() === 17) {
-      ctx.waitUntil(Promise.all([purgeTombstones(db), purgeScans(db), purgeIdempotencyKeys(db)]));
+      ctx.waitUntil(Promise.all([purgeTombstones(db), purgeScans(db), purgeIdempotencyKeys(db), forgetExpiredSecrets(db)]));
     }
   },
 } satisfies ExportedHandler<Env, WebhookJob>;

@@ -456,6 +456,29 @@ describe("rotation, test events and manual retries", () => {
   });
 });
 
+describe("the daily purge", () => {
+  it("forgets a previous secret once its overlap has ended, and keeps one still overlapping", async () => {
+    const ended = await register(["contact.created"]);
+    const overlapping = await register(["contact.created"], "https://receiver.example/other");
+    for (const hook of [ended, overlapping])
+      expect((await call("POST", `/v1/webhooks/${hook.id}/rotate-secret`, { key: t.key })).status).toBe(200);
+    await env.DB.prepare("UPDATE webhooks SET previous_secret_expires_at = ? WHERE id = ?")
+      .bind("2026-01-01T00:00:00.000Z", ended.id)
+      .run();
+    const ctx = createExecutionContext();
+    await worker.scheduled(createScheduledController({ scheduledTime: new Date("2026-11-23T03:17:00Z"), cron: "* * * * *" }), env, ctx);
+    await waitOnExecutionContext(ctx);
+    const rows = await env.DB.prepare(
+      "SELECT id, previous_secret IS NOT NULL AS kept, previous_secret_expires_at AS expires FROM webhooks WHERE workspace_id = ?",
+    )
+      .bind(t.workspaceId)
+      .all<{ id: string; kept: number; expires: string | null }>();
+    const byId = Object.fromEntries(rows.results.map((r) => [r.id, r]));
+    expect(byId[ended.id]).toEqual({ id: ended.id, kept: 0, expires: null });
+    expect(byId[overlapping.id]).toMatchObject({ id: overlapping.id, kept: 1, expires: expect.stringMatching(ISO_MS) });
+  });
+});
+
 describe("end to end through the real queue", () => {
   it("a receiver answering 500 twice then 200 gets exactly three attempts with one webhook-id", async () => {
     const hook = await register(["contact.created"]);
