@@ -102,7 +102,15 @@ describe("MCP server", () => {
     for (const name of ["create_contact", "update_contact"]) {
       const properties = tools.find((tool) => tool.name === name)!.inputSchema.properties as Record<string, Record<string, unknown>>;
       for (const [field, schema] of Object.entries(properties)) expect(Object.keys(schema), `${name}.${field}`).not.toHaveLength(0);
-      expect(properties.stage).toEqual({ type: "string", enum: [...STAGES], description: "Case-insensitive on input." });
+      expect(properties.stage).toEqual({
+        type: "string",
+        pattern: expect.any(String),
+        description:
+          "One of `Subscriber`, `Lead`, `Qualified`, `Opportunity`, `Customer`, `Evangelist`, `Other`, in any letter case; answered as listed.",
+      });
+      const stagePattern = new RegExp(properties.stage!.pattern as string);
+      for (const accepted of [...STAGES, "customer", "cUsToMeR", "LEAD"]) expect(accepted).toMatch(stagePattern);
+      for (const refused of ["nope", "Customers", " Lead", ""]) expect(refused).not.toMatch(stagePattern);
       expect(properties.custom_fields).toMatchObject({
         type: "object",
         maxProperties: 50,

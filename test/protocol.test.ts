@@ -124,7 +124,9 @@ describe("OpenAPI and docs", () => {
       "updated_at",
       "saved_at",
     ]);
-    const params = doc.paths["/v1/contacts"].get.parameters.map((p: { name: string }) => p.name);
+    type Param = { name: string; in: string; description: string; schema: object };
+    const parameters = doc.paths["/v1/contacts"].get.parameters as Param[];
+    const params = parameters.filter((p) => p.in === "query" && !p.description?.startsWith("The same as")).map((p) => p.name);
     expect(params).toEqual([
       "page",
       "limit",
@@ -142,6 +144,23 @@ describe("OpenAPI and docs", () => {
       "updated_after",
       "sort",
     ]);
+    // Every other spelling the server reads is a parameter too, with the schema of the one it stands for.
+    const byName = Object.fromEntries(parameters.map((p) => [p.name, p]));
+    for (const [other, canonical] of [
+      ["per_page", "limit"],
+      ["perPage", "limit"],
+      ["siteId", "site_id"],
+      ["createdAfter", "created_after"],
+    ] as const) {
+      expect(byName[other]).toEqual({
+        name: other,
+        in: "query",
+        required: false,
+        description: `The same as \`${canonical}\` (send one spelling only).`,
+        schema: byName[canonical]!.schema,
+      });
+    }
+    expect(byName.limit!.schema).toMatchObject({ type: "integer", minimum: 1, maximum: 100 });
     expect(doc.components.securitySchemes.ApiKey).toEqual({ type: "apiKey", in: "header", name: "x-api-key" });
   });
 

@@ -1,6 +1,6 @@
 import { z } from "@hono/zod-openapi";
 import { apiRoute } from "../api/api-route";
-import { DeletedSchema, ErrorSchema, errorResponses, json, jsonBody } from "../lib/openapi";
+import { DeletedSchema, ErrorSchema, errorResponses, json, jsonBody, jsonWithETag, NOT_MODIFIED } from "../lib/openapi";
 import { listOf, listQuery } from "../lib/pagination";
 import { idParam } from "../lib/params";
 import { ContactSchema, tagList } from "./contacts.fields";
@@ -19,7 +19,6 @@ import {
 
 const tags = ["Contacts"];
 const params = idParam("Contact");
-const etagHeader = { ETag: { schema: { type: "string" as const }, description: "Strong entity tag of this representation." } };
 
 export const list = apiRoute(
   { permission: "contacts:read" },
@@ -47,7 +46,7 @@ export const create = apiRoute(
       "Permission `contacts:write`. CRM fields (`first_name` or `name` required), a save from a public profile (`profile_id`), or both (explicit fields win).",
     request: { body: jsonBody(ContactCreateSchema) },
     responses: {
-      201: { ...json(ContactSchema, "The created contact"), headers: etagHeader },
+      201: jsonWithETag(ContactSchema, "The created contact"),
       ...errorResponses(400, 401, 403, 404, 409, 413, 415),
     },
   },
@@ -65,8 +64,8 @@ export const upsert = apiRoute(
       "Matches on email (case-insensitive), then on phone (by its digits). A match is updated with the fields given (its `source` and `profile_id` kept) and answered 200; otherwise a contact is created (201). A body with neither email nor phone is 400; an email matching one contact and a phone another is 409.",
     request: { body: jsonBody(ContactUpsertSchema) },
     responses: {
-      200: { ...json(ContactSchema, "The matched contact, updated"), headers: etagHeader },
-      201: { ...json(ContactSchema, "A new contact"), headers: etagHeader },
+      200: jsonWithETag(ContactSchema, "The matched contact, updated"),
+      201: jsonWithETag(ContactSchema, "A new contact"),
       ...errorResponses(400, 401, 403, 409, 413, 415),
     },
   },
@@ -143,8 +142,8 @@ export const get = apiRoute(
     description: "One contact of the workspace, with a strong `ETag`; `If-None-Match` answers 304 while it still matches.",
     request: { params },
     responses: {
-      200: { ...json(ContactSchema, "The contact"), headers: etagHeader },
-      304: { description: "Not modified (If-None-Match)" },
+      200: jsonWithETag(ContactSchema, "The contact"),
+      304: NOT_MODIFIED,
       ...errorResponses(401, 403, 404),
     },
   },
@@ -161,7 +160,7 @@ export const replace = apiRoute(
     description: "Omitted writable fields go back to their defaults; `source`, `profile_id` and `saved_at` are kept. Never creates.",
     request: { params, body: jsonBody(ContactPutSchema) },
     responses: {
-      200: { ...json(ContactSchema, "The replaced contact"), headers: etagHeader },
+      200: jsonWithETag(ContactSchema, "The replaced contact"),
       ...errorResponses(400, 401, 403, 404, 409, 412, 413, 415),
     },
   },
@@ -179,7 +178,7 @@ export const patch = apiRoute(
       "Only the fields sent change; `null` clears one. Read-only fields of the representation are accepted and ignored (an `id` must equal the path's). With `If-Match`, 412 when the contact changed.",
     request: { params, body: jsonBody(ContactPatchSchema) },
     responses: {
-      200: { ...json(ContactSchema, "The changed contact"), headers: etagHeader },
+      200: jsonWithETag(ContactSchema, "The changed contact"),
       ...errorResponses(400, 401, 403, 404, 409, 412, 413, 415),
     },
   },

@@ -1,6 +1,6 @@
 import { z } from "@hono/zod-openapi";
 import { listOf, listQuery, paginationAliases } from "../lib/pagination";
-import { text, uuid, withAliases } from "../lib/validation";
+import { requireAny, text, uuid, withAliases } from "../lib/validation";
 import { PLANS } from "../workspaces/plans";
 import { CONTACT_ALIASES, ContactSchema, SOURCES, siteRef, stage, WRITABLE } from "./contacts.fields";
 
@@ -17,14 +17,9 @@ const createShape = z.strictObject({
   profile_id: uuid.optional().openapi({ description: "Save a contact from a public profile." }),
 });
 
-export const ContactCreateSchema = withAliases(
-  createShape.superRefine((body, ctx) => {
-    if (body.first_name === undefined && body.name === undefined && body.profile_id === undefined) {
-      ctx.addIssue({ code: "custom", path: ["first_name"], message: "is required" });
-    }
-  }),
-  CONTACT_ALIASES,
-).openapi("ContactCreate");
+export const ContactCreateSchema = withAliases(requireAny(createShape, ["first_name", "name", "profile_id"]), CONTACT_ALIASES).openapi(
+  "ContactCreate",
+);
 
 /** PUT/PATCH bodies: read-only fields the API returns are accepted and ignored, so GET → PUT round-trips. */
 const READ_ONLY = ["source", "profile_id", "created_at", "updated_at", "saved_at"];
@@ -38,24 +33,14 @@ const updateShape = z.strictObject({
   ...partial(writable),
 });
 
-export const ContactPutSchema = withAliases(
-  updateShape.superRefine((body, ctx) => {
-    if (body.first_name === undefined && body.name === undefined) {
-      ctx.addIssue({ code: "custom", path: ["first_name"], message: "is required" });
-    }
-  }),
-  CONTACT_ALIASES,
-  READ_ONLY,
-).openapi("ContactReplace");
+export const ContactPutSchema = withAliases(requireAny(updateShape, ["first_name", "name"]), CONTACT_ALIASES, READ_ONLY).openapi(
+  "ContactReplace",
+);
 
 export const ContactPatchSchema = withAliases(updateShape, CONTACT_ALIASES, READ_ONLY).openapi("ContactPatch");
 
 export const ContactUpsertSchema = withAliases(
-  createShape.superRefine((body, ctx) => {
-    if (body.email == null && body.phone == null) {
-      ctx.addIssue({ code: "custom", path: ["email"], message: "or phone is required to match on" });
-    }
-  }),
+  requireAny(createShape, ["email", "phone"], "or phone is required to match on"),
   CONTACT_ALIASES,
 ).openapi("ContactUpsert");
 

@@ -2,7 +2,7 @@ import { z } from "@hono/zod-openapi";
 import { type AnyColumn, type Placeholder, type SQL, sql } from "drizzle-orm";
 import { base64UrlDecode, base64UrlEncode } from "./crypto";
 import { ApiError, validationError } from "./errors";
-import { canonicalize, toValidationError, withAliases } from "./validation";
+import { canonicalize, SAME_AS, spellingsOf, toValidationError, withAliases } from "./validation";
 
 export const DEFAULT_LIMIT = 25;
 export const MAX_LIMIT = 100;
@@ -225,9 +225,32 @@ function peekCursorScope(cursor: string): string | undefined {
  * `doc` is the same fields, lenient, for the route's OpenAPI parameters.
  */
 export function listQuery<S extends z.ZodRawShape>(shape: S, aliases: Record<string, string> = paginationAliases) {
+  const fields = { ...paginationQuery, ...shape };
   return {
-    doc: z.object({ ...paginationQuery, ...shape }),
+    doc: z.object({ ...fields, ...otherSpellings(fields, aliases) }),
     schema: withAliases(z.strictObject({ ...paginationQuery, ...shape }), aliases),
     aliases,
   };
+}
+
+/**
+ * The other names a query parameter may be sent under (camelCase, listed aliases). Each is read
+ * (and validated) as the parameter it stands for by `readListQuery`, so here it takes any string;
+ * the document gives it the canonical parameter's schema (see `SAME_AS`).
+ */
+function otherSpellings(fields: z.ZodRawShape, aliases: Record<string, string>) {
+  const names = spellingsOf(Object.keys(fields), aliases);
+  return Object.fromEntries(
+    Object.entries(names).map(([name, canonical]) => [
+      name,
+      z
+        .string()
+        .optional()
+        .openapi({
+          description: `The same as \`${canonical}\` (send one spelling only).`,
+          param: { name, in: "query" },
+          [SAME_AS]: canonical,
+        }),
+    ]),
+  );
 }
