@@ -89,6 +89,15 @@ export function createApp() {
   };
 
   app.use(requestId());
+  app.use(async function requestIdOnEveryAnswer(c, next) {
+    // hono/request-id sets the header on the context; an answer a handler builds itself (the MCP
+    // transport's) does not carry it, so it is copied on here.
+    await next();
+    if (!c.res.headers.has("x-request-id")) {
+      c.res = new Response(c.res.body, c.res);
+      c.res.headers.set("x-request-id", c.var.requestId);
+    }
+  });
   app.use(requestLog<AppEnv>({ workspaceOf: (c) => c.get("caller")?.workspace.id ?? null }));
   app.use(securityHeaders());
   app.use("/v1/*", apiCors());

@@ -62,6 +62,17 @@ beforeAll(async () => {
 });
 
 describe("MCP server", () => {
+  it("answers with the request id header, like every other route", async () => {
+    const res = await call("POST", "/mcp", {
+      key: t.key,
+      headers: { accept: "application/json, text/event-stream" },
+      body: { jsonrpc: "2.0", id: 7, method: "tools/list" },
+    });
+    expect(res.status).toBe(200);
+    expect(res.headers.get("x-request-id")).toMatch(/^[0-9a-f-]{36}$/);
+    expect(res.body).toMatchObject({ jsonrpc: "2.0", id: 7, result: { tools: expect.any(Array) } });
+  });
+
   it("lists the tools with input schemas", async () => {
     const client = await connect(t.key);
     const { tools } = await client.listTools();

@@ -61,7 +61,7 @@ export const upsert = apiRoute(
     operationId: "upsertContact",
     summary: "Create or update a contact matched on email, then phone",
     description:
-      "Matches on email (case-insensitive), then on phone (by its digits). A match is updated with the fields given (its `source` and `profile_id` kept) and answered 200; otherwise a contact is created (201). A body with neither email nor phone is 400; an email matching one contact and a phone another is 409.",
+      "Matches on email (case-insensitive), then on phone (by its digits). A match is updated with the fields given (its `source` and `profile_id` kept) and answered 200; otherwise a contact is created (201), which, as for a create, needs `first_name`, `name` or `profile_id` (400 without). A body with neither email nor phone is 400; an email matching one contact and a phone another is 409.",
     request: { body: jsonBody(ContactUpsertSchema) },
     responses: {
       200: jsonWithETag(ContactSchema, "The matched contact, updated"),

@@ -51,7 +51,14 @@ export const BatchSchema = z
       .min(1)
       .max(100),
   })
-  .openapi("ContactBatch");
+  .openapi("ContactBatch", {
+    example: {
+      contacts: [
+        { first_name: "Ada", email: "ada@example.com" },
+        { name: "Grace Hopper", phone: "+1 555 0100" },
+      ],
+    },
+  });
 
 export type ContactCreateInput = z.output<typeof ContactCreateSchema>;
 export type ContactUpdateInput = z.output<typeof ContactPatchSchema>;

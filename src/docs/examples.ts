@@ -3,7 +3,7 @@ import { REQUIRE_ANY } from "../lib/validation";
 import type { Document, MediaType, Schema } from "./document.types";
 import { operationsOf } from "./document.types";
 
-/** Values for strings, by property name, then by format; each is checked against the schema before use. */
+/** Values by property name, then by format; each is checked against the schema before use. */
 const BY_NAME: Record<string, string> = {
   id: "0192f7a8-6c1e-7d3a-9b2f-4e5d6c7b8a90",
   name: "Ada Lovelace",
@@ -25,6 +25,12 @@ const BY_NAME: Record<string, string> = {
   prefix: "cbx_live_3f9a",
   secret: "whsec_MfKQ9r8GKYqrTwjUPD8ILPZIo2LaLaSw",
   url: "https://crm.example.com/hooks/cardbox",
+  linkedin_url: "https://www.linkedin.com/in/ada-lovelace",
+  photo_url: "https://cdn.example.com/ada.jpg",
+  website: "https://example.com/ada",
+  event: "contact.created",
+  event_type: "contact.created",
+  disabled_reason: "The endpoint answered 410 Gone",
   tag: "vip",
   next_cursor: "eyJrIjpbIjIwMjYtMTEtMjNUMTA6MDA6MDAuMDAwWiJdfQ",
   request_id: "0192f7a8-6c1e-7d3a-9b2f-4e5d6c7b8a91",
@@ -65,7 +71,7 @@ export function exampleOf(schema: Schema, doc: Document, mode: Mode, name = "", 
       return stringExample(schema, name);
     case "integer":
     case "number":
-      return Math.min(Math.max(schema.minimum ?? 1, 1), schema.maximum ?? Number.MAX_SAFE_INTEGER);
+      return numberExample(schema, name);
     case "boolean":
       return true;
     case "null":
@@ -73,6 +79,16 @@ export function exampleOf(schema: Schema, doc: Document, mode: Mode, name = "", 
     default:
       return "any value";
   }
+}
+
+const NUMBERS_BY_NAME: Record<string, number> = { status: 200, duration_ms: 142, attempt: 1, count: 12, total: 12 };
+
+function numberExample(schema: Schema, name: string) {
+  const fallback = Math.min(Math.max(schema.minimum ?? 1, 1), schema.maximum ?? Number.MAX_SAFE_INTEGER);
+  const named = NUMBERS_BY_NAME[name];
+  const fits =
+    named !== undefined && named >= (schema.minimum ?? Number.NEGATIVE_INFINITY) && named <= (schema.maximum ?? Number.POSITIVE_INFINITY);
+  return fits ? named : fallback;
 }
 
 const typeOf = (schema: Schema) => {
@@ -145,12 +161,12 @@ const ERROR_MESSAGES: Record<string, string> = {
 /** Puts an example on every request body and answer (and webhook payload) that has none. */
 export function exemplify(doc: Document) {
   for (const { operation } of operationsOf(doc, { webhooks: true })) {
-    for (const media of Object.values(operation.requestBody?.content ?? {})) withExample(media, doc, "request");
+    for (const [type, media] of Object.entries(operation.requestBody?.content ?? {})) withExample(type, media, doc, "request");
     for (const [status, response] of Object.entries(operation.responses)) {
       for (const [type, media] of Object.entries(response.content ?? {})) {
         if (Number(status) >= 400 && type === "application/json" && media.schema?.$ref === "#/components/schemas/Error") {
           media.example ??= errorExample(Number(status));
-        } else withExample(media, doc, "response");
+        } else withExample(type, media, doc, "response");
       }
     }
     for (const parameter of operation.parameters ?? []) {
@@ -161,6 +177,7 @@ export function exemplify(doc: Document) {
   }
 }
 
-function withExample(media: MediaType, doc: Document, mode: Mode) {
-  if (media.example === undefined && media.schema) media.example = exampleOf(media.schema, doc, mode);
+/** JSON only: an example built from a schema of `string` would misrepresent an HTML page, an SVG or a vCard. */
+function withExample(type: string, media: MediaType, doc: Document, mode: Mode) {
+  if (media.example === undefined && media.schema && /[/+]json$/.test(type)) media.example = exampleOf(media.schema, doc, mode);
 }

@@ -93,8 +93,13 @@ function errorResponse(status: ErrorStatus, idempotent: boolean): Response {
   if (status === 401) headers["WWW-Authenticate"] = ref("headers", "WWWAuthenticate");
   if (status === 405) headers.Allow = ref("headers", "Allow");
   if (status === 429) Object.assign(headers, RATE_LIMIT, { "Retry-After": ref("headers", "RetryAfter") });
-  if (status === 409 && idempotent)
-    headers["Retry-After"] = { ...ref("headers", "RetryAfter"), description: "With `idempotency_in_flight`." };
+  if (status === 503) headers["Retry-After"] = ref("headers", "RetryAfter");
+  if (status === 409 && idempotent) {
+    headers["Retry-After"] = {
+      description: "Only with `idempotency_in_flight`: seconds to wait before trying again.",
+      schema: { type: "integer", minimum: 1 },
+    };
+  }
   if (idempotent && status < 500 && status !== 429 && status !== 401) headers["Idempotent-Replayed"] = ref("headers", "IdempotentReplayed");
   return {
     description: errorDescription(status),

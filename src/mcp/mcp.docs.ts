@@ -30,7 +30,15 @@ export function documentMcp(registry: OpenApiRegistry) {
           example: "application/json, text/event-stream",
         }),
       }),
-      body: { required: true, content: { "application/json": { schema: JsonRpcMessage.or(z.array(JsonRpcMessage)) } } },
+      body: {
+        required: true,
+        content: {
+          "application/json": {
+            schema: JsonRpcMessage.or(z.array(JsonRpcMessage)),
+            example: { jsonrpc: "2.0", id: 1, method: "tools/call", params: { name: "search_contacts", arguments: { q: "ada" } } },
+          },
+        },
+      },
     },
     responses: {
       200: {
