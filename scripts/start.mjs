@@ -35,6 +35,9 @@ if (missing.length > 0) {
 
 const adminToken = /^ADMIN_TOKEN=(.*)$/m.exec(readFileSync(".dev.vars", "utf8"))?.[1]?.trim() ?? DEV_SETTINGS.ADMIN_TOKEN;
 
+// Static assets (the API reference's script) in dist/public.
+await import("./build-assets.mjs");
+
 // Migrations, summarised in one line (wrangler's own output only if it fails).
 const migrate = spawnSync(process.execPath, [wrangler, "d1", "migrations", "apply", "DB", "--local", ...persist], {
   encoding: "utf8",

@@ -164,11 +164,20 @@ describe("OpenAPI and docs", () => {
     expect(doc.components.securitySchemes.ApiKey).toEqual({ type: "apiKey", in: "header", name: "x-api-key" });
   });
 
-  it("serves a readable reference page built from it", async () => {
+  it("serves the interactive reference: a page that loads its own script and the document, under a self-only policy", async () => {
     const res = await call("GET", "/docs");
     expect(res.status).toBe(200);
     expect(res.headers.get("content-type")).toMatch(/^text\/html/);
-    expect(res.text).toContain("<h1>Cardbox API</h1>");
-    expect(res.text).toContain("<code>/v1/contacts/{id}/tags/add</code>");
+    expect(res.headers.get("content-security-policy")).toBe(
+      "default-src 'self'; script-src 'self'; style-src 'self' 'unsafe-inline'; img-src 'self' data: blob:; font-src 'self' data:; connect-src 'self'; worker-src 'self' blob:; frame-ancestors 'none'; base-uri 'none'; form-action 'none'",
+    );
+    expect(res.text).toContain('<script src="/docs/scalar.js"></script>');
+    const configuration = /data-configuration="([^"]+)"/.exec(res.text)![1]!.replaceAll("&quot;", '"');
+    expect(JSON.parse(configuration)).toMatchObject({
+      url: "/openapi.json",
+      withDefaultFonts: false,
+      telemetry: false,
+      agent: { disabled: true },
+    });
   });
 });

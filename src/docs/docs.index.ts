@@ -6,10 +6,10 @@ import { documentMcp } from "../mcp/mcp.docs";
 import { documentPublicPages } from "../public/public.docs";
 import { EVENTS, eventEnvelope } from "../webhooks/events.schemas";
 import type { EventType } from "../webhooks/outbox.data";
-import { renderDocsPage } from "./docs-page";
 import { openApiDocument } from "./document";
+import { REFERENCE_POLICY, renderReferencePage } from "./reference-page";
 
-/** `/openapi.json` (built from the route schemas), `/docs` (a reference page built from it) and `/healthz`. */
+/** `/openapi.json` (built from the route schemas), `/docs` (Scalar's interactive reference of it) and `/healthz`. */
 export function registerDocs(app: OpenAPIHono<AppEnv>) {
   const registry = app.openAPIRegistry;
   registry.registerComponent("securitySchemes", "ApiKey", { type: "apiKey", in: "header", name: "x-api-key" });
@@ -23,7 +23,7 @@ export function registerDocs(app: OpenAPIHono<AppEnv>) {
   const document = (url: string, env: Env) => documentFor(publicBaseUrl(env, url));
 
   app.get("/openapi.json", (c) => c.json(document(c.req.url, c.env)));
-  app.get("/docs", (c) => c.html(renderDocsPage(document(c.req.url, c.env) as unknown as Parameters<typeof renderDocsPage>[0])));
+  app.get("/docs", (c) => c.html(renderReferencePage(), 200, { "Content-Security-Policy": REFERENCE_POLICY }));
   // 503 when the database does not answer or the deployment lacks a setting it needs: loud, at once.
   app.get("/healthz", async (c) => {
     await c.env.DB.prepare("SELECT 1").first();
