@@ -29,7 +29,8 @@ export const list = apiRoute(
     tags,
     operationId: "listContacts",
     summary: "List and search contacts",
-    description: "Permission `contacts:read`. Filters combine with AND. Searched or filtered lists count at most 1,000 matches.",
+    description:
+      "Permission `contacts:read`. Filters combine with AND. Searched or filtered lists count at most 1,000 matches. Custom fields filter as `custom_fields.{key}=value` (equal), or `custom_fields.{key}[op]=value` with `op` one of `eq`, `ne`, `gt`, `lt` (numbers), `contains` (text, case-insensitive) and `exists` (`true` or `false`); at most 10 such parameters.",
     request: { query: ListContactsQuery.doc },
     responses: { 200: json(ContactListSchema, "A page of contacts"), ...errorResponses(400, 401, 403) },
   },

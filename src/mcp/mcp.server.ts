@@ -11,7 +11,9 @@ import {
   ContactListSchema,
   ContactPatchSchema,
   ContactTagsSchema,
+  CUSTOM_FIELD_OPERATORS,
   ListContactsQuery,
+  MAX_CUSTOM_FIELD_FILTERS,
   SORTS,
 } from "../contacts/contacts.schemas";
 import { listContacts } from "../contacts/contacts-lists.data";
@@ -89,6 +91,10 @@ const dropUndefined = (args: Record<string, unknown>) => Object.fromEntries(Obje
 const asQuery = (args: Record<string, unknown>): Record<string, string> =>
   Object.fromEntries(Object.entries(dropUndefined(args)).map(([k, v]) => [k, Array.isArray(v) ? v.join(",") : String(v)]));
 
+/** Custom-field filters as the list route's `custom_fields.{key}[op]` parameters. */
+const customFieldParams = (filters: { key: string; op?: string; value: string | number | boolean }[]) =>
+  Object.fromEntries(filters.map(({ key, op, value }) => [`custom_fields.${key}[${op ?? "eq"}]`, String(value)]));
+
 /**
  * Cardbox as MCP tools. Each tool checks the permission of the HTTP route it mirrors, validates
  * with that route's schema and calls the same data functions, so no rule exists twice.
@@ -140,15 +146,28 @@ export function createMcpServer({ db, caller, workspace }: McpContext) {
         site_id: z.string().optional(),
         email: z.string().optional(),
         phone: z.string().optional(),
+        custom_fields: z
+          .array(
+            z.object({
+              key: z.string(),
+              op: z.enum(CUSTOM_FIELD_OPERATORS).optional().describe("How the value compares; eq when not given."),
+              value: z.union([z.string(), z.number(), z.boolean()]),
+            }),
+          )
+          .max(MAX_CUSTOM_FIELD_FILTERS)
+          .optional()
+          .describe(
+            "Custom-field filters, all required: eq/ne a value (text, or a number), gt/lt a number, contains some text (case-insensitive), exists true or false.",
+          ),
         sort: z.enum(SORTS).optional(),
         limit: z.number().int().min(1).max(100).optional(),
         cursor: z.string().optional(),
       },
       output: ContactListSchema.shape,
     },
-    async (args) => {
+    async ({ custom_fields, ...args }) => {
       const { query, page } = readListQuery(
-        asQuery({ ...args, tags: args.tags?.length ? args.tags : undefined }),
+        { ...asQuery({ ...args, tags: args.tags?.length ? args.tags : undefined }), ...customFieldParams(custom_fields ?? []) },
         ListContactsQuery,
         "contacts",
       );
