@@ -78,3 +78,15 @@ BEGIN
 		WHERE NEW.`sort_name` <> '' AND trim(coalesce(NEW.`company`, '')) <> ''
 		ON CONFLICT DO UPDATE SET `contacts` = `contacts` + 1;
 END;
+--> statement-breakpoint
+
+-- A merge reads its contacts, then writes them in one batch that starts by proving that none
+-- changed in between: an insert into this view, whose trigger aborts the whole batch otherwise
+-- (the same device as `api_key_guard` in 0001). Nothing is ever stored.
+
+CREATE VIEW `contact_merge_guard` AS SELECT NULL AS `unchanged`;--> statement-breakpoint
+
+CREATE TRIGGER `contact_merge_guard_check` INSTEAD OF INSERT ON `contact_merge_guard`
+BEGIN
+	SELECT RAISE(ABORT, 'contact_merge_conflict') WHERE NOT NEW.`unchanged`;
+END;

@@ -205,3 +205,28 @@ function partial<T extends Record<string, z.ZodType>>(shape: T) {
     [K in keyof T]: z.ZodOptional<T[K]>;
   };
 }
+
+/** At most this many contacts merge into one in one request. */
+export const MAX_MERGE = 10;
+
+export const MergeSchema = z
+  .strictObject({
+    from: z
+      .array(uuid)
+      .min(1)
+      .max(MAX_MERGE)
+      .openapi({ description: `The ids of 1 to ${MAX_MERGE} contacts to merge into this one; each is deleted.` }),
+  })
+  .openapi("ContactMerge");
+
+export const DuplicateGroupSchema = z
+  .object({
+    reason: z.enum(["name_company"]).openapi({ description: "What the contacts share: the same name and company." }),
+    count: z.number().int().openapi({ description: "How many contacts the group has." }),
+    contacts: z.array(ContactSchema).openapi({ description: "The group's oldest contacts first, at most 11." }),
+  })
+  .openapi("DuplicateGroup");
+
+export const DuplicatesQuery = listQuery({});
+
+export const DuplicateGroupListSchema = listOf(DuplicateGroupSchema, "DuplicateGroupList");
