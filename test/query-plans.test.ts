@@ -3,6 +3,7 @@ import { and, eq } from "drizzle-orm";
 import { describe, expect, it } from "vitest";
 import { builtListStatements, type ContactFilters, firstStep, isSelective, planAfterCount } from "../src/contacts/contacts.search";
 import { contacts } from "../src/contacts/contacts.table";
+import { groupContacts, groupsPage } from "../src/contacts/contacts-merge.data";
 import { Db, slot } from "../src/lib/db/runner";
 import type { PageRequest } from "../src/lib/pagination";
 import { call, newWorkspace } from "./helpers";
@@ -136,6 +137,23 @@ describe("custom-field filters in their index", () => {
         details.join("\n"),
       ).toBe(true);
     }
+  });
+});
+
+describe("duplicate groups", () => {
+  it.each([
+    ["first page", first],
+    ["deep page", deep],
+  ])("a %s of groups is read from the partial index of shared names and companies", async (_name, page) => {
+    const details = await plan(groupsPage(db, WS, page).toSQL());
+    expect(details, details.join("\n")).toEqual([
+      expect.stringMatching(/^SEARCH contact_name_companies USING COVERING INDEX contact_name_companies_shared \(workspace_id=\?/),
+    ]);
+  });
+
+  it("a group's contacts are found by the name index", async () => {
+    const details = await plan(groupContacts(db, WS, { sortName: "ada", companyKey: "engines" }).toSQL());
+    expect(details[0], details.join("\n")).toBe("SEARCH contacts USING INDEX contacts_name (workspace_id=? AND sort_name=?)");
   });
 });
 

@@ -1,11 +1,11 @@
-import { and, asc, count, eq, getTableColumns, gt, inArray, or, sql } from "drizzle-orm";
+import { and, asc, count, eq, getTableColumns, inArray, or, sql } from "drizzle-orm";
 import { causedBy, type Db, rowCount } from "../lib/db/runner";
 import { ApiError, type FieldError, notFound, validationError } from "../lib/errors";
 import { nowIso } from "../lib/ids";
-import { keysetAfter, type PageRequest } from "../lib/pagination";
+import { keysetAfter, type PageRequest, pageOf } from "../lib/pagination";
 import { outboxEvent } from "../webhooks/outbox.data";
 import { withDerived } from "./contacts.columns";
-import { type ContactJson, changedColumns, inWorkspace, json, representation, WRITE_ATTEMPTS } from "./contacts.data";
+import { type ContactJson, changedColumns, inWorkspace, json, parseContact, representation, WRITE_ATTEMPTS } from "./contacts.data";
 import { type CustomFields, WRITABLE, WRITABLE_COLUMNS } from "./contacts.fields";
 import { type ContactRow, contactNameCompanies, contacts, contactTombstones } from "./contacts.table";
 
@@ -148,54 +148,59 @@ export interface DuplicateGroup {
   contacts: ContactJson[];
 }
 
-const shared = gt(contactNameCompanies.contacts, 1);
+const g = contactNameCompanies;
+// `> 1` written out, not bound, so SQLite sees the partial index's own condition and uses it.
+const sharedBy = (workspaceId: string) => and(eq(g.workspaceId, workspaceId), sql`${g.contacts} > 1`);
+const groupKey = [g.sortName, g.companyKey];
 
-/**
- * A page of duplicate groups, by name and then company, with the oldest contacts of each group and
- * how many groups there are: the groups come from the partial index of shared names and companies,
- * their contacts from the name index.
- */
-export async function duplicateGroups(
-  db: Db,
-  workspaceId: string,
-  page: PageRequest,
-): Promise<{ groups: DuplicateGroup[]; total: number }> {
-  const g = contactNameCompanies;
-  const inGroups = and(eq(g.workspaceId, workspaceId), shared);
-  const key = [g.sortName, g.companyKey];
+/** A page of the workspace's duplicate groups, by name and then company, from the partial index of shared names and companies. */
+export const groupsPage = (db: Db, workspaceId: string, page: PageRequest) =>
+  db.orm
+    .select({ sortName: g.sortName, companyKey: g.companyKey, count: g.contacts })
+    .from(g)
+    .where(and(sharedBy(workspaceId), page.after ? keysetAfter(groupKey, page.after, false) : undefined))
+    .orderBy(...groupKey.map((column) => asc(column)))
+    .limit(rowCount(page.limit + 1))
+    .offset(rowCount(page.offset));
+
+/** A group's oldest contacts, found by the name index. */
+export const groupContacts = (db: Db, workspaceId: string, group: { sortName: string; companyKey: string }) =>
+  db.orm
+    .select({ json })
+    .from(contacts)
+    .where(
+      and(
+        eq(contacts.workspaceId, workspaceId),
+        eq(contacts.sortName, group.sortName),
+        sql`lower(trim(${contacts.company})) = ${group.companyKey}`,
+      ),
+    )
+    // `+`: sorting the group's few contacts beats walking the workspace in creation order to find them.
+    .orderBy(sql`+${contacts.createdAt}`, asc(contacts.id))
+    .limit(rowCount(GROUP_CONTACTS));
+
+/** A page of duplicate groups, each with its oldest contacts, and how many groups there are. */
+async function duplicateGroups(db: Db, workspaceId: string, page: PageRequest): Promise<{ groups: DuplicateGroup[]; total: number }> {
   const [groups, [total]] = await db.batch([
-    db.orm
-      .select({ sortName: g.sortName, companyKey: g.companyKey, count: g.contacts })
-      .from(g)
-      .where(and(inGroups, page.after ? keysetAfter(key, page.after, false) : undefined))
-      .orderBy(...key.map((column) => asc(column)))
-      .limit(rowCount(page.limit + 1))
-      .offset(rowCount(page.offset)),
-    db.orm.select({ n: count() }).from(g).where(inGroups),
+    groupsPage(db, workspaceId, page),
+    db.orm.select({ n: count() }).from(g).where(sharedBy(workspaceId)),
   ]);
   if (groups.length === 0) return { groups: [], total: total?.n ?? 0 };
-  const members = (await db.batch(
-    groups.map((group) =>
-      db.orm
-        .select({ json })
-        .from(contacts)
-        .where(
-          and(
-            eq(contacts.workspaceId, workspaceId),
-            eq(contacts.sortName, group.sortName),
-            sql`lower(trim(${contacts.company})) = ${group.companyKey}`,
-          ),
-        )
-        .orderBy(asc(contacts.createdAt), asc(contacts.id))
-        .limit(rowCount(GROUP_CONTACTS)),
-    ) as [never, ...never[]],
-  )) as unknown as { json: ContactJson }[][];
+  const members = (await db.batch(groups.map((group) => groupContacts(db, workspaceId, group)) as [never, ...never[]])) as unknown as {
+    json: ContactJson;
+  }[][];
   return {
-    groups: groups.map((group, i) => ({
-      reason: "name_company",
-      ...group,
-      contacts: members[i]!.map((m) => m.json),
-    })),
+    groups: groups.map((group, i) => ({ reason: "name_company", ...group, contacts: members[i]!.map((m) => m.json) })),
     total: total?.n ?? 0,
   };
+}
+
+/** The `GET /contacts/duplicates` answer (and the MCP tool's): `{data: [{reason, count, contacts}], pagination}`. */
+export async function duplicatesPage(db: Db, workspaceId: string, page: PageRequest) {
+  const { groups, total } = await duplicateGroups(db, workspaceId, page);
+  return pageOf(groups, page, {
+    keyOf: (group) => [group.sortName, group.companyKey],
+    toItem: (group) => ({ reason: group.reason, count: group.count, contacts: group.contacts.map(parseContact) }),
+    total,
+  });
 }

@@ -23,7 +23,7 @@ import type * as routes from "./contacts.routes";
 import { DeletedQuery, TagsQuery } from "./contacts.routes";
 import { ContactCreateSchema, DuplicatesQuery, ListContactsQuery } from "./contacts.schemas";
 import { deletedSince, listContacts, tagCounts } from "./contacts-lists.data";
-import { duplicateGroups, mergeContacts, mergedInto } from "./contacts-merge.data";
+import { duplicatesPage, mergeContacts, mergedInto } from "./contacts-merge.data";
 
 export const list: AppRouteHandler<typeof routes.list> = async (c) => {
   const { query, page } = readListQuery(c.req.query(), ListContactsQuery, "contacts");
@@ -82,13 +82,7 @@ export const deleted: AppRouteHandler<typeof routes.deleted> = async (c) => {
 
 export const duplicates: AppRouteHandler<typeof routes.duplicates> = async (c) => {
   const { page } = readListQuery(c.req.query(), DuplicatesQuery, "contacts/duplicates");
-  const { groups, total } = await duplicateGroups(c.var.db, c.var.caller.workspace.id, page);
-  const body = pageOf(groups, page, {
-    keyOf: (g) => [g.sortName, g.companyKey],
-    toItem: (g) => ({ reason: g.reason, count: g.count, contacts: g.contacts.map(parseContact) }),
-    total,
-  });
-  return c.json(body, 200);
+  return c.json(await duplicatesPage(c.var.db, c.var.caller.workspace.id, page), 200);
 };
 
 export const limits: AppRouteHandler<typeof routes.limits> = async (c) => c.json(contactLimits(await currentWorkspace(c)), 200);

@@ -12,11 +12,16 @@ import {
   ContactPatchSchema,
   ContactTagsSchema,
   CUSTOM_FIELD_OPERATORS,
+  DuplicateGroupListSchema,
+  DuplicatesQuery,
   ListContactsQuery,
   MAX_CUSTOM_FIELD_FILTERS,
+  MAX_MERGE,
+  MergeSchema,
   SORTS,
 } from "../contacts/contacts.schemas";
 import { listContacts } from "../contacts/contacts-lists.data";
+import { duplicatesPage, mergeContacts } from "../contacts/contacts-merge.data";
 import type { Caller, Permission } from "../keys/caller";
 import type { Db } from "../lib/db/runner";
 import { ApiError, notFound } from "../lib/errors";
@@ -253,6 +258,36 @@ export function createMcpServer({ db, caller, workspace }: McpContext) {
       output: ContactTagsSchema.shape,
     },
     async ({ id, tags }) => ({ id: id.toLowerCase(), tags: await removeTags(db, workspaceId, id.toLowerCase(), tagList.parse(tags)) }),
+  );
+
+  tool(
+    "find_duplicates",
+    {
+      title: "Find duplicate contacts",
+      description:
+        "Groups of contacts with the same name and company (any case), each with its count and oldest contacts (at most 11). Returns {data: [{reason, count, contacts}], pagination}; pass pagination.next_cursor as `cursor` for the next page. Merge a group with merge_contacts.",
+      permission: "contacts:read",
+      annotations: READS,
+      input: { limit: z.number().int().min(1).max(100).optional(), cursor: z.string().optional() },
+      output: DuplicateGroupListSchema.shape,
+    },
+    async (args) => {
+      const { page } = readListQuery(asQuery(args), DuplicatesQuery, "contacts/duplicates");
+      return await duplicatesPage(db, workspaceId, page);
+    },
+  );
+
+  tool(
+    "merge_contacts",
+    {
+      title: "Merge contacts",
+      description: `Merge 1 to ${MAX_MERGE} contacts (\`from\`) into the contact \`id\`: its empty fields are filled from theirs (its own values win), tags and custom fields united, notes joined; the merged contacts are deleted. Returns the merged contact.`,
+      permission: "contacts:write",
+      annotations: writes({ destructive: true, idempotent: false }),
+      input: { id: z.string(), from: z.array(z.string()).min(1).max(MAX_MERGE) },
+      output: ContactSchema.shape,
+    },
+    async ({ id, from }) => parseContact(await mergeContacts(db, workspaceId, id.toLowerCase(), MergeSchema.parse({ from }).from)),
   );
 
   const profileRef = {
