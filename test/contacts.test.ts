@@ -420,7 +420,7 @@ describe("delete", () => {
     expect((await call("GET", "/v1/tags", { key: t.key })).body.data).toEqual([]);
     const deleted = await call("GET", "/v1/contacts/deleted", { key: t.key });
     expect(deleted.body).toEqual({
-      data: [{ id: created.body.id, deleted_at: expect.stringMatching(ISO_MS) }],
+      data: [{ id: created.body.id, deleted_at: expect.stringMatching(ISO_MS), merged_into: null }],
       pagination: { page: 1, limit: 25, total: 1, total_exact: true, next_cursor: null },
     });
     const since = await call("GET", `/v1/contacts/deleted?since=${encodeURIComponent(deleted.body.data[0].deleted_at)}`, { key: t.key });

@@ -36,6 +36,8 @@ export function protectedRoutes(): ProtectedRoute[] {
 
 export interface Fixture {
   contact: string;
+  /** A second contact, to merge into the first. */
+  duplicate: string;
   site: string;
   /** Private: another workspace may not even read it. */
   profile: string;
@@ -53,6 +55,8 @@ export const SUCCESS: Record<string, { body?: (f: Fixture) => unknown; ok: numbe
   "POST /contacts/batch": { body: () => ({ contacts: [{ first_name: "B" }] }), ok: 207 },
   "GET /contacts/deleted": { ok: 200 },
   "GET /contacts/limits": { ok: 200 },
+  "GET /contacts/duplicates": { ok: 200 },
+  "POST /contacts/:id/merge": { body: (f) => ({ from: [f.duplicate] }), ok: 200 },
   "GET /contacts/:id": { ok: 200 },
   "PUT /contacts/:id": { body: () => ({ first_name: "P" }), ok: 200 },
   "PATCH /contacts/:id": { body: () => ({ company: "C" }), ok: 200 },
@@ -117,9 +121,10 @@ export async function fixture(owner: Tenant): Promise<Fixture> {
     }),
     call("POST", "/v1/webhooks", { key: owner.key, body: { url: "https://hooks.example/owned", events: ["*"] } }),
     call("POST", "/v1/api-keys", { key: owner.key, body: { name: "victim", permissions: ["contacts:read"] } }),
+    call("POST", "/v1/contacts", { key: owner.key, body: { first_name: `Owned ${seq}`, tags: ["d"] } }),
   ]);
   for (const res of made) expect(res.status, res.text).toBe(201);
-  const [contact, site, profile, webhook, key] = made.map((res) => res.body.id as string);
+  const [contact, site, profile, webhook, key, duplicate] = made.map((res) => res.body.id as string);
   // A logged delivery of that endpoint, as the queue consumer would have left it.
   const delivery = crypto.randomUUID();
   const now = new Date().toISOString();
@@ -136,7 +141,7 @@ export async function fixture(owner: Tenant): Promise<Fixture> {
       "INSERT INTO webhook_deliveries (id, webhook_id, message_id, event_id, event_type, attempt, status, duration_ms, error, attempted_at) VALUES (?, ?, ?, ?, 'webhook.test', 1, 500, 3, 'HTTP 500', ?)",
     ).bind(delivery, webhook, `msg_${delivery}`, `evt_${delivery}`, now),
   ]);
-  return { contact: contact!, site: site!, profile: profile!, webhook: webhook!, key: key!, delivery };
+  return { contact: contact!, duplicate: duplicate!, site: site!, profile: profile!, webhook: webhook!, key: key!, delivery };
 }
 
 /**

@@ -25,9 +25,9 @@ export const parseContact = (json: ContactJson) => JSON.parse(json) as Contact;
 const slots = <T extends object>(values: T) => Object.fromEntries(Object.keys(values).map((field) => [field, slot(field)])) as unknown as T;
 
 /** The representation as an expression (an event's data), and as the selected column `json`. */
-const representation = sql<string>`${sql.raw(CONTACT_JSON)}`;
-const json = sql<string>`${sql.raw(CONTACT_JSON)}`.as("json");
-const inWorkspace = (workspaceId: string, id: string) => and(eq(contacts.workspaceId, workspaceId), eq(contacts.id, id));
+export const representation = sql<string>`${sql.raw(CONTACT_JSON)}`;
+export const json = sql<string>`${sql.raw(CONTACT_JSON)}`.as("json");
+export const inWorkspace = (workspaceId: string, id: string) => and(eq(contacts.workspaceId, workspaceId), eq(contacts.id, id));
 
 /** One contact's representation, if it is in the workspace. */
 export async function getContactJson(db: Db, workspaceId: string, id: string): Promise<ContactJson | undefined> {
@@ -203,7 +203,7 @@ async function profileColumns(db: Db, workspaceId: string, profileId: string): P
  * The columns a write really changes (always version and updated_at). Only those go in the SET
  * list, so the search-index and tag triggers (`AFTER UPDATE OF …`) and untouched indexes stay idle.
  */
-function changedColumns(before: ContactRow, after: ContactRow): Partial<ContactRow> {
+export function changedColumns(before: ContactRow, after: ContactRow): Partial<ContactRow> {
   const same = (a: unknown, b: unknown) => a === b || (typeof a === "object" && a !== null && JSON.stringify(a) === JSON.stringify(b));
   const changed: Partial<Record<keyof ContactRow, unknown>> = { version: after.version, updatedAt: after.updatedAt };
   for (const key of Object.keys(after) as (keyof ContactRow)[]) {
@@ -213,7 +213,7 @@ function changedColumns(before: ContactRow, after: ContactRow): Partial<ContactR
 }
 
 /** How many times a read-modify-write retries when another write got there first. */
-const WRITE_ATTEMPTS = 5;
+export const WRITE_ATTEMPTS = 5;
 
 /** A check of the representation a write starts from (If-Match). */
 export type Precondition = (currentJson: ContactJson) => void;
@@ -352,7 +352,10 @@ export async function deleteContact(db: Db, workspaceId: string, id: string, exp
     db.orm
       .insert(contactTombstones)
       .values({ workspaceId, contactId: id, deletedAt: now })
-      .onConflictDoUpdate({ target: [contactTombstones.workspaceId, contactTombstones.contactId], set: { deletedAt: now } }),
+      .onConflictDoUpdate({
+        target: [contactTombstones.workspaceId, contactTombstones.contactId],
+        set: { deletedAt: now, mergedInto: null },
+      }),
   ]);
   if (deleted.length > 0) return;
   // Someone changed or deleted it in between; undo the tombstone only if the contact still exists.

@@ -53,8 +53,8 @@ const MAX_CUSTOM_FIELDS_BYTES = 16_384;
 const customFieldValue = z.union([z.string(), z.number(), z.boolean(), z.null()], { error: "must be a string, number, boolean or null" });
 export type CustomFields = Record<string, string | number | boolean | null>;
 
-const customFieldKey = text(64, 1);
-const customFieldText = text(MAX_CUSTOM_FIELD_TEXT, 0, { multiline: true });
+export const customFieldKey = text(64, 1);
+export const customFieldText = text(MAX_CUSTOM_FIELD_TEXT, 0, { multiline: true });
 
 /**
  * Up to 50 keys of 1–64 characters; values a string (up to 2,048 characters), a finite number, a

@@ -1,6 +1,6 @@
 import type { AppRouteHandler } from "../keys/app-env";
 import { currentWorkspace } from "../keys/auth";
-import { notFound, validationError } from "../lib/errors";
+import { ApiError, notFound, validationError } from "../lib/errors";
 import { ifMatch, jsonText, jsonTextWithEtag } from "../lib/etag";
 import { pageJson, pageOf, readListQuery } from "../lib/pagination";
 import { errorBody } from "../lib/render-error";
@@ -21,8 +21,9 @@ import {
 import type { Contact } from "./contacts.fields";
 import type * as routes from "./contacts.routes";
 import { DeletedQuery, TagsQuery } from "./contacts.routes";
-import { ContactCreateSchema, ListContactsQuery } from "./contacts.schemas";
+import { ContactCreateSchema, DuplicatesQuery, ListContactsQuery } from "./contacts.schemas";
 import { deletedSince, listContacts, tagCounts } from "./contacts-lists.data";
+import { duplicatesPage, mergeContacts, mergedInto } from "./contacts-merge.data";
 
 export const list: AppRouteHandler<typeof routes.list> = async (c) => {
   const { query, page } = readListQuery(c.req.query(), ListContactsQuery, "contacts");
@@ -72,19 +73,29 @@ export const deleted: AppRouteHandler<typeof routes.deleted> = async (c) => {
   return c.json(
     pageOf(rows, page, {
       keyOf: (r) => [r.deletedAt, r.contactId],
-      toItem: (r) => ({ id: r.contactId, deleted_at: r.deletedAt }),
+      toItem: (r) => ({ id: r.contactId, deleted_at: r.deletedAt, merged_into: r.mergedInto }),
       total,
     }),
     200,
   );
 };
 
+export const duplicates: AppRouteHandler<typeof routes.duplicates> = async (c) => {
+  const { page } = readListQuery(c.req.query(), DuplicatesQuery, "contacts/duplicates");
+  return c.json(await duplicatesPage(c.var.db, c.var.caller.workspace.id, page), 200);
+};
+
 export const limits: AppRouteHandler<typeof routes.limits> = async (c) => c.json(contactLimits(await currentWorkspace(c)), 200);
 
+/** The contact, or 404; a merged contact's 404 names the contact it was merged into, so a syncing client can follow. */
 async function requireContactJson(c: Parameters<AppRouteHandler<typeof routes.get>>[0], id: string) {
-  const json = await getContactJson(c.var.db, c.var.caller.workspace.id, id);
-  if (json === undefined) throw notFound("Contact");
-  return json;
+  const workspaceId = c.var.caller.workspace.id;
+  const json = await getContactJson(c.var.db, workspaceId, id);
+  if (json !== undefined) return json;
+  const into = await mergedInto(c.var.db, workspaceId, id);
+  throw into
+    ? new ApiError("not_found", "Contact not found: it was merged into another", { extra: { merged_into: into } })
+    : notFound("Contact");
 }
 
 export const get: AppRouteHandler<typeof routes.get> = async (c) =>
@@ -128,6 +139,11 @@ export const addTags: AppRouteHandler<typeof routes.addTags> = async (c) => {
 export const removeTags: AppRouteHandler<typeof routes.removeTags> = async (c) => {
   const { id } = c.req.valid("param");
   return c.json({ id, tags: await removeContactTags(c.var.db, c.var.caller.workspace.id, id, c.req.valid("json").tags) }, 200);
+};
+
+export const merge: AppRouteHandler<typeof routes.merge> = async (c) => {
+  const json = await mergeContacts(c.var.db, c.var.caller.workspace.id, c.req.valid("param").id, c.req.valid("json").from);
+  return jsonTextWithEtag<Contact>(c, json, 200);
 };
 
 export const vcard: AppRouteHandler<typeof routes.vcard> = async (c) => {

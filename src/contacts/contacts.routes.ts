@@ -13,7 +13,11 @@ import {
   ContactPutSchema,
   ContactTagsSchema,
   ContactUpsertSchema,
+  DuplicateGroupListSchema,
+  DuplicatesQuery,
   ListContactsQuery,
+  MAX_MERGE,
+  MergeSchema,
   rfc3339,
 } from "./contacts.schemas";
 
@@ -28,7 +32,8 @@ export const list = apiRoute(
     tags,
     operationId: "listContacts",
     summary: "List and search contacts",
-    description: "Permission `contacts:read`. Filters combine with AND. Searched or filtered lists count at most 1,000 matches.",
+    description:
+      "Permission `contacts:read`. Filters combine with AND. Searched or filtered lists count at most 1,000 matches. Custom fields filter as `custom_fields.{key}=value` (equal), or `custom_fields.{key}[op]=value` with `op` one of `eq`, `ne`, `gt`, `lt` (numbers), `contains` (text, case-insensitive) and `exists` (`true` or `false`); at most 10 such parameters.",
     request: { query: ListContactsQuery.doc },
     responses: { 200: json(ContactListSchema, "A page of contacts"), ...errorResponses(400, 401, 403) },
   },
@@ -97,7 +102,13 @@ export const batch = apiRoute(
   },
 );
 
-const TombstoneSchema = z.object({ id: z.string(), deleted_at: z.string() }).openapi("ContactTombstone");
+const TombstoneSchema = z
+  .object({
+    id: z.string(),
+    deleted_at: z.string(),
+    merged_into: z.string().nullable().openapi({ description: "The contact it was merged into, when a merge deleted it." }),
+  })
+  .openapi("ContactTombstone");
 
 export const DeletedQuery = listQuery({
   since: rfc3339.optional().openapi({ description: "Only deletions after this time (exclusive)." }),
@@ -114,6 +125,21 @@ export const deleted = apiRoute(
     description: "Tombstones are kept 30 days, oldest first.",
     request: { query: DeletedQuery.doc },
     responses: { 200: json(listOf(TombstoneSchema, "ContactTombstoneList"), "Tombstones"), ...errorResponses(400, 401, 403) },
+  },
+);
+
+export const duplicates = apiRoute(
+  { permission: "contacts:read" },
+  {
+    method: "get",
+    path: "/contacts/duplicates",
+    tags,
+    operationId: "listDuplicateContacts",
+    summary: "Groups of contacts that look like the same person",
+    description:
+      "Permission `contacts:read`. Groups of two or more contacts with the same name (any case) and company (any case, trimmed), ordered by name then company, each with its oldest contacts (at most 11, enough for one merge) and its `count`. Email and phone need no groups: two contacts never share one (a write that would is 409).",
+    request: { query: DuplicatesQuery.doc },
+    responses: { 200: json(DuplicateGroupListSchema, "A page of duplicate groups"), ...errorResponses(400, 401, 403) },
   },
 );
 
@@ -196,6 +222,23 @@ export const remove = apiRoute(
       "Deletes the contact and leaves a tombstone (listed by `GET /contacts/deleted` for 30 days). With `If-Match`, 412 when the contact changed.",
     request: { params },
     responses: { 200: json(DeletedSchema, "Deleted"), ...errorResponses(401, 403, 404, 412) },
+  },
+);
+
+export const merge = apiRoute(
+  { permission: "contacts:write" },
+  {
+    method: "post",
+    path: "/contacts/{id}/merge",
+    tags,
+    operationId: "mergeContacts",
+    summary: "Merge contacts into this one",
+    description: `Permission \`contacts:write\`. Merges 1 to ${MAX_MERGE} contacts (\`from\`) into this one, atomically: its empty fields are filled from theirs in the order given (its own values win), tags and custom fields are united, notes concatenated. The merged contacts are deleted; their tombstones carry \`merged_into\`, and \`GET /contacts/{merged id}\` answers 404 with \`merged_into\`. One \`contact.merged\` webhook event \`{contact, merged_ids}\`. 400 when \`from\` names this contact or one twice, or the result would break a contact's limits; 404 (nothing changed) when an id is not a contact of the workspace.`,
+    request: { params, body: jsonBody(MergeSchema) },
+    responses: {
+      200: jsonWithETag(ContactSchema, "The surviving contact, merged"),
+      ...errorResponses(400, 401, 403, 404, 409, 413, 415),
+    },
   },
 );
 

@@ -6,8 +6,8 @@ import { validationError } from "../lib/errors";
 import { keysetAfter, type PageRequest } from "../lib/pagination";
 import { workspaces } from "../workspaces/workspaces.table";
 import { CONTACT_JSON, emailKey, phoneKey, type Source, type Stage } from "./contacts.fields";
-import type { Sort } from "./contacts.schemas";
-import { contacts, contactTags } from "./contacts.table";
+import type { CustomFieldFilter, Sort } from "./contacts.schemas";
+import { contactCustomFields, contacts, contactTags } from "./contacts.table";
 
 /**
  * The contacts list's query planner: filters and a page in, statements out. Pure: it builds SQL
@@ -23,6 +23,9 @@ import { contacts, contactTags } from "./contacts.table";
  * - `natural`: SQLite chooses; lists without a selective filter, and every count;
  * - `window` (a search alone, by creation) and `tagged` (one tag alone, by creation) answer the
  *   commonest shapes in the count's own round trip (see `listStatements`).
+ *
+ * Custom-field filters are found in their own index (`contact_custom_fields`) like tags in theirs:
+ * each is selective, except `[exists]=false`, which is checked row by row like a column filter.
  */
 
 export interface ContactFilters {
@@ -37,6 +40,7 @@ export interface ContactFilters {
   created_after?: string;
   created_before?: string;
   updated_after?: string;
+  custom_fields?: CustomFieldFilter[];
   sort?: Sort;
 }
 
@@ -105,16 +109,42 @@ const COLUMN_FILTERS: Record<ColumnFilter, { test: typeof eq; column: AnyColumn;
 /** The column filters a list applies: those given a value (an empty one filters nothing). */
 const columnFiltersOf = (f: ContactFilters) => (Object.keys(COLUMN_FILTERS) as ColumnFilter[]).filter((name) => Boolean(f[name]));
 
-export const isSelective = (f: ContactFilters) => f.q !== undefined || (f.tags?.length ?? 0) > 0;
+/** A custom-field filter found in the custom field index; `[exists]=false` is not (it is checked contact by contact). */
+const foundInIndex = (filter: CustomFieldFilter) => filter.op !== "exists" || filter.exists;
 
-/** The filters as the statements' shape sees them: which are given, and how many tags. */
+/** The custom-field filters, each with its number (which names its slots). */
+const customFiltersOf = (f: ContactFilters) => (f.custom_fields ?? []).map((filter, i) => ({ filter, i }));
+
+/** How many selective filters a list has: a search, the tags (together), each custom-field filter found in its index. */
+const selectiveKinds = (f: ContactFilters) =>
+  (f.q !== undefined ? 1 : 0) + ((f.tags?.length ?? 0) > 0 ? 1 : 0) + (f.custom_fields ?? []).filter(foundInIndex).length;
+
+export const isSelective = (f: ContactFilters) => selectiveKinds(f) > 0;
+
+/** The filters as the statements' shape sees them: which are given, how many tags, each custom-field filter's form. */
 export function filterShape(f: ContactFilters): string {
-  const given = [...(f.q !== undefined ? ["q"] : []), ...(f.tags?.length ? [`tags${f.tags.length}`] : []), ...columnFiltersOf(f)];
+  const given = [
+    ...(f.q !== undefined ? ["q"] : []),
+    ...(f.tags?.length ? [`tags${f.tags.length}`] : []),
+    ...columnFiltersOf(f),
+    ...customFiltersOf(f).map(({ filter }) => `cf:${customFieldForm(filter)}`),
+  ];
   return given.join(",");
 }
 
-/** A search or tags, and nothing else: counted in its own index, and its page found there. */
-const selectiveAlone = (f: ContactFilters) => isSelective(f) && !(f.q !== undefined && f.tags?.length) && columnFiltersOf(f).length === 0;
+/** An equality (or inequality) whose value looks like a number, so it matches a number too. */
+const alsoNumeric = (filter: CustomFieldFilter) => (filter.op === "eq" || filter.op === "ne") && filter.number !== null;
+
+/** A custom-field filter's form: its operator, and whether its value is also compared as a number. */
+const customFieldForm = (filter: CustomFieldFilter) =>
+  filter.op === "exists" ? `exists-${filter.exists}` : alsoNumeric(filter) ? `${filter.op}#` : filter.op;
+
+/**
+ * A search, tags or one custom-field filter, and nothing else: counted in its own index, and its
+ * page found there.
+ */
+const selectiveAlone = (f: ContactFilters) =>
+  selectiveKinds(f) === 1 && columnFiltersOf(f).length === 0 && (f.custom_fields ?? []).every(foundInIndex);
 
 const SORT_COLUMNS = {
   created_at: contacts.createdAt,
@@ -137,7 +167,7 @@ export function sortSpec(sort: Sort = "-created_at") {
 export function firstStep(f: ContactFilters): { plan: ListPlan; page: boolean } {
   if (!isSelective(f)) return { plan: "natural", page: true };
   const byCreation = sortSpec(f.sort).column === contacts.createdAt;
-  if (selectiveAlone(f) && f.q === undefined) return { plan: f.tags!.length === 1 && byCreation ? "tagged" : "sparse", page: true };
+  if (selectiveAlone(f) && f.q === undefined) return { plan: f.tags?.length === 1 && byCreation ? "tagged" : "sparse", page: true };
   if (selectiveAlone(f) && byCreation) return { plan: "window", page: true };
   return { plan: "sparse", page: false };
 }
@@ -161,8 +191,8 @@ export function planAfterCount(
 
 /**
  * A list's values by slot name, worked out (and checked) before any statement is built: the
- * workspace, the search as an FTS5 query, each tag, each column filter's value as stored, the
- * cursor's keys.
+ * workspace, the search as an FTS5 query, each tag, each column filter's value as stored, each
+ * custom-field filter's key and value (`contains` as a LIKE pattern), the cursor's keys.
  */
 export function listValues(workspaceId: string, f: ContactFilters, page: PageRequest): Record<string, unknown> {
   const values: Record<string, unknown> = { workspace: workspaceId };
@@ -172,9 +202,61 @@ export function listValues(workspaceId: string, f: ContactFilters, page: PageReq
     const { stored } = COLUMN_FILTERS[name];
     values[name] = stored ? stored(f[name]!) : f[name];
   }
+  for (const { filter, i } of customFiltersOf(f)) Object.assign(values, customFieldValues(filter, i));
   for (const [i, key] of (page.after ?? []).entries()) values[`after${i}`] = key;
   return values;
 }
+
+/** `contains`: the text anywhere in the value, `%` and `_` in it taken literally. */
+const likePattern = (text: string) => `%${text.replace(/[\\%_]/g, (c) => `\\${c}`)}%`;
+
+function customFieldValues(filter: CustomFieldFilter, i: number): Record<string, unknown> {
+  const values: Record<string, unknown> = { [`cfk${i}`]: filter.key };
+  if (filter.op === "contains") values[`cfv${i}`] = likePattern(filter.text);
+  else if ("text" in filter) values[`cfv${i}`] = filter.text;
+  if ("number" in filter && filter.number !== null) values[`cfn${i}`] = filter.number;
+  return values;
+}
+
+const cf = contactCustomFields;
+
+/** What a custom-field filter asks of the key's value in the index, over its slots (`exists`: nothing). */
+function customFieldTest(filter: CustomFieldFilter, i: number): SQL | undefined {
+  const text = slot(`cfv${i}`);
+  const number = slot(`cfn${i}`);
+  const numeric = alsoNumeric(filter);
+  switch (filter.op) {
+    case "eq":
+      return numeric ? sql`(${cf.valueText} = ${text} OR ${cf.valueNum} = ${number})` : sql`${cf.valueText} = ${text}`;
+    case "ne":
+      return numeric ? sql`${cf.valueText} IS NOT ${text} AND ${cf.valueNum} IS NOT ${number}` : sql`${cf.valueText} IS NOT ${text}`;
+    case "gt":
+      return sql`${cf.valueNum} > ${number}`;
+    case "lt":
+      return sql`${cf.valueNum} < ${number}`;
+    case "contains":
+      return sql`${cf.valueText} LIKE ${text} ESCAPE '\\'`;
+    case "exists":
+      return undefined;
+  }
+}
+
+/**
+ * The workspace's contacts with this key's value as the filter asks, found in the custom field
+ * index; an equality that is also numeric as two ranges, one of each index (SQLite would read
+ * every value of the key for the OR).
+ */
+function customFieldMatches(filter: CustomFieldFilter, i: number): SQL {
+  const withValue = (test: SQL | undefined) =>
+    sql`SELECT ${cf.contactId} FROM ${cf} WHERE ${and(eq(cf.workspaceId, slot("workspace")), eq(cf.key, slot(`cfk${i}`)), test)}`;
+  if (filter.op === "eq" && alsoNumeric(filter))
+    return sql`${withValue(sql`${cf.valueText} = ${slot(`cfv${i}`)}`)} UNION ALL ${withValue(sql`${cf.valueNum} = ${slot(`cfn${i}`)}`)}`;
+  return withValue(customFieldTest(filter, i));
+}
+
+/** Whether the contact of the row at hand has this key's value as the filter asks (one primary-key lookup). */
+const customFieldOfRow = (filter: CustomFieldFilter, i: number) =>
+  sql`EXISTS (SELECT 1 FROM ${cf} WHERE ${and(sql`${cf.contactId} = ${contacts.id}`, eq(cf.key, slot(`cfk${i}`)), customFieldTest(filter, i))})`;
 
 const tagSlots = (f: ContactFilters) => (f.tags ?? []).map((_, i) => slot(`tag${i}`));
 
@@ -210,6 +292,11 @@ function filterConditions(f: ContactFilters, plan: ListPlan = "natural", firstMa
   for (const name of columnFiltersOf(f)) {
     const { test, column } = COLUMN_FILTERS[name];
     where.push(test(column, slot(name)));
+  }
+  for (const { filter, i } of customFiltersOf(f)) {
+    if (!foundInIndex(filter)) where.push(sql`NOT ${customFieldOfRow(filter, i)}`);
+    else if (plan === "dense") where.push(customFieldOfRow(filter, i));
+    else where.push(sql`${contacts.id} IN (${customFieldMatches(filter, i)}${cap})`);
   }
   return where;
 }
@@ -324,12 +411,16 @@ export function listStatements(filters: ContactFilters, page: PageRequest, plan:
 
 /**
  * What a filtered list's capped count reads. A search alone is counted in the search index, tags
- * alone in the tag index. Other selective combinations are counted from their matches (the
+ * alone in the tag index, a custom-field filter alone in the custom field index. Other selective combinations are counted from their matches (the
  * workspace condition made unindexable with `+`, so SQLite looks the matches up instead of
  * walking the whole workspace to find the few there are).
  */
 function countedMatches(filters: ContactFilters, where: SQL[]): SQL {
-  if (selectiveAlone(filters)) return filters.q !== undefined ? searchMatches : taggedWithAll(filters);
+  if (selectiveAlone(filters)) {
+    if (filters.q !== undefined) return searchMatches;
+    if (filters.tags?.length) return taggedWithAll(filters);
+    return customFieldMatches(filters.custom_fields![0]!, 0);
+  }
   const [scope, ...rest] = where;
   const workspace = isSelective(filters) ? inWorkspaceByMatches : scope;
   return sql`SELECT 1 FROM ${contacts} WHERE ${and(workspace, ...rest)}`;

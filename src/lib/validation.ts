@@ -104,8 +104,18 @@ export function spellingsOf(keys: readonly string[], aliases: Record<string, str
   return out;
 }
 
+/** A name's canonical spelling: only the part before the first dot is renamed (`customFields.Tier` → `custom_fields.Tier`). */
+function canonicalName(key: string, aliases: Record<string, string>) {
+  const dot = key.indexOf(".");
+  const head = dot < 0 ? key : key.slice(0, dot);
+  const snake = camelToSnake(head);
+  const canonical = Object.hasOwn(aliases, head) ? aliases[head]! : Object.hasOwn(aliases, snake) ? aliases[snake]! : snake;
+  return dot < 0 ? canonical : canonical + key.slice(dot);
+}
+
 /**
- * Renames every key to its canonical snake_case spelling (camelCase and listed aliases).
+ * Renames every key to its canonical snake_case spelling (camelCase and listed aliases); of a
+ * dotted name (a query's `custom_fields.{key}`), only the part before the first dot.
  * Returns the renamed object and, for keys sent under two spellings, both spellings.
  */
 export function canonicalize(input: Record<string, unknown>, aliases: Record<string, string>, ignored: readonly string[] = []) {
@@ -114,8 +124,7 @@ export function canonicalize(input: Record<string, unknown>, aliases: Record<str
   const spelledAs: Record<string, string> = Object.create(null);
   const twice: { field: string; message: string }[] = [];
   for (const [key, value] of Object.entries(input)) {
-    const snake = camelToSnake(key);
-    const canonical = Object.hasOwn(aliases, key) ? aliases[key]! : Object.hasOwn(aliases, snake) ? aliases[snake]! : snake;
+    const canonical = canonicalName(key, aliases);
     if (ignored.includes(canonical)) continue;
     if (canonical in out) {
       twice.push({ field: canonical, message: `was sent twice (as ${spelledAs[canonical]} and ${key})` });

@@ -23,6 +23,11 @@ export const EVENTS: Record<EventType, { summary: string; description: string; d
     description: "`data` is the contact as it was just before the delete.",
     data: ContactSchema,
   },
+  "contact.merged": {
+    summary: "Contacts were merged into one",
+    description: "`data.contact` is the surviving contact after the merge; `data.merged_ids` the contacts merged into it (now deleted).",
+    data: z.object({ contact: ContactSchema, merged_ids: z.array(z.guid()).min(1) }),
+  },
   "contact.tags_added": {
     summary: "Tags were added to a contact",
     description: "`data` is the contact after the change.",
