@@ -7,7 +7,8 @@ import { keysetAfter, type PageRequest } from "../lib/pagination";
 import { workspaces } from "../workspaces/workspaces.table";
 import { CONTACT_JSON, emailKey, phoneKey, type Source, type Stage } from "./contacts.fields";
 import type { CustomFieldFilter, Sort } from "./contacts.schemas";
-import { contactCustomFields, contacts, contactTags } from "./contacts.table";
+import { contacts, contactTags } from "./contacts.table";
+import { alsoNumeric, customFieldMatches, customFieldOfRow, customFieldValues } from "./contacts-custom-fields.search";
 
 /**
  * The contacts list's query planner: filters and a page in, statements out. Pure: it builds SQL
@@ -132,9 +133,6 @@ export function filterShape(f: ContactFilters): string {
   return given.join(",");
 }
 
-/** An equality (or inequality) whose value looks like a number, so it matches a number too. */
-const alsoNumeric = (filter: CustomFieldFilter) => (filter.op === "eq" || filter.op === "ne") && filter.number !== null;
-
 /** A custom-field filter's form: its operator, and whether its value is also compared as a number. */
 const customFieldForm = (filter: CustomFieldFilter) =>
   filter.op === "exists" ? `exists-${filter.exists}` : alsoNumeric(filter) ? `${filter.op}#` : filter.op;
@@ -206,57 +204,6 @@ export function listValues(workspaceId: string, f: ContactFilters, page: PageReq
   for (const [i, key] of (page.after ?? []).entries()) values[`after${i}`] = key;
   return values;
 }
-
-/** `contains`: the text anywhere in the value, `%` and `_` in it taken literally. */
-const likePattern = (text: string) => `%${text.replace(/[\\%_]/g, (c) => `\\${c}`)}%`;
-
-function customFieldValues(filter: CustomFieldFilter, i: number): Record<string, unknown> {
-  const values: Record<string, unknown> = { [`cfk${i}`]: filter.key };
-  if (filter.op === "contains") values[`cfv${i}`] = likePattern(filter.text);
-  else if ("text" in filter) values[`cfv${i}`] = filter.text;
-  if ("number" in filter && filter.number !== null) values[`cfn${i}`] = filter.number;
-  return values;
-}
-
-const cf = contactCustomFields;
-
-/** What a custom-field filter asks of the key's value in the index, over its slots (`exists`: nothing). */
-function customFieldTest(filter: CustomFieldFilter, i: number): SQL | undefined {
-  const text = slot(`cfv${i}`);
-  const number = slot(`cfn${i}`);
-  const numeric = alsoNumeric(filter);
-  switch (filter.op) {
-    case "eq":
-      return numeric ? sql`(${cf.valueText} = ${text} OR ${cf.valueNum} = ${number})` : sql`${cf.valueText} = ${text}`;
-    case "ne":
-      return numeric ? sql`${cf.valueText} IS NOT ${text} AND ${cf.valueNum} IS NOT ${number}` : sql`${cf.valueText} IS NOT ${text}`;
-    case "gt":
-      return sql`${cf.valueNum} > ${number}`;
-    case "lt":
-      return sql`${cf.valueNum} < ${number}`;
-    case "contains":
-      return sql`${cf.valueText} LIKE ${text} ESCAPE '\\'`;
-    case "exists":
-      return undefined;
-  }
-}
-
-/**
- * The workspace's contacts with this key's value as the filter asks, found in the custom field
- * index; an equality that is also numeric as two ranges, one of each index (SQLite would read
- * every value of the key for the OR).
- */
-function customFieldMatches(filter: CustomFieldFilter, i: number): SQL {
-  const withValue = (test: SQL | undefined) =>
-    sql`SELECT ${cf.contactId} FROM ${cf} WHERE ${and(eq(cf.workspaceId, slot("workspace")), eq(cf.key, slot(`cfk${i}`)), test)}`;
-  if (filter.op === "eq" && alsoNumeric(filter))
-    return sql`${withValue(sql`${cf.valueText} = ${slot(`cfv${i}`)}`)} UNION ALL ${withValue(sql`${cf.valueNum} = ${slot(`cfn${i}`)}`)}`;
-  return withValue(customFieldTest(filter, i));
-}
-
-/** Whether the contact of the row at hand has this key's value as the filter asks (one primary-key lookup). */
-const customFieldOfRow = (filter: CustomFieldFilter, i: number) =>
-  sql`EXISTS (SELECT 1 FROM ${cf} WHERE ${and(sql`${cf.contactId} = ${contacts.id}`, eq(cf.key, slot(`cfk${i}`)), customFieldTest(filter, i))})`;
 
 const tagSlots = (f: ContactFilters) => (f.tags ?? []).map((_, i) => slot(`tag${i}`));
 
