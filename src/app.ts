@@ -4,6 +4,7 @@ import { requestId } from "hono/request-id";
 import { getPath } from "hono/utils/url";
 import { adminRouter } from "./admin/admin.index";
 import { contactsRouter } from "./contacts/contacts.index";
+import { contactsExportRouter } from "./contacts/contacts-export.index";
 import { registerDocs } from "./docs/docs.index";
 import type { AppEnv } from "./keys/app-env";
 import { apiKeyAuth, currentWorkspace } from "./keys/auth";
@@ -106,9 +107,10 @@ export function createApp() {
   app.use("/q/*", publicRateLimit());
   app.use("/p/*", publicRateLimit());
 
-  // Scans first: `/contacts/scans` must never be read as `/contacts/{id}`.
+  // Scans and export first: `/contacts/scans` and `/contacts/export` must never be read as `/contacts/{id}`.
   const v1 = createRouter()
     .route("/", scansRouter)
+    .route("/", contactsExportRouter)
     .route("/", contactsRouter)
     .route("/", profilesRouter)
     .route("/", apiKeysRouter)

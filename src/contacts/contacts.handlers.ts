@@ -4,7 +4,6 @@ import { notFound, validationError } from "../lib/errors";
 import { ifMatch, jsonText, jsonTextWithEtag } from "../lib/etag";
 import { pageJson, pageOf, readListQuery } from "../lib/pagination";
 import { errorBody } from "../lib/render-error";
-import { toVCard } from "../lib/vcard";
 import { contactLimits } from "../workspaces/plans";
 import {
   addTags as addContactTags,
@@ -19,6 +18,7 @@ import {
   upsertContact,
 } from "./contacts.data";
 import type { Contact } from "./contacts.fields";
+import { contactVCard } from "./contacts-export";
 import type * as routes from "./contacts.routes";
 import { DeletedQuery, TagsQuery } from "./contacts.routes";
 import { ContactCreateSchema, ListContactsQuery } from "./contacts.schemas";
@@ -132,24 +132,8 @@ export const removeTags: AppRouteHandler<typeof routes.removeTags> = async (c) =
 
 export const vcard: AppRouteHandler<typeof routes.vcard> = async (c) => {
   const contact = parseContact(await requireContactJson(c, c.req.valid("param").id));
-  const card = toVCard({
-    firstName: contact.first_name,
-    lastName: contact.last_name,
-    fullName: contact.name,
-    organization: contact.company,
-    title: contact.job_title,
-    email: contact.email,
-    phone: contact.phone,
-    address: contact.location,
-    urls: [contact.linkedin_url],
-    photoUrl: contact.photo_url,
-    note: contact.notes,
-    categories: contact.tags,
-    uid: `urn:uuid:${contact.id}`,
-    revision: contact.updated_at,
-  });
   const filename = (contact.name ?? "contact").replace(/[^\p{L}\p{N} _-]/gu, "").trim() || "contact";
-  return c.body(card, 200, {
+  return c.body(contactVCard(contact), 200, {
     "Content-Type": "text/vcard; charset=utf-8",
     "Content-Disposition": `attachment; filename="${filename.replace(/[^\x20-\x7e]/g, "_")}.vcf"; filename*=UTF-8''${encodeURIComponent(filename)}.vcf`,
   });
