@@ -60,6 +60,7 @@ export const SUCCESS: Record<string, { body?: (f: Fixture) => unknown; ok: numbe
   "POST /contacts/:id/tags/add": { body: () => ({ tags: ["t"] }), ok: 200 },
   "POST /contacts/:id/tags/remove": { body: () => ({ tags: ["t"] }), ok: 200 },
   "GET /contacts/:id/vcard": { ok: 200 },
+  "GET /contacts/export": { ok: 200 },
   "GET /tags": { ok: 200 },
   "GET /sites": { ok: 200 },
   "POST /sites": { body: () => ({ title: "S" }), ok: 201 },

@@ -2,10 +2,10 @@ import type { AppRouteHandler } from "../keys/app-env";
 import type { Db } from "../lib/db/runner";
 import { validationError } from "../lib/errors";
 import { readListQuery } from "../lib/pagination";
+import { ListContactsQuery } from "./contacts.schemas";
+import type { ContactFilters } from "./contacts.search";
 import { exportStream, exportWriter, MAX_CUSTOM_COLUMNS } from "./contacts-export";
 import type * as routes from "./contacts-export.routes";
-import type { ContactFilters } from "./contacts.search";
-import { ListContactsQuery } from "./contacts.schemas";
 import { customFieldKeys, walkContacts } from "./contacts-lists.data";
 
 /**
@@ -16,7 +16,8 @@ function readExportFilters(raw: Record<string, string>) {
   const { format: _format, ...listQuery } = raw;
   const { query } = readListQuery(listQuery, ListContactsQuery, "contacts");
   const paged = (["page", "limit", "cursor"] as const).filter((name) => query[name] !== undefined);
-  if (paged.length > 0) throw validationError(paged.map((field) => ({ field, message: "does not apply to an export, which has every match" })));
+  if (paged.length > 0)
+    throw validationError(paged.map((field) => ({ field, message: "does not apply to an export, which has every match" })));
   return query;
 }
 

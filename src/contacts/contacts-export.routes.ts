@@ -1,8 +1,8 @@
 import { z } from "@hono/zod-openapi";
 import { apiRoute } from "../api/api-route";
 import { errorResponses } from "../lib/openapi";
-import { EXPORT_FORMATS, MAX_CUSTOM_COLUMNS } from "./contacts-export";
 import { ListContactsQuery } from "./contacts.schemas";
+import { EXPORT_FORMATS, MAX_CUSTOM_COLUMNS } from "./contacts-export";
 
 /** The list's filters, search and sort, and the file's format (no page: an export has every match). */
 export const ExportContactsQuery = ListContactsQuery.doc.omit({ page: true, limit: true, cursor: true }).extend({

@@ -93,14 +93,22 @@ export async function* walkContacts(db: Db, workspaceId: string, filters: Contac
   let counted = 0;
   if (walkCounts(filters)) {
     const shape = listShape(filters, page, "natural").count!;
-    const count = db.shaped<Record<string, number>>(shape, () => listStatements(filters, page, "natural").count!, listValues(workspaceId, filters, page));
+    const count = db.shaped<Record<string, number>>(
+      shape,
+      () => listStatements(filters, page, "natural").count!,
+      listValues(workspaceId, filters, page),
+    );
     counted = countOf(await db.all(count));
   }
   const plan = walkPlan(filters, counted);
   for (;;) {
     const current = page;
     const rows = await db.all(
-      db.shaped<ContactPageRow>(listShape(filters, current, plan).rows, () => listStatements(filters, current, plan).rows, listValues(workspaceId, filters, current)),
+      db.shaped<ContactPageRow>(
+        listShape(filters, current, plan).rows,
+        () => listStatements(filters, current, plan).rows,
+        listValues(workspaceId, filters, current),
+      ),
     );
     const pageRows = rows.slice(0, pageSize);
     yield pageRows.map((r) => r.json);
@@ -112,9 +120,13 @@ export async function* walkContacts(db: Db, workspaceId: string, filters: Contac
 
 /** The custom field keys of the contacts matching `filters`, in order, at most `limit`. */
 export async function customFieldKeys(db: Db, workspaceId: string, filters: ContactFilters, limit: number): Promise<string[]> {
-  const statement = db.shaped<{ key: string }>(`contacts.custom-keys:${filterShape(filters)}:${limit}`, () => customKeysStatement(filters, limit), {
-    ...listValues(workspaceId, filters, { scope: "", limit, page: 1, offset: 0 }),
-  });
+  const statement = db.shaped<{ key: string }>(
+    `contacts.custom-keys:${filterShape(filters)}:${limit}`,
+    () => customKeysStatement(filters, limit),
+    {
+      ...listValues(workspaceId, filters, { scope: "", limit, page: 1, offset: 0 }),
+    },
+  );
   return (await db.all(statement)).map((r) => r.key);
 }
 

@@ -321,7 +321,14 @@ function withTags(current: string[], tags: string[]) {
 
 /** Adds tags; answers the contact's tags. */
 export async function addTags(db: Db, workspaceId: string, id: string, tags: string[]) {
-  const { row } = await updateWith(db, workspaceId, id, (current) => ({ tags: withTags(current.tags, tags) }), undefined, "contact.tags_added");
+  const { row } = await updateWith(
+    db,
+    workspaceId,
+    id,
+    (current) => ({ tags: withTags(current.tags, tags) }),
+    undefined,
+    "contact.tags_added",
+  );
   return row.tags;
 }
 

@@ -18,10 +18,10 @@ import {
   upsertContact,
 } from "./contacts.data";
 import type { Contact } from "./contacts.fields";
-import { contactVCard } from "./contacts-export";
 import type * as routes from "./contacts.routes";
 import { DeletedQuery, TagsQuery } from "./contacts.routes";
 import { ContactCreateSchema, ListContactsQuery } from "./contacts.schemas";
+import { contactVCard } from "./contacts-export";
 import { deletedSince, listContacts, tagCounts } from "./contacts-lists.data";
 
 export const list: AppRouteHandler<typeof routes.list> = async (c) => {
