@@ -212,10 +212,18 @@ function changedColumns(before: ContactRow, after: ContactRow): Partial<ContactR
   const same = (a: unknown, b: unknown) => a === b || (typeof a === "object" && a !== null && JSON.stringify(a) === JSON.stringify(b));
   const changed: Partial<Record<keyof ContactRow, unknown>> = { version: after.version, updatedAt: after.updatedAt };
   for (const key of Object.keys(after) as (keyof ContactRow)[]) {
-    if (!same(before[key], after[key])) changed[key] = after[key];
+    if (!same(before[key], after[key])) changed[key] = settable(after[key]);
   }
   return changed as Partial<ContactRow>;
 }
+
+/**
+ * A value drizzle's `update().set()` can take: custom fields are read into an object without a
+ * prototype (so `__proto__` is kept as a key), which drizzle cannot inspect; a spread copy has one
+ * and keeps every own key.
+ */
+const settable = (value: unknown) =>
+  typeof value === "object" && value !== null && Object.getPrototypeOf(value) === null ? { ...value } : value;
 
 /** How many times a read-modify-write retries when another write got there first. */
 const WRITE_ATTEMPTS = 5;
