@@ -6,6 +6,7 @@ import { adminRouter } from "./admin/admin.index";
 import { contactsRouter } from "./contacts/contacts.index";
 import { contactsExportRouter } from "./contacts/contacts-export.index";
 import { registerDocs } from "./docs/docs.index";
+import { IMPORT_UPLOAD, importsRouter } from "./imports/imports.index";
 import type { AppEnv } from "./keys/app-env";
 import { apiKeyAuth, currentWorkspace } from "./keys/auth";
 import { apiKeysRouter } from "./keys/keys.index";
@@ -20,6 +21,7 @@ import { jsonBody } from "./middleware/json-body";
 import { rateLimit } from "./middleware/rate-limit";
 import { requestLog } from "./middleware/request-log";
 import { securityHeaders } from "./middleware/security-headers";
+import { uploadBody } from "./middleware/upload-body";
 import { profilesRouter } from "./profiles/profiles.index";
 import { isPublicPage, publicErrorPage, publicRouter } from "./public/public.index";
 import { scansRouter } from "./scans/scans.index";
@@ -97,7 +99,8 @@ export function createApp() {
     c.set("db", dbFor(c.env.DB));
     await next();
   });
-  app.use(jsonBody());
+  app.use(jsonBody({ uploads: [IMPORT_UPLOAD.path] }));
+  app.use(IMPORT_UPLOAD.path, uploadBody(IMPORT_UPLOAD));
   app.use(webhookDispatch());
   for (const path of ["/v1/*", "/mcp"]) {
     app.use(path, apiKeyAuth());
@@ -115,7 +118,8 @@ export function createApp() {
     .route("/", profilesRouter)
     .route("/", apiKeysRouter)
     .route("/", sitesRouter)
-    .route("/", webhooksRouter);
+    .route("/", webhooksRouter)
+    .route("/", importsRouter);
   app.route("/v1", v1);
   app.route("/admin", adminRouter);
   app.route("/", publicRouter);

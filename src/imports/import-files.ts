@@ -44,7 +44,10 @@ const fileProblem = (message: string) => validationError([{ field: "file", messa
  * The file of an import request and its format: the body itself, or the `file` part of a
  * multipart form (as a browser's file input sends it), the format by the part's type or name.
  */
-export async function uploadedFile(contentType: string | undefined, body: ArrayBuffer): Promise<{ bytes: Uint8Array; format: ImportFormat }> {
+export async function uploadedFile(
+  contentType: string | undefined,
+  body: ArrayBuffer,
+): Promise<{ bytes: Uint8Array; format: ImportFormat }> {
   const type = mediaType(contentType);
   if (type !== MULTIPART) {
     const bytes = new Uint8Array(body);
@@ -70,7 +73,7 @@ const UTF8_SLICE = 1 << 20;
 
 /** Whether the bytes are UTF-8, read a slice at a time (a 20 MiB file never becomes one string here). */
 function isUtf8(bytes: Uint8Array): boolean {
-  const decoder = new TextDecoder("utf-8", { fatal: true });
+  const decoder = new TextDecoder("utf-8", { fatal: true, ignoreBOM: false });
   try {
     for (let at = 0; at < bytes.length; at += UTF8_SLICE) decoder.decode(bytes.subarray(at, at + UTF8_SLICE), { stream: true });
     decoder.decode();
@@ -136,7 +139,14 @@ const MAX_RECORD_BYTES = 1024 * 1024;
  */
 export async function* csvRecords(stream: ReadableStream<Uint8Array>, offset: number): AsyncGenerator<{ cells: string[]; end: number }> {
   const records = stream.pipeThrough(
-    parse({ info: true, bom: true, relax_column_count: true, relax_quotes: true, skip_empty_lines: false, max_record_size: MAX_RECORD_BYTES }),
+    parse({
+      info: true,
+      bom: true,
+      relax_column_count: true,
+      relax_quotes: true,
+      skip_empty_lines: false,
+      max_record_size: MAX_RECORD_BYTES,
+    }),
   );
   const reader = records.getReader();
   try {

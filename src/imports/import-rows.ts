@@ -72,7 +72,11 @@ export function columnTargets(header: readonly string[]): { columns: ColumnTarge
   const ignored: string[] = [];
   const columns = header.map((name, i): ColumnTarget => {
     const custom = CUSTOM_COLUMN.exec(name.trim())?.[1]?.trim();
-    const target: ColumnTarget = custom ? { custom } : FIELD_BY_HEADER.has(normalised(name)) ? { field: FIELD_BY_HEADER.get(normalised(name))! } : null;
+    const target: ColumnTarget = custom
+      ? { custom }
+      : FIELD_BY_HEADER.has(normalised(name))
+        ? { field: FIELD_BY_HEADER.get(normalised(name))! }
+        : null;
     const takenAs = target && ("custom" in target ? `custom.${target.custom}` : target.field);
     if (takenAs === null || taken.has(takenAs)) {
       ignored.push(name.trim() || `column ${i + 1} (no name)`);
@@ -154,9 +158,18 @@ export function cardFields(lines: readonly string[]): { fields: Fields | null; i
   set("phone", unescapeText(one("TEL")?.value ?? "").replace(/^tel:/i, ""));
   set("company", splitValue(one("ORG")?.value ?? "", ";")[0]);
   set("job_title", unescapeText(one("TITLE")?.value ?? ""));
-  set("location", splitValue(one("ADR")?.value ?? "", ";").filter((part) => part.trim() !== "").join(", "));
+  set(
+    "location",
+    splitValue(one("ADR")?.value ?? "", ";")
+      .filter((part) => part.trim() !== "")
+      .join(", "),
+  );
   set("notes", unescapeText(one("NOTE")?.value ?? ""));
-  const tags = (byName.get("CATEGORIES") ?? []).flatMap((p) => splitValue(p.value, ",").map((t) => t.trim()).filter(Boolean));
+  const tags = (byName.get("CATEGORIES") ?? []).flatMap((p) =>
+    splitValue(p.value, ",")
+      .map((t) => t.trim())
+      .filter(Boolean),
+  );
   if (tags.length > 0) fields.tags = tags;
   const urls = [...(byName.get("URL") ?? []), ...(byName.get("X-SOCIALPROFILE") ?? [])].map((p) => unescapeText(p.value));
   set("linkedin_url", urls.find(isLinkedIn));

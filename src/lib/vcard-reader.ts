@@ -97,13 +97,18 @@ export function parseContentLine(line: string): VCardProperty | null {
   }
   if (colon <= 0) return null;
   const [head, ...paramTexts] = splitOutsideQuotes(line.slice(0, colon), ";");
-  const name = head!.slice(head!.lastIndexOf(".") + 1).trim().toUpperCase();
+  const name = head!
+    .slice(head!.lastIndexOf(".") + 1)
+    .trim()
+    .toUpperCase();
   const params: Record<string, string[]> = Object.create(null);
   for (const param of paramTexts) {
     const eq = param.indexOf("=");
     // vCard 2.1's bare parameters (`TEL;CELL:`) are types.
     const key = eq === -1 ? "TYPE" : param.slice(0, eq).trim().toUpperCase();
-    const values = splitOutsideQuotes(eq === -1 ? param : param.slice(eq + 1), ",").map((v) => v.trim().replace(/^"|"$/g, "").toLowerCase());
+    const values = splitOutsideQuotes(eq === -1 ? param : param.slice(eq + 1), ",").map((v) =>
+      v.trim().replace(/^"|"$/g, "").toLowerCase(),
+    );
     params[key] = [...(params[key] ?? []), ...values];
   }
   return { name, params, value: line.slice(colon + 1) };
