@@ -55,6 +55,11 @@ describe("POST /v1/imports", () => {
   it("answers 202 with the queued import, then imports every row with source import and the import's tags", async () => {
     const csv =
       "First Name,Last Name,E-mail Address,Mobile Phone,Company Name,custom.tier,Favourite colour\r\nAda,Lovelace,ada@x.example,+44 20 7946 0000,Engines,gold,green\r\nGrace,Hopper,grace@x.example,,Navy,,blue\r\n";
+    const hook = await call("POST", "/v1/webhooks", {
+      key: t.key,
+      body: { url: "https://hooks.example/cardbox", events: ["contact.created"] },
+    });
+    expect(hook.status).toBe(201);
     const res = await upload(csv, CSV, "?tags=conf-2026,Leads");
     expect(res.status, res.text).toBe(202);
     expect(res.headers.get("location")).toBe(`/v1/imports/${res.body.id}`);
@@ -104,6 +109,11 @@ describe("POST /v1/imports", () => {
       source: "import",
       custom_fields: {},
     });
+    // One contact.created event a contact, as the API's own create raises.
+    const events = await env.DB.prepare("SELECT type, count(*) AS n FROM webhook_events WHERE workspace_id = ? GROUP BY type")
+      .bind(t.workspaceId)
+      .all<{ type: string; n: number }>();
+    expect(events.results).toEqual([{ type: "contact.created", n: 2 }]);
     const listed = await call("GET", "/v1/imports", { key: t.key });
     expect(listed.status).toBe(200);
     expect(listed.body.data).toEqual([report]);
