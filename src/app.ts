@@ -4,7 +4,9 @@ import { requestId } from "hono/request-id";
 import { getPath } from "hono/utils/url";
 import { adminRouter } from "./admin/admin.index";
 import { contactsRouter } from "./contacts/contacts.index";
+import { contactsExportRouter } from "./contacts/contacts-export.index";
 import { registerDocs } from "./docs/docs.index";
+import { IMPORT_UPLOAD, importsRouter } from "./imports/imports.index";
 import type { AppEnv } from "./keys/app-env";
 import { apiKeyAuth, currentWorkspace } from "./keys/auth";
 import { apiKeysRouter } from "./keys/keys.index";
@@ -19,6 +21,7 @@ import { jsonBody } from "./middleware/json-body";
 import { rateLimit } from "./middleware/rate-limit";
 import { requestLog } from "./middleware/request-log";
 import { securityHeaders } from "./middleware/security-headers";
+import { uploadBody } from "./middleware/upload-body";
 import { profilesRouter } from "./profiles/profiles.index";
 import { isPublicPage, publicErrorPage, publicRouter } from "./public/public.index";
 import { scansRouter } from "./scans/scans.index";
@@ -105,7 +108,8 @@ export function createApp() {
     c.set("db", dbFor(c.env.DB));
     await next();
   });
-  app.use(jsonBody());
+  app.use(jsonBody({ uploads: [IMPORT_UPLOAD.path] }));
+  app.use(IMPORT_UPLOAD.path, uploadBody(IMPORT_UPLOAD));
   app.use(webhookDispatch());
   for (const path of ["/v1/*", "/mcp"]) {
     app.use(path, apiKeyAuth());
@@ -115,14 +119,16 @@ export function createApp() {
   app.use("/q/*", publicRateLimit());
   app.use("/p/*", publicRateLimit());
 
-  // Scans first: `/contacts/scans` must never be read as `/contacts/{id}`.
+  // Scans and export first: `/contacts/scans` and `/contacts/export` must never be read as `/contacts/{id}`.
   const v1 = createRouter()
     .route("/", scansRouter)
+    .route("/", contactsExportRouter)
     .route("/", contactsRouter)
     .route("/", profilesRouter)
     .route("/", apiKeysRouter)
     .route("/", sitesRouter)
-    .route("/", webhooksRouter);
+    .route("/", webhooksRouter)
+    .route("/", importsRouter);
   app.route("/v1", v1);
   app.route("/admin", adminRouter);
   app.route("/", publicRouter);

@@ -4,7 +4,6 @@ import { ApiError, notFound, validationError } from "../lib/errors";
 import { ifMatch, jsonText, jsonTextWithEtag } from "../lib/etag";
 import { pageJson, pageOf, readListQuery } from "../lib/pagination";
 import { errorBody } from "../lib/render-error";
-import { toVCard } from "../lib/vcard";
 import { contactLimits } from "../workspaces/plans";
 import {
   addTags as addContactTags,
@@ -22,6 +21,7 @@ import type { Contact } from "./contacts.fields";
 import type * as routes from "./contacts.routes";
 import { DeletedQuery, TagsQuery } from "./contacts.routes";
 import { ContactCreateSchema, DuplicatesQuery, ListContactsQuery } from "./contacts.schemas";
+import { contactVCard } from "./contacts-export";
 import { deletedSince, listContacts, tagCounts } from "./contacts-lists.data";
 import { duplicatesPage, mergeContacts, mergedInto } from "./contacts-merge.data";
 
@@ -148,24 +148,8 @@ export const merge: AppRouteHandler<typeof routes.merge> = async (c) => {
 
 export const vcard: AppRouteHandler<typeof routes.vcard> = async (c) => {
   const contact = parseContact(await requireContactJson(c, c.req.valid("param").id));
-  const card = toVCard({
-    firstName: contact.first_name,
-    lastName: contact.last_name,
-    fullName: contact.name,
-    organization: contact.company,
-    title: contact.job_title,
-    email: contact.email,
-    phone: contact.phone,
-    address: contact.location,
-    urls: [contact.linkedin_url],
-    photoUrl: contact.photo_url,
-    note: contact.notes,
-    categories: contact.tags,
-    uid: `urn:uuid:${contact.id}`,
-    revision: contact.updated_at,
-  });
   const filename = (contact.name ?? "contact").replace(/[^\p{L}\p{N} _-]/gu, "").trim() || "contact";
-  return c.body(card, 200, {
+  return c.body(contactVCard(contact), 200, {
     "Content-Type": "text/vcard; charset=utf-8",
     "Content-Disposition": `attachment; filename="${filename.replace(/[^\x20-\x7e]/g, "_")}.vcf"; filename*=UTF-8''${encodeURIComponent(filename)}.vcf`,
   });

@@ -188,6 +188,19 @@ export function planAfterCount(
 }
 
 /**
+ * The one plan of every page of a walk through all of a list's matches (an export), given the
+ * capped count where the list counts (`walkCounts`): the plan a list's later pages would take.
+ */
+export function walkPlan(f: ContactFilters, counted: number): ListPlan {
+  const first = firstStep(f);
+  if (!walkCounts(f)) return first.plan;
+  return counted <= COUNT_CAP ? "sparse" : "dense";
+}
+
+/** Whether a walk needs the capped count to choose its plan: every selective list but one tag by creation. */
+export const walkCounts = (f: ContactFilters) => isSelective(f) && firstStep(f).plan !== "tagged";
+
+/**
  * A list's values by slot name, worked out (and checked) before any statement is built: the
  * workspace, the search as an FTS5 query, each tag, each column filter's value as stored, each
  * custom-field filter's key and value (`contains` as a LIKE pattern), the cursor's keys.
@@ -382,4 +395,12 @@ export function builtListStatements(workspaceId: string, filters: ContactFilters
     return { sql: built.sql, params: fillPlaceholders(built.params, values) };
   };
   return { rows: filled(rows), count: count && filled(count) };
+}
+
+/**
+ * The custom field keys the contacts matching `filters` use, in order, at most `limit` of them
+ * (the columns of a CSV export, known before its first row). Reads every match's custom fields.
+ */
+export function customKeysStatement(filters: ContactFilters, limit: number) {
+  return sql`SELECT DISTINCT j.key AS "key" FROM ${contacts}, json_each(${contacts.customFields}) AS j WHERE ${and(...filterConditions(filters))} ORDER BY 1 LIMIT ${rowCount(limit)}`;
 }

@@ -24,7 +24,8 @@ const INFO = {
 
 /** Every tag an operation uses, in the order a reader meets them. */
 const TAGS = [
-  { name: "Contacts", description: "The CRM contacts store: create, search, update, delete, upsert, batch, vCard." },
+  { name: "Contacts", description: "The CRM contacts store: create, search, update, delete, upsert, batch, merge, export, vCard." },
+  { name: "Imports", description: "CSV and vCard files imported in the background, with a report per row." },
   { name: "Tags", description: "Tags across the workspace's contacts." },
   { name: "Profiles", description: "Public business cards and their QR codes." },
   { name: "Scans", description: "Counted interactions with a profile: QR scans, visits, AI assistants." },

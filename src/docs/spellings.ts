@@ -1,5 +1,5 @@
 import { REQUIRE_ANY, SAME_AS, SPELLINGS, spellingsOf } from "../lib/validation";
-import { type Document, operationsOf, type Schema } from "./document.types";
+import { type Document, operationsOf, type Parameter, type Schema } from "./document.types";
 
 const READ_ONLY = "Read-only: accepted and ignored, so a representation read from the API can be sent back as it is.";
 
@@ -46,16 +46,21 @@ function requireSpellings(schema: Schema, others: Record<string, string>, requir
   else if (alternatives.length > 1) schema.allOf = alternatives;
 }
 
-/** Gives each other spelling of a query parameter (marked `SAME_AS`) the schema of the parameter it stands for. */
+/**
+ * Gives each other spelling of a query parameter (marked `SAME_AS`) the schema of the parameter it
+ * stands for; a spelling of a parameter the operation does not take (an export's `per_page`) goes.
+ */
 export function spellOutQueries(doc: Document) {
   for (const { operation } of operationsOf(doc)) {
     const parameters = operation.parameters ?? [];
-    for (const parameter of parameters) {
-      const canonical = parameter.schema?.[SAME_AS] as string | undefined;
-      if (canonical === undefined) continue;
-      const original = parameters.find((p) => p.in === "query" && p.name === canonical);
-      if (!original?.schema) throw new Error(`query parameter ${parameter.name} stands for ${canonical}, which the operation lacks`);
-      parameter.schema = structuredClone(original.schema);
-    }
+    const canonicalOf = (p: Parameter) => p.schema?.[SAME_AS] as string | undefined;
+    const taken = (name: string) => parameters.find((p) => p.in === "query" && p.name === name && canonicalOf(p) === undefined);
+    operation.parameters = parameters.flatMap((parameter) => {
+      const canonical = canonicalOf(parameter);
+      if (canonical === undefined) return [parameter];
+      const original = taken(canonical);
+      return original?.schema ? [{ ...parameter, schema: structuredClone(original.schema) }] : [];
+    });
+    if (operation.parameters.length === 0) delete operation.parameters;
   }
 }

@@ -260,7 +260,7 @@ function otherSpellings(fields: z.ZodRawShape, aliases: Record<string, string>) 
           [SAME_AS]: canonical,
         }),
     ]),
-  );
+  ) as Record<never, z.ZodOptional<z.ZodString>>; // typed as no fields: handlers read the canonical names
 }
 
 /** Moves each `{family}.{rest}` parameter into an object `{family: {rest: value}}` (unless `family` itself was sent, which the schema refuses). */
