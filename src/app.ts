@@ -3,6 +3,8 @@ import type { Context } from "hono";
 import { requestId } from "hono/request-id";
 import { getPath } from "hono/utils/url";
 import { adminRouter } from "./admin/admin.index";
+import { consoleRouter } from "./console/console.index";
+import { consoleSession } from "./console/console-session";
 import { contactsRouter } from "./contacts/contacts.index";
 import { registerDocs } from "./docs/docs.index";
 import type { AppEnv } from "./keys/app-env";
@@ -98,6 +100,7 @@ export function createApp() {
   });
   app.use(jsonBody());
   app.use(webhookDispatch());
+  app.use("/v1/*", consoleSession());
   for (const path of ["/v1/*", "/mcp"]) {
     app.use(path, apiKeyAuth());
     app.use(path, apiRateLimit());
@@ -116,6 +119,7 @@ export function createApp() {
     .route("/", webhooksRouter);
   app.route("/v1", v1);
   app.route("/admin", adminRouter);
+  app.route("/app", consoleRouter);
   app.route("/", publicRouter);
   app.post("/mcp", (c) => handleMcpRequest(c.req.raw, { db: c.var.db, caller: c.var.caller, workspace: () => currentWorkspace(c) }));
   registerDocs(app);
