@@ -67,13 +67,13 @@ export class ApiFailure extends Error {
   }
 }
 
-type Answer<D> = { data: D; error?: never; response: Response } | { data?: never; error: unknown; response: Response };
+type Answer<D> = { data?: D; error?: unknown; response: Response };
 
 /** The answer's data, or an `ApiFailure` thrown with its status and error body. */
-export async function must<D>(pending: Promise<Answer<D>>): Promise<D> {
+export async function must<D>(pending: Promise<Answer<D>>): Promise<Exclude<D, undefined>> {
   const { data, error, response } = await pending;
   if (!response.ok) throw new ApiFailure(response.status, error as ApiErrorBody | undefined);
-  return data as D;
+  return data as Exclude<D, undefined>;
 }
 
 /** The message to show for anything a call threw. */

@@ -78,15 +78,8 @@ function Shell() {
         ))}
       </nav>
       <main id="main" class="main" tabIndex={-1}>
-        {Page ? (
-          <Page />
-        ) : pages.length === 0 ? (
-          <p>This key may not see any page of the console.</p>
-        ) : (
-          <Loading />
-        )}
+        {Page ? <Page /> : pages.length === 0 ? <p>This key may not see any page of the console.</p> : <Loading />}
       </main>
     </div>
   );
 }
-

@@ -1,7 +1,6 @@
 import type { FunctionComponent } from "preact";
 import type { Permission } from "./api";
 import { AnalyticsPage } from "./pages/analytics";
-import { CardsPage } from "./pages/cards";
 import { ContactsPage } from "./pages/contacts";
 import { KeysPage } from "./pages/keys";
 import { WebhooksPage } from "./pages/webhooks";
@@ -24,7 +23,7 @@ export const PAGES: readonly PageEntry[] = [
   { path: "contacts", label: "Contacts", permission: "contacts:read", page: ContactsPage },
   { path: "duplicates", label: "Duplicates", permission: "contacts:write" },
   { path: "imports", label: "Imports and exports", permission: "contacts:write" },
-  { path: "cards", label: "Cards", permission: "contacts:read", page: CardsPage },
+  { path: "cards", label: "Cards", permission: "contacts:read" },
   { path: "analytics", label: "Analytics", permission: "contacts:read", page: AnalyticsPage },
   { path: "live", label: "Live", permission: "contacts:read" },
   { path: "webhooks", label: "Webhooks", permission: "webhooks:manage", page: WebhooksPage },

@@ -84,7 +84,14 @@ export function useContactList(filters: ContactFilters) {
     try {
       const page = await must(api.GET("/v1/contacts", { params: { query: JSON.parse(key) } }));
       if (mine !== generation.current) return;
-      setState({ rows: page.data, next: page.pagination.next_cursor, total: page.pagination.total, exact: page.pagination.total_exact, loading: false, error: null });
+      setState({
+        rows: page.data,
+        next: page.pagination.next_cursor,
+        total: page.pagination.total,
+        exact: page.pagination.total_exact,
+        loading: false,
+        error: null,
+      });
     } catch (error) {
       if (mine === generation.current) setState((s) => ({ ...s, loading: false, error }));
     } finally {
@@ -115,7 +122,10 @@ export function useContactList(filters: ContactFilters) {
   }, [state.next]);
 
   /** Shows a contact's new state (edited, tagged) where it is in the list. */
-  const replace = useCallback((contact: Contact) => setState((s) => ({ ...s, rows: s.rows.map((r) => (r.id === contact.id ? contact : r)) })), []);
+  const replace = useCallback(
+    (contact: Contact) => setState((s) => ({ ...s, rows: s.rows.map((r) => (r.id === contact.id ? contact : r)) })),
+    [],
+  );
   const remove = useCallback(
     (ids: readonly string[]) =>
       setState((s) => ({ ...s, rows: s.rows.filter((r) => !ids.includes(r.id)), total: Math.max(0, s.total - ids.length) })),

@@ -1,5 +1,5 @@
 import type { ComponentChildren } from "preact";
-import { useEffect, useRef, useState } from "preact/hooks";
+import { useEffect, useId, useRef, useState } from "preact/hooks";
 import { messageOf } from "../api";
 import { useAnnounce } from "./feedback";
 
@@ -61,6 +61,7 @@ export function ConfirmButton({
   const [busy, setBusy] = useState(false);
   const [error, setError] = useState<unknown>(null);
   const confirming = useRef<HTMLButtonElement>(null);
+  const questionId = useId();
   useEffect(() => {
     if (asking) confirming.current?.focus();
   }, [asking]);
@@ -84,9 +85,9 @@ export function ConfirmButton({
     }
   };
   return (
-    <span class="confirm" role="group" aria-label={question}>
-      <span>{question}</span>
-      <button type="button" class="button button-danger" disabled={busy} onClick={confirm} ref={confirming}>
+    <span class="confirm">
+      <span id={questionId}>{question}</span>
+      <button type="button" class="button button-danger" disabled={busy} onClick={confirm} ref={confirming} aria-describedby={questionId}>
         {confirmLabel}
       </button>
       <button type="button" class="button button-quiet" onClick={() => setAsking(false)}>

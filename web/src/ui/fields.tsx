@@ -12,7 +12,19 @@ interface FieldProps {
 }
 
 /** A labelled field with its hint and error tied to it (aria-describedby), so a screen reader reads them. */
-function Labelled({ id, label, error, hint, children }: { id: string; label: string; error?: string; hint?: string; children: ComponentChildren }) {
+function Labelled({
+  id,
+  label,
+  error,
+  hint,
+  children,
+}: {
+  id: string;
+  label: string;
+  error?: string;
+  hint?: string;
+  children: ComponentChildren;
+}) {
   return (
     <div class={`field${error ? " field-invalid" : ""}`}>
       <label for={id}>{label}</label>
@@ -35,14 +47,20 @@ const describedBy = (id: string, { error, hint }: { error?: string; hint?: strin
   [hint && `${id}-hint`, error && `${id}-error`].filter(Boolean).join(" ") || undefined;
 
 export function TextField(
-  props: FieldProps & { type?: "text" | "email" | "url" | "tel" | "password" | "search"; autoComplete?: string; placeholder?: string; maxLength?: number },
+  props: FieldProps & {
+    type?: "text" | "email" | "url" | "tel" | "password" | "search";
+    autoComplete?: string;
+    placeholder?: string;
+    maxLength?: number;
+  },
 ) {
   const id = useId();
   return (
     <Labelled id={id} {...props}>
       <input
         id={id}
-        type={props.type ?? "text"}
+        // Preact types `type` per input kind; a union of text kinds is one of them at run time.
+        type={(props.type ?? "text") as "text"}
         value={props.value}
         onInput={(e) => props.onValue(e.currentTarget.value)}
         required={props.required}
