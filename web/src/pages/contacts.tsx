@@ -17,10 +17,14 @@ const choices = (record: Record<string, string>, any: string): Choice[] => [
 const STAGE_CHOICES = choices(STAGES, "Any stage");
 const SORT_CHOICES = Object.entries(SORTS).map(([value, label]) => ({ value, label }));
 
-/** The workspace's tags, for the tag filter. */
-function useTagChoices(): Choice[] {
+/** The workspace's tags, for the tag filter, and a way to load them again after tagging. */
+function useTagChoices(): [Choice[], () => void] {
   const tags = useLoad(() => must(api.GET("/v1/tags", { params: { query: { limit: 100 } } })), []);
-  return [{ value: "", label: "Any tag" }, ...(tags.data?.data ?? []).map((t) => ({ value: t.tag, label: `${t.tag} (${t.count})` }))];
+  const choices = [
+    { value: "", label: "Any tag" },
+    ...(tags.data?.data ?? []).map((t) => ({ value: t.tag, label: `${t.tag} (${t.count})` })),
+  ];
+  return [choices, tags.reload];
 }
 
 /** Calls `onVisible` whenever `target` scrolls into view: the list's next page, without a button press. */
@@ -75,7 +79,7 @@ export function ContactsPage() {
   const [search, setSearch] = useState("");
   const q = useDebounced(search, 250);
   const list = useContactList({ ...filters, q });
-  const tagChoices = useTagChoices();
+  const [tagChoices, reloadTags] = useTagChoices();
   const [open, setOpen] = useState<Contact | null>(null);
   const [creating, setCreating] = useState(false);
   const sentinel = useWhenVisible(list.loadMore);
@@ -119,10 +123,12 @@ export function ContactsPage() {
             onChanged={(contact) => {
               list.replace(contact);
               setOpen(contact);
+              reloadTags();
             }}
             onDeleted={(id) => {
               list.remove([id]);
               setOpen(null);
+              reloadTags();
             }}
           />
         </SidePanel>

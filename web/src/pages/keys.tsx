@@ -99,7 +99,11 @@ export function KeysPage() {
                   <td>{formatDateTime(key.last_used_at)}</td>
                   <td>
                     <ConfirmButton
-                      label={`Revoke ${key.name}`}
+                      label={
+                        <>
+                          Revoke<span class="visually-hidden"> {key.name}</span>
+                        </>
+                      }
                       question={
                         key.id === session.api_key.id
                           ? "Revoke the key this console is signed in with? You will be signed out."

@@ -9,6 +9,7 @@ export interface DailySeries {
   counts: readonly number[];
 }
 
+const HALF_DAY = 12 * 60 * 60;
 const toSeconds = (day: string) => Date.parse(`${day}T00:00:00Z`) / 1000;
 
 /**
@@ -26,7 +27,11 @@ export function DailyBarChart({ series, summary }: { series: DailySeries; summar
         width: width(),
         height: 240,
         legend: { show: true },
-        scales: { x: { time: true }, y: { range: (_u, _min, max) => [0, Math.max(1, max)] } },
+        // Half a day either side, so the first and the last day's bars are drawn whole.
+        scales: {
+          x: { time: true, range: (_u, min, max) => [min - HALF_DAY, max + HALF_DAY] },
+          y: { range: (_u, _min, max) => [0, Math.max(1, max)] },
+        },
         axes: [{}, { label: series.label, incrs: [1, 2, 5, 10, 20, 50, 100, 200, 500, 1000] }],
         series: [
           {},
