@@ -183,6 +183,25 @@ describe("the console in Chromium", () => {
     expect(await contactNames(page)).toEqual(["Grace Hopper"]);
   });
 
+  it("exports the list as the filters select it, as CSV", async () => {
+    const [download] = await Promise.all([page.waitForEvent("download"), page.getByRole("button", { name: "Export CSV" }).click()]);
+    expect(download.suggestedFilename()).toBe("contacts.csv");
+    const csv = readFileSync(await download.path(), "utf8").split("\r\n");
+    expect(csv).toEqual([
+      "first_name,last_name,email,phone,company,job_title,location,stage,source,tags,notes,created_at",
+      expect.stringMatching(/^Grace,Hopper,,,US Navy,Rear Admiral,,Lead,api,conference,,\d{4}-\d\d-\d\dT/),
+      "",
+    ]);
+    await page.getByLabel("Tag", { exact: true }).selectOption("");
+    await page.getByText("4 contacts").waitFor();
+    const [all] = await Promise.all([page.waitForEvent("download"), page.getByRole("button", { name: "Export CSV" }).click()]);
+    expect(
+      readFileSync(await all.path(), "utf8")
+        .trim()
+        .split("\r\n"),
+    ).toHaveLength(5);
+  });
+
   it("draws the card's scans per day from the real scans", async () => {
     await page.getByRole("link", { name: "Analytics" }).click();
     await page.getByRole("heading", { level: 1, name: "Analytics" }).waitFor();
@@ -224,8 +243,13 @@ describe("the console in Chromium", () => {
 describe("on a phone", () => {
   it("shows every page at 390 px, without serious accessibility violations", async () => {
     const phone = await consoleContext("phone");
+    await phone.page.goto(`${server.base}/app`);
+    await phone.page.getByLabel("API key").waitFor();
+    expect(await accessibilityViolations(phone.page)).toEqual([]);
+    await snapshot(phone.page, "sign-in-phone");
     await signIn(phone.page, key);
     await phone.page.getByText("4 contacts").waitFor();
+    expect(await phone.page.evaluate(() => document.documentElement.scrollWidth)).toBeLessThanOrEqual(390);
     await snapshot(phone.page, "contacts-phone");
     expect(await accessibilityViolations(phone.page)).toEqual([]);
     await phone.page.getByRole("button", { name: "Ada Lovelace" }).click();
@@ -240,9 +264,9 @@ describe("on a phone", () => {
       await phone.page.locator(selector).first().waitFor();
       expect(await accessibilityViolations(phone.page)).toEqual([]);
       await snapshot(phone.page, `${link.toLowerCase().replace(" ", "-")}-phone`);
+      // Nothing wider than the phone's screen.
+      expect(await phone.page.evaluate(() => document.documentElement.scrollWidth)).toBeLessThanOrEqual(390);
     }
-    // Nothing wider than the phone's screen.
-    expect(await phone.page.evaluate(() => document.documentElement.scrollWidth)).toBeLessThanOrEqual(390);
     expect(phone.errors).toEqual([]);
     await phone.context.close();
   });

@@ -1,10 +1,12 @@
 import { useEffect, useRef, useState } from "preact/hooks";
 import { api, type Contact, must } from "../api";
-import { type ContactFilters, NO_FILTERS, SORTS, STAGES, useContactList } from "../lib/contacts";
+import { type ContactFilters, NO_FILTERS, SORTS, SOURCES, STAGES, useContactList } from "../lib/contacts";
+import { saveBlob } from "../lib/download";
+import { allContacts, contactsCsv } from "../lib/export";
 import { formatDate, initials, plural } from "../lib/format";
 import { useDebounced, useLoad } from "../lib/hooks";
 import { useSession } from "../session";
-import { ErrorNote, Loading } from "../ui/feedback";
+import { ErrorNote, Loading, useAnnounce } from "../ui/feedback";
 import { type Choice, SelectField, TextField } from "../ui/fields";
 import { SidePanel } from "../ui/panel";
 import { ContactDetail } from "./contact-detail";
@@ -15,6 +17,7 @@ const choices = (record: Record<string, string>, any: string): Choice[] => [
   ...Object.entries(record).map(([value, label]) => ({ value, label })),
 ];
 const STAGE_CHOICES = choices(STAGES, "Any stage");
+const SOURCE_CHOICES = choices(SOURCES, "Any source");
 const SORT_CHOICES = Object.entries(SORTS).map(([value, label]) => ({ value, label }));
 
 /** The workspace's tags, for the tag filter, and a way to load them again after tagging. */
@@ -40,6 +43,34 @@ function useWhenVisible(onVisible: () => void) {
     return () => observer.disconnect();
   }, []);
   return target;
+}
+
+/** Downloads the list as the filters select it, every page, as CSV. */
+function ExportButton({ filters }: { filters: ContactFilters }) {
+  const [loaded, setLoaded] = useState<number | null>(null);
+  const [error, setError] = useState<unknown>(null);
+  const announce = useAnnounce();
+  const exportCsv = async () => {
+    setError(null);
+    setLoaded(0);
+    try {
+      const rows = await allContacts(filters, setLoaded);
+      saveBlob(new Blob([contactsCsv(rows)], { type: "text/csv;charset=utf-8" }), "contacts.csv");
+      announce(`Exported ${plural(rows.length, "contact")}`);
+    } catch (failure) {
+      setError(failure);
+    } finally {
+      setLoaded(null);
+    }
+  };
+  return (
+    <>
+      <button type="button" class="button" onClick={exportCsv} disabled={loaded !== null}>
+        {loaded === null ? "Export CSV" : `Exporting… ${loaded}`}
+      </button>
+      <ErrorNote error={error} />
+    </>
+  );
 }
 
 function ContactRow({ contact, onOpen }: { contact: Contact; onOpen: (contact: Contact) => void }) {
@@ -89,16 +120,20 @@ export function ContactsPage() {
     <section aria-labelledby="contacts-title">
       <div class="page-header">
         <h1 id="contacts-title">Contacts</h1>
-        {can("contacts:write") && (
-          <button type="button" class="button button-primary" onClick={() => setCreating(true)}>
-            New contact
-          </button>
-        )}
+        <div class="header-actions">
+          <ExportButton filters={{ ...filters, q }} />
+          {can("contacts:write") && (
+            <button type="button" class="button button-primary" onClick={() => setCreating(true)}>
+              New contact
+            </button>
+          )}
+        </div>
       </div>
       <search class="filters">
         <TextField label="Search" type="search" value={search} onValue={setSearch} placeholder="Name, email, company…" />
         <SelectField label="Stage" value={filters.stage} onValue={set("stage")} choices={STAGE_CHOICES} />
         <SelectField label="Tag" value={filters.tag} onValue={set("tag")} choices={tagChoices} />
+        <SelectField label="Source" value={filters.source} onValue={set("source")} choices={SOURCE_CHOICES} />
         <SelectField label="Sort" value={filters.sort} onValue={set("sort")} choices={SORT_CHOICES} />
       </search>
       <p class="count" role="status">
@@ -106,7 +141,7 @@ export function ContactsPage() {
       </p>
       <ErrorNote error={list.error} />
       {!list.loading && list.rows.length === 0 && !list.error && (
-        <div class="empty">{q || filters.tag || filters.stage ? "No contact matches." : "No contacts yet."}</div>
+        <div class="empty">{q || filters.tag || filters.stage || filters.source ? "No contact matches." : "No contacts yet."}</div>
       )}
       <ul class="contact-list" aria-label="Contacts">
         {list.rows.map((contact) => (
