@@ -35,10 +35,13 @@ async function accessibilityViolations(page: Page) {
   return violations.filter((v: { impact: string }) => v.impact === "serious" || v.impact === "critical");
 }
 
-/** A screenshot kept out of git (test-artifacts/ is ignored), named by page and size. */
-async function snapshot(page: Page, name: string) {
+/**
+ * A screenshot kept out of git (test-artifacts/ is ignored), named by page and size: the whole page,
+ * or only the screen when a side panel (fixed to the screen) is open.
+ */
+async function snapshot(page: Page, name: string, { fullPage = true } = {}) {
   mkdirSync(ARTIFACTS, { recursive: true });
-  await page.screenshot({ path: path.join(ARTIFACTS, `console-${name}.png`), fullPage: true });
+  await page.screenshot({ path: path.join(ARTIFACTS, `console-${name}.png`), fullPage });
 }
 
 /** A browser context that records what would break the console's promises: a request elsewhere, a console error. */
@@ -170,7 +173,7 @@ describe("the console in Chromium", () => {
     await panel.getByRole("button", { name: "Save changes" }).click();
     await page.getByRole("status").getByText("Saved").waitFor();
     expect(await accessibilityViolations(page)).toEqual([]);
-    await snapshot(page, "contact-detail-desktop");
+    await snapshot(page, "contact-detail-desktop", { fullPage: false });
 
     const found = await api("GET", "/v1/contacts?q=grace");
     expect(found.body.data).toHaveLength(1);
@@ -226,7 +229,7 @@ describe("the console in Chromium", () => {
     }
     expect(await page.getByRole("cell", { name: "200" }).count()).toBeGreaterThan(0);
     expect(await accessibilityViolations(page)).toEqual([]);
-    await snapshot(page, "webhooks-desktop");
+    await snapshot(page, "webhooks-desktop", { fullPage: false });
     await page.getByRole("button", { name: "Close" }).click();
   });
 
@@ -254,7 +257,7 @@ describe("on a phone", () => {
     expect(await accessibilityViolations(phone.page)).toEqual([]);
     await phone.page.getByRole("button", { name: "Ada Lovelace" }).click();
     await phone.page.getByLabel("First name").waitFor();
-    await snapshot(phone.page, "contact-detail-phone");
+    await snapshot(phone.page, "contact-detail-phone", { fullPage: false });
     await phone.page.keyboard.press("Escape");
     // Each page once it has loaded what it shows.
     const ready = { Analytics: ".chart canvas", Webhooks: ".webhook-row", "API keys": ".badge" } as const;
