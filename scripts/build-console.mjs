@@ -13,7 +13,7 @@ const OUT = path.join(DIST, "public", "app");
 const STAMP = path.join(DIST, ".console-build");
 const LOCK = path.join(DIST, ".console-build.lock");
 /** What the console is built from, besides web/ itself. */
-const INPUTS = ["clients/typescript/schema.d.ts", "package-lock.json"];
+const INPUTS = ["clients/typescript/schema.d.ts", "package-lock.json", "scripts/build-console.mjs"];
 /** The budget for the console's JavaScript, gzipped. */
 export const JS_BUDGET_BYTES = 150 * 1024;
 
@@ -71,11 +71,18 @@ export async function buildConsole({ force = false } = {}) {
     // Built beside the live copy and swapped in, so a running server never serves half a build.
     const next = path.join(DIST, ".console-next");
     rmSync(next, { recursive: true, force: true });
+    // A production build whatever NODE_ENV says: Vite reads it, and vitest sets it to "test", which
+    // would build Preact's devtools hooks in. Put back afterwards for the process that asked.
+    const nodeEnv = process.env.NODE_ENV;
+    process.env.NODE_ENV = "production";
     await build({
       root: WEB,
       configFile: path.join(WEB, "vite.config.ts"),
       logLevel: "warn",
       build: { outDir: next, emptyOutDir: true },
+    }).finally(() => {
+      if (nodeEnv === undefined) delete process.env.NODE_ENV;
+      else process.env.NODE_ENV = nodeEnv;
     });
     const js = gzippedJsBytes(next);
     if (js > JS_BUDGET_BYTES) {
