@@ -1,5 +1,6 @@
 import { api, type Contact, must } from "../api";
 import { type ContactFilters, contactQuery } from "./contacts";
+import { toCsv } from "./csv";
 
 const COLUMNS = [
   "first_name",
@@ -16,18 +17,7 @@ const COLUMNS = [
   "created_at",
 ] as const;
 
-/**
- * One CSV cell: quoted when it holds a quote, comma or line break; a leading `=`, `+`, `-`, `@`,
- * tab or carriage return gets a `'` first, so a spreadsheet never runs it as a formula.
- */
-function cell(value: unknown): string {
-  let text = Array.isArray(value) ? value.join(";") : value == null ? "" : String(value);
-  if (/^[=+\-@\t\r]/.test(text)) text = `'${text}`;
-  return /[",\r\n]/.test(text) ? `"${text.replaceAll('"', '""')}"` : text;
-}
-
-export const contactsCsv = (contacts: readonly Contact[]) =>
-  [COLUMNS.join(","), ...contacts.map((c) => COLUMNS.map((column) => cell(c[column])).join(","))].join("\r\n") + "\r\n";
+export const contactsCsv = (contacts: readonly Contact[]) => toCsv(COLUMNS, contacts);
 
 /** Every contact the filters select, a page of 100 at a time by cursor. */
 export async function allContacts(filters: ContactFilters, onProgress: (loaded: number) => void): Promise<Contact[]> {
