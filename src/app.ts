@@ -106,6 +106,8 @@ export function createApp() {
     app.use(path, apiRateLimit());
   }
   app.use("/admin/*", adminRateLimit());
+  // Signing in to the console tries a key, like /admin tries a token: as few a minute per client.
+  app.on("POST", "/app/session", adminRateLimit());
   app.use("/q/*", publicRateLimit());
   app.use("/p/*", publicRateLimit());
 
