@@ -3,6 +3,7 @@ import { spawn, spawnSync } from "node:child_process";
 import { randomBytes } from "node:crypto";
 import { existsSync, readFileSync, writeFileSync } from "node:fs";
 import { fileURLToPath } from "node:url";
+import { buildConsole } from "./build-console.mjs";
 
 const wrangler = fileURLToPath(new URL("../node_modules/wrangler/bin/wrangler.js", import.meta.url));
 const port = process.env.PORT ?? "8787";
@@ -50,6 +51,9 @@ if (migrate.status !== 0) {
 }
 const applied = [...new Set(migrate.stdout.match(/\d{4}_[\w-]+\.sql/g) ?? [])];
 console.log(applied.length ? `Local database: applied ${applied.join(", ")}` : "Local database: up to date");
+
+// The console (web/) the Worker serves at /app, rebuilt only when its sources changed.
+await buildConsole();
 
 const dev = spawn(process.execPath, [wrangler, "dev", "--ip", "127.0.0.1", "--port", port, ...persist, ...process.argv.slice(2)], {
   stdio: "inherit",

@@ -3,6 +3,8 @@ import type { Context } from "hono";
 import { requestId } from "hono/request-id";
 import { getPath } from "hono/utils/url";
 import { adminRouter } from "./admin/admin.index";
+import { consoleRouter } from "./console/console.index";
+import { consoleSession } from "./console/console-session";
 import { contactsRouter } from "./contacts/contacts.index";
 import { contactsExportRouter } from "./contacts/contacts-export.index";
 import { registerDocs } from "./docs/docs.index";
@@ -111,11 +113,14 @@ export function createApp() {
   app.use(jsonBody({ uploads: [IMPORT_UPLOAD.path] }));
   app.use(IMPORT_UPLOAD.path, uploadBody(IMPORT_UPLOAD));
   app.use(webhookDispatch());
+  app.use("/v1/*", consoleSession());
   for (const path of ["/v1/*", "/mcp"]) {
     app.use(path, apiKeyAuth());
     app.use(path, apiRateLimit());
   }
   app.use("/admin/*", adminRateLimit());
+  // Signing in to the console tries a key, like /admin tries a token: as few a minute per client.
+  app.on("POST", "/app/session", adminRateLimit());
   app.use("/q/*", publicRateLimit());
   app.use("/p/*", publicRateLimit());
 
@@ -131,6 +136,7 @@ export function createApp() {
     .route("/", importsRouter);
   app.route("/v1", v1);
   app.route("/admin", adminRouter);
+  app.route("/app", consoleRouter);
   app.route("/", publicRouter);
   app.post("/mcp", (c) => handleMcpRequest(c.req.raw, { db: c.var.db, caller: c.var.caller, workspace: () => currentWorkspace(c) }));
   registerDocs(app);

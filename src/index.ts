@@ -1,4 +1,5 @@
 import { createApp } from "./app";
+import { purgeEndedSessions } from "./console/console-sessions.data";
 import { purgeTombstones } from "./contacts/contacts-lists.data";
 import { purgeIdempotencyKeys } from "./idempotency/idempotency.data";
 import { handleImportBatch } from "./imports/import-chunks";
@@ -26,7 +27,9 @@ export default {
     // Every minute: events the queue never took. Once a day: the purges.
     ctx.waitUntil(flushOutbox(env, db));
     if (new Date(controller.scheduledTime).getUTCHours() === 3 && new Date(controller.scheduledTime).getUTCMinutes() === 17) {
-      ctx.waitUntil(Promise.all([purgeTombstones(db), purgeScans(db), purgeIdempotencyKeys(db), forgetExpiredSecrets(db)]));
+      ctx.waitUntil(
+        Promise.all([purgeTombstones(db), purgeScans(db), purgeIdempotencyKeys(db), forgetExpiredSecrets(db), purgeEndedSessions(db)]),
+      );
     }
   },
 } satisfies ExportedHandler<Env, WebhookJob | ImportJob>;

@@ -47,9 +47,22 @@ export interface Fixture {
   import: string;
 }
 
+interface SuccessCase {
+  body?: (f: Fixture) => unknown;
+  file?: () => { text: string; type: string };
+  ok: number;
+}
+
+/** A success case as request options: its JSON body, or its file as the raw body with the file's type. */
+export function successRequest(success: SuccessCase, f: Fixture, headers: Record<string, string> = {}) {
+  const file = success.file?.();
+  if (file) return { raw: file.text, headers: { ...headers, "content-type": file.type } };
+  return { body: success.body?.(f), headers };
+}
+
 let seq = 0;
 /** A valid request for each route, and its success status. A fresh fixture per call, so destructive routes can succeed. */
-export const SUCCESS: Record<string, { body?: (f: Fixture) => unknown; file?: () => { text: string; type: string }; ok: number }> = {
+export const SUCCESS: Record<string, SuccessCase> = {
   "GET /contacts": { ok: 200 },
   "POST /contacts": { body: () => ({ first_name: `New ${++seq}` }), ok: 201 },
   "POST /contacts/upsert": { body: () => ({ first_name: "U", email: `u${++seq}@x.example` }), ok: 201 },

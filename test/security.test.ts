@@ -1,6 +1,17 @@
 import { beforeAll, describe, expect, it } from "vitest";
 import { call, expectError, expectKeyRefused, keyWith, newWorkspace, type Tenant } from "./helpers";
-import { ALL, type Fixture, fixture, ownerState, type Perm, PREFIXES, pathOf, protectedRoutes, SUCCESS } from "./route-table";
+import {
+  ALL,
+  type Fixture,
+  fixture,
+  ownerState,
+  type Perm,
+  PREFIXES,
+  pathOf,
+  protectedRoutes,
+  SUCCESS,
+  successRequest,
+} from "./route-table";
 
 /**
  * The security triad, run over the app's own route table: every route that takes an API key is
@@ -36,11 +47,8 @@ it("finds every protected route in the app's route table, each with a success ca
 
 describe.each(ROUTES.map((r) => [`${r.method} ${r.pattern}`, r] as const))("%s", (name, route) => {
   const success = SUCCESS[name]!;
-  const send = (key: string | undefined, f: Fixture, prefix: string) => {
-    const file = success.file?.();
-    const upload = file && { raw: file.text, headers: { "content-type": file.type } };
-    return call(route.method, `${prefix}${pathOf(route.pattern, f)}`, { key, body: success.body?.(f), ...upload });
-  };
+  const send = (key: string | undefined, f: Fixture, prefix: string) =>
+    call(route.method, `${prefix}${pathOf(route.pattern, f)}`, { key, ...successRequest(success, f) });
 
   it.each(PREFIXES)("below %s: no key → 401 with a Bearer challenge, an unknown key → 401 with invalid_token", async (prefix) => {
     const f = await fixture(owner);

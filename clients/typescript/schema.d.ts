@@ -65,6 +65,26 @@ export interface paths {
         patch?: never;
         trace?: never;
     };
+    "/v1/contacts/export": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * Export every contact a list matches, as CSV, vCard or NDJSON
+         * @description Permission `contacts:read`. Takes every filter, search and sort of `GET /contacts` (not `page`, `limit` or `cursor`) and streams all matches as a download (`Content-Disposition: attachment; filename="contacts-YYYY-MM-DD.{csv,vcf,ndjson}"`). CSV: RFC 4180, UTF-8 with a byte order mark, a header row of the API's field names (`site` as `site_id`, `site_title`; tags joined by `;`; a `custom.{key}` column for each custom field key the matching contacts use, at most 500); a cell starting with `=`, `+`, `-`, `@`, a tab or a carriage return (after any apostrophes) gets an apostrophe in front. vCard: 3.0, as `/contacts/{id}/vcard` writes it. NDJSON: one contact representation a line.
+         */
+        get: operations["exportContacts"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
     "/v1/contacts": {
         parameters: {
             query?: never;
@@ -74,7 +94,7 @@ export interface paths {
         };
         /**
          * List and search contacts
-         * @description Permission `contacts:read`. Filters combine with AND. Searched or filtered lists count at most 1,000 matches.
+         * @description Permission `contacts:read`. Filters combine with AND. Searched or filtered lists count at most 1,000 matches. Custom fields filter as `custom_fields.{key}=value` (equal), or `custom_fields.{key}[op]=value` with `op` one of `eq`, `ne`, `gt`, `lt` (numbers), `contains` (text, case-insensitive) and `exists` (`true` or `false`); at most 10 such parameters.
          */
         get: operations["listContacts"];
         put?: never;
@@ -141,6 +161,26 @@ export interface paths {
          * @description Tombstones are kept 30 days, oldest first.
          */
         get: operations["listDeletedContacts"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/v1/contacts/duplicates": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * Groups of contacts that look like the same person
+         * @description Permission `contacts:read`. Groups of two or more contacts with the same name (any case) and company (any case, trimmed), ordered by name then company, each with its oldest contacts (at most 11, enough for one merge) and its `count`. Email and phone need no groups: two contacts never share one (a write that would is 409).
+         */
+        get: operations["listDuplicateContacts"];
         put?: never;
         post?: never;
         delete?: never;
@@ -235,6 +275,26 @@ export interface paths {
          * @description Removes tags and answers the contact's tags; tags the contact does not carry are ignored.
          */
         post: operations["removeContactTags"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/v1/contacts/{id}/merge": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /**
+         * Merge contacts into this one
+         * @description Permission `contacts:write`. Merges 1 to 10 contacts (`from`) into this one, atomically: its empty fields are filled from theirs in the order given (its own values win), tags and custom fields are united, notes concatenated. The merged contacts are deleted; their tombstones carry `merged_into`, and `GET /contacts/{merged id}` answers 404 with `merged_into`. One `contact.merged` webhook event `{contact, merged_ids}`. 400 when `from` names this contact or one twice, or the result would break a contact's limits; 404 (nothing changed) when an id is not a contact of the workspace.
+         */
+        post: operations["mergeContacts"];
         delete?: never;
         options?: never;
         head?: never;
@@ -601,6 +661,50 @@ export interface paths {
         patch?: never;
         trace?: never;
     };
+    "/v1/imports": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * List imports
+         * @description Permission `contacts:read`. The workspace's imports with their reports, newest first.
+         */
+        get: operations["listImports"];
+        put?: never;
+        /**
+         * Import contacts from a CSV or vCard file
+         * @description Permission `contacts:write`. The body is the file (up to 20 MiB, UTF-8): a CSV with a header row (the export's column names, or common spellings of other tools such as `First Name`, `E-mail Address`, `Mobile Phone`; `custom.{key}` columns) or a vCard (3.0 or 4.0) file, sent as `text/csv`, `text/vcard`, or as the `file` part of `multipart/form-data`. The file is checked (readable, a header naming a contact field, at least one row) and stored, and answers 202 at once; a queue imports its rows, each through the same validation and create or upsert as the API, with `source: "import"`. Follow it with `GET /imports/{id}`.
+         */
+        post: operations["createImport"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/v1/imports/{id}": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * Get an import's status and report
+         * @description Permission `contacts:read`. Where the import is (`queued`, `running`, `done`, `failed`), its counts so far, and the first 100 row problems.
+         */
+        get: operations["getImport"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
     "/admin/workspaces": {
         parameters: {
             query?: never;
@@ -664,6 +768,34 @@ export interface paths {
          */
         post: operations["mintWorkspaceKey"];
         delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/app/session": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * The console's current session
+         * @description The signed-in key, its workspace and the session's CSRF token; 401 once the session has ended.
+         */
+        get: operations["getConsoleSession"];
+        put?: never;
+        /**
+         * Sign in to the console with an API key
+         * @description Exchanges a live API key for a session cookie (HttpOnly, SameSite=Strict, Secure over HTTPS), which then stands for the key on `/v1` until 12 hours without a request, sign-out, or the key's revocation. Only from a page of this origin (`Origin`).
+         */
+        post: operations["signInToConsole"];
+        /**
+         * Sign out of the console
+         * @description Ends the session and clears its cookie (with the session's `x-cardbox-csrf`, from this origin). Without a live session it only clears the cookie.
+         */
+        delete: operations["signOutOfConsole"];
         options?: never;
         head?: never;
         patch?: never;
@@ -851,6 +983,26 @@ export interface webhooks {
         patch?: never;
         trace?: never;
     };
+    "contact.merged": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /**
+         * Contacts were merged into one
+         * @description `data.contact` is the surviving contact after the merge; `data.merged_ids` the contacts merged into it (now deleted). Verify the signature before trusting the body.
+         */
+        post: operations["onContactMerged"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
     "contact.tags_added": {
         parameters: {
             query?: never;
@@ -999,6 +1151,19 @@ export interface components {
              */
             timestamp: string;
             data: components["schemas"]["Contact"];
+        };
+        ContactMergedEvent: {
+            /** @enum {string} */
+            type: "contact.merged";
+            /**
+             * Format: date-time
+             * @description When the change happened.
+             */
+            timestamp: string;
+            data: {
+                contact: components["schemas"]["Contact"];
+                merged_ids: string[];
+            };
         };
         ContactTagsAddedEvent: {
             /** @enum {string} */
@@ -1380,6 +1545,23 @@ export interface components {
         ContactTombstone: {
             id: string;
             deleted_at: string;
+            /** @description The contact it was merged into, when a merge deleted it. */
+            merged_into: string | null;
+        };
+        DuplicateGroupList: {
+            data: components["schemas"]["DuplicateGroup"][];
+            pagination: components["schemas"]["Pagination"];
+        };
+        DuplicateGroup: {
+            /**
+             * @description What the contacts share: the same name and company.
+             * @enum {string}
+             */
+            reason: "name_company";
+            /** @description How many contacts the group has. */
+            count: number;
+            /** @description The group's oldest contacts first, at most 11. */
+            contacts: components["schemas"]["Contact"][];
         };
         ContactLimits: {
             /** @enum {string} */
@@ -1618,6 +1800,10 @@ export interface components {
         TagsChange: {
             tags: string[];
         };
+        ContactMerge: {
+            /** @description The ids of 1 to 10 contacts to merge into this one; each is deleted. */
+            from: string[];
+        };
         TagCountList: {
             data: components["schemas"]["TagCount"][];
             pagination: components["schemas"]["Pagination"];
@@ -1772,7 +1958,7 @@ export interface components {
              * @description https only; no private, loopback or link-local targets.
              */
             url: string;
-            events: ("*" | "contact.created" | "contact.updated" | "contact.deleted" | "contact.tags_added" | "contact.tags_removed" | "scan.recorded")[];
+            events: ("*" | "contact.created" | "contact.updated" | "contact.deleted" | "contact.tags_added" | "contact.tags_removed" | "contact.merged" | "scan.recorded")[];
             description?: string | null;
         };
         WebhookList: {
@@ -1785,7 +1971,7 @@ export interface components {
              * @description https only; no private, loopback or link-local targets.
              */
             url?: string;
-            events?: ("*" | "contact.created" | "contact.updated" | "contact.deleted" | "contact.tags_added" | "contact.tags_removed" | "scan.recorded")[];
+            events?: ("*" | "contact.created" | "contact.updated" | "contact.deleted" | "contact.tags_added" | "contact.tags_removed" | "contact.merged" | "scan.recorded")[];
             description?: string | null;
             enabled?: boolean;
             /** @description Read-only: accepted and ignored, so a representation read from the API can be sent back as it is. */
@@ -1820,6 +2006,44 @@ export interface components {
             error: string | null;
             attempted_at: string;
         };
+        Import: {
+            id: string;
+            /** @enum {string} */
+            status: "queued" | "running" | "done" | "failed";
+            /** @enum {string} */
+            mode: "create" | "upsert";
+            /** @enum {string} */
+            format: "csv" | "vcard";
+            tags: string[];
+            bytes: number;
+            /** @description Rows read so far (blank rows too). */
+            rows: number;
+            created: number;
+            updated: number;
+            /** @description Blank rows, and (mode `create`) rows that duplicate a contact. */
+            skipped: number;
+            failed: number;
+            /** @description The first 100 problems, by row. */
+            errors: components["schemas"]["ImportRowError"][];
+            /** @description Columns or vCard properties of the file that no contact field takes. */
+            ignored_fields: string[];
+            created_at: string;
+            updated_at: string;
+            finished_at: string | null;
+        };
+        ImportRowError: {
+            /** @description The row's number in the file (a CSV header is row 1), or the card's. */
+            row: number;
+            /** @description The field or column at fault; null when the whole row is. */
+            field: string | null;
+            /** @description The API's error code for the same problem (`validation_failed`, `duplicate_contact`, `contact_limit_reached`, …). */
+            code: string;
+            error: string;
+        };
+        ImportList: {
+            data: components["schemas"]["Import"][];
+            pagination: components["schemas"]["Pagination"];
+        };
         ProvisionedWorkspace: {
             workspace: components["schemas"]["Workspace"];
             api_key: components["schemas"]["ApiKeyCreated"];
@@ -1844,6 +2068,19 @@ export interface components {
             name?: string;
             /** @enum {string} */
             plan?: "free" | "pro" | "business";
+        };
+        ConsoleSession: components["schemas"]["Me"] & {
+            /** @description Send it in `x-cardbox-csrf` with every write the console makes. */
+            csrf_token: string;
+            /**
+             * @description The session ends after this long without a request.
+             * @example 43200
+             */
+            idle_timeout_seconds: number;
+        };
+        ConsoleSignIn: {
+            /** @description An API key (`cbx_…`). */
+            key: string;
         };
         /** @description A JSON-RPC 2.0 message of the Model Context Protocol. */
         JsonRpcMessage: {
@@ -2540,6 +2777,183 @@ export interface operations {
                      * @example {
                      *       "error": "Contact not found",
                      *       "code": "not_found",
+                     *       "request_id": "0192f7a8-6c1e-7d3a-9b2f-4e5d6c7b8a91"
+                     *     }
+                     */
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description Rate limit exceeded (see `Retry-After`) (`rate_limited`). */
+            429: {
+                headers: {
+                    "x-request-id": components["headers"]["RequestId"];
+                    "RateLimit-Limit": components["headers"]["RateLimitLimit"];
+                    "RateLimit-Remaining": components["headers"]["RateLimitRemaining"];
+                    "RateLimit-Reset": components["headers"]["RateLimitReset"];
+                    "Retry-After": components["headers"]["RetryAfter"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "error": "Rate limit of 600 requests per 60 s exceeded; retry after 12 s",
+                     *       "code": "rate_limited",
+                     *       "request_id": "0192f7a8-6c1e-7d3a-9b2f-4e5d6c7b8a91"
+                     *     }
+                     */
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description Unexpected server error (reported to us) (`internal`). */
+            500: {
+                headers: {
+                    "x-request-id": components["headers"]["RequestId"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "error": "Internal error",
+                     *       "code": "internal",
+                     *       "request_id": "0192f7a8-6c1e-7d3a-9b2f-4e5d6c7b8a91"
+                     *     }
+                     */
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description A dependency is briefly unavailable, or the deployment is misconfigured; retry (`service_unavailable`). */
+            503: {
+                headers: {
+                    "x-request-id": components["headers"]["RequestId"];
+                    "Retry-After": components["headers"]["RetryAfter"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "error": "The database is briefly unavailable; retry",
+                     *       "code": "service_unavailable",
+                     *       "request_id": "0192f7a8-6c1e-7d3a-9b2f-4e5d6c7b8a91"
+                     *     }
+                     */
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+        };
+    };
+    exportContacts: {
+        parameters: {
+            query?: {
+                /** @description Full-text prefix search over name, email, phone, company, job title, notes. Alias: `searchText`. */
+                q?: string;
+                /** @description Comma-separated; a contact must carry all of them. */
+                tags?: string;
+                /** @description One of `Subscriber`, `Lead`, `Qualified`, `Opportunity`, `Customer`, `Evangelist`, `Other`, in any letter case; answered as listed. */
+                stage?: string;
+                /** @description Alias: `channel`. */
+                source?: "qr_scan" | "web" | "mcp" | "api" | "import";
+                /** @description Alias: `locationId`. */
+                site_id?: string;
+                profile_id?: string;
+                email?: string;
+                phone?: string;
+                created_after?: string;
+                created_before?: string;
+                updated_after?: string;
+                /** @description Default `-created_at`; `id` breaks ties. */
+                sort?: "-created_at" | "created_at" | "-updated_at" | "updated_at" | "name" | "-name";
+                /** @description The same as `site_id` (send one spelling only). */
+                siteId?: string;
+                /** @description The same as `profile_id` (send one spelling only). */
+                profileId?: string;
+                /** @description The same as `created_after` (send one spelling only). */
+                createdAfter?: string;
+                /** @description The same as `created_before` (send one spelling only). */
+                createdBefore?: string;
+                /** @description The same as `updated_after` (send one spelling only). */
+                updatedAfter?: string;
+                /** @description The same as `q` (send one spelling only). */
+                search_text?: string;
+                /** @description The same as `q` (send one spelling only). */
+                searchText?: string;
+                /** @description The same as `source` (send one spelling only). */
+                channel?: "qr_scan" | "web" | "mcp" | "api" | "import";
+                /** @description The same as `site_id` (send one spelling only). */
+                location_id?: string;
+                /** @description The same as `site_id` (send one spelling only). */
+                locationId?: string;
+                /** @description `csv` (default), `vcf` (vCard 3.0) or `ndjson`. */
+                format?: "csv" | "vcf" | "ndjson";
+            };
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description The matching contacts, streamed */
+            200: {
+                headers: {
+                    "x-request-id": components["headers"]["RequestId"];
+                    /** @description attachment; filename="contacts-YYYY-MM-DD.csv" */
+                    "Content-Disposition"?: string;
+                    "RateLimit-Limit": components["headers"]["RateLimitLimit"];
+                    "RateLimit-Remaining": components["headers"]["RateLimitRemaining"];
+                    "RateLimit-Reset": components["headers"]["RateLimitReset"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "text/csv": string;
+                    "text/vcard": string;
+                    "application/x-ndjson": string;
+                };
+            };
+            /** @description Malformed body, query or URL, or invalid fields (`bad_request`, `validation_failed`). */
+            400: {
+                headers: {
+                    "x-request-id": components["headers"]["RequestId"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "error": "Request body is not valid JSON",
+                     *       "code": "bad_request",
+                     *       "request_id": "0192f7a8-6c1e-7d3a-9b2f-4e5d6c7b8a91"
+                     *     }
+                     */
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description Missing, unknown or revoked credentials (`unauthorized`). */
+            401: {
+                headers: {
+                    "x-request-id": components["headers"]["RequestId"];
+                    "WWW-Authenticate": components["headers"]["WWWAuthenticate"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "error": "Missing API key",
+                     *       "code": "unauthorized",
+                     *       "request_id": "0192f7a8-6c1e-7d3a-9b2f-4e5d6c7b8a91"
+                     *     }
+                     */
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description The key lacks the permission, or the plan's contact limit is reached (`forbidden`, `contact_limit_reached`). */
+            403: {
+                headers: {
+                    "x-request-id": components["headers"]["RequestId"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "error": "This key lacks the contacts:write permission",
+                     *       "code": "forbidden",
                      *       "request_id": "0192f7a8-6c1e-7d3a-9b2f-4e5d6c7b8a91"
                      *     }
                      */
@@ -3684,7 +4098,8 @@ export interface operations {
                      *       "data": [
                      *         {
                      *           "id": "0192f7a8-6c1e-7d3a-9b2f-4e5d6c7b8a90",
-                     *           "deleted_at": "2026-11-23T10:00:00.000Z"
+                     *           "deleted_at": "2026-11-23T10:00:00.000Z",
+                     *           "merged_into": "example"
                      *         }
                      *       ],
                      *       "pagination": {
@@ -3697,6 +4112,198 @@ export interface operations {
                      *     }
                      */
                     "application/json": components["schemas"]["ContactTombstoneList"];
+                };
+            };
+            /** @description Malformed body, query or URL, or invalid fields (`bad_request`, `validation_failed`). */
+            400: {
+                headers: {
+                    "x-request-id": components["headers"]["RequestId"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "error": "Request body is not valid JSON",
+                     *       "code": "bad_request",
+                     *       "request_id": "0192f7a8-6c1e-7d3a-9b2f-4e5d6c7b8a91"
+                     *     }
+                     */
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description Missing, unknown or revoked credentials (`unauthorized`). */
+            401: {
+                headers: {
+                    "x-request-id": components["headers"]["RequestId"];
+                    "WWW-Authenticate": components["headers"]["WWWAuthenticate"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "error": "Missing API key",
+                     *       "code": "unauthorized",
+                     *       "request_id": "0192f7a8-6c1e-7d3a-9b2f-4e5d6c7b8a91"
+                     *     }
+                     */
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description The key lacks the permission, or the plan's contact limit is reached (`forbidden`, `contact_limit_reached`). */
+            403: {
+                headers: {
+                    "x-request-id": components["headers"]["RequestId"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "error": "This key lacks the contacts:write permission",
+                     *       "code": "forbidden",
+                     *       "request_id": "0192f7a8-6c1e-7d3a-9b2f-4e5d6c7b8a91"
+                     *     }
+                     */
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description Rate limit exceeded (see `Retry-After`) (`rate_limited`). */
+            429: {
+                headers: {
+                    "x-request-id": components["headers"]["RequestId"];
+                    "RateLimit-Limit": components["headers"]["RateLimitLimit"];
+                    "RateLimit-Remaining": components["headers"]["RateLimitRemaining"];
+                    "RateLimit-Reset": components["headers"]["RateLimitReset"];
+                    "Retry-After": components["headers"]["RetryAfter"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "error": "Rate limit of 600 requests per 60 s exceeded; retry after 12 s",
+                     *       "code": "rate_limited",
+                     *       "request_id": "0192f7a8-6c1e-7d3a-9b2f-4e5d6c7b8a91"
+                     *     }
+                     */
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description Unexpected server error (reported to us) (`internal`). */
+            500: {
+                headers: {
+                    "x-request-id": components["headers"]["RequestId"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "error": "Internal error",
+                     *       "code": "internal",
+                     *       "request_id": "0192f7a8-6c1e-7d3a-9b2f-4e5d6c7b8a91"
+                     *     }
+                     */
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description A dependency is briefly unavailable, or the deployment is misconfigured; retry (`service_unavailable`). */
+            503: {
+                headers: {
+                    "x-request-id": components["headers"]["RequestId"];
+                    "Retry-After": components["headers"]["RetryAfter"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "error": "The database is briefly unavailable; retry",
+                     *       "code": "service_unavailable",
+                     *       "request_id": "0192f7a8-6c1e-7d3a-9b2f-4e5d6c7b8a91"
+                     *     }
+                     */
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+        };
+    };
+    listDuplicateContacts: {
+        parameters: {
+            query?: {
+                /** @description Page number, from 1 (default 1). */
+                page?: number;
+                /** @description Items per page, 1–100 (default 25). Alias: `per_page`. */
+                limit?: number;
+                /** @description Opaque cursor from `pagination.next_cursor`. */
+                cursor?: string;
+                /** @description The same as `limit` (send one spelling only). */
+                per_page?: number;
+                /** @description The same as `limit` (send one spelling only). */
+                perPage?: number;
+            };
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description A page of duplicate groups */
+            200: {
+                headers: {
+                    "x-request-id": components["headers"]["RequestId"];
+                    "RateLimit-Limit": components["headers"]["RateLimitLimit"];
+                    "RateLimit-Remaining": components["headers"]["RateLimitRemaining"];
+                    "RateLimit-Reset": components["headers"]["RateLimitReset"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "data": [
+                     *         {
+                     *           "reason": "name_company",
+                     *           "count": 12,
+                     *           "contacts": [
+                     *             {
+                     *               "id": "0192f7a8-6c1e-7d3a-9b2f-4e5d6c7b8a90",
+                     *               "first_name": "Ada",
+                     *               "last_name": "Lovelace",
+                     *               "name": "Ada Lovelace",
+                     *               "email": "ada@example.com",
+                     *               "phone": "+44 20 7946 0958",
+                     *               "job_title": "Mathematician",
+                     *               "company": "Analytical Engines Ltd",
+                     *               "location": "London, UK",
+                     *               "linkedin_url": "https://www.linkedin.com/in/ada-lovelace",
+                     *               "photo_url": "https://cdn.example.com/ada.jpg",
+                     *               "stage": "Subscriber",
+                     *               "notes": "Met at the booth; wants a demo.",
+                     *               "custom_fields": {
+                     *                 "tier": "example"
+                     *               },
+                     *               "tags": [
+                     *                 "vip"
+                     *               ],
+                     *               "site": {
+                     *                 "id": "0192f7a8-6c1e-7d3a-9b2f-4e5d6c7b8a90",
+                     *                 "title": "Mathematician"
+                     *               },
+                     *               "source": "qr_scan",
+                     *               "profile_id": "0192f7a8-6c1e-7d3a-9b2f-4e5d6c7b8a90",
+                     *               "created_at": "2026-11-23T10:00:00.000Z",
+                     *               "updated_at": "2026-11-23T10:00:00.000Z",
+                     *               "saved_at": "2026-11-23T10:00:00.000Z"
+                     *             }
+                     *           ]
+                     *         }
+                     *       ],
+                     *       "pagination": {
+                     *         "page": 1,
+                     *         "limit": 1,
+                     *         "total": 12,
+                     *         "total_exact": true,
+                     *         "next_cursor": "eyJrIjpbIjIwMjYtMTEtMjNUMTA6MDA6MDAuMDAwWiJdfQ"
+                     *       }
+                     *     }
+                     */
+                    "application/json": components["schemas"]["DuplicateGroupList"];
                 };
             };
             /** @description Malformed body, query or URL, or invalid fields (`bad_request`, `validation_failed`). */
@@ -5309,6 +5916,269 @@ export interface operations {
                      * @example {
                      *       "error": "Contact not found",
                      *       "code": "not_found",
+                     *       "request_id": "0192f7a8-6c1e-7d3a-9b2f-4e5d6c7b8a91"
+                     *     }
+                     */
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description Body over 1 MiB (`payload_too_large`). */
+            413: {
+                headers: {
+                    "x-request-id": components["headers"]["RequestId"];
+                    "Idempotent-Replayed": components["headers"]["IdempotentReplayed"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "error": "Request body must be at most 1 MiB",
+                     *       "code": "payload_too_large",
+                     *       "request_id": "0192f7a8-6c1e-7d3a-9b2f-4e5d6c7b8a91"
+                     *     }
+                     */
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description Body is not `application/json` (`unsupported_media_type`). */
+            415: {
+                headers: {
+                    "x-request-id": components["headers"]["RequestId"];
+                    "Idempotent-Replayed": components["headers"]["IdempotentReplayed"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "error": "Content-Type must be application/json",
+                     *       "code": "unsupported_media_type",
+                     *       "request_id": "0192f7a8-6c1e-7d3a-9b2f-4e5d6c7b8a91"
+                     *     }
+                     */
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description Rate limit exceeded (see `Retry-After`) (`rate_limited`). */
+            429: {
+                headers: {
+                    "x-request-id": components["headers"]["RequestId"];
+                    "RateLimit-Limit": components["headers"]["RateLimitLimit"];
+                    "RateLimit-Remaining": components["headers"]["RateLimitRemaining"];
+                    "RateLimit-Reset": components["headers"]["RateLimitReset"];
+                    "Retry-After": components["headers"]["RetryAfter"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "error": "Rate limit of 600 requests per 60 s exceeded; retry after 12 s",
+                     *       "code": "rate_limited",
+                     *       "request_id": "0192f7a8-6c1e-7d3a-9b2f-4e5d6c7b8a91"
+                     *     }
+                     */
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description Unexpected server error (reported to us) (`internal`). */
+            500: {
+                headers: {
+                    "x-request-id": components["headers"]["RequestId"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "error": "Internal error",
+                     *       "code": "internal",
+                     *       "request_id": "0192f7a8-6c1e-7d3a-9b2f-4e5d6c7b8a91"
+                     *     }
+                     */
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description A dependency is briefly unavailable, or the deployment is misconfigured; retry (`service_unavailable`). */
+            503: {
+                headers: {
+                    "x-request-id": components["headers"]["RequestId"];
+                    "Retry-After": components["headers"]["RetryAfter"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "error": "The database is briefly unavailable; retry",
+                     *       "code": "service_unavailable",
+                     *       "request_id": "0192f7a8-6c1e-7d3a-9b2f-4e5d6c7b8a91"
+                     *     }
+                     */
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+        };
+    };
+    mergeContacts: {
+        parameters: {
+            query?: never;
+            header?: {
+                /** @description Any 1–255 characters unique to this request. The first answer (but a 5xx or 429) is kept 24 hours for your API key and replayed, with `Idempotent-Replayed: true`, to a retry with the same method, path and body. Secrets in a kept answer are replayed as null. */
+                "Idempotency-Key"?: components["parameters"]["IdempotencyKey"];
+            };
+            path: {
+                /**
+                 * @description Contact id; any other value is 404.
+                 * @example 0192f7a8-6c1e-7d3a-9b2f-4e5d6c7b8a90
+                 */
+                id: string;
+            };
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                /**
+                 * @example {
+                 *       "from": [
+                 *         "0192f7a8-6c1e-7d3a-9b2f-4e5d6c7b8a90"
+                 *       ]
+                 *     }
+                 */
+                "application/json": components["schemas"]["ContactMerge"];
+            };
+        };
+        responses: {
+            /** @description The surviving contact, merged */
+            200: {
+                headers: {
+                    "x-request-id": components["headers"]["RequestId"];
+                    /** @description A strong entity tag of this representation, for `If-Match` and `If-None-Match`. */
+                    ETag: string;
+                    "RateLimit-Limit": components["headers"]["RateLimitLimit"];
+                    "RateLimit-Remaining": components["headers"]["RateLimitRemaining"];
+                    "RateLimit-Reset": components["headers"]["RateLimitReset"];
+                    "Idempotent-Replayed": components["headers"]["IdempotentReplayed"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "id": "0192f7a8-6c1e-7d3a-9b2f-4e5d6c7b8a90",
+                     *       "first_name": "Ada",
+                     *       "last_name": "Lovelace",
+                     *       "name": "Ada Lovelace",
+                     *       "email": "ada@example.com",
+                     *       "phone": "+44 20 7946 0958",
+                     *       "job_title": "Mathematician",
+                     *       "company": "Analytical Engines Ltd",
+                     *       "location": "London, UK",
+                     *       "linkedin_url": "https://www.linkedin.com/in/ada-lovelace",
+                     *       "photo_url": "https://cdn.example.com/ada.jpg",
+                     *       "stage": "Subscriber",
+                     *       "notes": "Met at the booth; wants a demo.",
+                     *       "custom_fields": {
+                     *         "tier": "example"
+                     *       },
+                     *       "tags": [
+                     *         "vip"
+                     *       ],
+                     *       "site": {
+                     *         "id": "0192f7a8-6c1e-7d3a-9b2f-4e5d6c7b8a90",
+                     *         "title": "Mathematician"
+                     *       },
+                     *       "source": "qr_scan",
+                     *       "profile_id": "0192f7a8-6c1e-7d3a-9b2f-4e5d6c7b8a90",
+                     *       "created_at": "2026-11-23T10:00:00.000Z",
+                     *       "updated_at": "2026-11-23T10:00:00.000Z",
+                     *       "saved_at": "2026-11-23T10:00:00.000Z"
+                     *     }
+                     */
+                    "application/json": components["schemas"]["Contact"];
+                };
+            };
+            /** @description Malformed body, query or URL, or invalid fields (`bad_request`, `validation_failed`). */
+            400: {
+                headers: {
+                    "x-request-id": components["headers"]["RequestId"];
+                    "Idempotent-Replayed": components["headers"]["IdempotentReplayed"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "error": "Request body is not valid JSON",
+                     *       "code": "bad_request",
+                     *       "request_id": "0192f7a8-6c1e-7d3a-9b2f-4e5d6c7b8a91"
+                     *     }
+                     */
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description Missing, unknown or revoked credentials (`unauthorized`). */
+            401: {
+                headers: {
+                    "x-request-id": components["headers"]["RequestId"];
+                    "WWW-Authenticate": components["headers"]["WWWAuthenticate"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "error": "Missing API key",
+                     *       "code": "unauthorized",
+                     *       "request_id": "0192f7a8-6c1e-7d3a-9b2f-4e5d6c7b8a91"
+                     *     }
+                     */
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description The key lacks the permission, or the plan's contact limit is reached (`forbidden`, `contact_limit_reached`). */
+            403: {
+                headers: {
+                    "x-request-id": components["headers"]["RequestId"];
+                    "Idempotent-Replayed": components["headers"]["IdempotentReplayed"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "error": "This key lacks the contacts:write permission",
+                     *       "code": "forbidden",
+                     *       "request_id": "0192f7a8-6c1e-7d3a-9b2f-4e5d6c7b8a91"
+                     *     }
+                     */
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description No such route, or no such resource in the caller's workspace (`not_found`). */
+            404: {
+                headers: {
+                    "x-request-id": components["headers"]["RequestId"];
+                    "Idempotent-Replayed": components["headers"]["IdempotentReplayed"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "error": "Contact not found",
+                     *       "code": "not_found",
+                     *       "request_id": "0192f7a8-6c1e-7d3a-9b2f-4e5d6c7b8a91"
+                     *     }
+                     */
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description A duplicate, a concurrent change, or an `Idempotency-Key` still in flight (`duplicate_contact`, `conflict`, `idempotency_in_flight`). */
+            409: {
+                headers: {
+                    "x-request-id": components["headers"]["RequestId"];
+                    /** @description Only with `idempotency_in_flight`: seconds to wait before trying again. */
+                    "Retry-After"?: number;
+                    "Idempotent-Replayed": components["headers"]["IdempotentReplayed"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "error": "A contact with this email already exists",
+                     *       "code": "duplicate_contact",
                      *       "request_id": "0192f7a8-6c1e-7d3a-9b2f-4e5d6c7b8a91"
                      *     }
                      */
@@ -10494,6 +11364,614 @@ export interface operations {
             };
         };
     };
+    listImports: {
+        parameters: {
+            query?: {
+                /** @description Page number, from 1 (default 1). */
+                page?: number;
+                /** @description Items per page, 1–100 (default 25). Alias: `per_page`. */
+                limit?: number;
+                /** @description Opaque cursor from `pagination.next_cursor`. */
+                cursor?: string;
+                /** @description The same as `limit` (send one spelling only). */
+                per_page?: number;
+                /** @description The same as `limit` (send one spelling only). */
+                perPage?: number;
+            };
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Imports */
+            200: {
+                headers: {
+                    "x-request-id": components["headers"]["RequestId"];
+                    "RateLimit-Limit": components["headers"]["RateLimitLimit"];
+                    "RateLimit-Remaining": components["headers"]["RateLimitRemaining"];
+                    "RateLimit-Reset": components["headers"]["RateLimitReset"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "data": [
+                     *         {
+                     *           "id": "0192f7a8-6c1e-7d3a-9b2f-4e5d6c7b8a90",
+                     *           "status": "queued",
+                     *           "mode": "create",
+                     *           "format": "csv",
+                     *           "tags": [
+                     *             "vip"
+                     *           ],
+                     *           "bytes": 1,
+                     *           "rows": 1,
+                     *           "created": 1,
+                     *           "updated": 1,
+                     *           "skipped": 1,
+                     *           "failed": 1,
+                     *           "errors": [
+                     *             {
+                     *               "row": 1,
+                     *               "field": "example",
+                     *               "code": "example",
+                     *               "error": "first_name is required"
+                     *             }
+                     *           ],
+                     *           "ignored_fields": [
+                     *             "example"
+                     *           ],
+                     *           "created_at": "2026-11-23T10:00:00.000Z",
+                     *           "updated_at": "2026-11-23T10:00:00.000Z",
+                     *           "finished_at": "2026-11-23T10:00:00.000Z"
+                     *         }
+                     *       ],
+                     *       "pagination": {
+                     *         "page": 1,
+                     *         "limit": 1,
+                     *         "total": 12,
+                     *         "total_exact": true,
+                     *         "next_cursor": "eyJrIjpbIjIwMjYtMTEtMjNUMTA6MDA6MDAuMDAwWiJdfQ"
+                     *       }
+                     *     }
+                     */
+                    "application/json": components["schemas"]["ImportList"];
+                };
+            };
+            /** @description Malformed body, query or URL, or invalid fields (`bad_request`, `validation_failed`). */
+            400: {
+                headers: {
+                    "x-request-id": components["headers"]["RequestId"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "error": "Request body is not valid JSON",
+                     *       "code": "bad_request",
+                     *       "request_id": "0192f7a8-6c1e-7d3a-9b2f-4e5d6c7b8a91"
+                     *     }
+                     */
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description Missing, unknown or revoked credentials (`unauthorized`). */
+            401: {
+                headers: {
+                    "x-request-id": components["headers"]["RequestId"];
+                    "WWW-Authenticate": components["headers"]["WWWAuthenticate"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "error": "Missing API key",
+                     *       "code": "unauthorized",
+                     *       "request_id": "0192f7a8-6c1e-7d3a-9b2f-4e5d6c7b8a91"
+                     *     }
+                     */
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description The key lacks the permission, or the plan's contact limit is reached (`forbidden`, `contact_limit_reached`). */
+            403: {
+                headers: {
+                    "x-request-id": components["headers"]["RequestId"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "error": "This key lacks the contacts:write permission",
+                     *       "code": "forbidden",
+                     *       "request_id": "0192f7a8-6c1e-7d3a-9b2f-4e5d6c7b8a91"
+                     *     }
+                     */
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description Rate limit exceeded (see `Retry-After`) (`rate_limited`). */
+            429: {
+                headers: {
+                    "x-request-id": components["headers"]["RequestId"];
+                    "RateLimit-Limit": components["headers"]["RateLimitLimit"];
+                    "RateLimit-Remaining": components["headers"]["RateLimitRemaining"];
+                    "RateLimit-Reset": components["headers"]["RateLimitReset"];
+                    "Retry-After": components["headers"]["RetryAfter"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "error": "Rate limit of 600 requests per 60 s exceeded; retry after 12 s",
+                     *       "code": "rate_limited",
+                     *       "request_id": "0192f7a8-6c1e-7d3a-9b2f-4e5d6c7b8a91"
+                     *     }
+                     */
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description Unexpected server error (reported to us) (`internal`). */
+            500: {
+                headers: {
+                    "x-request-id": components["headers"]["RequestId"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "error": "Internal error",
+                     *       "code": "internal",
+                     *       "request_id": "0192f7a8-6c1e-7d3a-9b2f-4e5d6c7b8a91"
+                     *     }
+                     */
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description A dependency is briefly unavailable, or the deployment is misconfigured; retry (`service_unavailable`). */
+            503: {
+                headers: {
+                    "x-request-id": components["headers"]["RequestId"];
+                    "Retry-After": components["headers"]["RetryAfter"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "error": "The database is briefly unavailable; retry",
+                     *       "code": "service_unavailable",
+                     *       "request_id": "0192f7a8-6c1e-7d3a-9b2f-4e5d6c7b8a91"
+                     *     }
+                     */
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+        };
+    };
+    createImport: {
+        parameters: {
+            query?: {
+                /** @description `create` (default): every row is a new contact, a duplicate is skipped. `upsert`: a row matching a contact by email, then phone, updates it. */
+                mode?: "create" | "upsert";
+                /** @description Comma-separated tags added to every imported contact. */
+                tags?: string;
+            };
+            header?: {
+                /** @description Any 1–255 characters unique to this request. The first answer (but a 5xx or 429) is kept 24 hours for your API key and replayed, with `Idempotent-Replayed: true`, to a retry with the same method, path and body. Secrets in a kept answer are replayed as null. */
+                "Idempotency-Key"?: components["parameters"]["IdempotencyKey"];
+            };
+            path?: never;
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "text/csv": string;
+                "text/vcard": string;
+                "multipart/form-data": {
+                    /** Format: binary */
+                    file: string;
+                };
+            };
+        };
+        responses: {
+            /** @description Accepted and queued */
+            202: {
+                headers: {
+                    "x-request-id": components["headers"]["RequestId"];
+                    "RateLimit-Limit": components["headers"]["RateLimitLimit"];
+                    "RateLimit-Remaining": components["headers"]["RateLimitRemaining"];
+                    "RateLimit-Reset": components["headers"]["RateLimitReset"];
+                    "Idempotent-Replayed": components["headers"]["IdempotentReplayed"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "id": "0192f7a8-6c1e-7d3a-9b2f-4e5d6c7b8a90",
+                     *       "status": "queued",
+                     *       "mode": "create",
+                     *       "format": "csv",
+                     *       "tags": [
+                     *         "vip"
+                     *       ],
+                     *       "bytes": 1,
+                     *       "rows": 1,
+                     *       "created": 1,
+                     *       "updated": 1,
+                     *       "skipped": 1,
+                     *       "failed": 1,
+                     *       "errors": [
+                     *         {
+                     *           "row": 1,
+                     *           "field": "example",
+                     *           "code": "example",
+                     *           "error": "first_name is required"
+                     *         }
+                     *       ],
+                     *       "ignored_fields": [
+                     *         "example"
+                     *       ],
+                     *       "created_at": "2026-11-23T10:00:00.000Z",
+                     *       "updated_at": "2026-11-23T10:00:00.000Z",
+                     *       "finished_at": "2026-11-23T10:00:00.000Z"
+                     *     }
+                     */
+                    "application/json": components["schemas"]["Import"];
+                };
+            };
+            /** @description Malformed body, query or URL, or invalid fields (`bad_request`, `validation_failed`). */
+            400: {
+                headers: {
+                    "x-request-id": components["headers"]["RequestId"];
+                    "Idempotent-Replayed": components["headers"]["IdempotentReplayed"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "error": "Request body is not valid JSON",
+                     *       "code": "bad_request",
+                     *       "request_id": "0192f7a8-6c1e-7d3a-9b2f-4e5d6c7b8a91"
+                     *     }
+                     */
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description Missing, unknown or revoked credentials (`unauthorized`). */
+            401: {
+                headers: {
+                    "x-request-id": components["headers"]["RequestId"];
+                    "WWW-Authenticate": components["headers"]["WWWAuthenticate"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "error": "Missing API key",
+                     *       "code": "unauthorized",
+                     *       "request_id": "0192f7a8-6c1e-7d3a-9b2f-4e5d6c7b8a91"
+                     *     }
+                     */
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description The key lacks the permission, or the plan's contact limit is reached (`forbidden`, `contact_limit_reached`). */
+            403: {
+                headers: {
+                    "x-request-id": components["headers"]["RequestId"];
+                    "Idempotent-Replayed": components["headers"]["IdempotentReplayed"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "error": "This key lacks the contacts:write permission",
+                     *       "code": "forbidden",
+                     *       "request_id": "0192f7a8-6c1e-7d3a-9b2f-4e5d6c7b8a91"
+                     *     }
+                     */
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description No such route, or no such resource in the caller's workspace (`not_found`). */
+            404: {
+                headers: {
+                    "x-request-id": components["headers"]["RequestId"];
+                    "Idempotent-Replayed": components["headers"]["IdempotentReplayed"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "error": "Contact not found",
+                     *       "code": "not_found",
+                     *       "request_id": "0192f7a8-6c1e-7d3a-9b2f-4e5d6c7b8a91"
+                     *     }
+                     */
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description Body over 1 MiB (`payload_too_large`). */
+            413: {
+                headers: {
+                    "x-request-id": components["headers"]["RequestId"];
+                    "Idempotent-Replayed": components["headers"]["IdempotentReplayed"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "error": "Request body must be at most 1 MiB",
+                     *       "code": "payload_too_large",
+                     *       "request_id": "0192f7a8-6c1e-7d3a-9b2f-4e5d6c7b8a91"
+                     *     }
+                     */
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description Body is not `application/json` (`unsupported_media_type`). */
+            415: {
+                headers: {
+                    "x-request-id": components["headers"]["RequestId"];
+                    "Idempotent-Replayed": components["headers"]["IdempotentReplayed"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "error": "Content-Type must be application/json",
+                     *       "code": "unsupported_media_type",
+                     *       "request_id": "0192f7a8-6c1e-7d3a-9b2f-4e5d6c7b8a91"
+                     *     }
+                     */
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description Rate limit exceeded (see `Retry-After`) (`rate_limited`). */
+            429: {
+                headers: {
+                    "x-request-id": components["headers"]["RequestId"];
+                    "RateLimit-Limit": components["headers"]["RateLimitLimit"];
+                    "RateLimit-Remaining": components["headers"]["RateLimitRemaining"];
+                    "RateLimit-Reset": components["headers"]["RateLimitReset"];
+                    "Retry-After": components["headers"]["RetryAfter"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "error": "Rate limit of 600 requests per 60 s exceeded; retry after 12 s",
+                     *       "code": "rate_limited",
+                     *       "request_id": "0192f7a8-6c1e-7d3a-9b2f-4e5d6c7b8a91"
+                     *     }
+                     */
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description Unexpected server error (reported to us) (`internal`). */
+            500: {
+                headers: {
+                    "x-request-id": components["headers"]["RequestId"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "error": "Internal error",
+                     *       "code": "internal",
+                     *       "request_id": "0192f7a8-6c1e-7d3a-9b2f-4e5d6c7b8a91"
+                     *     }
+                     */
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description A dependency is briefly unavailable, or the deployment is misconfigured; retry (`service_unavailable`). */
+            503: {
+                headers: {
+                    "x-request-id": components["headers"]["RequestId"];
+                    "Retry-After": components["headers"]["RetryAfter"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "error": "The database is briefly unavailable; retry",
+                     *       "code": "service_unavailable",
+                     *       "request_id": "0192f7a8-6c1e-7d3a-9b2f-4e5d6c7b8a91"
+                     *     }
+                     */
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+        };
+    };
+    getImport: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                /**
+                 * @description Import id; any other value is 404.
+                 * @example 0192f7a8-6c1e-7d3a-9b2f-4e5d6c7b8a90
+                 */
+                id: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description The import */
+            200: {
+                headers: {
+                    "x-request-id": components["headers"]["RequestId"];
+                    "RateLimit-Limit": components["headers"]["RateLimitLimit"];
+                    "RateLimit-Remaining": components["headers"]["RateLimitRemaining"];
+                    "RateLimit-Reset": components["headers"]["RateLimitReset"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "id": "0192f7a8-6c1e-7d3a-9b2f-4e5d6c7b8a90",
+                     *       "status": "queued",
+                     *       "mode": "create",
+                     *       "format": "csv",
+                     *       "tags": [
+                     *         "vip"
+                     *       ],
+                     *       "bytes": 1,
+                     *       "rows": 1,
+                     *       "created": 1,
+                     *       "updated": 1,
+                     *       "skipped": 1,
+                     *       "failed": 1,
+                     *       "errors": [
+                     *         {
+                     *           "row": 1,
+                     *           "field": "example",
+                     *           "code": "example",
+                     *           "error": "first_name is required"
+                     *         }
+                     *       ],
+                     *       "ignored_fields": [
+                     *         "example"
+                     *       ],
+                     *       "created_at": "2026-11-23T10:00:00.000Z",
+                     *       "updated_at": "2026-11-23T10:00:00.000Z",
+                     *       "finished_at": "2026-11-23T10:00:00.000Z"
+                     *     }
+                     */
+                    "application/json": components["schemas"]["Import"];
+                };
+            };
+            /** @description Malformed body, query or URL, or invalid fields (`bad_request`, `validation_failed`). */
+            400: {
+                headers: {
+                    "x-request-id": components["headers"]["RequestId"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "error": "Request body is not valid JSON",
+                     *       "code": "bad_request",
+                     *       "request_id": "0192f7a8-6c1e-7d3a-9b2f-4e5d6c7b8a91"
+                     *     }
+                     */
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description Missing, unknown or revoked credentials (`unauthorized`). */
+            401: {
+                headers: {
+                    "x-request-id": components["headers"]["RequestId"];
+                    "WWW-Authenticate": components["headers"]["WWWAuthenticate"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "error": "Missing API key",
+                     *       "code": "unauthorized",
+                     *       "request_id": "0192f7a8-6c1e-7d3a-9b2f-4e5d6c7b8a91"
+                     *     }
+                     */
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description The key lacks the permission, or the plan's contact limit is reached (`forbidden`, `contact_limit_reached`). */
+            403: {
+                headers: {
+                    "x-request-id": components["headers"]["RequestId"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "error": "This key lacks the contacts:write permission",
+                     *       "code": "forbidden",
+                     *       "request_id": "0192f7a8-6c1e-7d3a-9b2f-4e5d6c7b8a91"
+                     *     }
+                     */
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description No such route, or no such resource in the caller's workspace (`not_found`). */
+            404: {
+                headers: {
+                    "x-request-id": components["headers"]["RequestId"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "error": "Contact not found",
+                     *       "code": "not_found",
+                     *       "request_id": "0192f7a8-6c1e-7d3a-9b2f-4e5d6c7b8a91"
+                     *     }
+                     */
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description Rate limit exceeded (see `Retry-After`) (`rate_limited`). */
+            429: {
+                headers: {
+                    "x-request-id": components["headers"]["RequestId"];
+                    "RateLimit-Limit": components["headers"]["RateLimitLimit"];
+                    "RateLimit-Remaining": components["headers"]["RateLimitRemaining"];
+                    "RateLimit-Reset": components["headers"]["RateLimitReset"];
+                    "Retry-After": components["headers"]["RetryAfter"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "error": "Rate limit of 600 requests per 60 s exceeded; retry after 12 s",
+                     *       "code": "rate_limited",
+                     *       "request_id": "0192f7a8-6c1e-7d3a-9b2f-4e5d6c7b8a91"
+                     *     }
+                     */
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description Unexpected server error (reported to us) (`internal`). */
+            500: {
+                headers: {
+                    "x-request-id": components["headers"]["RequestId"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "error": "Internal error",
+                     *       "code": "internal",
+                     *       "request_id": "0192f7a8-6c1e-7d3a-9b2f-4e5d6c7b8a91"
+                     *     }
+                     */
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description A dependency is briefly unavailable, or the deployment is misconfigured; retry (`service_unavailable`). */
+            503: {
+                headers: {
+                    "x-request-id": components["headers"]["RequestId"];
+                    "Retry-After": components["headers"]["RetryAfter"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "error": "The database is briefly unavailable; retry",
+                     *       "code": "service_unavailable",
+                     *       "request_id": "0192f7a8-6c1e-7d3a-9b2f-4e5d6c7b8a91"
+                     *     }
+                     */
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+        };
+    };
     createWorkspace: {
         parameters: {
             query?: never;
@@ -11289,6 +12767,473 @@ export interface operations {
                      * @example {
                      *       "error": "Contact not found",
                      *       "code": "not_found",
+                     *       "request_id": "0192f7a8-6c1e-7d3a-9b2f-4e5d6c7b8a91"
+                     *     }
+                     */
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description Body over 1 MiB (`payload_too_large`). */
+            413: {
+                headers: {
+                    "x-request-id": components["headers"]["RequestId"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "error": "Request body must be at most 1 MiB",
+                     *       "code": "payload_too_large",
+                     *       "request_id": "0192f7a8-6c1e-7d3a-9b2f-4e5d6c7b8a91"
+                     *     }
+                     */
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description Body is not `application/json` (`unsupported_media_type`). */
+            415: {
+                headers: {
+                    "x-request-id": components["headers"]["RequestId"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "error": "Content-Type must be application/json",
+                     *       "code": "unsupported_media_type",
+                     *       "request_id": "0192f7a8-6c1e-7d3a-9b2f-4e5d6c7b8a91"
+                     *     }
+                     */
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description Rate limit exceeded (see `Retry-After`) (`rate_limited`). */
+            429: {
+                headers: {
+                    "x-request-id": components["headers"]["RequestId"];
+                    "RateLimit-Limit": components["headers"]["RateLimitLimit"];
+                    "RateLimit-Remaining": components["headers"]["RateLimitRemaining"];
+                    "RateLimit-Reset": components["headers"]["RateLimitReset"];
+                    "Retry-After": components["headers"]["RetryAfter"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "error": "Rate limit of 600 requests per 60 s exceeded; retry after 12 s",
+                     *       "code": "rate_limited",
+                     *       "request_id": "0192f7a8-6c1e-7d3a-9b2f-4e5d6c7b8a91"
+                     *     }
+                     */
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description Unexpected server error (reported to us) (`internal`). */
+            500: {
+                headers: {
+                    "x-request-id": components["headers"]["RequestId"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "error": "Internal error",
+                     *       "code": "internal",
+                     *       "request_id": "0192f7a8-6c1e-7d3a-9b2f-4e5d6c7b8a91"
+                     *     }
+                     */
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description A dependency is briefly unavailable, or the deployment is misconfigured; retry (`service_unavailable`). */
+            503: {
+                headers: {
+                    "x-request-id": components["headers"]["RequestId"];
+                    "Retry-After": components["headers"]["RetryAfter"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "error": "The database is briefly unavailable; retry",
+                     *       "code": "service_unavailable",
+                     *       "request_id": "0192f7a8-6c1e-7d3a-9b2f-4e5d6c7b8a91"
+                     *     }
+                     */
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+        };
+    };
+    getConsoleSession: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description The live session */
+            200: {
+                headers: {
+                    "x-request-id": components["headers"]["RequestId"];
+                    "RateLimit-Limit": components["headers"]["RateLimitLimit"];
+                    "RateLimit-Remaining": components["headers"]["RateLimitRemaining"];
+                    "RateLimit-Reset": components["headers"]["RateLimitReset"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "workspace": {
+                     *         "id": "0192f7a8-6c1e-7d3a-9b2f-4e5d6c7b8a90",
+                     *         "name": "Ada Lovelace",
+                     *         "plan": "free"
+                     *       },
+                     *       "api_key": {
+                     *         "id": "0192f7a8-6c1e-7d3a-9b2f-4e5d6c7b8a90",
+                     *         "name": "Ada Lovelace",
+                     *         "prefix": "cbx_live_3f9a",
+                     *         "permissions": [
+                     *           "contacts:read"
+                     *         ]
+                     *       },
+                     *       "csrf_token": "example",
+                     *       "idle_timeout_seconds": 43200
+                     *     }
+                     */
+                    "application/json": components["schemas"]["ConsoleSession"];
+                };
+            };
+            /** @description Malformed body, query or URL, or invalid fields (`bad_request`, `validation_failed`). */
+            400: {
+                headers: {
+                    "x-request-id": components["headers"]["RequestId"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "error": "Request body is not valid JSON",
+                     *       "code": "bad_request",
+                     *       "request_id": "0192f7a8-6c1e-7d3a-9b2f-4e5d6c7b8a91"
+                     *     }
+                     */
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description Missing, unknown or revoked credentials (`unauthorized`). */
+            401: {
+                headers: {
+                    "x-request-id": components["headers"]["RequestId"];
+                    "WWW-Authenticate": components["headers"]["WWWAuthenticate"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "error": "Missing API key",
+                     *       "code": "unauthorized",
+                     *       "request_id": "0192f7a8-6c1e-7d3a-9b2f-4e5d6c7b8a91"
+                     *     }
+                     */
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description Rate limit exceeded (see `Retry-After`) (`rate_limited`). */
+            429: {
+                headers: {
+                    "x-request-id": components["headers"]["RequestId"];
+                    "RateLimit-Limit": components["headers"]["RateLimitLimit"];
+                    "RateLimit-Remaining": components["headers"]["RateLimitRemaining"];
+                    "RateLimit-Reset": components["headers"]["RateLimitReset"];
+                    "Retry-After": components["headers"]["RetryAfter"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "error": "Rate limit of 600 requests per 60 s exceeded; retry after 12 s",
+                     *       "code": "rate_limited",
+                     *       "request_id": "0192f7a8-6c1e-7d3a-9b2f-4e5d6c7b8a91"
+                     *     }
+                     */
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description Unexpected server error (reported to us) (`internal`). */
+            500: {
+                headers: {
+                    "x-request-id": components["headers"]["RequestId"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "error": "Internal error",
+                     *       "code": "internal",
+                     *       "request_id": "0192f7a8-6c1e-7d3a-9b2f-4e5d6c7b8a91"
+                     *     }
+                     */
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description A dependency is briefly unavailable, or the deployment is misconfigured; retry (`service_unavailable`). */
+            503: {
+                headers: {
+                    "x-request-id": components["headers"]["RequestId"];
+                    "Retry-After": components["headers"]["RetryAfter"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "error": "The database is briefly unavailable; retry",
+                     *       "code": "service_unavailable",
+                     *       "request_id": "0192f7a8-6c1e-7d3a-9b2f-4e5d6c7b8a91"
+                     *     }
+                     */
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+        };
+    };
+    signInToConsole: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                /**
+                 * @example {
+                 *       "key": "cbx_live_3f9a2c7d5e8b1a4c6d0e2f4a8b6c1d3e"
+                 *     }
+                 */
+                "application/json": components["schemas"]["ConsoleSignIn"];
+            };
+        };
+        responses: {
+            /** @description Signed in: the session's key, workspace and CSRF token */
+            201: {
+                headers: {
+                    "x-request-id": components["headers"]["RequestId"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "workspace": {
+                     *         "id": "0192f7a8-6c1e-7d3a-9b2f-4e5d6c7b8a90",
+                     *         "name": "Ada Lovelace",
+                     *         "plan": "free"
+                     *       },
+                     *       "api_key": {
+                     *         "id": "0192f7a8-6c1e-7d3a-9b2f-4e5d6c7b8a90",
+                     *         "name": "Ada Lovelace",
+                     *         "prefix": "cbx_live_3f9a",
+                     *         "permissions": [
+                     *           "contacts:read"
+                     *         ]
+                     *       },
+                     *       "csrf_token": "example",
+                     *       "idle_timeout_seconds": 43200
+                     *     }
+                     */
+                    "application/json": components["schemas"]["ConsoleSession"];
+                };
+            };
+            /** @description Malformed body, query or URL, or invalid fields (`bad_request`, `validation_failed`). */
+            400: {
+                headers: {
+                    "x-request-id": components["headers"]["RequestId"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "error": "Request body is not valid JSON",
+                     *       "code": "bad_request",
+                     *       "request_id": "0192f7a8-6c1e-7d3a-9b2f-4e5d6c7b8a91"
+                     *     }
+                     */
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description Missing, unknown or revoked credentials (`unauthorized`). */
+            401: {
+                headers: {
+                    "x-request-id": components["headers"]["RequestId"];
+                    "WWW-Authenticate": components["headers"]["WWWAuthenticate"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "error": "Missing API key",
+                     *       "code": "unauthorized",
+                     *       "request_id": "0192f7a8-6c1e-7d3a-9b2f-4e5d6c7b8a91"
+                     *     }
+                     */
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description The key lacks the permission, or the plan's contact limit is reached (`forbidden`, `contact_limit_reached`). */
+            403: {
+                headers: {
+                    "x-request-id": components["headers"]["RequestId"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "error": "This key lacks the contacts:write permission",
+                     *       "code": "forbidden",
+                     *       "request_id": "0192f7a8-6c1e-7d3a-9b2f-4e5d6c7b8a91"
+                     *     }
+                     */
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description No such route, or no such resource in the caller's workspace (`not_found`). */
+            404: {
+                headers: {
+                    "x-request-id": components["headers"]["RequestId"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "error": "Contact not found",
+                     *       "code": "not_found",
+                     *       "request_id": "0192f7a8-6c1e-7d3a-9b2f-4e5d6c7b8a91"
+                     *     }
+                     */
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description Body over 1 MiB (`payload_too_large`). */
+            413: {
+                headers: {
+                    "x-request-id": components["headers"]["RequestId"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "error": "Request body must be at most 1 MiB",
+                     *       "code": "payload_too_large",
+                     *       "request_id": "0192f7a8-6c1e-7d3a-9b2f-4e5d6c7b8a91"
+                     *     }
+                     */
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description Body is not `application/json` (`unsupported_media_type`). */
+            415: {
+                headers: {
+                    "x-request-id": components["headers"]["RequestId"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "error": "Content-Type must be application/json",
+                     *       "code": "unsupported_media_type",
+                     *       "request_id": "0192f7a8-6c1e-7d3a-9b2f-4e5d6c7b8a91"
+                     *     }
+                     */
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description Unexpected server error (reported to us) (`internal`). */
+            500: {
+                headers: {
+                    "x-request-id": components["headers"]["RequestId"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "error": "Internal error",
+                     *       "code": "internal",
+                     *       "request_id": "0192f7a8-6c1e-7d3a-9b2f-4e5d6c7b8a91"
+                     *     }
+                     */
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+        };
+    };
+    signOutOfConsole: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Signed out */
+            204: {
+                headers: {
+                    "x-request-id": components["headers"]["RequestId"];
+                    "RateLimit-Limit": components["headers"]["RateLimitLimit"];
+                    "RateLimit-Remaining": components["headers"]["RateLimitRemaining"];
+                    "RateLimit-Reset": components["headers"]["RateLimitReset"];
+                    [name: string]: unknown;
+                };
+                content?: never;
+            };
+            /** @description Malformed body, query or URL, or invalid fields (`bad_request`, `validation_failed`). */
+            400: {
+                headers: {
+                    "x-request-id": components["headers"]["RequestId"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "error": "Request body is not valid JSON",
+                     *       "code": "bad_request",
+                     *       "request_id": "0192f7a8-6c1e-7d3a-9b2f-4e5d6c7b8a91"
+                     *     }
+                     */
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description Missing, unknown or revoked credentials (`unauthorized`). */
+            401: {
+                headers: {
+                    "x-request-id": components["headers"]["RequestId"];
+                    "WWW-Authenticate": components["headers"]["WWWAuthenticate"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "error": "Missing API key",
+                     *       "code": "unauthorized",
+                     *       "request_id": "0192f7a8-6c1e-7d3a-9b2f-4e5d6c7b8a91"
+                     *     }
+                     */
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description The key lacks the permission, or the plan's contact limit is reached (`forbidden`, `contact_limit_reached`). */
+            403: {
+                headers: {
+                    "x-request-id": components["headers"]["RequestId"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "error": "This key lacks the contacts:write permission",
+                     *       "code": "forbidden",
                      *       "request_id": "0192f7a8-6c1e-7d3a-9b2f-4e5d6c7b8a91"
                      *     }
                      */
@@ -12204,6 +14149,76 @@ export interface operations {
                  *     }
                  */
                 "application/json": components["schemas"]["ContactDeletedEvent"];
+            };
+        };
+        responses: {
+            /** @description Any 2xx acknowledges the delivery. Anything else, or no answer within the timeout, is retried with backoff. */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content?: never;
+            };
+        };
+    };
+    onContactMerged: {
+        parameters: {
+            query?: never;
+            header: {
+                /** @description The message id; the same on every retry (deduplicate on it). */
+                "webhook-id": string;
+                /** @description Unix seconds when this attempt was signed. */
+                "webhook-timestamp": string;
+                /** @description `v1,<base64 HMAC-SHA256>` per Standard Webhooks; two, space-separated, while a rotated secret overlaps. */
+                "webhook-signature": string;
+            };
+            path?: never;
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                /**
+                 * @example {
+                 *       "type": "contact.merged",
+                 *       "timestamp": "2026-11-23T10:00:00.000Z",
+                 *       "data": {
+                 *         "contact": {
+                 *           "id": "0192f7a8-6c1e-7d3a-9b2f-4e5d6c7b8a90",
+                 *           "first_name": "Ada",
+                 *           "last_name": "Lovelace",
+                 *           "name": "Ada Lovelace",
+                 *           "email": "ada@example.com",
+                 *           "phone": "+44 20 7946 0958",
+                 *           "job_title": "Mathematician",
+                 *           "company": "Analytical Engines Ltd",
+                 *           "location": "London, UK",
+                 *           "linkedin_url": "https://www.linkedin.com/in/ada-lovelace",
+                 *           "photo_url": "https://cdn.example.com/ada.jpg",
+                 *           "stage": "Subscriber",
+                 *           "notes": "Met at the booth; wants a demo.",
+                 *           "custom_fields": {
+                 *             "tier": "example"
+                 *           },
+                 *           "tags": [
+                 *             "vip"
+                 *           ],
+                 *           "site": {
+                 *             "id": "0192f7a8-6c1e-7d3a-9b2f-4e5d6c7b8a90",
+                 *             "title": "Mathematician"
+                 *           },
+                 *           "source": "qr_scan",
+                 *           "profile_id": "0192f7a8-6c1e-7d3a-9b2f-4e5d6c7b8a90",
+                 *           "created_at": "2026-11-23T10:00:00.000Z",
+                 *           "updated_at": "2026-11-23T10:00:00.000Z",
+                 *           "saved_at": "2026-11-23T10:00:00.000Z"
+                 *         },
+                 *         "merged_ids": [
+                 *           "0192f7a8-6c1e-7d3a-9b2f-4e5d6c7b8a90"
+                 *         ]
+                 *       }
+                 *     }
+                 */
+                "application/json": components["schemas"]["ContactMergedEvent"];
             };
         };
         responses: {

@@ -36,6 +36,7 @@ const TAGS = [
   { name: "Admin", description: "Provisioning with the operator's `ADMIN_TOKEN`." },
   { name: "Public pages", description: "What people who scan a card see: HTML pages, redirects and vCards, no key needed." },
   { name: "MCP", description: "The Model Context Protocol endpoint for AI assistants." },
+  { name: "Console", description: "The web console's session: sign in with an API key, get a cookie (see docs/console.md)." },
   { name: "Operations", description: "Health, this document and its reference page." },
 ];
 

@@ -16,7 +16,7 @@ const REVOKED = "api_key_revoked";
  * A refused API key: 401 with the challenge MCP clients (and any OAuth 2.0 client) read, RFC 6750's
  * `Bearer realm`, with `error="invalid_token"` when a key was sent but is unknown or revoked.
  */
-const keyRefused = (message: string, error?: "invalid_token") =>
+export const keyRefused = (message: string, error?: "invalid_token") =>
   new ApiError("unauthorized", message, {
     headers: { "WWW-Authenticate": `Bearer realm="cardbox"${error ? `, error="${error}"` : ""}` },
   });

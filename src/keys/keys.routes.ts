@@ -80,7 +80,7 @@ export const revokeKey = apiRoute(
   },
 );
 
-const MeSchema = z
+export const MeSchema = z
   .object({
     workspace: z.object({ id: z.string(), name: z.string(), plan: z.enum(PLANS) }),
     api_key: ApiKeySchema.pick({ id: true, name: true, prefix: true, permissions: true }),

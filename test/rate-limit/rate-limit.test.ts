@@ -1,5 +1,5 @@
 import { describe, expect, it } from "vitest";
-import { call, expectError, newWorkspace } from "../helpers";
+import { BASE, call, expectError, newWorkspace } from "../helpers";
 
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
 
@@ -55,5 +55,14 @@ describe("rate limits (bindings at 5 per key, 3 per IP on the public pages, 12 p
     });
     expectError(limited, 429, "rate_limited");
     expect(Number(limited.headers.get("retry-after"))).toBeGreaterThanOrEqual(1);
+  });
+
+  it("signing in to the console is limited per client IP, so keys cannot be tried at speed", async () => {
+    const signIn = (key: string) =>
+      call("POST", "/app/session", { body: { key }, headers: { "cf-connecting-ip": "198.51.100.23", origin: BASE } });
+    const statuses = [];
+    for (let i = 0; i < 13; i++) statuses.push((await signIn(`cbx_guess${i}`)).status);
+    expect(statuses).toEqual([...Array(12).fill(401), 429]);
+    expectError(await signIn("cbx_another"), 429, "rate_limited");
   });
 });

@@ -1,0 +1,38 @@
+import { useCallback, useEffect, useRef, useState } from "preact/hooks";
+
+/** `value`, once it has stopped changing for `ms`. */
+export function useDebounced<T>(value: T, ms: number): T {
+  const [settled, setSettled] = useState(value);
+  useEffect(() => {
+    const timer = setTimeout(() => setSettled(value), ms);
+    return () => clearTimeout(timer);
+  }, [value, ms]);
+  return settled;
+}
+
+export interface Loaded<T> {
+  data: T | undefined;
+  error: unknown;
+  loading: boolean;
+  reload: () => void;
+}
+
+/**
+ * What `load` answers, loaded again whenever `deps` change or `reload` is called. An answer that
+ * arrives after a newer load started is dropped, so typing fast never shows an older search.
+ */
+export function useLoad<T>(load: () => Promise<T>, deps: unknown[]): Loaded<T> {
+  const [state, setState] = useState<{ data?: T; error?: unknown; loading: boolean }>({ loading: true });
+  const [round, setRound] = useState(0);
+  const latest = useRef(0);
+  useEffect(() => {
+    const ticket = ++latest.current;
+    setState((s) => ({ ...s, loading: true }));
+    load().then(
+      (data) => ticket === latest.current && setState({ data, loading: false }),
+      (error: unknown) => ticket === latest.current && setState((s) => ({ ...s, error, loading: false })),
+    );
+  }, [...deps, round]);
+  const reload = useCallback(() => setRound((r) => r + 1), []);
+  return { data: state.data, error: state.error, loading: state.loading, reload };
+}

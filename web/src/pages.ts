@@ -1,0 +1,34 @@
+import type { FunctionComponent } from "preact";
+import type { Permission } from "./api";
+import { AnalyticsPage } from "./pages/analytics";
+import { ContactsPage } from "./pages/contacts";
+import { KeysPage } from "./pages/keys";
+import { WebhooksPage } from "./pages/webhooks";
+
+export interface PageEntry {
+  /** Its path below /app. */
+  path: string;
+  label: string;
+  /** The permission a key needs to see the page at all. */
+  permission: Permission;
+  /** Absent until the page is built: such an entry is in no menu and no route. */
+  page?: FunctionComponent;
+}
+
+/**
+ * The console's pages, in menu order. The planned ones wait on API features being built (issues 20
+ * and 21); giving an entry its `page` puts it in the menu and the router.
+ */
+export const PAGES: readonly PageEntry[] = [
+  { path: "contacts", label: "Contacts", permission: "contacts:read", page: ContactsPage },
+  { path: "duplicates", label: "Duplicates", permission: "contacts:write" },
+  { path: "imports", label: "Imports and exports", permission: "contacts:write" },
+  { path: "cards", label: "Cards", permission: "contacts:read" },
+  { path: "analytics", label: "Analytics", permission: "contacts:read", page: AnalyticsPage },
+  { path: "live", label: "Live", permission: "contacts:read" },
+  { path: "webhooks", label: "Webhooks", permission: "webhooks:manage", page: WebhooksPage },
+  { path: "keys", label: "API keys", permission: "keys:manage", page: KeysPage },
+];
+
+/** The pages this key may see, built ones only. */
+export const pagesFor = (can: (permission: Permission) => boolean) => PAGES.filter((entry) => entry.page && can(entry.permission));
