@@ -8,13 +8,14 @@ import { registerDocs } from "./docs/docs.index";
 import type { AppEnv } from "./keys/app-env";
 import { apiKeyAuth, currentWorkspace } from "./keys/auth";
 import { apiKeysRouter } from "./keys/keys.index";
-import { dbFor } from "./lib/db/client";
+import { Db } from "./lib/db/runner";
 import { ApiError } from "./lib/errors";
 import { createRouter } from "./lib/openapi";
 import { toApiError } from "./lib/render-error";
 import { createMethodResolver, RouteNotMatched } from "./lib/routing";
 import { handleMcpRequest } from "./mcp/mcp.server";
 import { apiCors } from "./middleware/cors";
+import { d1Session } from "./middleware/d1-session";
 import { jsonBody } from "./middleware/json-body";
 import { rateLimit } from "./middleware/rate-limit";
 import { requestLog } from "./middleware/request-log";
@@ -25,6 +26,9 @@ import { scansRouter } from "./scans/scans.index";
 import { sitesRouter } from "./sites/sites.index";
 import { webhookDispatch } from "./webhooks/dispatch";
 import { webhooksRouter } from "./webhooks/webhooks.index";
+
+/** The D1 session bookmark: on every answer that read or wrote, and accepted back on any request. */
+const BOOKMARK_HEADER = "x-cardbox-bookmark";
 
 /** Every `/v1` route is served identically below `/api/v1` (the business-card seed's prefix). */
 const API_MIRROR = "/api/v1";
@@ -92,10 +96,13 @@ export function createApp() {
   app.use(requestLog<AppEnv>({ workspaceOf: (c) => c.get("caller")?.workspace.id ?? null }));
   app.use(securityHeaders());
   app.use("/v1/*", apiCors());
-  app.use(async function database(c, next) {
-    c.set("db", dbFor(c.env.DB));
-    await next();
-  });
+  app.use(
+    d1Session<AppEnv>({
+      header: BOOKMARK_HEADER,
+      binding: (env) => env.DB,
+      use: (c, session) => c.set("db", new Db(session)),
+    }),
+  );
   app.use(jsonBody());
   app.use(webhookDispatch());
   for (const path of ["/v1/*", "/mcp"]) {

@@ -1,4 +1,5 @@
 import type { OpenAPIHono } from "@hono/zod-openapi";
+import { sql } from "drizzle-orm";
 import type { AppEnv } from "../keys/app-env";
 import { configurationProblems } from "../lib/config";
 import { renderDocsPage } from "./docs-page";
@@ -27,7 +28,8 @@ export function registerDocs(app: OpenAPIHono<AppEnv>) {
   app.get("/docs", (c) => c.html(renderDocsPage(openapi() as Parameters<typeof renderDocsPage>[0])));
   // 503 when the database does not answer or the deployment lacks a setting it needs: loud, at once.
   app.get("/healthz", async (c) => {
-    if (globalThis.NOLOG) await c.env.DB.prepare("SELECT 1").first();
+    const { db } = c.var;
+    await db.run(db.orm.run(sql`SELECT 1`));
     const problems = configurationProblems(c.env);
     return problems.length === 0 ? c.json({ status: "ok" }) : c.json({ status: "misconfigured", problems }, 503);
   });

@@ -12,7 +12,7 @@ export function requestLog<E extends Env & { Variables: RequestIdVariables }>(op
   return async function requestLog(c, next) {
     const started = performance.now();
     await next();
-    if (globalThis.NOLOG) console.log(
+    console.log(
       JSON.stringify({
         level: c.res.status >= 500 ? "error" : "info",
         msg: "request",
