@@ -20,6 +20,11 @@ const arg = (name, fallback) => {
 const CONTACTS = arg("contacts", 10_000);
 const DURATION = arg("duration", 10);
 const WARMUP = arg("warmup", 2);
+// `--only healthz,q=`: just the scenarios whose names contain one of these, without timing `npm start`.
+const ONLY = (() => {
+  const i = process.argv.indexOf("--only");
+  return i > 0 ? process.argv[i + 1].split(",") : undefined;
+})();
 const READY_LINE = "Get a first API key";
 
 /** The issue's targets: throughput as a share of the no-op Worker's under the same `wrangler dev`. */
@@ -122,9 +127,12 @@ const print = (row, reference) =>
       (reference ? `  (no-op ${reference.rps} req/s: ${(row.rps / reference.rps).toFixed(2)})` : ""),
   );
 
-console.log("Timing `npm start` (command → the first-key line)…");
-const startup = await timeStart();
-console.log(`  new local state ${startup.fresh_state_s} s, existing state ${startup.existing_state_s} s`);
+let startup = null;
+if (!ONLY) {
+  console.log("Timing `npm start` (command → the first-key line)…");
+  startup = await timeStart();
+  console.log(`  new local state ${startup.fresh_state_s} s, existing state ${startup.existing_state_s} s`);
+}
 
 const server = await startServer();
 const reference = await startReference();
@@ -177,7 +185,7 @@ try {
   ];
   console.log("npm start (wrangler dev), each scenario in turns with the no-op Worker under its own wrangler dev:");
   const results = [];
-  for (const [name, options] of scenarios) {
+  for (const [name, options] of scenarios.filter(([name]) => !ONLY || ONLY.some((part) => name.includes(part)))) {
     const { result, reference: floor } = await drivePaired(name, options, "no-op", noop, server.base, {
       duration: DURATION,
       warmup: WARMUP,

@@ -26,6 +26,8 @@ const DEV_SETTINGS = {
   WEBHOOK_RETRY_BASE_SECONDS: "1",
   // Links and QR codes point at the address the browser used (a deployment sets PUBLIC_BASE_URL).
   TRUST_REQUEST_HOST: "true",
+  // wrangler dev prints every request already; the JSON line comes for failures (with its request id).
+  REQUEST_LOG: "failures",
   WEBHOOK_SECRET_KEYS: `dev:${randomBytes(32).toString("base64")}`,
 };
 const current = existsSync(".dev.vars") ? readFileSync(".dev.vars", "utf8") : "";

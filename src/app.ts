@@ -93,7 +93,13 @@ export function createApp() {
   };
 
   app.use(requestId());
-  app.use(requestLog<AppEnv>({ workspaceOf: (c) => c.get("caller")?.workspace.id ?? null }));
+  app.use(
+    requestLog<AppEnv>({
+      workspaceOf: (c) => c.get("caller")?.workspace.id ?? null,
+      // `npm start`: wrangler dev prints a line for every request already.
+      failuresOnly: (c) => c.env.REQUEST_LOG === "failures",
+    }),
+  );
   app.use(securityHeaders());
   app.use("/v1/*", apiCors());
   app.use(
