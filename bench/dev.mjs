@@ -100,8 +100,11 @@ async function startReference() {
   const child = spawn(
     process.execPath,
     [WRANGLER, "dev", "--config", "bench/wrangler.reference.toml", "--ip", "127.0.0.1", "--port", String(port), "--persist-to", state],
-    { cwd: ROOT, detached: true, env: { ...process.env, WRANGLER_SEND_METRICS: "false" }, stdio: ["ignore", "ignore", "inherit"] },
+    { cwd: ROOT, detached: true, env: { ...process.env, WRANGLER_SEND_METRICS: "false" }, stdio: ["ignore", "pipe", "pipe"] },
   );
+  // Its output is read as Cardbox's is (test/e2e/server.ts), so both servers pay the same for their logs.
+  let output = "";
+  for (const stream of [child.stdout, child.stderr]) stream.on("data", (data) => (output += data));
   const base = `http://127.0.0.1:${port}`;
   for (let tries = 0; tries < 1200; tries++) {
     const up = await fetch(`${base}/__ref/noop`).then(
@@ -109,7 +112,7 @@ async function startReference() {
       () => false,
     );
     if (up) break;
-    if (child.exitCode !== null) throw new Error("the reference Worker's wrangler dev exited");
+    if (child.exitCode !== null) throw new Error(`the reference Worker's wrangler dev exited:\n${output}`);
     await new Promise((resolve) => setTimeout(resolve, 100));
   }
   return {
@@ -210,10 +213,12 @@ try {
     startup,
     results,
   };
-  writeFileSync(path.join(ROOT, "bench", "results", "wrangler-dev.json"), `${JSON.stringify(report, null, 2)}\n`);
-  console.log(
-    `\n\`npm start\` to the first-key line: ${startup.fresh_state_s} s on new local state, ${startup.existing_state_s} s on existing state`,
-  );
+  if (startup) {
+    writeFileSync(path.join(ROOT, "bench", "results", "wrangler-dev.json"), `${JSON.stringify(report, null, 2)}\n`);
+    console.log(
+      `\n\`npm start\` to the first-key line: ${startup.fresh_state_s} s on new local state, ${startup.existing_state_s} s on existing state`,
+    );
+  }
   console.log(
     "\n| scenario (wrangler dev) | req/s | no-op req/s | ratio | target | p50 ms | p99 ms | errors |\n|---|---|---|---|---|---|---|---|",
   );
