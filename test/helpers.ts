@@ -83,8 +83,14 @@ export function spyOnSessions() {
     const session = open(constraint);
     return {
       getBookmark: () => session.getBookmark(),
-      prepare: (sql: string) => (prepare(sql), session.prepare(sql)),
-      batch: (statements: D1PreparedStatement[]) => (batch(statements), session.batch(statements)),
+      prepare: (sql: string) => {
+        prepare(sql);
+        return session.prepare(sql);
+      },
+      batch: (statements: D1PreparedStatement[]) => {
+        batch(statements);
+        return session.batch(statements);
+      },
     } as D1DatabaseSession;
   });
   return { batch, prepare, restore: () => spy.mockRestore() };
