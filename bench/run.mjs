@@ -43,6 +43,7 @@ const TARGETS = {
   "GET 1,000 pages deep (cursor)": 0.5,
   "GET ?q=<prefix>": 0.4,
   "GET ?tags=<rare tag>": 0.4,
+  "GET ?custom_fields.<key>=<rare value>": 0.4,
   "POST /v1/contacts": 0.5,
   "PATCH /v1/contacts/{id}": 0.5,
   "POST /v1/contacts/scans (hot)": 0.5,
@@ -55,6 +56,7 @@ const READS = [
   "GET ?q=<prefix>",
   "GET ?q=<whole word>",
   "GET ?tags=<rare tag>",
+  "GET ?custom_fields.<key>=<rare value>",
 ];
 /** Growth target: a read's p50 at 1,000,000 contacts within this factor of its p50 at 10,000. */
 const GROWTH_LIMIT = 1.5;
@@ -154,9 +156,11 @@ async function seed(db, workspaceId, n, label) {
     const last = `${LAST[(i * 7) % LAST.length]}${i}`;
     const tags = [HOT_TAGS[i % HOT_TAGS.length], ...(i % 3 === 0 ? [HOT_TAGS[(i + 1) % HOT_TAGS.length]] : []), `rare-${i % 5000}`];
     const created = new Date(base + i * 1000).toISOString();
+    // One key shared by a fifth of the contacts' values and one as rare as the rare tag (kept in contact_custom_fields by trigger).
+    const customFields = { tier: ["gold", "silver", "bronze", "lead", "none"][i % 5], account: `acct-${i % 5000}` };
     const id = `00000000-0000-7000-8${String(label).padStart(3, "0")}-${String(i).padStart(12, "0")}`;
     rows.push(
-      `(${esc(id)}, ${esc(workspaceId)}, ${esc(first)}, ${esc(last)}, ${esc(`${first} ${last}`.toLowerCase())}, ${esc(`${first}.${last}@example.com`.toLowerCase())}, ${esc(`${first}.${last}@example.com`.toLowerCase())}, NULL, NULL, ${esc("Engineer")}, ${esc(COMPANIES[i % COMPANIES.length])}, NULL, NULL, NULL, 'Lead', ${esc(`Met at booth ${i % 97}; follow up`)}, '{}', ${esc(JSON.stringify(tags))}, NULL, 'import', NULL, 1, ${esc(created)}, ${esc(created)}, ${esc(created)})`,
+      `(${esc(id)}, ${esc(workspaceId)}, ${esc(first)}, ${esc(last)}, ${esc(`${first} ${last}`.toLowerCase())}, ${esc(`${first}.${last}@example.com`.toLowerCase())}, ${esc(`${first}.${last}@example.com`.toLowerCase())}, NULL, NULL, ${esc("Engineer")}, ${esc(COMPANIES[i % COMPANIES.length])}, NULL, NULL, NULL, 'Lead', ${esc(`Met at booth ${i % 97}; follow up`)}, ${esc(JSON.stringify(customFields))}, ${esc(JSON.stringify(tags))}, NULL, 'import', NULL, 1, ${esc(created)}, ${esc(created)}, ${esc(created)})`,
     );
     // D1 caps a statement at 100 KB: 100 rows a statement, 10 statements a batch.
     if (rows.length === 100 || i === n - 1) {
@@ -323,6 +327,7 @@ const cardboxScenarios = ({ headers, cursor, profileId, ...instance }) => [
   // Not in the issue's list, no target: a whole word of 8 letters that every contact has (its job title).
   ["GET ?q=<whole word>", { headers, path: "/v1/contacts?q=engineer" }, "ref: D1 point read"],
   ["GET ?tags=<rare tag>", { headers, path: "/v1/contacts?tags=rare-4242" }, "ref: D1 point read"],
+  ["GET ?custom_fields.<key>=<rare value>", { headers, path: "/v1/contacts?custom_fields.account=acct-4242" }, "ref: D1 point read"],
   [
     "POST /v1/contacts",
     { path: "/v1/contacts", headers, method: "POST", body: JSON.stringify({ first_name: "Bench", company: "Load" }) },

@@ -44,6 +44,9 @@ if (missing.length > 0) {
 
 const adminToken = /^ADMIN_TOKEN=(.*)$/m.exec(readFileSync(".dev.vars", "utf8"))?.[1]?.trim() ?? DEV_SETTINGS.ADMIN_TOKEN;
 
+// Static assets (the API reference's script) in dist/public; copies only what changed.
+await import("./build-assets.mjs");
+
 /**
  * The migrations as applied to the local database last time: their names and contents, hashed.
  * Kept beside the database, so a state directory that is deleted or new is migrated again.

@@ -4,7 +4,9 @@ import { requestId } from "hono/request-id";
 import { getPath } from "hono/utils/url";
 import { adminRouter } from "./admin/admin.index";
 import { contactsRouter } from "./contacts/contacts.index";
+import { contactsExportRouter } from "./contacts/contacts-export.index";
 import { registerDocs } from "./docs/docs.index";
+import { IMPORT_UPLOAD, importsRouter } from "./imports/imports.index";
 import type { AppEnv } from "./keys/app-env";
 import { apiKeyAuth, currentWorkspace } from "./keys/auth";
 import { apiKeysRouter } from "./keys/keys.index";
@@ -20,6 +22,7 @@ import { jsonBody } from "./middleware/json-body";
 import { rateLimit } from "./middleware/rate-limit";
 import { requestLog } from "./middleware/request-log";
 import { securityHeaders } from "./middleware/security-headers";
+import { uploadBody } from "./middleware/upload-body";
 import { profilesRouter } from "./profiles/profiles.index";
 import { isPublicPage, publicErrorPage, publicRouter } from "./public/public.index";
 import { scansRouter } from "./scans/scans.index";
@@ -93,6 +96,15 @@ export function createApp() {
   };
 
   app.use(requestId());
+  app.use(async function requestIdOnEveryAnswer(c, next) {
+    // hono/request-id sets the header on the context; an answer a handler builds itself (the MCP
+    // transport's) does not carry it, so it is copied on here.
+    await next();
+    if (!c.res.headers.has("x-request-id")) {
+      c.res = new Response(c.res.body, c.res);
+      c.res.headers.set("x-request-id", c.var.requestId);
+    }
+  });
   app.use(
     requestLog<AppEnv>({
       workspaceOf: (c) => c.get("caller")?.workspace.id ?? null,
@@ -109,7 +121,8 @@ export function createApp() {
       use: (c, session) => c.set("db", new Db(session)),
     }),
   );
-  app.use(jsonBody());
+  app.use(jsonBody({ uploads: [IMPORT_UPLOAD.path] }));
+  app.use(IMPORT_UPLOAD.path, uploadBody(IMPORT_UPLOAD));
   app.use(webhookDispatch());
   for (const path of ["/v1/*", "/mcp"]) {
     app.use(path, apiKeyAuth());
@@ -119,14 +132,16 @@ export function createApp() {
   app.use("/q/*", publicRateLimit());
   app.use("/p/*", publicRateLimit());
 
-  // Scans first: `/contacts/scans` must never be read as `/contacts/{id}`.
+  // Scans and export first: `/contacts/scans` and `/contacts/export` must never be read as `/contacts/{id}`.
   const v1 = createRouter()
     .route("/", scansRouter)
+    .route("/", contactsExportRouter)
     .route("/", contactsRouter)
     .route("/", profilesRouter)
     .route("/", apiKeysRouter)
     .route("/", sitesRouter)
-    .route("/", webhooksRouter);
+    .route("/", webhooksRouter)
+    .route("/", importsRouter);
   app.route("/v1", v1);
   app.route("/admin", adminRouter);
   app.route("/", publicRouter);

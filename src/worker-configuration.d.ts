@@ -4,6 +4,8 @@
 interface __BaseEnv_Env {
 	DB: D1Database;
 	WEBHOOK_QUEUE: Queue;
+	IMPORT_QUEUE: Queue;
+	IMPORTS: R2Bucket;
 	API_RATE_LIMITER?: RateLimit;
 	PUBLIC_RATE_LIMITER?: RateLimit;
 	ADMIN_RATE_LIMITER?: RateLimit;
@@ -31,6 +33,8 @@ declare namespace Cloudflare {
 	interface ProductionEnv {
 		DB: D1Database;
 		WEBHOOK_QUEUE: Queue;
+	IMPORT_QUEUE: Queue;
+	IMPORTS: R2Bucket;
 		API_RATE_LIMITER: RateLimit;
 		PUBLIC_RATE_LIMITER: RateLimit;
 		ADMIN_RATE_LIMITER: RateLimit;

@@ -33,13 +33,12 @@ describe("admin provisioning", () => {
   });
 
   it("refuses a missing or wrong admin token, and bad bodies", async () => {
-    expectError(await call("POST", "/admin/workspaces", { body: { name: "x" } }), 401, "unauthorized", "Missing admin token");
-    expectError(
-      await call("POST", "/admin/workspaces", { headers: { Authorization: "Bearer nope" }, body: { name: "x" } }),
-      401,
-      "unauthorized",
-      "Invalid admin token",
-    );
+    const missing = await call("POST", "/admin/workspaces", { body: { name: "x" } });
+    expectError(missing, 401, "unauthorized", "Missing admin token");
+    expect(missing.headers.get("www-authenticate")).toBe('Bearer realm="cardbox-admin"');
+    const wrong = await call("POST", "/admin/workspaces", { headers: { Authorization: "Bearer nope" }, body: { name: "x" } });
+    expectError(wrong, 401, "unauthorized", "Invalid admin token");
+    expect(wrong.headers.get("www-authenticate")).toBe('Bearer realm="cardbox-admin", error="invalid_token"');
     expectError(
       await call("POST", "/admin/workspaces", { headers: ADMIN, body: { name: "x", plan: "gold" } }),
       400,

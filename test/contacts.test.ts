@@ -420,7 +420,7 @@ describe("delete", () => {
     expect((await call("GET", "/v1/tags", { key: t.key })).body.data).toEqual([]);
     const deleted = await call("GET", "/v1/contacts/deleted", { key: t.key });
     expect(deleted.body).toEqual({
-      data: [{ id: created.body.id, deleted_at: expect.stringMatching(ISO_MS) }],
+      data: [{ id: created.body.id, deleted_at: expect.stringMatching(ISO_MS), merged_into: null }],
       pagination: { page: 1, limit: 25, total: 1, total_exact: true, next_cursor: null },
     });
     const since = await call("GET", `/v1/contacts/deleted?since=${encodeURIComponent(deleted.body.data[0].deleted_at)}`, { key: t.key });
@@ -445,5 +445,25 @@ describe("limits", () => {
       used: 0,
       remaining: null,
     });
+  });
+});
+
+describe("custom fields on an update", () => {
+  it("an upsert that matches, and a PUT, set custom fields (keys like __proto__ kept)", async () => {
+    const created = await call("POST", "/v1/contacts", { key: t.key, body: { first_name: "A", email: "a@x.example" } });
+    const upserted = await call("POST", "/v1/contacts/upsert", {
+      key: t.key,
+      raw: '{"first_name":"A","email":"a@x.example","custom_fields":{"tier":"gold","__proto__":"kept"}}',
+      headers: { "content-type": "application/json" },
+    });
+    expect(upserted.status, upserted.text).toBe(200);
+    expect(upserted.body.id).toBe(created.body.id);
+    expect(JSON.stringify(upserted.body.custom_fields)).toBe('{"tier":"gold","__proto__":"kept"}');
+    const put = await call("PUT", `/v1/contacts/${created.body.id}`, {
+      key: t.key,
+      body: { first_name: "A", custom_fields: { tier: "silver" } },
+    });
+    expect(put.status, put.text).toBe(200);
+    expect((await call("GET", `/v1/contacts/${created.body.id}`, { key: t.key })).body.custom_fields).toEqual({ tier: "silver" });
   });
 });

@@ -117,7 +117,10 @@ describe.each(ROUTES.map((r) => [`${r.method} ${r.pattern}`, r] as const))("%s",
   it.each(cases.map((c) => [c.name, c] as const))("refuses %s, and changes nothing", async (_, hostile) => {
     const f = await fixture(owner);
     const before = await ownerState(owner);
-    const body = hostile.body?.(valid.body!(f)) ?? (valid.body ? { bytes: encode(JSON.stringify(valid.body(f))) } : undefined);
+    const file = valid.file?.();
+    const body =
+      hostile.body?.(valid.body!(f)) ??
+      (valid.body ? { bytes: encode(JSON.stringify(valid.body(f))) } : file ? { bytes: encode(file.text), type: file.type } : undefined);
     const headers: Record<string, string> = { "x-api-key": owner.key };
     if (body) headers["content-type"] = body.type ?? "application/json";
     const res = await exports.default.fetch(

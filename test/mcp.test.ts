@@ -5,7 +5,7 @@ import { CfWorkerJsonSchemaValidator } from "@modelcontextprotocol/sdk/validatio
 import { beforeAll, describe, expect, it } from "vitest";
 import { z } from "zod";
 import { ContactSchema, STAGES } from "../src/contacts/contacts.fields";
-import { ContactLimitsSchema, ContactListSchema, ContactTagsSchema } from "../src/contacts/contacts.schemas";
+import { ContactLimitsSchema, ContactListSchema, ContactTagsSchema, DuplicateGroupListSchema } from "../src/contacts/contacts.schemas";
 import { ProfileSchema } from "../src/profiles/profiles.routes";
 import { ScanListSchema } from "../src/scans/scans.routes";
 import { BASE, call, expectKeyRefused, keyWith, newWorkspace, type Tenant } from "./helpers";
@@ -54,6 +54,8 @@ const TOOLS: Record<string, { hints: object; output: z.ZodType }> = {
   get_profile: { hints: READS, output: ProfileSchema },
   recent_scans: { hints: READS, output: ScanListSchema },
   contact_limits: { hints: READS, output: ContactLimitsSchema },
+  find_duplicates: { hints: READS, output: DuplicateGroupListSchema },
+  merge_contacts: { hints: writes(true, false), output: ContactSchema },
 };
 
 let t: Tenant;
@@ -62,6 +64,17 @@ beforeAll(async () => {
 });
 
 describe("MCP server", () => {
+  it("answers with the request id header, like every other route", async () => {
+    const res = await call("POST", "/mcp", {
+      key: t.key,
+      headers: { accept: "application/json, text/event-stream" },
+      body: { jsonrpc: "2.0", id: 7, method: "tools/list" },
+    });
+    expect(res.status).toBe(200);
+    expect(res.headers.get("x-request-id")).toMatch(/^[0-9a-f-]{36}$/);
+    expect(res.body).toMatchObject({ jsonrpc: "2.0", id: 7, result: { tools: expect.any(Array) } });
+  });
+
   it("lists the tools with input schemas", async () => {
     const client = await connect(t.key);
     const { tools } = await client.listTools();
@@ -69,8 +82,10 @@ describe("MCP server", () => {
       "add_tags",
       "contact_limits",
       "create_contact",
+      "find_duplicates",
       "get_contact",
       "get_profile",
+      "merge_contacts",
       "recent_scans",
       "remove_tags",
       "save_profile",
@@ -102,7 +117,15 @@ describe("MCP server", () => {
     for (const name of ["create_contact", "update_contact"]) {
       const properties = tools.find((tool) => tool.name === name)!.inputSchema.properties as Record<string, Record<string, unknown>>;
       for (const [field, schema] of Object.entries(properties)) expect(Object.keys(schema), `${name}.${field}`).not.toHaveLength(0);
-      expect(properties.stage).toEqual({ type: "string", enum: [...STAGES], description: "Case-insensitive on input." });
+      expect(properties.stage).toEqual({
+        type: "string",
+        pattern: expect.any(String),
+        description:
+          "One of `Subscriber`, `Lead`, `Qualified`, `Opportunity`, `Customer`, `Evangelist`, `Other`, in any letter case; answered as listed.",
+      });
+      const stagePattern = new RegExp(properties.stage!.pattern as string);
+      for (const accepted of [...STAGES, "customer", "cUsToMeR", "LEAD"]) expect(accepted).toMatch(stagePattern);
+      for (const refused of ["nope", "Customers", " Lead", ""]) expect(refused).not.toMatch(stagePattern);
       expect(properties.custom_fields).toMatchObject({
         type: "object",
         maxProperties: 50,
@@ -165,6 +188,68 @@ describe("MCP server", () => {
     const viaHttp = await call("GET", "/v1/contacts?source=mcp", { key: t.key });
     expect(viaHttp.body.data.map((c: { id: string }) => c.id)).toContain(contact.id);
     await client.close();
+  });
+
+  it("search_contacts takes custom-field filters, as the list's custom_fields parameters; a bad one is refused naming it", async () => {
+    const ws = await newWorkspace();
+    for (const [first_name, custom_fields] of [
+      ["Gold", { tier: "gold", score: 9 }],
+      ["Silver", { tier: "silver", score: 3 }],
+      ["None", {}],
+    ] as const)
+      await call("POST", "/v1/contacts", { key: ws.key, body: { first_name, custom_fields } });
+    const client = await connect(ws.key);
+    const names = async (custom_fields: object[]) =>
+      result(await client.callTool({ name: "search_contacts", arguments: { custom_fields, sort: "name" } })).data.map(
+        (c: { first_name: string }) => c.first_name,
+      );
+    expect(await names([{ key: "tier", value: "gold" }])).toEqual(["Gold"]);
+    expect(
+      await names([
+        { key: "score", op: "gt", value: 1 },
+        { key: "tier", op: "ne", value: "gold" },
+      ]),
+    ).toEqual(["Silver"]);
+    expect(await names([{ key: "tier", op: "exists", value: false }])).toEqual(["None"]);
+    const bad = await client.callTool({
+      name: "search_contacts",
+      arguments: { custom_fields: [{ key: "score", op: "gt", value: "high" }] },
+    });
+    expect(bad.isError).toBe(true);
+    expect(result(bad)).toEqual({
+      error: "custom_fields.score[gt] must be a number",
+      code: "validation_failed",
+      details: [{ field: "custom_fields.score[gt]", message: "must be a number" }],
+    });
+    await client.close();
+  });
+
+  it("finds duplicates and merges them as the HTTP API does; a bad merge is refused with the API's message", async () => {
+    const ws = await newWorkspace();
+    const make = async (body: object) => (await call("POST", "/v1/contacts", { key: ws.key, body })).body;
+    const first = await make({ first_name: "Grace", company: "Navy", tags: ["a"] });
+    const second = await make({ first_name: "grace", company: "NAVY", email: "grace@navy.example", tags: ["b"] });
+    const client = await connect(ws.key);
+    const found = result(await client.callTool({ name: "find_duplicates", arguments: {} }));
+    expect(found).toEqual((await call("GET", "/v1/contacts/duplicates", { key: ws.key })).body);
+    expect(found.data).toEqual([{ reason: "name_company", count: 2, contacts: [first, second] }]);
+
+    const itself = await client.callTool({ name: "merge_contacts", arguments: { id: first.id, from: [first.id] } });
+    expect(itself.isError).toBe(true);
+    expect(result(itself)).toEqual({
+      error: "from must not contain the contact merged into (the id in the path)",
+      code: "validation_failed",
+      details: [{ field: "from", message: "must not contain the contact merged into (the id in the path)" }],
+    });
+    const merged = result(await client.callTool({ name: "merge_contacts", arguments: { id: first.id, from: [second.id] } }));
+    expect(merged).toEqual((await call("GET", `/v1/contacts/${first.id}`, { key: ws.key })).body);
+    expect(merged).toMatchObject({ email: "grace@navy.example", tags: ["a", "b"] });
+    expect((await call("GET", `/v1/contacts/${second.id}`, { key: ws.key })).body.merged_into).toBe(first.id);
+
+    const reader = await connect(await keyWith(ws, ["contacts:read"]));
+    const refused = await reader.callTool({ name: "merge_contacts", arguments: { id: first.id, from: [second.id] } });
+    expect(result(refused)).toEqual({ error: "contacts:write permission required", code: "forbidden" });
+    await Promise.all([client.close(), reader.close()]);
   });
 
   it("saves a public profile by handle with source mcp, reads profiles, scans and limits", async () => {

@@ -53,6 +53,7 @@ describe("OpenAPI and docs", () => {
       "POST /v1/contacts/upsert",
       "POST /v1/contacts/batch",
       "GET /v1/contacts/deleted",
+      "GET /v1/contacts/duplicates",
       "GET /v1/contacts/limits",
       "GET /v1/contacts/{id}",
       "PUT /v1/contacts/{id}",
@@ -60,6 +61,7 @@ describe("OpenAPI and docs", () => {
       "DELETE /v1/contacts/{id}",
       "POST /v1/contacts/{id}/tags/add",
       "POST /v1/contacts/{id}/tags/remove",
+      "POST /v1/contacts/{id}/merge",
       "GET /v1/contacts/{id}/vcard",
       "GET /v1/tags",
       "GET /v1/sites",
@@ -124,7 +126,9 @@ describe("OpenAPI and docs", () => {
       "updated_at",
       "saved_at",
     ]);
-    const params = doc.paths["/v1/contacts"].get.parameters.map((p: { name: string }) => p.name);
+    type Param = { name: string; in: string; description: string; schema: object };
+    const parameters = doc.paths["/v1/contacts"].get.parameters as Param[];
+    const params = parameters.filter((p) => p.in === "query" && !p.description?.startsWith("The same as")).map((p) => p.name);
     expect(params).toEqual([
       "page",
       "limit",
@@ -142,14 +146,40 @@ describe("OpenAPI and docs", () => {
       "updated_after",
       "sort",
     ]);
+    // Every other spelling the server reads is a parameter too, with the schema of the one it stands for.
+    const byName = Object.fromEntries(parameters.map((p) => [p.name, p]));
+    for (const [other, canonical] of [
+      ["per_page", "limit"],
+      ["perPage", "limit"],
+      ["siteId", "site_id"],
+      ["createdAfter", "created_after"],
+    ] as const) {
+      expect(byName[other]).toEqual({
+        name: other,
+        in: "query",
+        required: false,
+        description: `The same as \`${canonical}\` (send one spelling only).`,
+        schema: byName[canonical]!.schema,
+      });
+    }
+    expect(byName.limit!.schema).toMatchObject({ type: "integer", minimum: 1, maximum: 100 });
     expect(doc.components.securitySchemes.ApiKey).toEqual({ type: "apiKey", in: "header", name: "x-api-key" });
   });
 
-  it("serves a readable reference page built from it", async () => {
+  it("serves the interactive reference: a page that loads its own script and the document, under a self-only policy", async () => {
     const res = await call("GET", "/docs");
     expect(res.status).toBe(200);
     expect(res.headers.get("content-type")).toMatch(/^text\/html/);
-    expect(res.text).toContain("<h1>Cardbox API</h1>");
-    expect(res.text).toContain("<code>/v1/contacts/{id}/tags/add</code>");
+    expect(res.headers.get("content-security-policy")).toBe(
+      "default-src 'self'; script-src 'self'; style-src 'self' 'unsafe-inline'; img-src 'self' data: blob:; font-src 'self' data:; connect-src 'self'; worker-src 'self' blob:; frame-ancestors 'none'; base-uri 'none'; form-action 'none'",
+    );
+    expect(res.text).toContain('<script src="/docs/scalar.js"></script>');
+    const configuration = /data-configuration="([^"]+)"/.exec(res.text)![1]!.replaceAll("&quot;", '"');
+    expect(JSON.parse(configuration)).toMatchObject({
+      url: "/openapi.json",
+      withDefaultFonts: false,
+      telemetry: false,
+      agent: { disabled: true },
+    });
   });
 });

@@ -1,8 +1,9 @@
 import { env } from "cloudflare:workers";
 import { and, eq } from "drizzle-orm";
 import { describe, expect, it } from "vitest";
-import { builtListStatements, type ContactFilters, firstStep, planAfterCount } from "../src/contacts/contacts.search";
+import { builtListStatements, type ContactFilters, firstStep, isSelective, planAfterCount } from "../src/contacts/contacts.search";
 import { contacts } from "../src/contacts/contacts.table";
+import { groupContacts, groupsPage } from "../src/contacts/contacts-merge.data";
 import { Db, slot } from "../src/lib/db/runner";
 import type { PageRequest } from "../src/lib/pagination";
 import { call, newWorkspace } from "./helpers";
@@ -19,6 +20,8 @@ const deep: PageRequest = {
   offset: 0,
   after: ["2026-01-01T00:00:00.000Z", "01a20000-0000-7000-8000-0000000000ff"],
 };
+
+const gold = { key: "tier", op: "eq", text: "gold", number: null } as const;
 
 /** Every list/search/filter shape the API can produce. */
 const SHAPES: [string, ContactFilters, PageRequest][] = [
@@ -38,6 +41,22 @@ const SHAPES: [string, ContactFilters, PageRequest][] = [
   ["created window", { created_after: "2026-01-01T00:00:00.000Z", created_before: "2026-02-01T00:00:00.000Z" }, first],
   ["updated after", { updated_after: "2026-01-01T00:00:00.000Z" }, first],
   ["search + tag + stage + sort name", { q: "ada", tags: ["vip"], stage: "Lead", sort: "name" }, deep],
+  ["custom field", { custom_fields: [gold] }, first],
+  ["custom field, deep", { custom_fields: [gold] }, deep],
+  ["custom field, a number or its text", { custom_fields: [{ key: "score", op: "eq", text: "10", number: 10 }] }, first],
+  ["custom field ne", { custom_fields: [{ key: "tier", op: "ne", text: "gold", number: null }] }, first],
+  ["custom field ne a number", { custom_fields: [{ key: "score", op: "ne", text: "10", number: 10 }] }, first],
+  ["custom field gt", { custom_fields: [{ key: "score", op: "gt", number: 10 }] }, first],
+  ["custom field lt, sort name", { custom_fields: [{ key: "score", op: "lt", number: 10 }], sort: "name" }, first],
+  ["custom field contains", { custom_fields: [{ key: "region", op: "contains", text: "%west%" }] }, first],
+  ["custom field exists", { custom_fields: [{ key: "tier", op: "exists", exists: true }] }, first],
+  ["custom field missing", { custom_fields: [{ key: "tier", op: "exists", exists: false }] }, first],
+  ["two custom fields", { custom_fields: [{ key: "score", op: "gt", number: 10 }, gold] }, first],
+  [
+    "custom fields + search + tag + stage + sort name",
+    { q: "ada", tags: ["vip"], stage: "Lead", custom_fields: [{ key: "region", op: "exists", exists: false }, gold], sort: "name" },
+    deep,
+  ],
 ];
 
 async function plan({ sql, params }: { sql: string; params: unknown[] }) {
@@ -47,7 +66,7 @@ async function plan({ sql, params }: { sql: string; params: unknown[] }) {
   return rows.results.map((r) => r.detail);
 }
 
-const SELECTIVE = SHAPES.filter(([, filters]) => filters.q !== undefined || filters.tags !== undefined);
+const SELECTIVE = SHAPES.filter(([, filters]) => isSelective(filters));
 
 describe("query plans", () => {
   it.each([
@@ -62,7 +81,7 @@ describe("query plans", () => {
     const { rows, count } = builtListStatements(WS, filters, page, listPlan);
     const details = [...(await plan(rows)), ...(count ? await plan(count) : [])];
     expect(details.length).toBeGreaterThan(0);
-    const scans = details.filter((d) => /^SCAN (contacts|contact_tags)\b/.test(d));
+    const scans = details.filter((d) => /^SCAN (contacts|contact_tags|contact_custom_fields)\b/.test(d));
     expect(scans, details.join("\n")).toEqual([]);
     // A tag's page comes from its index in order: no sort of all its contacts.
     if (listPlan === "tagged")
@@ -77,6 +96,67 @@ describe("query plans", () => {
   });
 });
 
+describe("custom-field filters in their index", () => {
+  it.each([
+    [
+      "eq",
+      { key: "tier", op: "eq", text: "gold", number: null },
+      ["contact_custom_fields_text (workspace_id=? AND key=? AND value_text=?)"],
+    ],
+    [
+      "eq, a number or its text",
+      { key: "score", op: "eq", text: "10", number: 10 },
+      [
+        "contact_custom_fields_text (workspace_id=? AND key=? AND value_text=?)",
+        "contact_custom_fields_num (workspace_id=? AND key=? AND value_num=?)",
+      ],
+    ],
+    ["gt", { key: "score", op: "gt", number: 1 }, ["contact_custom_fields_num (workspace_id=? AND key=? AND value_num>?)"]],
+    ["lt", { key: "score", op: "lt", number: 1 }, ["contact_custom_fields_num (workspace_id=? AND key=? AND value_num<?)"]],
+    ["exists", { key: "tier", op: "exists", exists: true }, ["contact_custom_fields_text (workspace_id=? AND key=?)"]],
+  ] as const)("%s: the count and the sparse page read only the matching range of the index", async (_name, filter, ranges) => {
+    const { rows, count } = builtListStatements(WS, { custom_fields: [filter] }, first, "sparse");
+    for (const statement of [rows, count!]) {
+      const details = await plan(statement);
+      for (const range of ranges)
+        expect(details, details.join("\n")).toContain(`SEARCH contact_custom_fields USING COVERING INDEX ${range}`);
+    }
+  });
+
+  it("a missing key and the dense plan look each contact's key up by primary key", async () => {
+    const missing = builtListStatements(WS, { custom_fields: [{ key: "tier", op: "exists", exists: false }] }, first, "natural");
+    const dense = builtListStatements(WS, { custom_fields: [gold] }, first, "dense");
+    for (const statement of [missing.rows, missing.count!, dense.rows]) {
+      const details = await plan(statement);
+      expect(
+        details.some((d) =>
+          /^SEARCH contact_custom_fields USING (COVERING )?INDEX sqlite_autoindex_contact_custom_fields_1 \(contact_id=\? AND key=\?\)$/.test(
+            d,
+          ),
+        ),
+        details.join("\n"),
+      ).toBe(true);
+    }
+  });
+});
+
+describe("duplicate groups", () => {
+  it.each([
+    ["first page", first],
+    ["deep page", deep],
+  ])("a %s of groups is read from the partial index of shared names and companies", async (_name, page) => {
+    const details = await plan(groupsPage(db, WS, page).toSQL());
+    expect(details, details.join("\n")).toEqual([
+      expect.stringMatching(/^SEARCH contact_name_companies USING COVERING INDEX contact_name_companies_shared \(workspace_id=\?/),
+    ]);
+  });
+
+  it("a group's contacts are found by the name index", async () => {
+    const details = await plan(groupContacts(db, WS, { sortName: "ada", companyKey: "engines" }).toSQL());
+    expect(details[0], details.join("\n")).toBe("SEARCH contacts USING INDEX contacts_name (workspace_id=? AND sort_name=?)");
+  });
+});
+
 describe("the planner, without a database", () => {
   it("answers a list without a selective filter, a tag or a search alone in one round trip", () => {
     expect(firstStep({})).toEqual({ plan: "natural", page: true });
@@ -86,12 +166,17 @@ describe("the planner, without a database", () => {
     expect(firstStep({ tags: ["vip", "math"] })).toEqual({ plan: "sparse", page: true });
     expect(firstStep({ q: "ada" })).toEqual({ plan: "window", page: true });
     expect(firstStep({ q: "ada", sort: "created_at" })).toEqual({ plan: "window", page: true });
+    expect(firstStep({ custom_fields: [gold] })).toEqual({ plan: "sparse", page: true });
+    expect(firstStep({ custom_fields: [{ key: "tier", op: "exists", exists: false }] })).toEqual({ plan: "natural", page: true });
   });
 
   it("counts first whenever a search or tag is combined with anything, or a search is sorted otherwise", () => {
     expect(firstStep({ q: "ada", sort: "name" })).toEqual({ plan: "sparse", page: false });
     expect(firstStep({ q: "ada", tags: ["vip"] })).toEqual({ plan: "sparse", page: false });
     expect(firstStep({ tags: ["vip"], stage: "Lead" })).toEqual({ plan: "sparse", page: false });
+    expect(firstStep({ custom_fields: [gold], tags: ["vip"] })).toEqual({ plan: "sparse", page: false });
+    expect(firstStep({ custom_fields: [{ key: "score", op: "gt", number: 1 }, gold] })).toEqual({ plan: "sparse", page: false });
+    expect(firstStep({ custom_fields: [{ key: "tier", op: "exists", exists: false }, gold] })).toEqual({ plan: "sparse", page: false });
   });
 
   it("lets the count pick: few matches are looked up, many are walked along the sort index", () => {

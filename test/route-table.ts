@@ -36,23 +36,28 @@ export function protectedRoutes(): ProtectedRoute[] {
 
 export interface Fixture {
   contact: string;
+  /** A second contact, to merge into the first. */
+  duplicate: string;
   site: string;
   /** Private: another workspace may not even read it. */
   profile: string;
   webhook: string;
   key: string;
   delivery: string;
+  import: string;
 }
 
 let seq = 0;
 /** A valid request for each route, and its success status. A fresh fixture per call, so destructive routes can succeed. */
-export const SUCCESS: Record<string, { body?: (f: Fixture) => unknown; ok: number }> = {
+export const SUCCESS: Record<string, { body?: (f: Fixture) => unknown; file?: () => { text: string; type: string }; ok: number }> = {
   "GET /contacts": { ok: 200 },
   "POST /contacts": { body: () => ({ first_name: `New ${++seq}` }), ok: 201 },
   "POST /contacts/upsert": { body: () => ({ first_name: "U", email: `u${++seq}@x.example` }), ok: 201 },
   "POST /contacts/batch": { body: () => ({ contacts: [{ first_name: "B" }] }), ok: 207 },
   "GET /contacts/deleted": { ok: 200 },
   "GET /contacts/limits": { ok: 200 },
+  "GET /contacts/duplicates": { ok: 200 },
+  "POST /contacts/:id/merge": { body: (f) => ({ from: [f.duplicate] }), ok: 200 },
   "GET /contacts/:id": { ok: 200 },
   "PUT /contacts/:id": { body: () => ({ first_name: "P" }), ok: 200 },
   "PATCH /contacts/:id": { body: () => ({ company: "C" }), ok: 200 },
@@ -60,6 +65,7 @@ export const SUCCESS: Record<string, { body?: (f: Fixture) => unknown; ok: numbe
   "POST /contacts/:id/tags/add": { body: () => ({ tags: ["t"] }), ok: 200 },
   "POST /contacts/:id/tags/remove": { body: () => ({ tags: ["t"] }), ok: 200 },
   "GET /contacts/:id/vcard": { ok: 200 },
+  "GET /contacts/export": { ok: 200 },
   "GET /tags": { ok: 200 },
   "GET /sites": { ok: 200 },
   "POST /sites": { body: () => ({ title: "S" }), ok: 201 },
@@ -89,11 +95,23 @@ export const SUCCESS: Record<string, { body?: (f: Fixture) => unknown; ok: numbe
   "POST /webhooks/:id/test": { ok: 202 },
   "GET /webhooks/:id/deliveries": { ok: 200 },
   "POST /webhooks/:id/deliveries/:delivery_id/retry": { ok: 202 },
+  // Accepted, but its one row fails validation when the queue reaches it: no contact appears later
+  // in the owner's state, which other tests compare before and after a refused request.
+  "POST /imports": { file: () => ({ text: "first_name,email\nImported,not-an-email\n", type: "text/csv" }), ok: 202 },
+  "GET /imports": { ok: 200 },
+  "GET /imports/:id": { ok: 200 },
 };
 
 /** The fixture's id for each path parameter, by the resource the path names. */
 export function pathOf(pattern: string, f: Fixture) {
-  const ids: Record<string, string> = { contacts: f.contact, sites: f.site, profiles: f.profile, webhooks: f.webhook, "api-keys": f.key };
+  const ids: Record<string, string> = {
+    contacts: f.contact,
+    sites: f.site,
+    profiles: f.profile,
+    webhooks: f.webhook,
+    "api-keys": f.key,
+    imports: f.import,
+  };
   const segments = pattern.split("/");
   return segments
     .map((segment, i) => {
@@ -117,9 +135,10 @@ export async function fixture(owner: Tenant): Promise<Fixture> {
     }),
     call("POST", "/v1/webhooks", { key: owner.key, body: { url: "https://hooks.example/owned", events: ["*"] } }),
     call("POST", "/v1/api-keys", { key: owner.key, body: { name: "victim", permissions: ["contacts:read"] } }),
+    call("POST", "/v1/contacts", { key: owner.key, body: { first_name: `Owned ${seq}`, tags: ["d"] } }),
   ]);
   for (const res of made) expect(res.status, res.text).toBe(201);
-  const [contact, site, profile, webhook, key] = made.map((res) => res.body.id as string);
+  const [contact, site, profile, webhook, key, duplicate] = made.map((res) => res.body.id as string);
   // A logged delivery of that endpoint, as the queue consumer would have left it.
   const delivery = crypto.randomUUID();
   const now = new Date().toISOString();
@@ -136,7 +155,23 @@ export async function fixture(owner: Tenant): Promise<Fixture> {
       "INSERT INTO webhook_deliveries (id, webhook_id, message_id, event_id, event_type, attempt, status, duration_ms, error, attempted_at) VALUES (?, ?, ?, ?, 'webhook.test', 1, 500, 3, 'HTTP 500', ?)",
     ).bind(delivery, webhook, `msg_${delivery}`, `evt_${delivery}`, now),
   ]);
-  return { contact: contact!, site: site!, profile: profile!, webhook: webhook!, key: key!, delivery };
+  // A finished import, as the queue consumer would have left it (no file, no message: nothing moves later).
+  const imported = crypto.randomUUID();
+  await env.DB.prepare(
+    "INSERT INTO imports (id, workspace_id, status, mode, format, tags, file_key, bytes, columns, next_offset, next_row, errors, ignored_fields, created_at, updated_at, finished_at) VALUES (?, ?, 'done', 'create', 'csv', '[]', ?, 0, '[]', 0, 2, '[]', '[]', ?, ?, ?)",
+  )
+    .bind(imported, owner.workspaceId, `${owner.workspaceId}/${imported}.csv`, now, now, now)
+    .run();
+  return {
+    contact: contact!,
+    duplicate: duplicate!,
+    site: site!,
+    profile: profile!,
+    webhook: webhook!,
+    key: key!,
+    delivery,
+    import: imported,
+  };
 }
 
 /**

@@ -36,8 +36,11 @@ it("finds every protected route in the app's route table, each with a success ca
 
 describe.each(ROUTES.map((r) => [`${r.method} ${r.pattern}`, r] as const))("%s", (name, route) => {
   const success = SUCCESS[name]!;
-  const send = (key: string | undefined, f: Fixture, prefix: string) =>
-    call(route.method, `${prefix}${pathOf(route.pattern, f)}`, { key, body: success.body?.(f) });
+  const send = (key: string | undefined, f: Fixture, prefix: string) => {
+    const file = success.file?.();
+    const upload = file && { raw: file.text, headers: { "content-type": file.type } };
+    return call(route.method, `${prefix}${pathOf(route.pattern, f)}`, { key, body: success.body?.(f), ...upload });
+  };
 
   it.each(PREFIXES)("below %s: no key → 401 with a Bearer challenge, an unknown key → 401 with invalid_token", async (prefix) => {
     const f = await fixture(owner);

@@ -2,7 +2,7 @@ import { createRoute, type RouteConfig } from "@hono/zod-openapi";
 import { idempotency } from "../idempotency/idempotency.middleware";
 import { requirePermission } from "../keys/auth";
 import type { Permission } from "../keys/caller";
-import { NO_QUERY, SECURITY } from "../lib/openapi";
+import { IDEMPOTENT, NO_QUERY, SECURITY } from "../lib/openapi";
 
 /** Who may call a route: the permission its key needs (none: any key), and the fields of its answer that carry a secret. */
 export interface Access {
@@ -22,7 +22,8 @@ export function apiRoute<const R extends Omit<RouteConfig, "middleware" | "secur
     ...(access.permission ? [requirePermission(access.permission)] : []),
     ...(config.method === "post" ? [idempotency({ withhold: access.withhold })] : []),
   ];
-  const route = { ...config, security: SECURITY, middleware, request: { query: NO_QUERY, ...config.request } };
+  const idempotent = config.method === "post" ? { [IDEMPOTENT]: true } : {};
+  const route = { ...config, ...idempotent, security: SECURITY, middleware, request: { query: NO_QUERY, ...config.request } };
   return createRoute(route as WithStrictQuery<R> & Pick<typeof route, "security" | "middleware">);
 }
 

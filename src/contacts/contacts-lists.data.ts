@@ -7,6 +7,8 @@ import type { ContactJson } from "./contacts.data";
 import type { Source } from "./contacts.fields";
 import {
   type ContactFilters,
+  customKeysStatement,
+  filterShape,
   firstStep,
   isSelective,
   type ListPlan,
@@ -14,6 +16,8 @@ import {
   listStatements,
   listValues,
   planAfterCount,
+  walkCounts,
+  walkPlan,
 } from "./contacts.search";
 import { contacts, contactTags, contactTombstones } from "./contacts.table";
 
@@ -74,6 +78,56 @@ export async function listContacts(
   const next = planAfterCount(first, n, found.length, page.limit);
   if (next !== null) found = await db.all(statements(next).rows);
   return { rows: found, ...cappedTotal(n) };
+}
+
+/** How many contacts a walk reads a round trip. */
+const WALK_PAGE = 500;
+
+/**
+ * Every contact matching `filters`, in the list's order, a page at a time by keyset (an export): one
+ * page is held at once however many match. The plan is chosen once, from the capped count where
+ * the list would count, and kept for every page (see `walkPlan`).
+ */
+export async function* walkContacts(db: Db, workspaceId: string, filters: ContactFilters, pageSize = WALK_PAGE) {
+  let page: PageRequest = { scope: "contacts:walk", limit: pageSize, page: 1, offset: 0 };
+  let counted = 0;
+  if (walkCounts(filters)) {
+    const shape = listShape(filters, page, "natural").count!;
+    const count = db.shaped<Record<string, number>>(
+      shape,
+      () => listStatements(filters, page, "natural").count!,
+      listValues(workspaceId, filters, page),
+    );
+    counted = countOf(await db.all(count));
+  }
+  const plan = walkPlan(filters, counted);
+  for (;;) {
+    const current = page;
+    const rows = await db.all(
+      db.shaped<ContactPageRow>(
+        listShape(filters, current, plan).rows,
+        () => listStatements(filters, current, plan).rows,
+        listValues(workspaceId, filters, current),
+      ),
+    );
+    const pageRows = rows.slice(0, pageSize);
+    yield pageRows.map((r) => r.json);
+    const last = pageRows.at(-1);
+    if (rows.length <= pageSize || !last) return;
+    page = { ...page, after: [last.sortKey, last.id] };
+  }
+}
+
+/** The custom field keys of the contacts matching `filters`, in order, at most `limit`. */
+export async function customFieldKeys(db: Db, workspaceId: string, filters: ContactFilters, limit: number): Promise<string[]> {
+  const statement = db.shaped<{ key: string }>(
+    `contacts.custom-keys:${filterShape(filters)}:${limit}`,
+    () => customKeysStatement(filters, limit),
+    {
+      ...listValues(workspaceId, filters, { scope: "", limit, page: 1, offset: 0 }),
+    },
+  );
+  return (await db.all(statement)).map((r) => r.key);
 }
 
 export async function tagCounts(db: Db, workspaceId: string, page: PageRequest) {

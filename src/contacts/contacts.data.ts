@@ -25,9 +25,9 @@ export const parseContact = (json: ContactJson) => JSON.parse(json) as Contact;
 const slots = <T extends object>(values: T) => Object.fromEntries(Object.keys(values).map((field) => [field, slot(field)])) as unknown as T;
 
 /** The representation as an expression (an event's data), and as the selected column `json`. */
-const representation = sql<string>`${sql.raw(CONTACT_JSON)}`;
-const json = sql<string>`${sql.raw(CONTACT_JSON)}`.as("json");
-const inWorkspace = (workspaceId: string, id: string) => and(eq(contacts.workspaceId, workspaceId), eq(contacts.id, id));
+export const representation = sql<string>`${sql.raw(CONTACT_JSON)}`;
+export const json = sql<string>`${sql.raw(CONTACT_JSON)}`.as("json");
+export const inWorkspace = (workspaceId: string, id: string) => and(eq(contacts.workspaceId, workspaceId), eq(contacts.id, id));
 
 /** One contact's representation, if it is in the workspace. */
 export async function getContactJson(db: Db, workspaceId: string, id: string): Promise<ContactJson | undefined> {
@@ -134,6 +134,11 @@ function contactEvent(db: Db, workspaceId: string, type: EventType, id: string, 
 export interface CreateDefaults {
   /** The source when the body names none (`mcp` for the MCP server). */
   source?: Source;
+  /**
+   * Tags for an upsert whose body names none (an import's `tags`): a created contact starts with
+   * them, a matched one gains them besides its own.
+   */
+  addTags?: string[];
 }
 
 /**
@@ -203,17 +208,25 @@ async function profileColumns(db: Db, workspaceId: string, profileId: string): P
  * The columns a write really changes (always version and updated_at). Only those go in the SET
  * list, so the search-index and tag triggers (`AFTER UPDATE OF …`) and untouched indexes stay idle.
  */
-function changedColumns(before: ContactRow, after: ContactRow): Partial<ContactRow> {
+export function changedColumns(before: ContactRow, after: ContactRow): Partial<ContactRow> {
   const same = (a: unknown, b: unknown) => a === b || (typeof a === "object" && a !== null && JSON.stringify(a) === JSON.stringify(b));
   const changed: Partial<Record<keyof ContactRow, unknown>> = { version: after.version, updatedAt: after.updatedAt };
   for (const key of Object.keys(after) as (keyof ContactRow)[]) {
-    if (!same(before[key], after[key])) changed[key] = after[key];
+    if (!same(before[key], after[key])) changed[key] = settable(after[key]);
   }
   return changed as Partial<ContactRow>;
 }
 
+/**
+ * A value drizzle's `update().set()` can take: custom fields are read into an object without a
+ * prototype (so `__proto__` is kept as a key), which drizzle cannot inspect; a spread copy has one
+ * and keeps every own key.
+ */
+const settable = (value: unknown) =>
+  typeof value === "object" && value !== null && Object.getPrototypeOf(value) === null ? { ...value } : value;
+
 /** How many times a read-modify-write retries when another write got there first. */
-const WRITE_ATTEMPTS = 5;
+export const WRITE_ATTEMPTS = 5;
 
 /** A check of the representation a write starts from (If-Match). */
 export type Precondition = (currentJson: ContactJson) => void;
@@ -307,17 +320,20 @@ export const replaceContact = async (db: Db, workspaceId: string, id: string, in
 export const patchContact = async (db: Db, workspaceId: string, id: string, input: ContactUpdateInput, expect?: Precondition) =>
   (await updateWith(db, workspaceId, id, () => columnsFrom(input), expect)).json;
 
-/** Adds tags (kept in order, no duplicates); answers the contact's tags. */
+/** A contact's tags with `tags` added (kept in order, no duplicates), at most MAX_TAGS. */
+function withTags(current: string[], tags: string[]) {
+  const merged = [...new Set([...current, ...tags])];
+  if (merged.length > MAX_TAGS) throw validationError([{ field: "tags", message: `a contact can carry at most ${MAX_TAGS} tags` }]);
+  return merged;
+}
+
+/** Adds tags; answers the contact's tags. */
 export async function addTags(db: Db, workspaceId: string, id: string, tags: string[]) {
   const { row } = await updateWith(
     db,
     workspaceId,
     id,
-    (current) => {
-      const merged = [...new Set([...current.tags, ...tags])];
-      if (merged.length > MAX_TAGS) throw validationError([{ field: "tags", message: `a contact can carry at most ${MAX_TAGS} tags` }]);
-      return { tags: merged };
-    },
+    (current) => ({ tags: withTags(current.tags, tags) }),
     undefined,
     "contact.tags_added",
   );
@@ -352,7 +368,10 @@ export async function deleteContact(db: Db, workspaceId: string, id: string, exp
     db.orm
       .insert(contactTombstones)
       .values({ workspaceId, contactId: id, deletedAt: now })
-      .onConflictDoUpdate({ target: [contactTombstones.workspaceId, contactTombstones.contactId], set: { deletedAt: now } }),
+      .onConflictDoUpdate({
+        target: [contactTombstones.workspaceId, contactTombstones.contactId],
+        set: { deletedAt: now, mergedInto: null },
+      }),
   ]);
   if (deleted.length > 0) return;
   // Someone changed or deleted it in between; undo the tombstone only if the contact still exists.
@@ -377,14 +396,18 @@ export async function upsertContact(
     input.phone && phoneKey(input.phone) ? await findIdBy(db, workspaceId, eq(contacts.phoneKey, phoneKey(input.phone)!)) : undefined;
   if (byEmail && byPhone && byEmail !== byPhone) throw duplicate("phone", byEmail);
   const match = byEmail ?? byPhone;
+  const addedTags = input.tags === undefined ? (defaults.addTags ?? []) : [];
   if (!match) {
     if (input.first_name === undefined && input.name === undefined && input.profile_id === undefined) {
       throw validationError([{ field: "first_name", message: "is required" }]);
     }
-    return { created: true, json: await createContact(db, workspaceId, input, defaults) };
+    const created = addedTags.length > 0 ? { ...input, tags: addedTags } : input;
+    return { created: true, json: await createContact(db, workspaceId, created, defaults) };
   }
   const { id: _id, source: _source, profile_id: _profile, ...fields } = input;
-  return { created: false, json: await patchContact(db, workspaceId, match, fields) };
+  if (addedTags.length === 0) return { created: false, json: await patchContact(db, workspaceId, match, fields) };
+  const change = (current: ContactRow) => ({ ...columnsFrom(fields), tags: withTags(current.tags, addedTags) });
+  return { created: false, json: (await updateWith(db, workspaceId, match, change)).json };
 }
 
 async function findIdBy(db: Db, workspaceId: string, where: SQL) {

@@ -1,6 +1,6 @@
 import { z } from "@hono/zod-openapi";
 import type { SQLiteColumn } from "drizzle-orm/sqlite-core";
-import { email, httpUrl, text, uuid } from "../lib/validation";
+import { anyCasePattern, email, httpUrl, text, uuid } from "../lib/validation";
 import { contacts } from "./contacts.table";
 
 /**
@@ -27,7 +27,12 @@ export type Source = (typeof SOURCES)[number];
 /** Input is case-insensitive; output always uses the listed spelling. */
 export const stage = z
   .preprocess((v) => (typeof v === "string" ? (STAGES.find((s) => s.toLowerCase() === v.toLowerCase()) ?? v) : v), z.enum(STAGES))
-  .meta({ type: "string", enum: [...STAGES], description: "Case-insensitive on input." });
+  .meta({
+    type: "string",
+    enum: undefined,
+    pattern: anyCasePattern(STAGES),
+    description: `One of ${STAGES.map((s) => `\`${s}\``).join(", ")}, in any letter case; answered as listed.`,
+  });
 
 const phone = text(256).refine((s) => /\d/.test(s), { message: "must contain digits" });
 
@@ -48,8 +53,8 @@ const MAX_CUSTOM_FIELDS_BYTES = 16_384;
 const customFieldValue = z.union([z.string(), z.number(), z.boolean(), z.null()], { error: "must be a string, number, boolean or null" });
 export type CustomFields = Record<string, string | number | boolean | null>;
 
-const customFieldKey = text(64, 1);
-const customFieldText = text(MAX_CUSTOM_FIELD_TEXT, 0, { multiline: true });
+export const customFieldKey = text(64, 1);
+export const customFieldText = text(MAX_CUSTOM_FIELD_TEXT, 0, { multiline: true });
 
 /**
  * Up to 50 keys of 1–64 characters; values a string (up to 2,048 characters), a finite number, a

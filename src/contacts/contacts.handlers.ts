@@ -1,10 +1,9 @@
 import type { AppRouteHandler } from "../keys/app-env";
 import { currentWorkspace } from "../keys/auth";
-import { notFound, validationError } from "../lib/errors";
+import { ApiError, notFound, validationError } from "../lib/errors";
 import { ifMatch, jsonText, jsonTextWithEtag } from "../lib/etag";
 import { pageJson, pageOf, readListQuery } from "../lib/pagination";
 import { errorBody } from "../lib/render-error";
-import { toVCard } from "../lib/vcard";
 import { contactLimits } from "../workspaces/plans";
 import {
   addTags as addContactTags,
@@ -21,8 +20,10 @@ import {
 import type { Contact } from "./contacts.fields";
 import type * as routes from "./contacts.routes";
 import { DeletedQuery, TagsQuery } from "./contacts.routes";
-import { ContactCreateSchema, ListContactsQuery } from "./contacts.schemas";
+import { ContactCreateSchema, DuplicatesQuery, ListContactsQuery } from "./contacts.schemas";
+import { contactVCard } from "./contacts-export";
 import { deletedSince, listContacts, tagCounts } from "./contacts-lists.data";
+import { duplicatesPage, mergeContacts, mergedInto } from "./contacts-merge.data";
 
 export const list: AppRouteHandler<typeof routes.list> = async (c) => {
   const { query, page } = readListQuery(c.req.query(), ListContactsQuery, "contacts");
@@ -72,19 +73,29 @@ export const deleted: AppRouteHandler<typeof routes.deleted> = async (c) => {
   return c.json(
     pageOf(rows, page, {
       keyOf: (r) => [r.deletedAt, r.contactId],
-      toItem: (r) => ({ id: r.contactId, deleted_at: r.deletedAt }),
+      toItem: (r) => ({ id: r.contactId, deleted_at: r.deletedAt, merged_into: r.mergedInto }),
       total,
     }),
     200,
   );
 };
 
+export const duplicates: AppRouteHandler<typeof routes.duplicates> = async (c) => {
+  const { page } = readListQuery(c.req.query(), DuplicatesQuery, "contacts/duplicates");
+  return c.json(await duplicatesPage(c.var.db, c.var.caller.workspace.id, page), 200);
+};
+
 export const limits: AppRouteHandler<typeof routes.limits> = async (c) => c.json(contactLimits(await currentWorkspace(c)), 200);
 
+/** The contact, or 404; a merged contact's 404 names the contact it was merged into, so a syncing client can follow. */
 async function requireContactJson(c: Parameters<AppRouteHandler<typeof routes.get>>[0], id: string) {
-  const json = await getContactJson(c.var.db, c.var.caller.workspace.id, id);
-  if (json === undefined) throw notFound("Contact");
-  return json;
+  const workspaceId = c.var.caller.workspace.id;
+  const json = await getContactJson(c.var.db, workspaceId, id);
+  if (json !== undefined) return json;
+  const into = await mergedInto(c.var.db, workspaceId, id);
+  throw into
+    ? new ApiError("not_found", "Contact not found: it was merged into another", { extra: { merged_into: into } })
+    : notFound("Contact");
 }
 
 export const get: AppRouteHandler<typeof routes.get> = async (c) =>
@@ -130,26 +141,15 @@ export const removeTags: AppRouteHandler<typeof routes.removeTags> = async (c) =
   return c.json({ id, tags: await removeContactTags(c.var.db, c.var.caller.workspace.id, id, c.req.valid("json").tags) }, 200);
 };
 
+export const merge: AppRouteHandler<typeof routes.merge> = async (c) => {
+  const json = await mergeContacts(c.var.db, c.var.caller.workspace.id, c.req.valid("param").id, c.req.valid("json").from);
+  return jsonTextWithEtag<Contact>(c, json, 200);
+};
+
 export const vcard: AppRouteHandler<typeof routes.vcard> = async (c) => {
   const contact = parseContact(await requireContactJson(c, c.req.valid("param").id));
-  const card = toVCard({
-    firstName: contact.first_name,
-    lastName: contact.last_name,
-    fullName: contact.name,
-    organization: contact.company,
-    title: contact.job_title,
-    email: contact.email,
-    phone: contact.phone,
-    address: contact.location,
-    urls: [contact.linkedin_url],
-    photoUrl: contact.photo_url,
-    note: contact.notes,
-    categories: contact.tags,
-    uid: `urn:uuid:${contact.id}`,
-    revision: contact.updated_at,
-  });
   const filename = (contact.name ?? "contact").replace(/[^\p{L}\p{N} _-]/gu, "").trim() || "contact";
-  return c.body(card, 200, {
+  return c.body(contactVCard(contact), 200, {
     "Content-Type": "text/vcard; charset=utf-8",
     "Content-Disposition": `attachment; filename="${filename.replace(/[^\x20-\x7e]/g, "_")}.vcf"; filename*=UTF-8''${encodeURIComponent(filename)}.vcf`,
   });

@@ -1,8 +1,8 @@
 import { z } from "@hono/zod-openapi";
 import { listOf, listQuery, paginationAliases } from "../lib/pagination";
-import { text, uuid, withAliases } from "../lib/validation";
+import { requireAny, text, uuid, withAliases } from "../lib/validation";
 import { PLANS } from "../workspaces/plans";
-import { CONTACT_ALIASES, ContactSchema, SOURCES, siteRef, stage, WRITABLE } from "./contacts.fields";
+import { CONTACT_ALIASES, ContactSchema, customFieldKey, customFieldText, SOURCES, siteRef, stage, WRITABLE } from "./contacts.fields";
 
 export const SORTS = ["-created_at", "created_at", "-updated_at", "updated_at", "name", "-name"] as const;
 export type Sort = (typeof SORTS)[number];
@@ -17,14 +17,9 @@ const createShape = z.strictObject({
   profile_id: uuid.optional().openapi({ description: "Save a contact from a public profile." }),
 });
 
-export const ContactCreateSchema = withAliases(
-  createShape.superRefine((body, ctx) => {
-    if (body.first_name === undefined && body.name === undefined && body.profile_id === undefined) {
-      ctx.addIssue({ code: "custom", path: ["first_name"], message: "is required" });
-    }
-  }),
-  CONTACT_ALIASES,
-).openapi("ContactCreate");
+export const ContactCreateSchema = withAliases(requireAny(createShape, ["first_name", "name", "profile_id"]), CONTACT_ALIASES).openapi(
+  "ContactCreate",
+);
 
 /** PUT/PATCH bodies: read-only fields the API returns are accepted and ignored, so GET → PUT round-trips. */
 const READ_ONLY = ["source", "profile_id", "created_at", "updated_at", "saved_at"];
@@ -38,24 +33,14 @@ const updateShape = z.strictObject({
   ...partial(writable),
 });
 
-export const ContactPutSchema = withAliases(
-  updateShape.superRefine((body, ctx) => {
-    if (body.first_name === undefined && body.name === undefined) {
-      ctx.addIssue({ code: "custom", path: ["first_name"], message: "is required" });
-    }
-  }),
-  CONTACT_ALIASES,
-  READ_ONLY,
-).openapi("ContactReplace");
+export const ContactPutSchema = withAliases(requireAny(updateShape, ["first_name", "name"]), CONTACT_ALIASES, READ_ONLY).openapi(
+  "ContactReplace",
+);
 
 export const ContactPatchSchema = withAliases(updateShape, CONTACT_ALIASES, READ_ONLY).openapi("ContactPatch");
 
 export const ContactUpsertSchema = withAliases(
-  createShape.superRefine((body, ctx) => {
-    if (body.email == null && body.phone == null) {
-      ctx.addIssue({ code: "custom", path: ["email"], message: "or phone is required to match on" });
-    }
-  }),
+  requireAny(createShape, ["email", "phone"], "or phone is required to match on"),
   CONTACT_ALIASES,
 ).openapi("ContactUpsert");
 
@@ -66,7 +51,14 @@ export const BatchSchema = z
       .min(1)
       .max(100),
   })
-  .openapi("ContactBatch");
+  .openapi("ContactBatch", {
+    example: {
+      contacts: [
+        { first_name: "Ada", email: "ada@example.com" },
+        { name: "Grace Hopper", phone: "+1 555 0100" },
+      ],
+    },
+  });
 
 export type ContactCreateInput = z.output<typeof ContactCreateSchema>;
 export type ContactUpdateInput = z.output<typeof ContactPatchSchema>;
@@ -78,6 +70,74 @@ export const rfc3339 = z
   .openapi({ format: "date-time" });
 
 const RFC_3339 = /^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2}(\.\d{1,9})?(Z|[+-]\d{2}:\d{2})$/i;
+
+export const CUSTOM_FIELD_OPERATORS = ["eq", "ne", "gt", "lt", "contains", "exists"] as const;
+export type CustomFieldOperator = (typeof CUSTOM_FIELD_OPERATORS)[number];
+/** At most this many `custom_fields.*` filters in one list query. */
+export const MAX_CUSTOM_FIELD_FILTERS = 10;
+
+/**
+ * One `custom_fields.{key}[op]=value` filter. `number` is the value read as a number, where the
+ * operator compares numbers (`gt`, `lt`) or the value looks like one (`eq`, `ne` then match a
+ * number too).
+ */
+export type CustomFieldFilter =
+  | { key: string; op: "eq" | "ne"; text: string; number: number | null }
+  | { key: string; op: "gt" | "lt"; number: number }
+  | { key: string; op: "contains"; text: string }
+  | { key: string; op: "exists"; exists: boolean };
+
+const NUMBER = /^[+-]?(\d+\.?\d*|\.\d+)([eE][+-]?\d+)?$/;
+const asNumber = (s: string) => (NUMBER.test(s) && Number.isFinite(Number(s)) ? Number(s) : null);
+/** A parameter's name after `custom_fields.`: the key, and an operator in brackets at its end (`eq` without one). */
+const FILTER_NAME = /^(.*)\[([^[\]]*)\]$/s;
+
+/** What is wrong with one filter, or the filter. */
+function customFieldFilter(name: string, value: string): CustomFieldFilter | string {
+  const [, key = name, op = "eq"] = FILTER_NAME.exec(name) ?? [];
+  if (!(CUSTOM_FIELD_OPERATORS as readonly string[]).includes(op))
+    return `is not a known operator: use ${CUSTOM_FIELD_OPERATORS.map((o) => `[${o}]`).join(", ")}, or none for eq`;
+  const keyProblem = customFieldKey.safeParse(key).error?.issues[0]?.message;
+  if (keyProblem) return `key ${keyProblem}`;
+  const number = asNumber(value);
+  switch (op as CustomFieldOperator) {
+    case "exists":
+      return value === "true" || value === "false" ? { key, op: "exists", exists: value === "true" } : "must be true or false";
+    case "gt":
+    case "lt":
+      return number === null ? "must be a number" : { key, op: op as "gt" | "lt", number };
+    case "contains": {
+      const problem = value === "" ? "must not be empty" : customFieldText.safeParse(value).error?.issues[0]?.message;
+      return problem ?? { key, op: "contains", text: value };
+    }
+    default: {
+      const problem = customFieldText.safeParse(value).error?.issues[0]?.message;
+      return problem ?? { key, op: op as "eq" | "ne", text: value, number };
+    }
+  }
+}
+
+/**
+ * The list's `custom_fields.{key}[op]` parameters (gathered by name, see `listQuery`) as filters,
+ * ordered by key and operator so that one set of filters is always one statement shape.
+ */
+const customFieldFilters = z.unknown().transform((input, ctx) => {
+  if (typeof input !== "object" || input === null) {
+    ctx.addIssue({ code: "custom", message: "takes filters as custom_fields.{key}, custom_fields.{key}[op]" });
+    return z.NEVER;
+  }
+  const entries = Object.entries(input as Record<string, string>);
+  if (entries.length > MAX_CUSTOM_FIELD_FILTERS)
+    ctx.addIssue({ code: "custom", message: `must have at most ${MAX_CUSTOM_FIELD_FILTERS} filters` });
+  const filters: CustomFieldFilter[] = [];
+  for (const [name, value] of entries) {
+    const filter = customFieldFilter(name, value);
+    if (typeof filter === "string") ctx.addIssue({ code: "custom", path: [name], message: filter });
+    else filters.push(filter);
+  }
+  const compare = (a: string, b: string) => (a < b ? -1 : a > b ? 1 : 0);
+  return filters.sort((a, b) => compare(a.key, b.key) || compare(a.op, b.op));
+});
 
 export const LIST_ALIASES = { ...paginationAliases, search_text: "q", channel: "source", location_id: "site_id" };
 
@@ -114,6 +174,7 @@ export const ListContactsQuery = listQuery(
     sort: z.enum(SORTS).optional().openapi({ description: "Default `-created_at`; `id` breaks ties." }),
   },
   LIST_ALIASES,
+  { custom_fields: customFieldFilters.optional() },
 );
 
 export const ContactListSchema = listOf(ContactSchema, "ContactList");
@@ -136,3 +197,28 @@ function partial<T extends Record<string, z.ZodType>>(shape: T) {
     [K in keyof T]: z.ZodOptional<T[K]>;
   };
 }
+
+/** At most this many contacts merge into one in one request. */
+export const MAX_MERGE = 10;
+
+export const MergeSchema = z
+  .strictObject({
+    from: z
+      .array(uuid)
+      .min(1)
+      .max(MAX_MERGE)
+      .openapi({ description: `The ids of 1 to ${MAX_MERGE} contacts to merge into this one; each is deleted.` }),
+  })
+  .openapi("ContactMerge");
+
+export const DuplicateGroupSchema = z
+  .object({
+    reason: z.enum(["name_company"]).openapi({ description: "What the contacts share: the same name and company." }),
+    count: z.number().int().openapi({ description: "How many contacts the group has." }),
+    contacts: z.array(ContactSchema).openapi({ description: "The group's oldest contacts first, at most 11." }),
+  })
+  .openapi("DuplicateGroup");
+
+export const DuplicatesQuery = listQuery({});
+
+export const DuplicateGroupListSchema = listOf(DuplicateGroupSchema, "DuplicateGroupList");

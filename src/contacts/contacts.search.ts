@@ -6,8 +6,9 @@ import { validationError } from "../lib/errors";
 import { keysetAfter, type PageRequest } from "../lib/pagination";
 import { workspaces } from "../workspaces/workspaces.table";
 import { CONTACT_JSON, emailKey, phoneKey, type Source, type Stage } from "./contacts.fields";
-import type { Sort } from "./contacts.schemas";
+import type { CustomFieldFilter, Sort } from "./contacts.schemas";
 import { contacts, contactTags } from "./contacts.table";
+import { alsoNumeric, customFieldMatches, customFieldOfRow, customFieldValues } from "./contacts-custom-fields.search";
 
 /**
  * The contacts list's query planner: filters and a page in, statements out. Pure: it builds SQL
@@ -23,6 +24,9 @@ import { contacts, contactTags } from "./contacts.table";
  * - `natural`: SQLite chooses; lists without a selective filter, and every count;
  * - `window` (a search alone, by creation) and `tagged` (one tag alone, by creation) answer the
  *   commonest shapes in the count's own round trip (see `listStatements`).
+ *
+ * Custom-field filters are found in their own index (`contact_custom_fields`) like tags in theirs:
+ * each is selective, except `[exists]=false`, which is checked row by row like a column filter.
  */
 
 export interface ContactFilters {
@@ -37,6 +41,7 @@ export interface ContactFilters {
   created_after?: string;
   created_before?: string;
   updated_after?: string;
+  custom_fields?: CustomFieldFilter[];
   sort?: Sort;
 }
 
@@ -105,16 +110,39 @@ const COLUMN_FILTERS: Record<ColumnFilter, { test: typeof eq; column: AnyColumn;
 /** The column filters a list applies: those given a value (an empty one filters nothing). */
 const columnFiltersOf = (f: ContactFilters) => (Object.keys(COLUMN_FILTERS) as ColumnFilter[]).filter((name) => Boolean(f[name]));
 
-export const isSelective = (f: ContactFilters) => f.q !== undefined || (f.tags?.length ?? 0) > 0;
+/** A custom-field filter found in the custom field index; `[exists]=false` is not (it is checked contact by contact). */
+const foundInIndex = (filter: CustomFieldFilter) => filter.op !== "exists" || filter.exists;
 
-/** The filters as the statements' shape sees them: which are given, and how many tags. */
+/** The custom-field filters, each with its number (which names its slots). */
+const customFiltersOf = (f: ContactFilters) => (f.custom_fields ?? []).map((filter, i) => ({ filter, i }));
+
+/** How many selective filters a list has: a search, the tags (together), each custom-field filter found in its index. */
+const selectiveKinds = (f: ContactFilters) =>
+  (f.q !== undefined ? 1 : 0) + ((f.tags?.length ?? 0) > 0 ? 1 : 0) + (f.custom_fields ?? []).filter(foundInIndex).length;
+
+export const isSelective = (f: ContactFilters) => selectiveKinds(f) > 0;
+
+/** The filters as the statements' shape sees them: which are given, how many tags, each custom-field filter's form. */
 export function filterShape(f: ContactFilters): string {
-  const given = [...(f.q !== undefined ? ["q"] : []), ...(f.tags?.length ? [`tags${f.tags.length}`] : []), ...columnFiltersOf(f)];
+  const given = [
+    ...(f.q !== undefined ? ["q"] : []),
+    ...(f.tags?.length ? [`tags${f.tags.length}`] : []),
+    ...columnFiltersOf(f),
+    ...customFiltersOf(f).map(({ filter }) => `cf:${customFieldForm(filter)}`),
+  ];
   return given.join(",");
 }
 
-/** A search or tags, and nothing else: counted in its own index, and its page found there. */
-const selectiveAlone = (f: ContactFilters) => isSelective(f) && !(f.q !== undefined && f.tags?.length) && columnFiltersOf(f).length === 0;
+/** A custom-field filter's form: its operator, and whether its value is also compared as a number. */
+const customFieldForm = (filter: CustomFieldFilter) =>
+  filter.op === "exists" ? `exists-${filter.exists}` : alsoNumeric(filter) ? `${filter.op}#` : filter.op;
+
+/**
+ * A search, tags or one custom-field filter, and nothing else: counted in its own index, and its
+ * page found there.
+ */
+const selectiveAlone = (f: ContactFilters) =>
+  selectiveKinds(f) === 1 && columnFiltersOf(f).length === 0 && (f.custom_fields ?? []).every(foundInIndex);
 
 const SORT_COLUMNS = {
   created_at: contacts.createdAt,
@@ -137,7 +165,7 @@ export function sortSpec(sort: Sort = "-created_at") {
 export function firstStep(f: ContactFilters): { plan: ListPlan; page: boolean } {
   if (!isSelective(f)) return { plan: "natural", page: true };
   const byCreation = sortSpec(f.sort).column === contacts.createdAt;
-  if (selectiveAlone(f) && f.q === undefined) return { plan: f.tags!.length === 1 && byCreation ? "tagged" : "sparse", page: true };
+  if (selectiveAlone(f) && f.q === undefined) return { plan: f.tags?.length === 1 && byCreation ? "tagged" : "sparse", page: true };
   if (selectiveAlone(f) && byCreation) return { plan: "window", page: true };
   return { plan: "sparse", page: false };
 }
@@ -160,9 +188,22 @@ export function planAfterCount(
 }
 
 /**
+ * The one plan of every page of a walk through all of a list's matches (an export), given the
+ * capped count where the list counts (`walkCounts`): the plan a list's later pages would take.
+ */
+export function walkPlan(f: ContactFilters, counted: number): ListPlan {
+  const first = firstStep(f);
+  if (!walkCounts(f)) return first.plan;
+  return counted <= COUNT_CAP ? "sparse" : "dense";
+}
+
+/** Whether a walk needs the capped count to choose its plan: every selective list but one tag by creation. */
+export const walkCounts = (f: ContactFilters) => isSelective(f) && firstStep(f).plan !== "tagged";
+
+/**
  * A list's values by slot name, worked out (and checked) before any statement is built: the
- * workspace, the search as an FTS5 query, each tag, each column filter's value as stored, the
- * cursor's keys.
+ * workspace, the search as an FTS5 query, each tag, each column filter's value as stored, each
+ * custom-field filter's key and value (`contains` as a LIKE pattern), the cursor's keys.
  */
 export function listValues(workspaceId: string, f: ContactFilters, page: PageRequest): Record<string, unknown> {
   const values: Record<string, unknown> = { workspace: workspaceId };
@@ -172,6 +213,7 @@ export function listValues(workspaceId: string, f: ContactFilters, page: PageReq
     const { stored } = COLUMN_FILTERS[name];
     values[name] = stored ? stored(f[name]!) : f[name];
   }
+  for (const { filter, i } of customFiltersOf(f)) Object.assign(values, customFieldValues(filter, i));
   for (const [i, key] of (page.after ?? []).entries()) values[`after${i}`] = key;
   return values;
 }
@@ -210,6 +252,11 @@ function filterConditions(f: ContactFilters, plan: ListPlan = "natural", firstMa
   for (const name of columnFiltersOf(f)) {
     const { test, column } = COLUMN_FILTERS[name];
     where.push(test(column, slot(name)));
+  }
+  for (const { filter, i } of customFiltersOf(f)) {
+    if (!foundInIndex(filter)) where.push(sql`NOT ${customFieldOfRow(filter, i)}`);
+    else if (plan === "dense") where.push(customFieldOfRow(filter, i));
+    else where.push(sql`${contacts.id} IN (${customFieldMatches(filter, i)}${cap})`);
   }
   return where;
 }
@@ -324,12 +371,16 @@ export function listStatements(filters: ContactFilters, page: PageRequest, plan:
 
 /**
  * What a filtered list's capped count reads. A search alone is counted in the search index, tags
- * alone in the tag index. Other selective combinations are counted from their matches (the
+ * alone in the tag index, a custom-field filter alone in the custom field index. Other selective combinations are counted from their matches (the
  * workspace condition made unindexable with `+`, so SQLite looks the matches up instead of
  * walking the whole workspace to find the few there are).
  */
 function countedMatches(filters: ContactFilters, where: SQL[]): SQL {
-  if (selectiveAlone(filters)) return filters.q !== undefined ? searchMatches : taggedWithAll(filters);
+  if (selectiveAlone(filters)) {
+    if (filters.q !== undefined) return searchMatches;
+    if (filters.tags?.length) return taggedWithAll(filters);
+    return customFieldMatches(filters.custom_fields![0]!, 0);
+  }
   const [scope, ...rest] = where;
   const workspace = isSelective(filters) ? inWorkspaceByMatches : scope;
   return sql`SELECT 1 FROM ${contacts} WHERE ${and(workspace, ...rest)}`;
@@ -344,4 +395,12 @@ export function builtListStatements(workspaceId: string, filters: ContactFilters
     return { sql: built.sql, params: fillPlaceholders(built.params, values) };
   };
   return { rows: filled(rows), count: count && filled(count) };
+}
+
+/**
+ * The custom field keys the contacts matching `filters` use, in order, at most `limit` of them
+ * (the columns of a CSV export, known before its first row). Reads every match's custom fields.
+ */
+export function customKeysStatement(filters: ContactFilters, limit: number) {
+  return sql`SELECT DISTINCT j.key AS "key" FROM ${contacts}, json_each(${contacts.customFields}) AS j WHERE ${and(...filterConditions(filters))} ORDER BY 1 LIMIT ${rowCount(limit)}`;
 }

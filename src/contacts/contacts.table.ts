@@ -1,5 +1,5 @@
 import { sql } from "drizzle-orm";
-import { index, integer, primaryKey, sqliteTable, text, uniqueIndex } from "drizzle-orm/sqlite-core";
+import { index, integer, primaryKey, real, sqliteTable, text, uniqueIndex } from "drizzle-orm/sqlite-core";
 import { timestamps } from "../lib/db/columns";
 import { sites } from "../sites/sites.table";
 import { workspaces } from "../workspaces/workspaces.table";
@@ -72,7 +72,47 @@ export const contactTags = sqliteTable(
   ],
 );
 
-/** Deleted contacts, kept 30 days so sync clients can learn about deletions. */
+/**
+ * One row per (contact, custom field key) with a value that is not null, written by trigger from
+ * `contacts.custom_fields`; serves the `custom_fields.{key}` filters. A string is kept as
+ * `value_text`, a boolean as `value_text` `true` or `false`, a number as `value_num`.
+ */
+export const contactCustomFields = sqliteTable(
+  "contact_custom_fields",
+  {
+    contactId: text("contact_id").notNull(),
+    workspaceId: text("workspace_id").notNull(),
+    key: text("key").notNull(),
+    valueText: text("value_text"),
+    valueNum: real("value_num"),
+  },
+  (t) => [
+    primaryKey({ columns: [t.contactId, t.key] }),
+    index("contact_custom_fields_text").on(t.workspaceId, t.key, t.valueText, t.contactId),
+    index("contact_custom_fields_num").on(t.workspaceId, t.key, t.valueNum, t.contactId).where(sql`${t.valueNum} IS NOT NULL`),
+  ],
+);
+
+/**
+ * How many contacts of a workspace share a name and company (`sort_name`, and the company trimmed
+ * and lower-cased), kept by trigger; the groups of two or more are the duplicates
+ * `GET /contacts/duplicates` lists, found in their own partial index.
+ */
+export const contactNameCompanies = sqliteTable(
+  "contact_name_companies",
+  {
+    workspaceId: text("workspace_id").notNull(),
+    sortName: text("sort_name").notNull(),
+    companyKey: text("company_key").notNull(),
+    contacts: integer("contacts").notNull(),
+  },
+  (t) => [
+    primaryKey({ columns: [t.workspaceId, t.sortName, t.companyKey] }),
+    index("contact_name_companies_shared").on(t.workspaceId, t.sortName, t.companyKey, t.contacts).where(sql`${t.contacts} > 1`),
+  ],
+);
+
+/** Deleted contacts, kept 30 days so sync clients can learn about deletions (and merges). */
 export const contactTombstones = sqliteTable(
   "contact_tombstones",
   {
@@ -81,6 +121,8 @@ export const contactTombstones = sqliteTable(
       .references(() => workspaces.id, { onDelete: "cascade" }),
     contactId: text("contact_id").notNull(),
     deletedAt: text("deleted_at").notNull(),
+    /** The contact this one was merged into, when a merge deleted it. */
+    mergedInto: text("merged_into"),
   },
   (t) => [
     primaryKey({ columns: [t.workspaceId, t.contactId] }),

@@ -2,7 +2,7 @@ import { z } from "@hono/zod-openapi";
 import { type AnyColumn, type Placeholder, type SQL, sql } from "drizzle-orm";
 import { base64UrlDecode, base64UrlEncode } from "./crypto";
 import { ApiError, validationError } from "./errors";
-import { canonicalize, toValidationError, withAliases } from "./validation";
+import { canonicalize, SAME_AS, spellingsOf, toValidationError, withAliases } from "./validation";
 
 export const DEFAULT_LIMIT = 25;
 export const MAX_LIMIT = 100;
@@ -222,12 +222,59 @@ function peekCursorScope(cursor: string): string | undefined {
 
 /**
  * A list endpoint's query schemas: `schema` validates strictly with aliases (see readListQuery);
- * `doc` is the same fields, lenient, for the route's OpenAPI parameters.
+ * `doc` is the same fields, lenient, for the route's OpenAPI parameters. A family (`{custom_fields:
+ * schema}`) is a set of parameters named `custom_fields.{anything}`: `schema` gets them as one
+ * object, by the rest of their names; the route's description documents them (OpenAPI has no
+ * parameter of a varying name).
  */
-export function listQuery<S extends z.ZodRawShape>(shape: S, aliases: Record<string, string> = paginationAliases) {
+export function listQuery<S extends z.ZodRawShape, F extends z.ZodRawShape = Record<never, never>>(
+  shape: S,
+  aliases: Record<string, string> = paginationAliases,
+  families: F = {} as F,
+) {
+  const fields = { ...paginationQuery, ...shape };
+  const strict = z.strictObject({ ...fields, ...families });
   return {
-    doc: z.object({ ...paginationQuery, ...shape }),
-    schema: withAliases(z.strictObject({ ...paginationQuery, ...shape }), aliases),
+    doc: z.object({ ...fields, ...otherSpellings(fields, aliases) }),
+    schema: withAliases(Object.keys(families).length ? z.preprocess(gatherFamilies(Object.keys(families)), strict) : strict, aliases),
     aliases,
   };
 }
+
+/**
+ * The other names a query parameter may be sent under (camelCase, listed aliases). Each is read
+ * (and validated) as the parameter it stands for by `readListQuery`, so here it takes any string;
+ * the document gives it the canonical parameter's schema (see `SAME_AS`).
+ */
+function otherSpellings(fields: z.ZodRawShape, aliases: Record<string, string>) {
+  const names = spellingsOf(Object.keys(fields), aliases);
+  return Object.fromEntries(
+    Object.entries(names).map(([name, canonical]) => [
+      name,
+      z
+        .string()
+        .optional()
+        .openapi({
+          description: `The same as \`${canonical}\` (send one spelling only).`,
+          param: { name, in: "query" },
+          [SAME_AS]: canonical,
+        }),
+    ]),
+  ) as Record<never, z.ZodOptional<z.ZodString>>; // typed as no fields: handlers read the canonical names
+}
+
+/** Moves each `{family}.{rest}` parameter into an object `{family: {rest: value}}` (unless `family` itself was sent, which the schema refuses). */
+const gatherFamilies = (families: string[]) => (input: unknown) => {
+  if (input === null || typeof input !== "object") return input;
+  const out: Record<string, unknown> = Object.create(null);
+  for (const [name, value] of Object.entries(input)) {
+    const family = families.find((f) => name.startsWith(`${f}.`));
+    if (family === undefined || Object.hasOwn(input, family)) {
+      out[name] = value;
+      continue;
+    }
+    out[family] ??= Object.create(null);
+    (out[family] as Record<string, unknown>)[name.slice(family.length + 1)] = value;
+  }
+  return out;
+};

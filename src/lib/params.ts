@@ -10,5 +10,11 @@ export const idParam = <N extends string = "id">(resource: string, name: N = "id
       .string()
       .regex(/^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i, `${resource} not found`)
       .transform((s) => s.toLowerCase())
-      .openapi({ param: { name, in: "path" }, format: "uuid", type: "string" }),
+      .openapi({
+        param: { name, in: "path" },
+        format: "uuid",
+        type: "string",
+        pattern: "^[0-9A-Fa-f]{8}-[0-9A-Fa-f]{4}-[0-9A-Fa-f]{4}-[0-9A-Fa-f]{4}-[0-9A-Fa-f]{12}$",
+        description: `${resource} id; any other value is 404.`,
+      }),
   } as { [K in N]: z.ZodPipe<z.ZodString, z.ZodTransform<string, string>> });

@@ -11,10 +11,17 @@ import {
   ContactListSchema,
   ContactPatchSchema,
   ContactTagsSchema,
+  CUSTOM_FIELD_OPERATORS,
+  DuplicateGroupListSchema,
+  DuplicatesQuery,
   ListContactsQuery,
+  MAX_CUSTOM_FIELD_FILTERS,
+  MAX_MERGE,
+  MergeSchema,
   SORTS,
 } from "../contacts/contacts.schemas";
 import { listContacts } from "../contacts/contacts-lists.data";
+import { duplicatesPage, mergeContacts } from "../contacts/contacts-merge.data";
 import type { Caller, Permission } from "../keys/caller";
 import type { Db } from "../lib/db/runner";
 import { ApiError, notFound } from "../lib/errors";
@@ -89,6 +96,10 @@ const dropUndefined = (args: Record<string, unknown>) => Object.fromEntries(Obje
 const asQuery = (args: Record<string, unknown>): Record<string, string> =>
   Object.fromEntries(Object.entries(dropUndefined(args)).map(([k, v]) => [k, Array.isArray(v) ? v.join(",") : String(v)]));
 
+/** Custom-field filters as the list route's `custom_fields.{key}[op]` parameters. */
+const customFieldParams = (filters: { key: string; op?: string; value: string | number | boolean }[]) =>
+  Object.fromEntries(filters.map(({ key, op, value }) => [`custom_fields.${key}[${op ?? "eq"}]`, String(value)]));
+
 /**
  * Cardbox as MCP tools. Each tool checks the permission of the HTTP route it mirrors, validates
  * with that route's schema and calls the same data functions, so no rule exists twice.
@@ -140,15 +151,28 @@ export function createMcpServer({ db, caller, workspace }: McpContext) {
         site_id: z.string().optional(),
         email: z.string().optional(),
         phone: z.string().optional(),
+        custom_fields: z
+          .array(
+            z.object({
+              key: z.string(),
+              op: z.enum(CUSTOM_FIELD_OPERATORS).optional().describe("How the value compares; eq when not given."),
+              value: z.union([z.string(), z.number(), z.boolean()]),
+            }),
+          )
+          .max(MAX_CUSTOM_FIELD_FILTERS)
+          .optional()
+          .describe(
+            "Custom-field filters, all required: eq/ne a value (text, or a number), gt/lt a number, contains some text (case-insensitive), exists true or false.",
+          ),
         sort: z.enum(SORTS).optional(),
         limit: z.number().int().min(1).max(100).optional(),
         cursor: z.string().optional(),
       },
       output: ContactListSchema.shape,
     },
-    async (args) => {
+    async ({ custom_fields, ...args }) => {
       const { query, page } = readListQuery(
-        asQuery({ ...args, tags: args.tags?.length ? args.tags : undefined }),
+        { ...asQuery({ ...args, tags: args.tags?.length ? args.tags : undefined }), ...customFieldParams(custom_fields ?? []) },
         ListContactsQuery,
         "contacts",
       );
@@ -234,6 +258,36 @@ export function createMcpServer({ db, caller, workspace }: McpContext) {
       output: ContactTagsSchema.shape,
     },
     async ({ id, tags }) => ({ id: id.toLowerCase(), tags: await removeTags(db, workspaceId, id.toLowerCase(), tagList.parse(tags)) }),
+  );
+
+  tool(
+    "find_duplicates",
+    {
+      title: "Find duplicate contacts",
+      description:
+        "Groups of contacts with the same name and company (any case), each with its count and oldest contacts (at most 11). Returns {data: [{reason, count, contacts}], pagination}; pass pagination.next_cursor as `cursor` for the next page. Merge a group with merge_contacts.",
+      permission: "contacts:read",
+      annotations: READS,
+      input: { limit: z.number().int().min(1).max(100).optional(), cursor: z.string().optional() },
+      output: DuplicateGroupListSchema.shape,
+    },
+    async (args) => {
+      const { page } = readListQuery(asQuery(args), DuplicatesQuery, "contacts/duplicates");
+      return await duplicatesPage(db, workspaceId, page);
+    },
+  );
+
+  tool(
+    "merge_contacts",
+    {
+      title: "Merge contacts",
+      description: `Merge 1 to ${MAX_MERGE} contacts (\`from\`) into the contact \`id\`: its empty fields are filled from theirs (its own values win), tags and custom fields united, notes joined; the merged contacts are deleted. Returns the merged contact.`,
+      permission: "contacts:write",
+      annotations: writes({ destructive: true, idempotent: false }),
+      input: { id: z.string(), from: z.array(z.string()).min(1).max(MAX_MERGE) },
+      output: ContactSchema.shape,
+    },
+    async ({ id, from }) => parseContact(await mergeContacts(db, workspaceId, id.toLowerCase(), MergeSchema.parse({ from }).from)),
   );
 
   const profileRef = {

@@ -1,6 +1,6 @@
 import { z } from "@hono/zod-openapi";
 import { apiRoute } from "../api/api-route";
-import { DeletedSchema, errorResponses, json, jsonBody } from "../lib/openapi";
+import { DeletedSchema, errorResponses, json, jsonBody, jsonWithETag, NOT_MODIFIED } from "../lib/openapi";
 import { listOf, listQuery } from "../lib/pagination";
 import { idParam } from "../lib/params";
 import { email, httpUrl, text, withAliases } from "../lib/validation";
@@ -14,7 +14,11 @@ const handle = z
   .string()
   .transform((s) => s.trim().toLowerCase())
   .pipe(z.string().regex(HANDLE_PATTERN, "must be 3–40 characters of a-z, 0-9 and -"))
-  .openapi({ type: "string", pattern: HANDLE_PATTERN.source, description: "Unique across all workspaces; lower-cased." });
+  .openapi({
+    type: "string",
+    pattern: "^\\s*[A-Za-z0-9-]{3,40}\\s*$",
+    description: "3–40 of a-z, 0-9 and -, unique across all workspaces; trimmed and lower-cased.",
+  });
 
 const fields = {
   name: text(256, 1),
@@ -83,7 +87,7 @@ export const create = apiRoute(
     description:
       "A public business card with a handle unique across all workspaces (3–40 of a-z, 0-9 and -; lower-cased). A taken handle is 409.",
     request: { body: jsonBody(ProfileCreateSchema) },
-    responses: { 201: json(ProfileSchema, "The profile"), ...errorResponses(400, 401, 403, 409, 413, 415) },
+    responses: { 201: jsonWithETag(ProfileSchema, "The profile"), ...errorResponses(400, 401, 403, 409, 413, 415) },
   },
 );
 
@@ -112,8 +116,8 @@ export const get = apiRoute(
     description: "One of the workspace's profiles, or any public profile of another workspace, with an `ETag`.",
     request: { params },
     responses: {
-      200: json(ProfileSchema, "The profile"),
-      304: { description: "Not modified (If-None-Match)" },
+      200: jsonWithETag(ProfileSchema, "The profile"),
+      304: NOT_MODIFIED,
       ...errorResponses(401, 403, 404),
     },
   },
@@ -129,7 +133,7 @@ export const patch = apiRoute(
     summary: "Change a profile",
     description: "A changed handle keeps redirecting from the old one, which is never given to anyone else.",
     request: { params, body: jsonBody(ProfilePatchSchema) },
-    responses: { 200: json(ProfileSchema, "The profile"), ...errorResponses(400, 401, 403, 404, 409, 413, 415) },
+    responses: { 200: jsonWithETag(ProfileSchema, "The profile"), ...errorResponses(400, 401, 403, 404, 409, 412, 413, 415) },
   },
 );
 
@@ -145,7 +149,7 @@ export const remove = apiRoute(
     request: { params },
     responses: {
       200: json(DeletedSchema, "Deleted"),
-      ...errorResponses(401, 403, 404),
+      ...errorResponses(401, 403, 404, 412),
     },
   },
 );

@@ -1,6 +1,6 @@
 import { z } from "@hono/zod-openapi";
 import { apiRoute } from "../api/api-route";
-import { DeletedSchema, errorResponses, json, jsonBody } from "../lib/openapi";
+import { DeletedSchema, errorResponses, json, jsonBody, jsonWithETag, NOT_MODIFIED } from "../lib/openapi";
 import { listOf, listQuery } from "../lib/pagination";
 import { idParam } from "../lib/params";
 import { text } from "../lib/validation";
@@ -38,7 +38,7 @@ export const create = apiRoute(
     summary: "Create a site",
     description: "A place or event (a trade-show booth) that contacts can name with `site_id`.",
     request: { body: jsonBody(SiteBody) },
-    responses: { 201: json(SiteSchema, "The site"), ...errorResponses(400, 401, 403, 413, 415) },
+    responses: { 201: jsonWithETag(SiteSchema, "The site"), ...errorResponses(400, 401, 403, 413, 415) },
   },
 );
 
@@ -53,8 +53,8 @@ export const get = apiRoute(
     description: "One site, with an `ETag`.",
     request: { params },
     responses: {
-      200: json(SiteSchema, "The site"),
-      304: { description: "Not modified (If-None-Match)" },
+      200: jsonWithETag(SiteSchema, "The site"),
+      304: NOT_MODIFIED,
       ...errorResponses(401, 403, 404),
     },
   },
@@ -70,7 +70,7 @@ export const patch = apiRoute(
     summary: "Rename a site",
     description: "Renames the site; every contact naming it shows the new title. With `If-Match`, 412 when it changed.",
     request: { params, body: jsonBody(SiteBody) },
-    responses: { 200: json(SiteSchema, "The site"), ...errorResponses(400, 401, 403, 404, 413, 415) },
+    responses: { 200: jsonWithETag(SiteSchema, "The site"), ...errorResponses(400, 401, 403, 404, 412, 413, 415) },
   },
 );
 
@@ -86,7 +86,7 @@ export const remove = apiRoute(
     request: { params },
     responses: {
       200: json(DeletedSchema, "Deleted"),
-      ...errorResponses(401, 403, 404),
+      ...errorResponses(401, 403, 404, 412),
     },
   },
 );

@@ -9,6 +9,7 @@ export const EVENT_TYPES = [
   "contact.deleted",
   "contact.tags_added",
   "contact.tags_removed",
+  "contact.merged",
   "scan.recorded",
 ] as const;
 export type EventType = (typeof EVENT_TYPES)[number] | "webhook.test";

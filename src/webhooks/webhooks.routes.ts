@@ -1,6 +1,6 @@
 import { z } from "@hono/zod-openapi";
 import { apiRoute } from "../api/api-route";
-import { DeletedSchema, errorResponses, json, jsonBody } from "../lib/openapi";
+import { DeletedSchema, errorResponses, json, jsonBody, jsonWithETag, NOT_MODIFIED } from "../lib/openapi";
 import { listOf, listQuery } from "../lib/pagination";
 import { idParam } from "../lib/params";
 import { text, withAliases } from "../lib/validation";
@@ -102,7 +102,7 @@ export const get = apiRoute(
     summary: "Get a webhook endpoint",
     description: "One endpoint, with an `ETag`.",
     request: { params },
-    responses: { 200: json(WebhookSchema, "The endpoint"), ...errorResponses(401, 403, 404) },
+    responses: { 200: jsonWithETag(WebhookSchema, "The endpoint"), 304: NOT_MODIFIED, ...errorResponses(401, 403, 404) },
   },
 );
 export const patch = apiRoute(
@@ -116,7 +116,7 @@ export const patch = apiRoute(
     description:
       "Changes the URL, events or description; `enabled: true` re-enables an endpoint that was disabled (and clears its failure streak). With `If-Match`, 412 when it changed.",
     request: { params, body: jsonBody(WebhookPatchSchema) },
-    responses: { 200: json(WebhookSchema, "The endpoint"), ...errorResponses(400, 401, 403, 404, 413, 415) },
+    responses: { 200: jsonWithETag(WebhookSchema, "The endpoint"), ...errorResponses(400, 401, 403, 404, 412, 413, 415) },
   },
 );
 export const remove = apiRoute(
@@ -129,7 +129,7 @@ export const remove = apiRoute(
     summary: "Delete a webhook endpoint",
     description: "Deletes the endpoint with its delivery log. With `If-Match`, 412 when it changed.",
     request: { params },
-    responses: { 200: json(DeletedSchema, "Deleted"), ...errorResponses(401, 403, 404) },
+    responses: { 200: json(DeletedSchema, "Deleted"), ...errorResponses(401, 403, 404, 412) },
   },
 );
 export const rotate = apiRoute(

@@ -1,5 +1,8 @@
-import { mkdirSync } from "node:fs";
+import { execFile } from "node:child_process";
+import { existsSync, mkdirSync, mkdtempSync, writeFileSync } from "node:fs";
+import { tmpdir } from "node:os";
 import path from "node:path";
+import { promisify } from "node:util";
 import type { Browser, Page } from "playwright-core";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { launchChromium } from "./browser";
@@ -51,6 +54,36 @@ describe("the README's server", () => {
     const list = await api("GET", "/v1/contacts?page=1&limit=25");
     expect(list.body.pagination).toMatchObject({ page: 1, limit: 25, total: 1 });
     expect((await api("POST", "/v1/contacts", { last_name: "x" })).body.error).toBe("first_name is required");
+  });
+});
+
+/** A Debian tool the test drives; a machine without it fails with the package to install, never skips. */
+function tool(binary: string, debianPackage: string) {
+  const found = ["/usr/bin", "/usr/local/bin"].map((dir) => path.join(dir, binary)).find(existsSync);
+  if (!found) throw new Error(`${binary} not found: install Debian's "${debianPackage}" package (apt-get install ${debianPackage})`);
+  return found;
+}
+
+describe("the QR code", () => {
+  it("decodes, with a real QR reader, to the card's /q address", async () => {
+    const profile = await api("POST", "/v1/profiles", { handle: "qr-reader", name: "Quinn Reader" });
+    expect(profile.status).toBe(201);
+    const res = await fetch(`${server.base}/v1/profiles/${profile.body.id}/qr.svg`, { headers: { "x-api-key": key } });
+    expect([res.status, res.headers.get("content-type")]).toEqual([200, "image/svg+xml; charset=utf-8"]);
+    const dir = mkdtempSync(path.join(tmpdir(), "cardbox-qr-"));
+    writeFileSync(path.join(dir, "qr.svg"), await res.text());
+    const run = promisify(execFile);
+    await run(tool("rsvg-convert", "librsvg2-bin"), [
+      "--width",
+      "400",
+      "--background-color",
+      "white",
+      "-o",
+      path.join(dir, "qr.png"),
+      path.join(dir, "qr.svg"),
+    ]);
+    const { stdout } = await run(tool("zbarimg", "zbar-tools"), ["--quiet", "--raw", path.join(dir, "qr.png")]);
+    expect(stdout.trim()).toBe(`${server.base}/q/qr-reader`);
   });
 });
 
