@@ -16,6 +16,8 @@ export default defineConfig(async () => {
     // A fixed test key (two entries: the second only decrypts, as during a key rotation).
     WEBHOOK_SECRET_KEYS: "t1:dGVzdC1rZXktb25lLWZvci1jYXJkYm94LXRlc3RzLTE=,t0:b2xkLWtleS16ZXJvLWZvci1jYXJkYm94LXRlc3RzLTA=",
     CORS_ORIGINS: "https://app.example, https://crm.example",
+    // As deployed, whatever `npm start` wrote to .dev.vars (which wrangler's config reading adds).
+    REQUEST_LOG: "all",
   };
   return {
     test: {

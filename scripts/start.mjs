@@ -1,16 +1,23 @@
 // `npm start`: prepares local development (local settings, a migrated local D1) and runs `wrangler dev`.
 import { spawn, spawnSync } from "node:child_process";
-import { randomBytes } from "node:crypto";
-import { existsSync, readFileSync, writeFileSync } from "node:fs";
+import { createHash, randomBytes } from "node:crypto";
+import { existsSync, mkdirSync, readdirSync, readFileSync, writeFileSync } from "node:fs";
+import path from "node:path";
 import { fileURLToPath } from "node:url";
 import { buildConsole } from "./build-console.mjs";
 
 const wrangler = fileURLToPath(new URL("../node_modules/wrangler/bin/wrangler.js", import.meta.url));
 const port = process.env.PORT ?? "8787";
 const base = `http://127.0.0.1:${port}`;
-const env = { ...process.env, WRANGLER_SEND_METRICS: "false" };
+// Node keeps wrangler's compiled code between runs (its bundle is megabytes of JavaScript).
+const env = {
+  ...process.env,
+  WRANGLER_SEND_METRICS: "false",
+  NODE_COMPILE_CACHE: process.env.NODE_COMPILE_CACHE ?? "node_modules/.cache/node-compile",
+};
 // Tests start their own server on separate local state.
 const persist = process.env.CARDBOX_PERSIST_TO ? ["--persist-to", process.env.CARDBOX_PERSIST_TO] : [];
+const state = process.env.CARDBOX_PERSIST_TO ?? path.join(".wrangler", "state");
 
 // Local development settings, in `.dev.vars` (not tracked: it holds a generated encryption key).
 // A setting missing from an existing file is added; nothing already there is changed.
@@ -20,6 +27,8 @@ const DEV_SETTINGS = {
   WEBHOOK_RETRY_BASE_SECONDS: "1",
   // Links and QR codes point at the address the browser used (a deployment sets PUBLIC_BASE_URL).
   TRUST_REQUEST_HOST: "true",
+  // wrangler dev prints every request already; the JSON line comes for failures (with its request id).
+  REQUEST_LOG: "failures",
   WEBHOOK_SECRET_KEYS: `dev:${randomBytes(32).toString("base64")}`,
 };
 const current = existsSync(".dev.vars") ? readFileSync(".dev.vars", "utf8") : "";
@@ -36,21 +45,39 @@ if (missing.length > 0) {
 
 const adminToken = /^ADMIN_TOKEN=(.*)$/m.exec(readFileSync(".dev.vars", "utf8"))?.[1]?.trim() ?? DEV_SETTINGS.ADMIN_TOKEN;
 
-// Static assets (the API reference's script) in dist/public.
+// Static assets (the API reference's script) in dist/public; copies only what changed.
 await import("./build-assets.mjs");
 
-// Migrations, summarised in one line (wrangler's own output only if it fails).
-const migrate = spawnSync(process.execPath, [wrangler, "d1", "migrations", "apply", "DB", "--local", ...persist], {
-  encoding: "utf8",
-  env: { ...env, CI: "true" },
-});
-if (migrate.status !== 0) {
-  process.stdout.write(migrate.stdout);
-  process.stderr.write(migrate.stderr);
-  process.exit(migrate.status ?? 1);
+/**
+ * The migrations as applied to the local database last time: their names and contents, hashed.
+ * Kept beside the database, so a state directory that is deleted or new is migrated again.
+ */
+const migrationsStamp = path.join(state, "v3", "d1", "cardbox-migrations.sha256");
+const migrationsHash = createHash("sha256");
+for (const name of readdirSync("migrations").sort()) {
+  if (name.endsWith(".sql")) migrationsHash.update(`${name}\0${readFileSync(path.join("migrations", name))}\0`);
 }
-const applied = [...new Set(migrate.stdout.match(/\d{4}_[\w-]+\.sql/g) ?? [])];
-console.log(applied.length ? `Local database: applied ${applied.join(", ")}` : "Local database: up to date");
+const migrationsDigest = migrationsHash.digest("hex");
+
+// Migrations, summarised in one line (wrangler's own output only if it fails); skipped when the
+// local database already has exactly these (applying nothing still costs a wrangler start).
+if (existsSync(migrationsStamp) && readFileSync(migrationsStamp, "utf8") === migrationsDigest) {
+  console.log("Local database: up to date");
+} else {
+  const migrate = spawnSync(process.execPath, [wrangler, "d1", "migrations", "apply", "DB", "--local", ...persist], {
+    encoding: "utf8",
+    env: { ...env, CI: "true" },
+  });
+  if (migrate.status !== 0) {
+    process.stdout.write(migrate.stdout);
+    process.stderr.write(migrate.stderr);
+    process.exit(migrate.status ?? 1);
+  }
+  const applied = [...new Set(migrate.stdout.match(/\d{4}_[\w-]+\.sql/g) ?? [])];
+  console.log(applied.length ? `Local database: applied ${applied.join(", ")}` : "Local database: up to date");
+  mkdirSync(path.dirname(migrationsStamp), { recursive: true });
+  writeFileSync(migrationsStamp, migrationsDigest);
+}
 
 // The console (web/) the Worker serves at /app, rebuilt only when its sources changed.
 await buildConsole();
@@ -65,7 +92,7 @@ process.on("SIGTERM", stop);
 dev.on("exit", (code, signal) => process.exit(code ?? (signal ? 1 : 0)));
 
 // Once the server answers, the way in: printed last, where it is seen.
-for (let tries = 0; tries < 600 && dev.exitCode === null; tries++) {
+for (let tries = 0; tries < 2400 && dev.exitCode === null; tries++) {
   const up = await fetch(`${base}/healthz`).then(
     (res) => res.ok,
     () => false,
@@ -78,5 +105,5 @@ Get a first API key:
 `);
     break;
   }
-  await new Promise((resolve) => setTimeout(resolve, 200));
+  await new Promise((resolve) => setTimeout(resolve, 50));
 }

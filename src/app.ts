@@ -12,13 +12,14 @@ import { IMPORT_UPLOAD, importsRouter } from "./imports/imports.index";
 import type { AppEnv } from "./keys/app-env";
 import { apiKeyAuth, currentWorkspace } from "./keys/auth";
 import { apiKeysRouter } from "./keys/keys.index";
-import { dbFor } from "./lib/db/client";
+import { Db } from "./lib/db/runner";
 import { ApiError } from "./lib/errors";
 import { createRouter } from "./lib/openapi";
 import { toApiError } from "./lib/render-error";
 import { createMethodResolver, RouteNotMatched } from "./lib/routing";
 import { handleMcpRequest } from "./mcp/mcp.server";
 import { apiCors } from "./middleware/cors";
+import { d1Session } from "./middleware/d1-session";
 import { jsonBody } from "./middleware/json-body";
 import { rateLimit } from "./middleware/rate-limit";
 import { requestLog } from "./middleware/request-log";
@@ -30,6 +31,9 @@ import { scansRouter } from "./scans/scans.index";
 import { sitesRouter } from "./sites/sites.index";
 import { webhookDispatch } from "./webhooks/dispatch";
 import { webhooksRouter } from "./webhooks/webhooks.index";
+
+/** The D1 session bookmark: on every answer that read or wrote, and accepted back on any request. */
+const BOOKMARK_HEADER = "x-cardbox-bookmark";
 
 /** Every `/v1` route is served identically below `/api/v1` (the business-card seed's prefix). */
 const API_MIRROR = "/api/v1";
@@ -103,13 +107,22 @@ export function createApp() {
       c.res.headers.set("x-request-id", c.var.requestId);
     }
   });
-  app.use(requestLog<AppEnv>({ workspaceOf: (c) => c.get("caller")?.workspace.id ?? null }));
+  app.use(
+    requestLog<AppEnv>({
+      workspaceOf: (c) => c.get("caller")?.workspace.id ?? null,
+      // `npm start`: wrangler dev prints a line for every request already.
+      failuresOnly: (c) => c.env.REQUEST_LOG === "failures",
+    }),
+  );
   app.use(securityHeaders());
   app.use("/v1/*", apiCors());
-  app.use(async function database(c, next) {
-    c.set("db", dbFor(c.env.DB));
-    await next();
-  });
+  app.use(
+    d1Session<AppEnv>({
+      header: BOOKMARK_HEADER,
+      binding: (env) => env.DB,
+      use: (c, session) => c.set("db", new Db(session)),
+    }),
+  );
   app.use(jsonBody({ uploads: [IMPORT_UPLOAD.path] }));
   app.use(IMPORT_UPLOAD.path, uploadBody(IMPORT_UPLOAD));
   app.use(webhookDispatch());

@@ -33,17 +33,21 @@ function d1LosingWrites(): D1Database {
     statement.bind = (...values: unknown[]) => track(bind(...values), sql);
     return statement;
   };
-  return {
+  const losing = {
     prepare: (sql: string) => track(env.DB.prepare(sql), sql),
     batch: async (statements: D1PreparedStatement[]) => {
       if (statements.some((s) => /^\s*(insert|update|delete)\b/i.test(sqlOf.get(s) ?? "")))
         throw new Error("D1_ERROR: Network connection lost.");
       return env.DB.batch(statements);
     },
+  };
+  return {
+    ...losing,
     exec: (sql: string) => env.DB.exec(sql),
-    withSession: (constraint?: string) => env.DB.withSession(constraint),
+    // A request's session loses its writes the same way.
+    withSession: () => ({ ...losing, getBookmark: () => null }),
     dump: () => env.DB.dump(),
-  } as D1Database;
+  } as unknown as D1Database;
 }
 
 async function send(environment: Env, method: string, path: string, body?: unknown) {

@@ -1,5 +1,5 @@
 import { env, exports } from "cloudflare:workers";
-import { expect } from "vitest";
+import { expect, vi } from "vitest";
 
 export const BASE = "https://cardbox.test";
 export const ADMIN = { Authorization: `Bearer ${env.ADMIN_TOKEN}` };
@@ -72,4 +72,26 @@ export function expectKeyRefused(res: Answer, error: "Missing API key" | "Invali
   expect(res.headers.get("www-authenticate")).toBe(
     error === "Missing API key" ? 'Bearer realm="cardbox"' : 'Bearer realm="cardbox", error="invalid_token"',
   );
+}
+
+/** Spies on the batches and statements of the D1 sessions that requests open from now on. */
+export function spyOnSessions() {
+  const batch = vi.fn<(statements: D1PreparedStatement[]) => void>();
+  const prepare = vi.fn<(sql: string) => void>();
+  const open = env.DB.withSession.bind(env.DB);
+  const spy = vi.spyOn(env.DB, "withSession").mockImplementation((constraint) => {
+    const session = open(constraint);
+    return {
+      getBookmark: () => session.getBookmark(),
+      prepare: (sql: string) => {
+        prepare(sql);
+        return session.prepare(sql);
+      },
+      batch: (statements: D1PreparedStatement[]) => {
+        batch(statements);
+        return session.batch(statements);
+      },
+    } as D1DatabaseSession;
+  });
+  return { batch, prepare, restore: () => spy.mockRestore() };
 }

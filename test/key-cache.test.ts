@@ -1,6 +1,6 @@
 import { env } from "cloudflare:workers";
 import { afterEach, describe, expect, it, vi } from "vitest";
-import { ADMIN, call, expectKeyRefused, keyWith, newWorkspace } from "./helpers";
+import { ADMIN, call, expectKeyRefused, keyWith, newWorkspace, spyOnSessions } from "./helpers";
 
 const count = async (sql: string, ...params: unknown[]) =>
   (await env.DB.prepare(sql)
@@ -21,8 +21,7 @@ describe("API keys cached by the isolate", () => {
     const t = await newWorkspace();
     const created = await call("POST", "/v1/contacts", { key: t.key, body: { first_name: "Ada" } });
     await call("GET", `/v1/contacts/${created.body.id}`, { key: t.key });
-    const batch = vi.spyOn(env.DB, "batch");
-    const prepare = vi.spyOn(env.DB, "prepare");
+    const { batch, prepare } = spyOnSessions();
     const res = await call("GET", `/v1/contacts/${created.body.id}`, { key: t.key });
     expect(res.status).toBe(200);
     expect(res.body).toMatchObject({ id: created.body.id, first_name: "Ada" });
@@ -40,8 +39,7 @@ describe("API keys cached by the isolate", () => {
     expect((await call("GET", "/v1/contacts", { key: t.key })).body.pagination.total).toBe(1);
     // Written through another key: the cached key's next list still counts it.
     await call("POST", "/v1/contacts", { key: other, body: { first_name: "Grace" } });
-    const batch = vi.spyOn(env.DB, "batch");
-    const prepare = vi.spyOn(env.DB, "prepare");
+    const { batch, prepare } = spyOnSessions();
     const res = await call("GET", "/v1/contacts?limit=1", { key: t.key });
     expect(res.status).toBe(200);
     expect(res.body.data.map((c: { first_name: string }) => c.first_name)).toEqual(["Grace"]);

@@ -1,6 +1,8 @@
+import { createExecutionContext, waitOnExecutionContext } from "cloudflare:test";
 import { env } from "cloudflare:workers";
 import { afterEach, describe, expect, it, vi } from "vitest";
-import { call, expectError, keyWith, newWorkspace } from "./helpers";
+import { createApp } from "../src/app";
+import { BASE, call, expectError, keyWith, newWorkspace } from "./helpers";
 
 const contactsOf = async (workspaceId: string) =>
   (await env.DB.prepare("SELECT count(*) AS n FROM contacts WHERE workspace_id = ?").bind(workspaceId).first<{ n: number }>())!.n;
@@ -253,6 +255,40 @@ describe("security headers and logs", () => {
     expect(all).not.toContain(t.key);
     expect(all).not.toContain("the-body-secret");
     expect(all).not.toContain(env.ADMIN_TOKEN);
+  });
+
+  it("with REQUEST_LOG=failures (npm start), logs only answers of 400 and above", async () => {
+    const t = await newWorkspace();
+    const lines: string[] = [];
+    vi.spyOn(console, "log").mockImplementation((line: unknown) => void lines.push(String(line)));
+    const quiet = { ...env, REQUEST_LOG: "failures" };
+    const send = async (path: string, requestId: string) => {
+      const ctx = createExecutionContext();
+      const res = await createApp().fetch(
+        new Request(`${BASE}${path}`, { headers: { "x-api-key": t.key, "x-request-id": requestId } }),
+        quiet,
+        ctx,
+      );
+      await waitOnExecutionContext(ctx);
+      return res.status;
+    };
+    expect([
+      await send("/v1/contacts", "quiet-ok"),
+      await send("/v1/contacts/nobody", "quiet-404"),
+      await send("/healthz", "quiet-health"),
+    ]).toEqual([200, 404, 200]);
+    expect(lines.map((l) => JSON.parse(l))).toEqual([
+      {
+        level: "info",
+        msg: "request",
+        method: "GET",
+        route: "/v1/contacts/:id",
+        status: 404,
+        duration_ms: expect.any(Number),
+        request_id: "quiet-404",
+        workspace_id: t.workspaceId,
+      },
+    ]);
   });
 });
 

@@ -10,7 +10,7 @@ import { Webhook as StandardWebhook } from "standardwebhooks";
 import { afterEach, beforeEach, describe, expect, it, vi } from "vitest";
 import worker from "../src";
 import type { WebhookJob } from "../src/webhooks/delivery";
-import { call, expectError, ISO_MS, newWorkspace, type Tenant, UUID } from "./helpers";
+import { call, expectError, ISO_MS, newWorkspace, spyOnSessions, type Tenant, UUID } from "./helpers";
 
 const RECEIVER = "https://receiver.example/hooks";
 
@@ -187,14 +187,14 @@ describe("outbox", () => {
   it("a PATCH of plain fields writes, records its event and answers in one D1 batch, the event's data being the answer", async () => {
     await register();
     const created = await call("POST", "/v1/contacts", { key: t.key, body: { first_name: "Émile", last_name: "Zola", tags: ["writer"] } });
-    const batch = vi.spyOn(env.DB, "batch");
+    const { batch, restore } = spyOnSessions();
     const patched = await call("PATCH", `/v1/contacts/${created.body.id}`, {
       key: t.key,
       body: { company: 'Les "Rougon"', stage: "Customer", custom_fields: { n: 1.5, ok: true } },
     });
     expect(patched.status).toBe(200);
     expect(batch).toHaveBeenCalledTimes(1);
-    batch.mockRestore();
+    restore();
     expect(patched.body).toEqual({
       ...created.body,
       company: 'Les "Rougon"',

@@ -1,4 +1,5 @@
 import { type OpenAPIHono, z } from "@hono/zod-openapi";
+import { sql } from "drizzle-orm";
 import type { AppEnv } from "../keys/app-env";
 import { configurationProblems, publicBaseUrl } from "../lib/config";
 import type { OpenApiRegistry } from "../lib/openapi";
@@ -26,7 +27,8 @@ export function registerDocs(app: OpenAPIHono<AppEnv>) {
   app.get("/docs", (c) => c.html(renderReferencePage(), 200, { "Content-Security-Policy": REFERENCE_POLICY }));
   // 503 when the database does not answer or the deployment lacks a setting it needs: loud, at once.
   app.get("/healthz", async (c) => {
-    await c.env.DB.prepare("SELECT 1").first();
+    const { db } = c.var;
+    await db.run(db.orm.run(sql`SELECT 1`));
     const problems = configurationProblems(c.env);
     return problems.length === 0 ? c.json({ status: "ok" }) : c.json({ status: "misconfigured", problems }, 503);
   });

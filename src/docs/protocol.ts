@@ -28,6 +28,11 @@ const HEADERS: Record<string, Header> = {
     required: true,
     schema: { type: "string" },
   },
+  Bookmark: {
+    description:
+      "The database state this request saw or made (D1 Sessions API). Send it back as `x-cardbox-bookmark` to read at least that state.",
+    schema: { type: "string", maxLength: 128 },
+  },
   IdempotentReplayed: {
     description: "`true` when this is the kept answer of an earlier request with the same `Idempotency-Key`.",
     schema: { type: "string", enum: ["true"] },
@@ -48,6 +53,13 @@ const PARAMETERS: Record<string, Parameter> = {
     description:
       "Any 1–255 characters unique to this request. The first answer (but a 5xx or 429) is kept 24 hours for your API key and replayed, with `Idempotent-Replayed: true`, to a retry with the same method, path and body. Secrets in a kept answer are replayed as null.",
     schema: { type: "string", minLength: 1, maxLength: 255 },
+  },
+  Bookmark: {
+    name: "x-cardbox-bookmark",
+    in: "header",
+    description:
+      "A bookmark from an earlier answer: this request reads a database state at least that recent (read-your-writes with read replicas). Not a bookmark → 400.",
+    schema: { type: "string", maxLength: 128, pattern: "^[0-9a-fA-F]+(-[0-9a-fA-F]+)*$" },
   },
   IfMatch: {
     name: "If-Match",
@@ -89,7 +101,10 @@ function answersMethodNotAllowed(path: string, method: Method, doc: Document) {
 }
 
 function errorResponse(status: ErrorStatus, idempotent: boolean): Response {
-  const headers: Record<string, Header | Reference> = { "x-request-id": ref("headers", "RequestId") };
+  const headers: Record<string, Header | Reference> = {
+    "x-request-id": ref("headers", "RequestId"),
+    "x-cardbox-bookmark": ref("headers", "Bookmark"),
+  };
   if (status === 401) headers["WWW-Authenticate"] = ref("headers", "WWWAuthenticate");
   if (status === 405) headers.Allow = ref("headers", "Allow");
   if (status === 429) Object.assign(headers, RATE_LIMIT, { "Retry-After": ref("headers", "RetryAfter") });
@@ -121,6 +136,7 @@ export function declareProtocol(doc: Document) {
     const idempotent = operation[IDEMPOTENT] === true;
     delete operation[IDEMPOTENT];
     const parameters = operation.parameters ?? [];
+    parameters.push(ref("parameters", "Bookmark"));
     if (idempotent) parameters.push(ref("parameters", "IdempotencyKey"));
     if ("412" in operation.responses) parameters.push(ref("parameters", "IfMatch"));
     if ("304" in operation.responses) parameters.push(ref("parameters", "IfNoneMatch"));
@@ -136,7 +152,11 @@ export function declareProtocol(doc: Document) {
     const rateLimited = (operation.security?.length ?? 0) > 0 || isPublicPage(path);
     for (const [status, response] of Object.entries(operation.responses)) {
       if (Number(status) >= 400 && api) continue;
-      response.headers = { "x-request-id": ref("headers", "RequestId"), ...response.headers };
+      response.headers = {
+        "x-request-id": ref("headers", "RequestId"),
+        "x-cardbox-bookmark": ref("headers", "Bookmark"),
+        ...response.headers,
+      };
       if (rateLimited && Number(status) < 400) Object.assign(response.headers, RATE_LIMIT);
       if (idempotent && Number(status) < 300) response.headers["Idempotent-Replayed"] = ref("headers", "IdempotentReplayed");
     }

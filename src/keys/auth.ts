@@ -2,7 +2,6 @@ import type { Context, MiddlewareHandler } from "hono";
 import { BoundedCache } from "../lib/bounded-cache";
 import { sha256Hex } from "../lib/crypto";
 import { dbFor } from "../lib/db/client";
-import { Db } from "../lib/db/runner";
 import { ApiError } from "../lib/errors";
 import type { Workspace } from "../workspaces/workspaces.table";
 import type { AppEnv } from "./app-env";
@@ -36,6 +35,14 @@ function readKey(headers: Headers): string | undefined {
 }
 
 /**
+ * The key's caller, read in the request's session; a key that session does not know is looked up
+ * again on the primary (the bare binding), since a replica may not have a key made a moment ago yet.
+ */
+async function findCallerByKey(c: Context<AppEnv>, keyHash: string) {
+  return (await findCallerByKeyHash(c.var.db, keyHash)) ?? (await findCallerByKeyHash(dbFor(c.env.DB), keyHash));
+}
+
+/**
  * Resolves the caller from `x-api-key` or `Authorization: Bearer`. A key this isolate has seen
  * costs no round trip of its own; a revoked key answers 401 at once either way.
  */
@@ -55,11 +62,11 @@ export function apiKeyAuth(): MiddlewareHandler<AppEnv> {
         caller.workspace = workspace;
         cached.caller = { ...cached.caller, workspace };
       });
-      c.set("db", new Db(c.env.DB, proof));
+      c.set("db", c.var.db.carrying(proof));
       c.set("keyProof", proof);
       c.set("caller", caller);
     } else {
-      entry = await findCallerByKeyHash(c.var.db, await sha256Hex(key));
+      entry = await findCallerByKey(c, await sha256Hex(key));
       if (!entry) throw invalidKey();
       keyCache.set(key, entry);
       c.set("caller", { ...entry.caller });

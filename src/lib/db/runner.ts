@@ -41,22 +41,29 @@ const DIALECT = new PinnedPlanDialect();
 /** Builds selects without a database, in the runner's dialect (the planner's statements). */
 export const queryBuilder = new QueryBuilder(DIALECT);
 
-/** Drizzle over a D1 binding, without a relational schema (so it costs next to nothing to make). */
-function createOrm(d1: D1Database) {
-  const session = new SQLiteD1Session(d1, DIALECT, undefined);
+/**
+ * What the runner runs SQL on: the D1 binding itself, or one request's session of it (the Sessions
+ * API, which may read from a replica), which prepares and batches statements the same way.
+ */
+export type D1 = D1Database | D1DatabaseSession;
+
+/** Drizzle over a D1 binding or session, without a relational schema (so it costs next to nothing to make). */
+function createOrm(d1: D1) {
+  // Drizzle only prepares and batches statements, which a session does as the binding does.
+  const session = new SQLiteD1Session(d1 as D1Database, DIALECT, undefined);
   return new DrizzleD1Database("async", DIALECT, session, undefined);
 }
 
 export type Orm = ReturnType<typeof createOrm>;
 
-const orms = new WeakMap<D1Database, Orm>();
+const orms = new WeakMap<D1, Orm>();
 
 /**
  * Runs Drizzle queries as one D1 batch and maps each result as Drizzle would, as Drizzle's own
  * `batch` does — which cannot run a hand-written statement that has parameters (`orm.all(sql…)`
  * has no prepared statement of its own to bind).
  */
-async function runBatch(d1: D1Database, queries: readonly Query[]): Promise<unknown[]> {
+async function runBatch(d1: D1, queries: readonly Query[]): Promise<unknown[]> {
   type Prepared = {
     stmt?: D1PreparedStatement;
     getQuery(): { sql: string; params: unknown[] };
@@ -71,8 +78,8 @@ async function runBatch(d1: D1Database, queries: readonly Query[]): Promise<unkn
   return results.map((result, i) => prepared[i]!.mapResult(result, true));
 }
 
-/** One Drizzle instance per D1 binding for the isolate's life (it holds no per-request state). */
-function ormFor(d1: D1Database): Orm {
+/** One Drizzle instance per D1 binding (or session) for its life (it holds no per-request state). */
+function ormFor(d1: D1): Orm {
   let orm = orms.get(d1);
   if (!orm) {
     orm = createOrm(d1);
@@ -105,11 +112,16 @@ export class Db {
 
   /** `firstTrip`: what the first round trip must carry (nothing once it has gone). */
   constructor(
-    private readonly d1: D1Database,
+    private readonly d1: D1,
     firstTrip?: FirstTrip,
   ) {
     this.orm = ormFor(d1);
     this.firstTrip = firstTrip;
+  }
+
+  /** A runner on the same binding or session whose first round trip carries `firstTrip`. */
+  carrying(firstTrip: FirstTrip): Db {
+    return new Db(this.d1, firstTrip);
   }
 
   /** Whether the first round trip still has its extra statements to carry. */
@@ -231,7 +243,7 @@ export class Shaped<Row> implements PromiseLike<Row[]> {
   declare readonly _: { readonly dialect: "sqlite"; readonly result: Row[] };
 
   constructor(
-    private readonly d1: D1Database,
+    private readonly d1: D1,
     readonly sql: string,
     readonly params: unknown[],
     readonly reads: boolean,

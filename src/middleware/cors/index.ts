@@ -19,7 +19,16 @@ export function apiCors(): MiddlewareHandler<{ Bindings: Env }> {
       return allowed.includes("*") || allowed.includes(origin) ? origin : null;
     },
     allowMethods: ["GET", "HEAD", "POST", "PUT", "PATCH", "DELETE"],
-    allowHeaders: ["x-api-key", "authorization", "content-type", "idempotency-key", "if-match", "if-none-match", "x-request-id"],
+    allowHeaders: [
+      "x-api-key",
+      "authorization",
+      "content-type",
+      "idempotency-key",
+      "if-match",
+      "if-none-match",
+      "x-request-id",
+      "x-cardbox-bookmark",
+    ],
     exposeHeaders: [
       "etag",
       "x-request-id",
@@ -30,6 +39,7 @@ export function apiCors(): MiddlewareHandler<{ Bindings: Env }> {
       "retry-after",
       "allow",
       "www-authenticate",
+      "x-cardbox-bookmark",
     ],
     maxAge: 600,
   });
