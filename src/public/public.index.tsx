@@ -5,12 +5,11 @@ import { BoundedCache } from "../lib/bounded-cache";
 import { publicBaseUrl } from "../lib/config";
 import { type ApiError, notFound } from "../lib/errors";
 import { splitName } from "../lib/names";
-import { isTransient } from "../lib/render-error";
 import { toVCard } from "../lib/vcard";
 import { findProfileByHandle } from "../profiles/profiles.data";
 import { HANDLE_PATTERN } from "../profiles/profiles.routes";
 import type { Profile } from "../profiles/profiles.table";
-import { recordScan } from "../scans/scan-counter";
+import { sendScan } from "../scans/scan-sender";
 import { newScan } from "../scans/scans.data";
 import { CardPage, ErrorPage } from "./card-page";
 import { isCrawler } from "./crawlers";
@@ -37,36 +36,20 @@ const referrerHost = (c: PublicContext) => {
 };
 
 /**
- * Records a scan unless the client is a bot or a link-preview crawler. False when the profile was
- * made private or deleted since it was read (the ScanCounter checks as it writes). A person holding
- * a phone up to a card gets the card even when counting fails for a moment: the failure is logged.
+ * Counts a visit, after the answer, unless the client is a bot or a link-preview crawler. The
+ * visitor never waits for it; a failure is logged.
  */
-async function countVisit(c: PublicContext, profileId: string, source: "qr_scan" | "web"): Promise<boolean> {
-  if (isCrawler(c.req.header("user-agent"))) return true;
-  try {
-    const result = await recordScan(c.env, newScan(profileId, source, referrerHost(c)));
-    return result.recorded;
-  } catch (error) {
-    if (!isTransient(error)) throw error;
-    console.error(
-      JSON.stringify({
-        level: "warn",
-        msg: "scan not counted",
-        request_id: c.var.requestId,
-        profile_id: profileId,
-        source,
-        error: String(error),
-      }),
-    );
-    return true;
-  }
+function countVisit(c: PublicContext, profileId: string, source: "qr_scan" | "web") {
+  if (isCrawler(c.req.header("user-agent"))) return;
+  sendScan(c.env, c.executionCtx, newScan(profileId, source, referrerHost(c)));
 }
 
 /**
  * Where each QR handle led lately: `/q` is the hottest public path (a whole conference hall
- * scanning one card), and it needs only the profile id and current handle. Safe to serve stale:
- * the scan itself is refused if the profile went private or away, and then the handle is looked
- * up again; a renamed handle still redirects through its old name for at most this long.
+ * scanning one card), and it needs only the profile id and current handle. Safe to serve stale
+ * for this long: the card page behind the redirect reads the profile afresh (a card made private
+ * or deleted is 404 there at once), a scan of a profile gone private or away is dropped when it
+ * is copied to D1, and a renamed handle still redirects through its old name.
  */
 const QR_TARGET_TTL_MS = 60_000;
 const qrTargets = new BoundedCache<string, { profileId: string; handle: string }>(10_000, QR_TARGET_TTL_MS);
@@ -112,13 +95,12 @@ export const publicRouter = new Hono<AppEnv>()
   .get("/q/:handle", async (c) => {
     const asked = c.req.param("handle").toLowerCase();
     let target = qrTargets.get(asked);
-    if (!target || !(await countVisit(c, target.profileId, "qr_scan"))) {
-      qrTargets.delete(asked);
+    if (!target) {
       const { profile } = await publicProfile(c, asked);
       target = { profileId: profile.id, handle: profile.handle };
-      if (!(await countVisit(c, target.profileId, "qr_scan"))) throw notFound("Card");
       qrTargets.set(asked, target);
     }
+    countVisit(c, target.profileId, "qr_scan");
     c.header("Cache-Control", "no-store");
     return c.redirect(`/p/${target.handle}`, 302);
   })
@@ -137,7 +119,7 @@ export const publicRouter = new Hono<AppEnv>()
         "Cache-Control": "no-cache",
       });
     }
-    if (!(await countVisit(c, profile.id, "web"))) throw notFound("Card");
+    countVisit(c, profile.id, "web");
     const n = nonce();
     c.header("Content-Security-Policy", pageCsp(n));
     c.header("Cache-Control", "no-store");

@@ -3,24 +3,21 @@ import type { AppRouteHandler } from "../keys/app-env";
 import { notFound } from "../lib/errors";
 import { nowIso } from "../lib/ids";
 import { pageOf, readListQuery } from "../lib/pagination";
-import { requireOwnProfile, workspaceScanTotals } from "../profiles/profiles.data";
-import { recordScan, scanCounter } from "./scan-counter";
-import { listScans, newScan, toScan } from "./scans.data";
+import { findVisibleProfile, requireOwnProfile, workspaceScanTotals } from "../profiles/profiles.data";
+import { recordScans, scanCounter } from "./scan-counter";
+import { listScans, newScan, pendingToScan, toScan } from "./scans.data";
 import type * as routes from "./scans.routes";
 import { ScansQuery } from "./scans.routes";
 
 export const record: AppRouteHandler<typeof routes.record> = async (c) => {
   const body = c.req.valid("json");
-  const { workspace, apiKey } = c.var.caller;
-  // The profile's ScanCounter checks visibility and the key in the same batch that writes the scan.
-  const caller = { workspaceId: workspace.id, apiKeyId: apiKey.id };
-  const result = await recordScan(c.env, newScan(body.profile_id, body.source, body.referrer ?? null, caller));
-  if (c.var.keyProof) {
-    c.var.db.skipFirstTrip();
-    c.var.keyProof.settle(result.keyLive);
-  }
-  if (!result.recorded) throw notFound("Profile");
-  return c.json({ ...toScan(result.scan), counts: result.counts }, 201);
+  const workspaceId = c.var.caller.workspace.id;
+  // Checked in D1 first (the key's proof rides along); the profile's ScanCounter then records it.
+  const profile = await findVisibleProfile(c.var.db, workspaceId, body.profile_id);
+  if (!profile) throw notFound("Profile");
+  const scan = newScan(profile.id, body.source, body.referrer ?? null, workspaceId);
+  const counts = await recordScans(c.env, profile.id, [scan]);
+  return c.json({ ...toScan(pendingToScan(scan, profile.workspaceId)), counts }, 201);
 };
 
 export const recent: AppRouteHandler<typeof routes.recent> = async (c) => {
