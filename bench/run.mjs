@@ -314,8 +314,8 @@ const referenceScenarios = (instance) =>
     ],
     ["ref: D1 insert", { path: "/__ref/insert", method: "POST" }],
     ["ref: DO increment", { path: "/__ref/incr", method: "POST" }],
-    // No target compares with it: the smallest Worker doing all a scan's platform work (API.md: the
-    // scan is in D1 before the answer), to read the scans' p99 against.
+    // No target compares with it: the smallest Worker doing all an old-style scan's platform work
+    // (the scan in D1 before the answer), to read the scans' p99 against.
     ["ref: DO increment + D1 insert", { path: "/__ref/incr-insert", method: "POST" }],
   ].map(([name, options]) => [name, { ...options, base: instance.referenceBase }]);
 

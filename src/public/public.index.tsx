@@ -9,7 +9,7 @@ import { toVCard } from "../lib/vcard";
 import { findProfileByHandle } from "../profiles/profiles.data";
 import { HANDLE_PATTERN } from "../profiles/profiles.routes";
 import type { Profile } from "../profiles/profiles.table";
-import { sendScan } from "../scans/scan-sender";
+import { type Retarget, sendScan } from "../scans/scan-sender";
 import { newScan } from "../scans/scans.data";
 import { CardPage, ErrorPage } from "./card-page";
 import { isCrawler } from "./crawlers";
@@ -39,20 +39,32 @@ const referrerHost = (c: PublicContext) => {
  * Counts a visit, after the answer, unless the client is a bot or a link-preview crawler. The
  * visitor never waits for it; a failure is logged.
  */
-function countVisit(c: PublicContext, profileId: string, source: "qr_scan" | "web") {
+function countVisit(c: PublicContext, profileId: string, source: "qr_scan" | "web", retarget?: Retarget) {
   if (isCrawler(c.req.header("user-agent"))) return;
-  sendScan(c.env, c.executionCtx, newScan(profileId, source, referrerHost(c)));
+  sendScan(c.env, c.executionCtx, newScan(profileId, source, referrerHost(c)), retarget);
 }
 
 /**
  * Where each QR handle led lately: `/q` is the hottest public path (a whole conference hall
  * scanning one card), and it needs only the profile id and current handle. Safe to serve stale
  * for this long: the card page behind the redirect reads the profile afresh (a card made private
- * or deleted is 404 there at once), a scan of a profile gone private or away is dropped when it
- * is copied to D1, and a renamed handle still redirects through its old name.
+ * or deleted is 404 there at once), a scan of a profile gone private is dropped when it is copied
+ * to D1, one of a deleted profile goes where the handle leads now (`qrRetarget`), and a renamed
+ * handle still redirects through its old name.
  */
 const QR_TARGET_TTL_MS = 60_000;
 const qrTargets = new BoundedCache<string, { profileId: string; handle: string }>(10_000, QR_TARGET_TTL_MS);
+
+/** A QR scan whose cached profile was deleted meanwhile: the handle is looked up again, for this scan and the next. */
+const qrRetarget =
+  (c: PublicContext, asked: string): Retarget =>
+  async () => {
+    qrTargets.delete(asked);
+    const found = HANDLE_PATTERN.test(asked) ? await findProfileByHandle(c.var.db, asked) : undefined;
+    if (!found?.profile.public) return undefined;
+    qrTargets.set(asked, { profileId: found.profile.id, handle: found.profile.handle });
+    return found.profile.id;
+  };
 
 function profileVCard(p: Profile, url: string) {
   const { firstName, lastName } = splitName(p.name);
@@ -100,7 +112,7 @@ export const publicRouter = new Hono<AppEnv>()
       target = { profileId: profile.id, handle: profile.handle };
       qrTargets.set(asked, target);
     }
-    countVisit(c, target.profileId, "qr_scan");
+    countVisit(c, target.profileId, "qr_scan", qrRetarget(c, asked));
     c.header("Cache-Control", "no-store");
     return c.redirect(`/p/${target.handle}`, 302);
   })

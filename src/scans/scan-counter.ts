@@ -18,6 +18,9 @@ export interface ScanStats {
   by_day: { date: string; count: number }[];
 }
 
+/** Scans are recorded unless their profile has been deleted. */
+export type RecordResult = { recorded: true; counts: ScanCounts } | { recorded: false };
+
 const STATS_DAYS = 30;
 /** The most scans copied to D1 in one batch (one JSON value, well under D1's 100 KB a statement). */
 const COPY_GROUP = 100;
@@ -37,9 +40,9 @@ const logError = (msg: string, fields: Record<string, unknown>) => console.error
  * the caller's answer waits for that write only. An alarm then copies the pending scans to D1 in
  * batches, with their webhook events, and forgets them once D1 has them: a hot profile (a
  * conference stand) costs D1 one write per batch, not one per scan, and nothing waits on D1. When
- * D1 fails, the scans stay pending and the copy is tried again until it succeeds. A scan whose
- * profile went private or away before its copy (seen stale from an isolate's handle cache) is not
- * copied, and its count is taken back.
+ * D1 fails, the scans stay pending and the copy is tried again until it succeeds. A scan of a
+ * profile that was already private (seen stale from an isolate's handle cache) is not copied, and
+ * its count is taken back; the scans of a deleted profile go with it.
  */
 export class ScanCounter extends DurableObject<Env> {
   private readonly sql: SqlStorage;
@@ -50,6 +53,8 @@ export class ScanCounter extends DurableObject<Env> {
    * by an id that is no profile keeps no storage at all.
    */
   private hasTables: boolean | undefined;
+  /** Whether the profile was deleted (`clear`): then the object refuses scans for good. */
+  private deleted: boolean | undefined;
   /** Whether the alarm is set; unknown (and set again) in a fresh instance. */
   private copyScheduled = false;
   private copying: Promise<void> | undefined;
@@ -62,11 +67,23 @@ export class ScanCounter extends DurableObject<Env> {
 
   private tablesExist(): boolean {
     if (this.hasTables === undefined) {
-      this.hasTables = this.sql.exec("SELECT 1 FROM sqlite_master WHERE type = 'table' AND name = 'daily'").toArray().length > 0;
+      const tables = new Set(
+        this.sql
+          .exec<{ name: string }>("SELECT name FROM sqlite_master WHERE type = 'table' AND name IN ('daily', 'deleted')")
+          .toArray()
+          .map((t) => t.name),
+      );
+      this.deleted = tables.has("deleted");
+      this.hasTables = tables.has("daily");
       // An object that counted before scans were kept pending gets the table it lacks.
       if (this.hasTables) this.createTables();
     }
     return this.hasTables;
+  }
+
+  private isDeleted(): boolean {
+    this.tablesExist();
+    return this.deleted === true;
   }
 
   private createTables() {
@@ -79,9 +96,11 @@ export class ScanCounter extends DurableObject<Env> {
 
   /**
    * Records scans of this profile (already checked: the profile was visible to each scan's caller):
-   * durable and counted when this answers, in D1 within moments. Answers the counts after them.
+   * durable and counted when this answers, in D1 within moments. Answers the counts after them,
+   * or that nothing was recorded because the profile has been deleted.
    */
-  async record(scans: PendingScan[]): Promise<ScanCounts> {
+  async record(scans: PendingScan[]): Promise<RecordResult> {
+    if (this.isDeleted()) return { recorded: false };
     if (scans.length > 0) {
       if (!this.tablesExist()) this.createTables();
       this.ctx.storage.transactionSync(() => {
@@ -93,7 +112,7 @@ export class ScanCounter extends DurableObject<Env> {
         await this.ctx.storage.setAlarm(Date.now() + COPY_DELAY_MS);
       }
     }
-    return { ...this.counts() };
+    return { recorded: true, counts: { ...this.counts() } };
   }
 
   /** Copies the pending scans to D1. */
@@ -123,8 +142,12 @@ export class ScanCounter extends DurableObject<Env> {
         await this.clear();
         return;
       }
-      this.forget(group.map((row) => JSON.parse(row.scan) as PendingScan), new Set(copied.refused));
-      if (copied.events > 0) await flushOutbox(this.env).catch((error: unknown) => logError("outbox flush failed", { error: String(error) }));
+      this.forget(
+        group.map((row) => JSON.parse(row.scan) as PendingScan),
+        new Set(copied.refused),
+      );
+      if (copied.events > 0)
+        await flushOutbox(this.env).catch((error: unknown) => logError("outbox flush failed", { error: String(error) }));
     }
   }
 
@@ -142,7 +165,10 @@ export class ScanCounter extends DurableObject<Env> {
     this.ctx.storage.transactionSync(() => {
       const gone = new Set(
         this.sql
-          .exec<{ id: string }>("DELETE FROM pending WHERE id IN (SELECT value FROM json_each(?)) RETURNING id", JSON.stringify(group.map((s) => s.id)))
+          .exec<{ id: string }>(
+            "DELETE FROM pending WHERE id IN (SELECT value FROM json_each(?)) RETURNING id",
+            JSON.stringify(group.map((s) => s.id)),
+          )
           .toArray()
           .map((row) => row.id),
       );
@@ -205,13 +231,19 @@ export class ScanCounter extends DurableObject<Env> {
     return { total, by_source: bySource, by_day: days.map((date) => ({ date, count: perDay.get(date) ?? 0 })) };
   }
 
-  /** Forgets everything, pending scans included (the profile was deleted). */
+  /**
+   * Forgets everything, pending scans included (the profile was deleted), and refuses scans from
+   * now on: a scan sent from a handle cached before the delete is then sent where the handle leads now.
+   */
   async clear(): Promise<void> {
     await this.ctx.storage.deleteAlarm();
     await this.ctx.storage.deleteAll();
+    this.sql.exec("CREATE TABLE deleted (at TEXT NOT NULL)");
+    this.sql.exec("INSERT INTO deleted (at) VALUES (?)", new Date().toISOString());
     this.copyScheduled = false;
     this.totals = undefined;
     this.hasTables = false;
+    this.deleted = true;
   }
 }
 
@@ -228,8 +260,8 @@ export const recordScans = (
   env: Pick<Env, "SCAN_COUNTER" | "DURABLE_OBJECT_TIMEOUT_MS">,
   profileId: string,
   scans: PendingScan[],
-): Promise<ScanCounts> =>
-  withTimeout<ScanCounts>(
+): Promise<RecordResult> =>
+  withTimeout<RecordResult>(
     Promise.resolve(scanCounter(env.SCAN_COUNTER, profileId).record(scans)),
     Number(env.DURABLE_OBJECT_TIMEOUT_MS) || 5_000,
     "The scan counter",

@@ -41,14 +41,16 @@ export const pendingToScan = (s: PendingScan, workspaceId: string): Scan => ({
 const scanJson = sql`json_object('id', c.id, 'profile_id', c.profile_id, 'source', c.source, 'referrer', c.referrer, 'scanned_at', c.scanned_at)`;
 
 /**
- * The listed scans whose profile is still visible to their caller (public, or the caller's own);
- * one already copied (a copy retried after its answer was lost) is left as it is. The profile's
- * roll-up follows by trigger, for new rows only.
+ * The listed scans whose profile was visible to their caller when they were made: it is public or
+ * the caller's own, or it changed after the scan (made private after a visitor scanned it). A scan
+ * made after it went private (from a handle cached in an isolate) is dropped. One already copied (a
+ * copy retried after its answer was lost) is left as it is. The profile's roll-up follows by
+ * trigger, for new rows only.
  */
 const COPY_SCANS = sql`INSERT INTO scans (id, profile_id, workspace_id, source, referrer, scanned_at)
   SELECT s.value ->> 'id', p.id, p.workspace_id, s.value ->> 'source', s.value ->> 'referrer', s.value ->> 'scanned_at'
   FROM json_each(${slot("scans")}) AS s JOIN profiles AS p ON p.id = s.value ->> 'profile_id'
-  WHERE p.public = 1 OR p.workspace_id = s.value ->> 'caller'
+  WHERE p.public = 1 OR p.workspace_id = s.value ->> 'caller' OR p.updated_at > s.value ->> 'scanned_at'
   ON CONFLICT (id) DO NOTHING`;
 
 /**
@@ -69,7 +71,7 @@ const REFUSED_SCANS = sql`SELECT s.value ->> 'id' AS id FROM json_each(${slot("s
 const PROFILE_EXISTS = sql`SELECT count(*) AS n FROM profiles WHERE id = ${slot("profile")}`;
 
 export interface CopyResult {
-  /** Scans not copied, because their profile was made private or deleted after they were counted. */
+  /** Scans not copied: their profile was private to their caller when they were made. */
   refused: string[];
   /** How many outbox events the copy wrote. */
   events: number;

@@ -16,8 +16,10 @@ export const record: AppRouteHandler<typeof routes.record> = async (c) => {
   const profile = await findVisibleProfile(c.var.db, workspaceId, body.profile_id);
   if (!profile) throw notFound("Profile");
   const scan = newScan(profile.id, body.source, body.referrer ?? null, workspaceId);
-  const counts = await recordScans(c.env, profile.id, [scan]);
-  return c.json({ ...toScan(pendingToScan(scan, profile.workspaceId)), counts }, 201);
+  const result = await recordScans(c.env, profile.id, [scan]);
+  // Deleted between the two: the object refuses it.
+  if (!result.recorded) throw notFound("Profile");
+  return c.json({ ...toScan(pendingToScan(scan, profile.workspaceId)), counts: result.counts }, 201);
 };
 
 export const recent: AppRouteHandler<typeof routes.recent> = async (c) => {

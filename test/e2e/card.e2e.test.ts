@@ -1,7 +1,7 @@
 import { mkdirSync } from "node:fs";
 import path from "node:path";
 import type { Browser, Page } from "playwright-core";
-import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { afterAll, beforeAll, describe, expect, it, vi } from "vitest";
 import { launchChromium } from "./browser";
 import { apiClient, provision, type RunningServer, startServer } from "./server";
 
@@ -113,8 +113,14 @@ describe("in a real browser", () => {
     expect(vcard).toContain("FN:Ada Lovelace");
     expect(errors).toEqual([]);
     await context.close();
-    const scans = await api("GET", `/v1/contacts/scans?profile_id=${profile.body.id}`);
-    expect(scans.body.data.map((s: { source: string }) => s.source).sort()).toEqual(["qr_scan", "web"]);
+    // Scans are listed within 2 s of the visit (they are recorded after the answer).
+    await vi.waitFor(
+      async () => {
+        const scans = await api("GET", `/v1/contacts/scans?profile_id=${profile.body.id}`);
+        expect(scans.body.data.map((s: { source: string }) => s.source).sort()).toEqual(["qr_scan", "web"]);
+      },
+      { timeout: 2000, interval: 100 },
+    );
   });
 
   it("shows a card without a photo with the initials of the first and the last word", async () => {
