@@ -96,7 +96,7 @@ export function createApp() {
     c.set("db", dbFor(c.env.DB));
     await next();
   });
-  app.use(jsonBody());
+  app.use(jsonBody({ formPosts: (c) => isPublicPage(c.req.path) }));
   app.use(webhookDispatch());
   for (const path of ["/v1/*", "/mcp"]) {
     app.use(path, apiKeyAuth());

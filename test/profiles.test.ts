@@ -53,6 +53,7 @@ describe("profiles", () => {
       website: null,
       bio: null,
       public: true,
+      lead_capture: "on",
       created_at: expect.stringMatching(ISO_MS),
       updated_at: expect.stringMatching(ISO_MS),
     });
@@ -97,7 +98,7 @@ describe("profiles", () => {
     expect(old.headers.get("location")).toBe("/p/unique-two");
     const oldQr = await call("GET", "/q/unique-one", { headers: { "user-agent": PHONE_UA } });
     expect(oldQr.status).toBe(302);
-    expect(oldQr.headers.get("location")).toBe("/p/unique-two");
+    expect(oldQr.headers.get("location")).toBe("/p/unique-two?via=qr");
     expectError(await call("POST", "/v1/profiles", { key: other.key, body: { handle: "unique-one", name: "X" } }), 409, "conflict");
     const back = await call("PATCH", `/v1/profiles/${p.id}`, { key: owner.key, body: { handle: "unique-one" } });
     expect(back.body.handle).toBe("unique-one");
@@ -146,6 +147,8 @@ describe("saving a contact from a profile", () => {
       site: null,
       source: "qr_scan",
       profile_id: p.id,
+      captured_by_profile_id: null,
+      consent_at: null,
       created_at: saved.body.saved_at,
       updated_at: saved.body.saved_at,
       saved_at: expect.stringMatching(ISO_MS),
@@ -280,7 +283,7 @@ describe("public pages", () => {
     const p = await newProfile(owner);
     const res = await visit(`/q/${p.handle}`, { "user-agent": PHONE_UA, referer: "https://badge.example/x" });
     expect(res.status).toBe(302);
-    expect(res.headers.get("location")).toBe(`/p/${p.handle}`);
+    expect(res.headers.get("location")).toBe(`/p/${p.handle}?via=qr`);
     for (const ua of [
       "facebookexternalhit/1.1",
       "Slackbot-LinkExpanding 1.0",
@@ -309,7 +312,7 @@ describe("public pages", () => {
     expect(res.headers.get("content-type")).toMatch(/^text\/html/);
     const csp = res.headers.get("content-security-policy")!;
     expect(csp).toMatch(
-      /^default-src 'none'; style-src 'nonce-[A-Za-z0-9+/=]+'; img-src https: data:; base-uri 'none'; form-action 'none'; frame-ancestors 'none'$/,
+      /^default-src 'none'; style-src 'nonce-[A-Za-z0-9+/=]+'; img-src https: data:; base-uri 'none'; form-action 'self'; frame-ancestors 'none'$/,
     );
     expect(res.text.startsWith("<!doctype html>")).toBe(true);
     expect(res.text).toContain(`<meta property="og:title" content="Ada Lovelace"/>`);

@@ -18,11 +18,11 @@ describe("/q/{handle} with the isolate's handle cache", () => {
     const h = handle();
     const p = (await call("POST", "/v1/profiles", { key: t.key, body: { handle: h, name: "Radia Perlman" } })).body;
     const first = await visit(`/q/${h}`);
-    expect([first.status, first.headers.get("location")]).toEqual([302, `/p/${h}`]);
+    expect([first.status, first.headers.get("location")]).toEqual([302, `/p/${h}?via=qr`]);
     await call("PATCH", `/v1/profiles/${p.id}`, { key: t.key, body: { public: false } });
     // The cached redirect answers without a read; the card behind it reads the profile afresh.
     const after = await visit(`/q/${h}`);
-    expect([after.status, after.headers.get("location")]).toEqual([302, `/p/${h}`]);
+    expect([after.status, after.headers.get("location")]).toEqual([302, `/p/${h}?via=qr`]);
     const card = await visit(`/p/${h}`);
     expect(card.status).toBe(404);
     expect(card.headers.get("content-type")).toMatch(/^text\/html/);
@@ -43,7 +43,7 @@ describe("/q/{handle} with the isolate's handle cache", () => {
     const fresh = await call("POST", "/v1/profiles", { key: other.key, body: { handle: h, name: "New Card" } });
     expect(fresh.status).toBe(201);
     const res = await visit(`/q/${h}`);
-    expect([res.status, res.headers.get("location")]).toEqual([302, `/p/${h}`]);
+    expect([res.status, res.headers.get("location")]).toEqual([302, `/p/${h}?via=qr`]);
     await scansSettled(fresh.body.id);
     expect(await scansOf(fresh.body.id)).toBe(1);
     const stats = await call("GET", `/v1/profiles/${fresh.body.id}/stats`, { key: other.key });

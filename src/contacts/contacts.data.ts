@@ -1,11 +1,12 @@
 import { and, eq, getTableColumns, ne, or, type SQL, sql } from "drizzle-orm";
-import { causedBy, type Db, queryBuilder, rowCount, slot, UNIQUE_VIOLATION } from "../lib/db/runner";
+import { heldLeads } from "../leads/leads.table";
+import { causedBy, type Db, type Query, queryBuilder, rowCount, slot, UNIQUE_VIOLATION } from "../lib/db/runner";
 import { ApiError, notFound, validationError } from "../lib/errors";
 import { nowIso, uuidv7 } from "../lib/ids";
 import { splitName } from "../lib/names";
 import { findVisibleProfile } from "../profiles/profiles.data";
 import { sites } from "../sites/sites.table";
-import { type EventType, eventInsert, newEventId } from "../webhooks/outbox.data";
+import { type EventType, eventInsert, newEventId, outboxEvent } from "../webhooks/outbox.data";
 import { columnsFrom, PLAIN_COLUMNS, WRITABLE_DEFAULTS, type WritableColumns, withDerived } from "./contacts.columns";
 import { CONTACT_JSON, type Contact, emailKey, MAX_TAGS, phoneKey, type Source } from "./contacts.fields";
 import type { ContactCreateInput, ContactUpdateInput } from "./contacts.schemas";
@@ -226,9 +227,10 @@ async function updateWith(
   db: Db,
   workspaceId: string,
   id: string,
-  change: (current: ContactRow) => WritableColumns,
+  change: (current: ContactRow) => WritableColumns & Partial<Pick<ContactRow, "capturedByProfileId" | "consentAt">>,
   expect?: Precondition,
   eventType: EventType = "contact.updated",
+  alsoWrite: Query[] = [],
 ): Promise<{ json: ContactJson; row: ContactRow }> {
   for (let attempt = 1; ; attempt++) {
     const current = await requireContact(db, workspaceId, id);
@@ -255,6 +257,7 @@ async function updateWith(
           .where(and(inWorkspace(workspaceId, id), eq(contacts.version, current.row.version)))
           .returning({ json }),
         contactEvent(db, workspaceId, eventType, id, { afterChange: true }),
+        ...alsoWrite,
       ]);
     } catch (error) {
       if (causedBy(error, UNIQUE_VIOLATION))
@@ -396,4 +399,123 @@ async function findIdBy(db: Db, workspaceId: string, where: SQL) {
       .limit(rowCount(1)),
   );
   return row?.id;
+}
+
+/** What a visitor shares on a card (validated by the form). */
+export interface LeadInput {
+  name: string;
+  email: string | null;
+  phone: string | null;
+  company: string | null;
+  job_title: string | null;
+  note: string | null;
+  /** `qr` when the visit came through the card's QR code. */
+  via: "qr" | "web";
+}
+
+export type LeadOutcome = { outcome: "created" | "updated"; contact: ContactJson } | { outcome: "held"; heldId: string };
+
+/** The `lead.captured` event of the contact `id`, as it stands at that point of the batch. */
+const leadEvent = (db: Db, workspaceId: string, id: string, profileId: string, via: LeadInput["via"]) =>
+  outboxEvent(db, workspaceId, "lead.captured", {
+    data: sql`json_object('contact', json(${representation}), 'profile_id', ${profileId}, 'via', ${via})`,
+    from: sql`${contacts} WHERE ${contacts.workspaceId} = ${workspaceId} AND ${contacts.id} = ${id}`,
+    afterChange: false,
+  });
+
+/**
+ * Saves a lead shared on the profile's card in the owner's workspace, with the visitor's consent
+ * time: a new contact tagged `lead`, or — when a contact has the same email or phone — that contact,
+ * its empty fields filled, the note appended, the tag added. Its `contact.created` or
+ * `contact.updated` event and `lead.captured` go in the write's batch. Past the plan's contact
+ * limit the lead is held (`held_leads`, with a `contact.limit_reached` event), never lost.
+ */
+export async function captureLead(db: Db, workspaceId: string, profileId: string, lead: LeadInput): Promise<LeadOutcome> {
+  const consentAt = nowIso();
+  const keys = { emailKey: emailKey(lead.email), phoneKey: phoneKey(lead.phone) };
+  for (let attempt = 1; ; attempt++) {
+    const byEmail = keys.emailKey ? await findIdBy(db, workspaceId, eq(contacts.emailKey, keys.emailKey)) : undefined;
+    const byPhone = keys.phoneKey ? await findIdBy(db, workspaceId, eq(contacts.phoneKey, keys.phoneKey)) : undefined;
+    const match = byEmail ?? byPhone;
+    if (match) {
+      // The phone fills in only if no other contact has it.
+      const fillPhone = !byPhone || byPhone === match;
+      const { json: updated } = await updateWith(
+        db,
+        workspaceId,
+        match,
+        (row) => leadFill(row, lead, fillPhone, profileId, consentAt),
+        undefined,
+        "contact.updated",
+        [leadEvent(db, workspaceId, match, profileId, lead.via)],
+      );
+      return { outcome: "updated", contact: updated };
+    }
+    try {
+      return await insertLead(db, workspaceId, profileId, lead, consentAt);
+    } catch (error) {
+      // Someone else saved the same email or phone a moment ago: update theirs.
+      if (causedBy(error, UNIQUE_VIOLATION) && attempt < WRITE_ATTEMPTS) continue;
+      if (causedBy(error, "contact_limit_reached")) return holdLead(db, workspaceId, profileId, lead, consentAt);
+      throw error;
+    }
+  }
+}
+
+/** A known contact's changes for a lead: empty fields filled, the note appended, `lead` tagged, consent recorded. */
+function leadFill(row: ContactRow, lead: LeadInput, fillPhone: boolean, profileId: string, consentAt: string) {
+  const named = Boolean(row.firstName || row.lastName);
+  const tags = row.tags.includes("lead") || row.tags.length >= MAX_TAGS ? row.tags : [...row.tags, "lead"];
+  return {
+    ...(named ? {} : splitName(lead.name)),
+    email: row.email ?? lead.email,
+    phone: row.phone ?? (fillPhone ? lead.phone : null),
+    company: row.company ?? lead.company,
+    jobTitle: row.jobTitle ?? lead.job_title,
+    notes: lead.note ? (row.notes ? `${row.notes}\n\n${lead.note}` : lead.note) : row.notes,
+    tags,
+    capturedByProfileId: row.capturedByProfileId ?? profileId,
+    consentAt,
+  };
+}
+
+async function insertLead(db: Db, workspaceId: string, profileId: string, lead: LeadInput, consentAt: string): Promise<LeadOutcome> {
+  const row = withDerived({
+    ...WRITABLE_DEFAULTS,
+    ...splitName(lead.name),
+    email: lead.email,
+    phone: lead.phone,
+    company: lead.company,
+    jobTitle: lead.job_title,
+    notes: lead.note,
+    tags: ["lead"],
+    id: uuidv7(),
+    workspaceId,
+    source: lead.via === "qr" ? "qr_scan" : "web",
+    profileId: null,
+    capturedByProfileId: profileId,
+    consentAt,
+    version: 1,
+    createdAt: consentAt,
+    updatedAt: consentAt,
+    savedAt: consentAt,
+  } as NewContactRow);
+  const [[created]] = await db.batch([
+    db.orm.insert(contacts).values(row).returning({ json }),
+    contactEvent(db, workspaceId, "contact.created", row.id, { afterChange: true }),
+    leadEvent(db, workspaceId, row.id, profileId, lead.via),
+  ]);
+  return { outcome: "created", contact: created!.json };
+}
+
+async function holdLead(db: Db, workspaceId: string, profileId: string, lead: LeadInput, consentAt: string): Promise<LeadOutcome> {
+  const held = { id: uuidv7(), workspaceId, profileId, lead: { ...lead }, consentAt, createdAt: consentAt };
+  await db.batch([
+    db.orm.insert(heldLeads).values(held),
+    outboxEvent(db, workspaceId, "contact.limit_reached", {
+      data: sql`json_object('held_lead_id', ${held.id}, 'profile_id', ${profileId}, 'via', ${lead.via}, 'held_at', ${consentAt})`,
+      afterChange: false,
+    }),
+  ]);
+  return { outcome: "held", heldId: held.id };
 }

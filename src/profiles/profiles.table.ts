@@ -21,6 +21,10 @@ export const profiles = sqliteTable(
     website: text("website"),
     bio: text("bio"),
     public: integer("public", { mode: "boolean" }).notNull(),
+    /** Whether the public card offers visitors a form to share their details with the owner. */
+    leadCapture: text("lead_capture", { enum: ["on", "off"] })
+      .notNull()
+      .default("on"),
     /** Workspace analytics roll-up of this profile's scans, by source (the exact counts live in its ScanCounter). */
     scansQrScan: integer("scans_qr_scan").notNull().default(0),
     scansWeb: integer("scans_web").notNull().default(0),

@@ -59,6 +59,8 @@ export class ScanCounter extends DurableObject<Env> {
   private copyScheduled = false;
   private copying: Promise<void> | undefined;
   private failedCopies = 0;
+  /** When the card's lead form was sent in the last minute: a cap, not a record, so memory is enough. */
+  private leadTimes: number[] = [];
 
   constructor(ctx: DurableObjectState, env: Env) {
     super(ctx, env);
@@ -211,6 +213,15 @@ export class ScanCounter extends DurableObject<Env> {
     }
     this.totals = counts;
     return counts;
+  }
+
+  /** Whether one more lead may be captured on this card now: at most `perMinute` in any minute. */
+  admitLead(perMinute: number): boolean {
+    const now = Date.now();
+    this.leadTimes = this.leadTimes.filter((t) => t > now - 60_000);
+    if (this.leadTimes.length >= perMinute) return false;
+    this.leadTimes.push(now);
+    return true;
   }
 
   /** How many scans are not in D1 yet. */

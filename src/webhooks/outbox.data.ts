@@ -10,6 +10,8 @@ export const EVENT_TYPES = [
   "contact.tags_added",
   "contact.tags_removed",
   "scan.recorded",
+  "lead.captured",
+  "contact.limit_reached",
 ] as const;
 export type EventType = (typeof EVENT_TYPES)[number] | "webhook.test";
 

@@ -1,0 +1,22 @@
+import { index, sqliteTable, text } from "drizzle-orm/sqlite-core";
+import { workspaces } from "../workspaces/workspaces.table";
+
+/**
+ * Details a visitor shared on a card while its owner's workspace was at its plan's contact limit:
+ * kept, never lost, until the owner makes room (docs/api.md, "Lead capture").
+ */
+export const heldLeads = sqliteTable(
+  "held_leads",
+  {
+    id: text("id").primaryKey(),
+    workspaceId: text("workspace_id")
+      .notNull()
+      .references(() => workspaces.id, { onDelete: "cascade" }),
+    profileId: text("profile_id").notNull(),
+    /** The submission as the form sent it (validated): name, email, phone, company, job_title, note, via. */
+    lead: text("lead", { mode: "json" }).$type<Record<string, string | null>>().notNull(),
+    consentAt: text("consent_at").notNull(),
+    createdAt: text("created_at").notNull(),
+  },
+  (t) => [index("held_leads_workspace").on(t.workspaceId, t.createdAt, t.id)],
+);
