@@ -1,5 +1,7 @@
+import { createExecutionContext, waitOnExecutionContext } from "cloudflare:test";
 import { env, exports } from "cloudflare:workers";
-import { beforeAll, describe, expect, it } from "vitest";
+import { afterEach, beforeAll, describe, expect, it, vi } from "vitest";
+import { createApp } from "../src/app";
 import { formToken } from "../src/public/lead-form";
 import { type Answer, BASE, call, ISO_MS, newWorkspace, PHONE_UA, type Tenant, visit } from "./helpers";
 
@@ -284,7 +286,7 @@ describe("bad lead submissions store nothing", () => {
     ["a JSON body", async () => submit(card.handle, await goodForm(card.handle), "application/json"), 415, "x-www-form-urlencoded"],
   ];
 
-  it.each(refusals)("%s: %i HTML page", async (_case, send, status, text) => {
+  it.each(refusals)("%s: an HTML page, nothing stored", async (_case, send, status, text) => {
     const before = await contactsIn(owner.workspaceId);
     const events = (await eventsIn(owner.workspaceId)).length;
     const res = await send();
@@ -302,5 +304,60 @@ describe("bad lead submissions store nothing", () => {
     expect(page.status).toBe(200);
     expect(page.text).not.toContain("<form");
     expect(page.headers.get("content-security-policy")).toContain("form-action 'none'");
+  });
+});
+
+describe("Turnstile on the lead form", () => {
+  const settings = {
+    TURNSTILE_SECRET: "turnstile-secret",
+    TURNSTILE_SITE_KEY: "site-key-1",
+    TURNSTILE_VERIFY_URL: "https://turnstile.stub/verify",
+  };
+  afterEach(() => vi.restoreAllMocks());
+
+  /** The Worker with Turnstile on, and Turnstile's verify endpoint as a stub that accepts only "good-token". */
+  async function withTurnstile(method: "GET" | "POST", path: string, form?: Record<string, string>) {
+    const realFetch = globalThis.fetch;
+    const verify = vi.spyOn(globalThis, "fetch").mockImplementation(async (input, init) => {
+      const url = input instanceof Request ? input.url : String(input);
+      if (url !== settings.TURNSTILE_VERIFY_URL) return realFetch(input, init);
+      const sent = new URLSearchParams(String(init?.body));
+      const success = sent.get("secret") === settings.TURNSTILE_SECRET && sent.get("response") === "good-token";
+      return Response.json({ success });
+    });
+    const ctx = createExecutionContext();
+    const res = await createApp().fetch(
+      new Request(`${BASE}${path}`, {
+        method,
+        headers: { "user-agent": PHONE_UA, ...(form ? { "content-type": "application/x-www-form-urlencoded" } : {}) },
+        body: form ? new URLSearchParams(form).toString() : undefined,
+        redirect: "manual",
+      }),
+      { ...env, ...settings } as Env,
+      ctx,
+    );
+    await waitOnExecutionContext(ctx);
+    return { res, text: await res.text(), verify };
+  }
+
+  it("shows the widget, and stores a lead only when Turnstile confirms its token", async () => {
+    const card = await newCard();
+    const page = await withTurnstile("GET", `/p/${card.handle}`);
+    expect(page.text).toContain(`<div class="cf-turnstile" data-sitekey="site-key-1"></div>`);
+    expect(page.res.headers.get("content-security-policy")).toContain("script-src https://challenges.cloudflare.com");
+    const form = { ...(await goodForm(card.handle)), email: "turnstile@example.com" };
+    const before = await contactsIn(owner.workspaceId);
+    for (const token of [undefined, "bad-token"]) {
+      const refused = await withTurnstile("POST", `/p/${card.handle}/connect`, token ? { ...form, "cf-turnstile-response": token } : form);
+      expect(refused.res.status).toBe(400);
+      expect(refused.text).toContain("Please complete the check that you are a person");
+    }
+    expect(await contactsIn(owner.workspaceId)).toBe(before);
+    const passed = await withTurnstile("POST", `/p/${card.handle}/connect`, { ...form, "cf-turnstile-response": "good-token" });
+    expect([passed.res.status, passed.res.headers.get("location")]).toEqual([303, `/p/${card.handle}?shared=1`]);
+    // Asked once for the bad token and once for the good one; never without a token.
+    const asked = passed.verify.mock.calls.filter(([input]) => String(input) === settings.TURNSTILE_VERIFY_URL);
+    expect(asked.map(([, init]) => new URLSearchParams(String(init?.body)).get("response"))).toEqual(["bad-token", "good-token"]);
+    expect(await contactsIn(owner.workspaceId)).toBe(before + 1);
   });
 });
