@@ -11,4 +11,5 @@ CREATE TABLE `held_leads` (
 CREATE INDEX `held_leads_workspace` ON `held_leads` (`workspace_id`,`created_at`,`id`);--> statement-breakpoint
 ALTER TABLE `contacts` ADD `captured_by_profile_id` text;--> statement-breakpoint
 ALTER TABLE `contacts` ADD `consent_at` text;--> statement-breakpoint
-ALTER TABLE `profiles` ADD `lead_capture` text DEFAULT 'on' NOT NULL;
+ALTER TABLE `profiles` ADD `lead_capture` text DEFAULT 'on' NOT NULL;--> statement-breakpoint
+ALTER TABLE `profiles` ADD `leads` integer DEFAULT 0 NOT NULL;

@@ -128,6 +128,8 @@ describe("the card's lead form", () => {
       { type: "contact.created", data: contact },
       { type: "lead.captured", data: { contact, profile_id: card.id, via: "qr" } },
     ]);
+    const stats = await call("GET", `/v1/profiles/${card.id}/stats`, { key: owner.key });
+    expect(stats.body).toMatchObject({ total: 1, leads: 1, by_source: { qr_scan: 0, web: 1, mcp: 0 } });
     const thanks = await visit(`/p/${card.handle}?shared=1`);
     expect(thanks.status).toBe(200);
     expect(thanks.text).toContain("Thank you — your details have been shared.");
@@ -164,6 +166,7 @@ describe("the card's lead form", () => {
     const events = (await eventsIn(owner.workspaceId)).filter((e) => e.data?.id === known.body.id || e.data?.contact?.id === known.body.id);
     expect(events.map((e) => e.type)).toEqual(["contact.created", "contact.updated", "lead.captured"]);
     expect(events[2]!.data).toEqual({ contact: after.body, profile_id: card.id, via: "web" });
+    expect((await call("GET", `/v1/profiles/${card.id}/stats`, { key: owner.key })).body.leads).toBe(1);
     await call("DELETE", `/v1/contacts/${known.body.id}`, { key: owner.key });
   });
 
@@ -190,6 +193,7 @@ describe("the card's lead form", () => {
       email: "Grace@Navy.example",
       via: "web",
     });
+    expect((await call("GET", "/v1/analytics/sources", { key: small.key })).body.leads).toBe(1);
     const events = (await eventsIn(small.workspaceId)).filter((e) => e.type === "contact.limit_reached");
     expect(events).toEqual([
       {

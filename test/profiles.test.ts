@@ -242,6 +242,7 @@ describe("scans", () => {
     expect(analytics.body).toEqual({
       contacts: { qr_scan: 0, web: 0, mcp: 0, api: 1, import: 0 },
       scans: { qr_scan: 1, web: 10, mcp: 10 },
+      leads: 0,
     });
   });
 

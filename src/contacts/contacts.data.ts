@@ -5,6 +5,7 @@ import { ApiError, notFound, validationError } from "../lib/errors";
 import { nowIso, uuidv7 } from "../lib/ids";
 import { splitName } from "../lib/names";
 import { findVisibleProfile } from "../profiles/profiles.data";
+import { profiles } from "../profiles/profiles.table";
 import { sites } from "../sites/sites.table";
 import { type EventType, eventInsert, newEventId, outboxEvent } from "../webhooks/outbox.data";
 import { columnsFrom, PLAIN_COLUMNS, WRITABLE_DEFAULTS, type WritableColumns, withDerived } from "./contacts.columns";
@@ -415,13 +416,29 @@ export interface LeadInput {
 
 export type LeadOutcome = { outcome: "created" | "updated"; contact: ContactJson } | { outcome: "held"; heldId: string };
 
-/** The `lead.captured` event of the contact `id`, as it stands at that point of the batch. */
-const leadEvent = (db: Db, workspaceId: string, id: string, profileId: string, via: LeadInput["via"]) =>
-  outboxEvent(db, workspaceId, "lead.captured", {
-    data: sql`json_object('contact', json(${representation}), 'profile_id', ${profileId}, 'via', ${via})`,
-    from: sql`${contacts} WHERE ${contacts.workspaceId} = ${workspaceId} AND ${contacts.id} = ${id}`,
-    afterChange: false,
-  });
+/** The contact `id` as this lead's write left it: its consent time is this submission's. */
+const leadWritten = (workspaceId: string, id: string, consentAt: string) =>
+  sql`${contacts} WHERE ${contacts.workspaceId} = ${workspaceId} AND ${contacts.id} = ${id} AND ${contacts.consentAt} = ${consentAt}`;
+
+/**
+ * What follows a lead's write in its batch, only if that write happened (a version-guarded update
+ * that lost its race leaves nothing): the `lead.captured` event and the card's lead count.
+ */
+const afterLead = (db: Db, workspaceId: string, id: string, profileId: string, via: LeadInput["via"], consentAt: string) =>
+  [
+    outboxEvent(db, workspaceId, "lead.captured", {
+      data: sql`json_object('contact', json(${representation}), 'profile_id', ${profileId}, 'via', ${via})`,
+      from: leadWritten(workspaceId, id, consentAt),
+      afterChange: false,
+    }),
+    countLead(db, profileId, sql`EXISTS (SELECT 1 FROM ${leadWritten(workspaceId, id, consentAt)})`),
+  ] as const;
+
+const countLead = (db: Db, profileId: string, when: SQL = sql`1`) =>
+  db.orm
+    .update(profiles)
+    .set({ leads: sql`${profiles.leads} + 1` })
+    .where(and(eq(profiles.id, profileId), when));
 
 /**
  * Saves a lead shared on the profile's card in the owner's workspace, with the visitor's consent
@@ -447,7 +464,7 @@ export async function captureLead(db: Db, workspaceId: string, profileId: string
         (row) => leadFill(row, lead, fillPhone, profileId, consentAt),
         undefined,
         "contact.updated",
-        [leadEvent(db, workspaceId, match, profileId, lead.via)],
+        [...afterLead(db, workspaceId, match, profileId, lead.via, consentAt)],
       );
       return { outcome: "updated", contact: updated };
     }
@@ -503,7 +520,7 @@ async function insertLead(db: Db, workspaceId: string, profileId: string, lead: 
   const [[created]] = await db.batch([
     db.orm.insert(contacts).values(row).returning({ json }),
     contactEvent(db, workspaceId, "contact.created", row.id, { afterChange: true }),
-    leadEvent(db, workspaceId, row.id, profileId, lead.via),
+    ...afterLead(db, workspaceId, row.id!, profileId, lead.via, consentAt),
   ]);
   return { outcome: "created", contact: created!.json };
 }
@@ -516,6 +533,7 @@ async function holdLead(db: Db, workspaceId: string, profileId: string, lead: Le
       data: sql`json_object('held_lead_id', ${held.id}, 'profile_id', ${profileId}, 'via', ${lead.via}, 'held_at', ${consentAt})`,
       afterChange: false,
     }),
+    countLead(db, profileId),
   ]);
   return { outcome: "held", heldId: held.id };
 }

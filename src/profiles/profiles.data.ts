@@ -81,6 +81,7 @@ export async function createProfile(db: Db, workspaceId: string, input: ProfileF
     scansQrScan: 0,
     scansWeb: 0,
     scansMcp: 0,
+    leads: 0,
     createdAt: now,
     updatedAt: now,
   };
@@ -184,9 +185,10 @@ export async function workspaceScanTotals(db: Db, workspaceId: string) {
         qr_scan: sql<number>`coalesce(sum(${profiles.scansQrScan}), 0)`,
         web: sql<number>`coalesce(sum(${profiles.scansWeb}), 0)`,
         mcp: sql<number>`coalesce(sum(${profiles.scansMcp}), 0)`,
+        leads: sql<number>`coalesce(sum(${profiles.leads}), 0)`,
       })
       .from(profiles)
       .where(eq(profiles.workspaceId, workspaceId)),
   );
-  return row ?? { qr_scan: 0, web: 0, mcp: 0 };
+  return row ?? { qr_scan: 0, web: 0, mcp: 0, leads: 0 };
 }

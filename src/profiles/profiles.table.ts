@@ -29,6 +29,8 @@ export const profiles = sqliteTable(
     scansQrScan: integer("scans_qr_scan").notNull().default(0),
     scansWeb: integer("scans_web").notNull().default(0),
     scansMcp: integer("scans_mcp").notNull().default(0),
+    /** Leads captured on this card's form (contacts created or updated, and leads held). */
+    leads: integer("leads").notNull().default(0),
     ...timestamps,
   },
   (t) => [uniqueIndex("profiles_handle").on(t.handle), index("profiles_workspace").on(t.workspaceId, t.createdAt, t.id)],

@@ -30,11 +30,15 @@ export const recent: AppRouteHandler<typeof routes.recent> = async (c) => {
 
 export const sources: AppRouteHandler<typeof routes.sources> = async (c) => {
   const workspaceId = c.var.caller.workspace.id;
-  const [contacts, scans] = await Promise.all([contactsBySource(c.var.db, workspaceId), workspaceScanTotals(c.var.db, workspaceId)]);
-  return c.json({ contacts, scans }, 200);
+  const [contacts, { leads, ...scans }] = await Promise.all([
+    contactsBySource(c.var.db, workspaceId),
+    workspaceScanTotals(c.var.db, workspaceId),
+  ]);
+  return c.json({ contacts, scans, leads }, 200);
 };
 
 export const stats: AppRouteHandler<typeof routes.stats> = async (c) => {
   const profile = await requireOwnProfile(c.var.db, c.var.caller.workspace.id, c.req.valid("param").id);
-  return c.json(await scanCounter(c.env.SCAN_COUNTER, profile.id).stats(nowIso()), 200);
+  const { total, by_source, by_day } = await scanCounter(c.env.SCAN_COUNTER, profile.id).stats(nowIso());
+  return c.json({ total, leads: profile.leads, by_source, by_day }, 200);
 };
