@@ -8,6 +8,7 @@ import { registerDocs } from "./docs/docs.index";
 import type { AppEnv } from "./keys/app-env";
 import { apiKeyAuth, currentWorkspace } from "./keys/auth";
 import { apiKeysRouter } from "./keys/keys.index";
+import { leadsRouter } from "./leads/leads.index";
 import { dbFor } from "./lib/db/client";
 import { ApiError } from "./lib/errors";
 import { createRouter } from "./lib/openapi";
@@ -113,7 +114,8 @@ export function createApp() {
     .route("/", profilesRouter)
     .route("/", apiKeysRouter)
     .route("/", sitesRouter)
-    .route("/", webhooksRouter);
+    .route("/", webhooksRouter)
+    .route("/", leadsRouter);
   app.route("/v1", v1);
   app.route("/admin", adminRouter);
   app.route("/", publicRouter);

@@ -194,6 +194,26 @@ describe("the card's lead form", () => {
       via: "web",
     });
     expect((await call("GET", "/v1/analytics/sources", { key: small.key })).body.leads).toBe(1);
+    const listed = await call("GET", "/v1/leads/held", { key: small.key });
+    expect(listed.status).toBe(200);
+    expect(listed.body.data).toEqual([
+      {
+        id: held.results[0]!.id,
+        profile_id: card.id,
+        lead: {
+          name: "Grace Brewster Hopper",
+          email: "Grace@Navy.example",
+          phone: null,
+          company: "US Navy",
+          job_title: "Rear Admiral",
+          note: "Met at the COBOL booth",
+          via: "web",
+        },
+        consent_at: held.results[0]!.consent_at,
+        created_at: held.results[0]!.consent_at,
+      },
+    ]);
+    expect((await call("GET", "/v1/leads/held", { key: owner.key })).body.data).toEqual([]);
     const events = (await eventsIn(small.workspaceId)).filter((e) => e.type === "contact.limit_reached");
     expect(events).toEqual([
       {

@@ -1,5 +1,5 @@
 import { and, eq, getTableColumns, ne, or, type SQL, sql } from "drizzle-orm";
-import { heldLeads } from "../leads/leads.table";
+import { heldLeads, type SharedDetails } from "../leads/leads.table";
 import { causedBy, type Db, type Query, queryBuilder, rowCount, slot, UNIQUE_VIOLATION } from "../lib/db/runner";
 import { ApiError, notFound, validationError } from "../lib/errors";
 import { nowIso, uuidv7 } from "../lib/ids";
@@ -403,16 +403,7 @@ async function findIdBy(db: Db, workspaceId: string, where: SQL) {
 }
 
 /** What a visitor shares on a card (validated by the form). */
-export interface LeadInput {
-  name: string;
-  email: string | null;
-  phone: string | null;
-  company: string | null;
-  job_title: string | null;
-  note: string | null;
-  /** `qr` when the visit came through the card's QR code. */
-  via: "qr" | "web";
-}
+export type LeadInput = SharedDetails;
 
 export type LeadOutcome = { outcome: "created" | "updated"; contact: ContactJson } | { outcome: "held"; heldId: string };
 
