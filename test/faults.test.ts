@@ -133,7 +133,7 @@ describe("the Durable Object failing", () => {
       ctx,
     );
     expect(res.status).toBe(302);
-    expect(res.headers.get("location")).toBe(`/p/${p.handle}`);
+    expect(res.headers.get("location")).toBe(`/p/${p.handle}?via=qr`);
     // The redirect went out first; the scan's hand-over timed out after it.
     expect(log).not.toHaveBeenCalled();
     await waitOnExecutionContext(ctx);
