@@ -36,19 +36,24 @@ const DIRECT = flag("direct");
 const INSPECTOR_PORT = 9230;
 const RESULTS = path.join(ROOT, "bench", "results");
 
-/** The issue's targets: throughput ratio to the scenario's reference, at 100,000 contacts. */
+/**
+ * The issues' targets, at 100,000 contacts: throughput as a ratio of the scenario's reference's
+ * (at least), and p99 as a multiple of the reference's p99 (at most; 2 unless given).
+ */
 const TARGETS = {
-  "GET /v1/contacts/{id}": 0.7,
-  "GET /v1/contacts?limit=25": 0.5,
-  "GET 1,000 pages deep (cursor)": 0.5,
-  "GET ?q=<prefix>": 0.4,
-  "GET ?tags=<rare tag>": 0.4,
-  "GET ?custom_fields.<key>=<rare value>": 0.4,
-  "POST /v1/contacts": 0.5,
-  "PATCH /v1/contacts/{id}": 0.5,
-  "POST /v1/contacts/scans (hot)": 0.5,
-  "GET /q/{handle}": 0.5,
+  "GET /v1/contacts/{id}": { ratio: 0.7 },
+  "GET /v1/contacts?limit=25": { ratio: 0.5 },
+  "GET 1,000 pages deep (cursor)": { ratio: 0.5 },
+  "GET ?q=<prefix>": { ratio: 0.4 },
+  "GET ?tags=<rare tag>": { ratio: 0.4 },
+  "GET ?custom_fields.<key>=<rare value>": { ratio: 0.4 },
+  "POST /v1/contacts": { ratio: 0.5 },
+  "PATCH /v1/contacts/{id}": { ratio: 0.5 },
+  "POST /v1/contacts/scans (hot)": { ratio: 0.5, p99: 2 },
+  // The QR redirect never waits for the scan's write: it is held to a Worker that does nothing.
+  "GET /q/{handle}": { ratio: 0.8, p99: 1.5 },
 };
+const P99_LIMIT = 2;
 const READS = [
   "GET /v1/contacts/{id}",
   "GET /v1/contacts?limit=25",
@@ -313,8 +318,8 @@ const referenceScenarios = (instance) =>
     ],
     ["ref: D1 insert", { path: "/__ref/insert", method: "POST" }],
     ["ref: DO increment", { path: "/__ref/incr", method: "POST" }],
-    // No target compares with it: the smallest Worker doing all a scan's platform work (API.md: the
-    // scan is in D1 before the answer), to read the scans' p99 against.
+    // No target compares with it: the smallest Worker doing all an old-style scan's platform work
+    // (the scan in D1 before the answer), to read the scans' p99 against.
     ["ref: DO increment + D1 insert", { path: "/__ref/incr-insert", method: "POST" }],
   ].map(([name, options]) => [name, { ...options, base: instance.referenceBase }]);
 
@@ -355,7 +360,7 @@ const cardboxScenarios = ({ headers, cursor, profileId, ...instance }) => [
       headers: { "user-agent": "Mozilla/5.0 (iPhone; CPU iPhone OS 18_0 like Mac OS X) Mobile/15E148" },
       expect3xx: true,
     },
-    "ref: DO increment",
+    "ref: no-op",
   ],
 ];
 
@@ -420,21 +425,22 @@ async function main() {
       const exactP99 = ref ? r.p99 / Math.max(ref.p99, 1) : null;
       const ratio = ref ? Math.round(exactRatio * 100) / 100 : null;
       const p99VsRef = ref ? Math.round(exactP99 * 10) / 10 : null;
-      const target = TARGETS[r.name] ?? null;
+      const target = TARGETS[r.name]?.ratio ?? null;
+      const p99Limit = TARGETS[r.name]?.p99 ?? P99_LIMIT;
       // Judged on the unrounded figures: 0.498 is not 0.5.
-      const meets = target === null ? null : exactRatio >= target && exactP99 <= 2 && r.errors === 0;
+      const meets = target === null ? null : exactRatio >= target && exactP99 <= p99Limit && r.errors === 0;
       // The same ratio by runtime CPU per request (what each request costs), for reading alongside.
       const cpuRatio = r.reference && r.cpu_us && r.reference_cpu_us ? Math.round((r.reference_cpu_us / r.cpu_us) * 100) / 100 : null;
-      return { ...r, ratio, cpu_ratio: cpuRatio, p99_vs_ref: p99VsRef, target, meets };
+      return { ...r, ratio, cpu_ratio: cpuRatio, p99_vs_ref: p99VsRef, target, p99_limit: target === null ? null : p99Limit, meets };
     });
     console.log(
-      "\n| scenario | req/s | p50 ms | p99 ms | errors | workerd CPU µs/req | reference (req/s in turns with it) | ratio (target) | CPU ratio | p99 × ref | meets |\n|---|---|---|---|---|---|---|---|---|---|---|",
+      "\n| scenario | req/s | p50 ms | p99 ms | errors | workerd CPU µs/req | reference (req/s in turns with it) | ratio (target) | CPU ratio | p99 × ref (target) | meets |\n|---|---|---|---|---|---|---|---|---|---|---|",
     );
     for (const r of table) {
       const ratio = r.ratio === null ? "—" : r.target === null ? `${r.ratio}` : `${r.ratio} (≥ ${r.target})`;
       const against = r.reference ? `${r.reference} (${r.reference_rps})` : "—";
       console.log(
-        `| ${r.name} | ${r.rps} | ${r.p50} | ${r.p99} | ${r.errors} | ${r.cpu_us ?? "—"} | ${against} | ${ratio} | ${r.cpu_ratio ?? "—"} | ${r.p99_vs_ref ?? "—"} | ${r.meets === null ? "—" : r.meets ? "yes" : "no"} |`,
+        `| ${r.name} | ${r.rps} | ${r.p50} | ${r.p99} | ${r.errors} | ${r.cpu_us ?? "—"} | ${against} | ${ratio} | ${r.cpu_ratio ?? "—"} | ${r.p99_vs_ref === null ? "—" : r.p99_limit === null ? r.p99_vs_ref : `${r.p99_vs_ref} (≤ ${r.p99_limit})`} | ${r.meets === null ? "—" : r.meets ? "yes" : "no"} |`,
       );
     }
     const report = {

@@ -12,6 +12,7 @@ import { IMPORT_UPLOAD, importsRouter } from "./imports/imports.index";
 import type { AppEnv } from "./keys/app-env";
 import { apiKeyAuth, currentWorkspace } from "./keys/auth";
 import { apiKeysRouter } from "./keys/keys.index";
+import { leadsRouter } from "./leads/leads.index";
 import { Db } from "./lib/db/runner";
 import { ApiError } from "./lib/errors";
 import { createRouter } from "./lib/openapi";
@@ -123,7 +124,7 @@ export function createApp() {
       use: (c, session) => c.set("db", new Db(session)),
     }),
   );
-  app.use(jsonBody({ uploads: [IMPORT_UPLOAD.path] }));
+  app.use(jsonBody({ uploads: [IMPORT_UPLOAD.path], formPosts: (c) => isPublicPage(c.req.path) }));
   app.use(IMPORT_UPLOAD.path, uploadBody(IMPORT_UPLOAD));
   app.use(webhookDispatch());
   app.use("/v1/*", consoleSession());
@@ -146,7 +147,8 @@ export function createApp() {
     .route("/", apiKeysRouter)
     .route("/", sitesRouter)
     .route("/", webhooksRouter)
-    .route("/", importsRouter);
+    .route("/", importsRouter)
+    .route("/", leadsRouter);
   app.route("/v1", v1);
   app.route("/admin", adminRouter);
   app.route("/app", consoleRouter);

@@ -69,6 +69,8 @@ const CSV_HEADER = [
   "site_title",
   "source",
   "profile_id",
+  "captured_by_profile_id",
+  "consent_at",
   "created_at",
   "updated_at",
   "saved_at",

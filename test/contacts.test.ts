@@ -45,6 +45,8 @@ function contactDefaults(overrides: Record<string, unknown>) {
     site: null,
     source: "api",
     profile_id: null,
+    captured_by_profile_id: null,
+    consent_at: null,
     created_at: expect.stringMatching(ISO_MS),
     updated_at: expect.stringMatching(ISO_MS),
     saved_at: expect.stringMatching(ISO_MS),

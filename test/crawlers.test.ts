@@ -1,5 +1,5 @@
 import { beforeAll, describe, expect, it } from "vitest";
-import { call, newWorkspace, type Tenant } from "./helpers";
+import { call, newWorkspace, scansSettled, type Tenant, visit } from "./helpers";
 
 /** Clients whose visit is not a scan: HTTP libraries, headless browsers, link previewers. */
 const NOT_COUNTED: [client: string, userAgent: string | null][] = [
@@ -93,11 +93,10 @@ async function visitCard(userAgent: string | null) {
     body: { handle: `crawl-${Date.now() % 100000}-${++seq}`, name: "Ada Lovelace" },
   });
   expect(profile.status).toBe(201);
-  const page = await call("GET", `/p/${profile.body.handle}`, {
-    headers: userAgent === null ? {} : { "user-agent": userAgent },
-  });
+  const page = await visit(`/p/${profile.body.handle}`, userAgent === null ? {} : { "user-agent": userAgent });
   expect(page.status).toBe(200);
   expect(page.text).toContain("Save contact");
+  await scansSettled(profile.body.id);
   const scans = await call("GET", `/v1/contacts/scans?profile_id=${profile.body.id}`, { key: owner.key });
   expect(scans.status).toBe(200);
   return scans.body.data.map((s: { source: string }) => s.source);

@@ -1,5 +1,7 @@
+import { createExecutionContext, waitOnExecutionContext } from "cloudflare:test";
 import { env, exports } from "cloudflare:workers";
 import { expect, vi } from "vitest";
+import worker from "../src/index";
 
 export const BASE = "https://cardbox.test";
 export const ADMIN = { Authorization: `Bearer ${env.ADMIN_TOKEN}` };
@@ -25,6 +27,10 @@ export async function call<T = any>(
     headers["content-type"] ??= "application/json";
   }
   const res = await exports.default.fetch(new Request(`${BASE}${path}`, { method, headers, body, redirect: "manual" }));
+  return answerOf(res);
+}
+
+async function answerOf<T>(res: Response): Promise<Answer<T>> {
   const text = await res.text();
   let parsed: unknown = text;
   if (res.headers.get("content-type")?.includes("json") && text) parsed = JSON.parse(text);
@@ -94,4 +100,26 @@ export function spyOnSessions() {
     } as D1DatabaseSession;
   });
   return { batch, prepare, restore: () => spy.mockRestore() };
+}
+
+export const PHONE_UA = "Mozilla/5.0 (iPhone; CPU iPhone OS 18_0 like Mac OS X) AppleWebKit/605.1.15 Mobile/15E148";
+
+/**
+ * Visits a public page as a browser would (a phone's user agent unless given) and waits for what
+ * the Worker does after its answer: the visit's scan has then reached its profile's ScanCounter.
+ */
+export async function visit(path: string, headers: Record<string, string> = { "user-agent": PHONE_UA }): Promise<Answer> {
+  const ctx = createExecutionContext();
+  const res = await worker.fetch(new Request(`${BASE}${path}`, { headers, redirect: "manual" }), env, ctx);
+  await waitOnExecutionContext(ctx);
+  return answerOf(res);
+}
+
+/**
+ * Waits until the profile's ScanCounter has copied every scan it received to D1 (or dropped it
+ * there): within 2 s, as `docs/api.md` promises.
+ */
+export async function scansSettled(profileId: string) {
+  const counter = env.SCAN_COUNTER.get(env.SCAN_COUNTER.idFromName(profileId));
+  await vi.waitFor(async () => expect(await counter.pending()).toBe(0), { timeout: 2000, interval: 20 });
 }

@@ -162,6 +162,8 @@ describe("POST /v1/imports", () => {
       "site_title",
       "source",
       "profile_id",
+      "captured_by_profile_id",
+      "consent_at",
       "created_at",
       "updated_at",
       "saved_at",

@@ -161,13 +161,20 @@ describe("POST /v1/contacts/{id}/merge", () => {
   it("starts over when a contact changes between its read and the merge's write, so the change is merged, not lost", async () => {
     const survivor = await create({ first_name: "Ada" });
     const dup = await create({ first_name: "Ada", job_title: "Old" });
-    const batch = env.DB.batch.bind(env.DB);
     let interfered = 0;
-    vi.spyOn(env.DB, "batch").mockImplementation(async (statements) => {
-      // The merge's write is the only batch of five statements or more; change the duplicate just before the first one.
-      if (statements.length >= 5 && interfered++ === 0)
-        await env.DB.prepare("UPDATE contacts SET job_title = 'New', version = version + 1 WHERE id = ?").bind(dup.id).run();
-      return batch(statements);
+    const open = env.DB.withSession.bind(env.DB);
+    vi.spyOn(env.DB, "withSession").mockImplementation((constraint) => {
+      const session = open(constraint);
+      return {
+        getBookmark: () => session.getBookmark(),
+        prepare: (query: string) => session.prepare(query),
+        batch: async (statements: D1PreparedStatement[]) => {
+          // The merge's write is the only batch of five statements or more; change the duplicate just before the first one.
+          if (statements.length >= 5 && interfered++ === 0)
+            await env.DB.prepare("UPDATE contacts SET job_title = 'New', version = version + 1 WHERE id = ?").bind(dup.id).run();
+          return session.batch(statements);
+        },
+      } as D1DatabaseSession;
     });
     const res = await merge(survivor.id, { from: [dup.id] });
     expect(res.status, res.text).toBe(200);

@@ -2,7 +2,7 @@ import { env } from "cloudflare:workers";
 import ICAL from "ical.js";
 import jsQR from "jsqr";
 import { beforeEach, describe, expect, it } from "vitest";
-import { BASE, call, expectError, ISO_MS, newWorkspace, type Tenant, UUID } from "./helpers";
+import { BASE, call, expectError, ISO_MS, newWorkspace, scansSettled, type Tenant, UUID, visit } from "./helpers";
 
 const PHONE_UA = "Mozilla/5.0 (iPhone; CPU iPhone OS 18_0 like Mac OS X) AppleWebKit/605.1.15 Mobile/15E148 Safari/604.1";
 let owner: Tenant;
@@ -53,6 +53,7 @@ describe("profiles", () => {
       website: null,
       bio: null,
       public: true,
+      lead_capture: "on",
       created_at: expect.stringMatching(ISO_MS),
       updated_at: expect.stringMatching(ISO_MS),
     });
@@ -97,7 +98,7 @@ describe("profiles", () => {
     expect(old.headers.get("location")).toBe("/p/unique-two");
     const oldQr = await call("GET", "/q/unique-one", { headers: { "user-agent": PHONE_UA } });
     expect(oldQr.status).toBe(302);
-    expect(oldQr.headers.get("location")).toBe("/p/unique-two");
+    expect(oldQr.headers.get("location")).toBe("/p/unique-two?via=qr");
     expectError(await call("POST", "/v1/profiles", { key: other.key, body: { handle: "unique-one", name: "X" } }), 409, "conflict");
     const back = await call("PATCH", `/v1/profiles/${p.id}`, { key: owner.key, body: { handle: "unique-one" } });
     expect(back.body.handle).toBe("unique-one");
@@ -146,6 +147,8 @@ describe("saving a contact from a profile", () => {
       site: null,
       source: "qr_scan",
       profile_id: p.id,
+      captured_by_profile_id: null,
+      consent_at: null,
       created_at: saved.body.saved_at,
       updated_at: saved.body.saved_at,
       saved_at: expect.stringMatching(ISO_MS),
@@ -199,7 +202,7 @@ describe("saving a contact from a profile", () => {
 });
 
 describe("scans", () => {
-  it("records scans with exact counts, visible at once to the owner only, and in stats and analytics", async () => {
+  it("records scans with exact counts at once, listed to the owner only within 2 s, and in stats and analytics", async () => {
     const p = await newProfile(owner);
     const scanner = await newWorkspace();
     const first = await call("POST", "/v1/contacts/scans", {
@@ -220,6 +223,7 @@ describe("scans", () => {
         call("POST", "/v1/contacts/scans", { key: owner.key, body: { profile_id: p.id, source: i % 2 ? "web" : "mcp" } }),
       ),
     );
+    await scansSettled(p.id);
     const recent = await call("GET", "/v1/contacts/scans?limit=5", { key: owner.key });
     expect(recent.body.data).toHaveLength(5);
     expect(recent.body.pagination).toMatchObject({ page: 1, limit: 5, total: 21, total_exact: true });
@@ -238,6 +242,7 @@ describe("scans", () => {
     expect(analytics.body).toEqual({
       contacts: { qr_scan: 0, web: 0, mcp: 0, api: 1, import: 0 },
       scans: { qr_scan: 1, web: 10, mcp: 10 },
+      leads: 0,
     });
   });
 
@@ -277,9 +282,9 @@ describe("scans", () => {
 describe("public pages", () => {
   it("/q/{handle} records a qr_scan and redirects 302 to the card; crawlers are not counted", async () => {
     const p = await newProfile(owner);
-    const res = await call("GET", `/q/${p.handle}`, { headers: { "user-agent": PHONE_UA, referer: "https://badge.example/x" } });
+    const res = await visit(`/q/${p.handle}`, { "user-agent": PHONE_UA, referer: "https://badge.example/x" });
     expect(res.status).toBe(302);
-    expect(res.headers.get("location")).toBe(`/p/${p.handle}`);
+    expect(res.headers.get("location")).toBe(`/p/${p.handle}?via=qr`);
     for (const ua of [
       "facebookexternalhit/1.1",
       "Slackbot-LinkExpanding 1.0",
@@ -291,9 +296,10 @@ describe("public pages", () => {
       "TelegramBot (like TwitterBot)",
       "",
     ]) {
-      expect((await call("GET", `/q/${p.handle}`, { headers: { "user-agent": ua } })).status).toBe(302);
-      expect((await call("GET", `/p/${p.handle}`, { headers: { "user-agent": ua } })).status).toBe(200);
+      expect((await visit(`/q/${p.handle}`, { "user-agent": ua })).status).toBe(302);
+      expect((await visit(`/p/${p.handle}`, { "user-agent": ua })).status).toBe(200);
     }
+    await scansSettled(p.id);
     const scans = await call("GET", `/v1/contacts/scans?profile_id=${p.id}`, { key: owner.key });
     expect(scans.body.data).toEqual([
       { id: expect.any(String), profile_id: p.id, source: "qr_scan", referrer: "badge.example", scanned_at: expect.stringMatching(ISO_MS) },
@@ -302,12 +308,12 @@ describe("public pages", () => {
 
   it("/p/{handle} renders the card with Open Graph tags, a strict CSP and a Save contact link, and records a web scan", async () => {
     const p = await newProfile(owner);
-    const res = await call("GET", `/p/${p.handle}`, { headers: { "user-agent": PHONE_UA } });
+    const res = await visit(`/p/${p.handle}`, { "user-agent": PHONE_UA });
     expect(res.status).toBe(200);
     expect(res.headers.get("content-type")).toMatch(/^text\/html/);
     const csp = res.headers.get("content-security-policy")!;
     expect(csp).toMatch(
-      /^default-src 'none'; style-src 'nonce-[A-Za-z0-9+/=]+'; img-src https: data:; base-uri 'none'; form-action 'none'; frame-ancestors 'none'$/,
+      /^default-src 'none'; style-src 'nonce-[A-Za-z0-9+/=]+'; img-src https: data:; base-uri 'none'; form-action 'self'; frame-ancestors 'none'$/,
     );
     expect(res.text.startsWith("<!doctype html>")).toBe(true);
     expect(res.text).toContain(`<meta property="og:title" content="Ada Lovelace"/>`);
@@ -319,6 +325,7 @@ describe("public pages", () => {
     expect(res.text).toContain(`font:16px/1.5 system-ui,-apple-system,"Segoe UI",Roboto,sans-serif;`);
     expect(res.text.slice(res.text.indexOf("<style"), res.text.indexOf("</style>"))).not.toMatch(/&(?:quot|#39|amp|lt|gt);/);
     expect(res.text).not.toMatch(/<script|https?:\/\/(?!img\.example|ada\.example|cardbox\.test)[a-z]/);
+    await scansSettled(p.id);
     const scans = await call("GET", `/v1/contacts/scans?profile_id=${p.id}`, { key: owner.key });
     expect(scans.body.data.map((s: { source: string }) => s.source)).toEqual(["web"]);
   });

@@ -122,6 +122,8 @@ describe("OpenAPI and docs", () => {
       "site",
       "source",
       "profile_id",
+      "captured_by_profile_id",
+      "consent_at",
       "created_at",
       "updated_at",
       "saved_at",

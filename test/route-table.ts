@@ -99,6 +99,7 @@ export const SUCCESS: Record<string, SuccessCase> = {
   "POST /contacts/scans": { body: (f) => ({ profile_id: f.profile, source: "web" }), ok: 201 },
   "GET /contacts/scans": { ok: 200 },
   "GET /analytics/sources": { ok: 200 },
+  "GET /leads/held": { ok: 200 },
   "POST /webhooks": { body: () => ({ url: "https://hooks.example/cardbox", events: ["*"] }), ok: 201 },
   "GET /webhooks": { ok: 200 },
   "GET /webhooks/:id": { ok: 200 },

@@ -1,8 +1,9 @@
-import { runInDurableObject } from "cloudflare:test";
+import { evictDurableObject, runDurableObjectAlarm, runInDurableObject } from "cloudflare:test";
 import { env } from "cloudflare:workers";
 import { afterEach, describe, expect, it, vi } from "vitest";
-import { newScan, type ScanToRecord } from "../src/scans/scans.data";
-import { call, expectError, newWorkspace } from "./helpers";
+import { dbFor } from "../src/lib/db/client";
+import { copyScans, newScan, type PendingScan } from "../src/scans/scans.data";
+import { call, expectError, newWorkspace, scansSettled } from "./helpers";
 
 const stubFor = (profileId: string) => env.SCAN_COUNTER.get(env.SCAN_COUNTER.idFromName(profileId));
 
@@ -17,66 +18,116 @@ async function publicProfile() {
   return { ...t, profileId: res.body.id as string };
 }
 
-const at = (scan: ScanToRecord, scannedAt: string): ScanToRecord => ({ ...scan, scannedAt });
+const at = (scan: PendingScan, scannedAt: string): PendingScan => ({ ...scan, scanned_at: scannedAt });
 const scalar = async (sql: string, ...params: unknown[]) =>
   (await env.DB.prepare(sql)
     .bind(...params)
     .first<{ n: number }>())!.n;
+const scansInD1 = (profileId: string) => scalar("SELECT count(*) AS n FROM scans WHERE profile_id = ?", profileId);
+const alarmOf = (profileId: string) => runInDurableObject(stubFor(profileId), (_object, state) => state.storage.getAlarm());
 
 describe("ScanCounter Durable Object", () => {
   afterEach(() => vi.restoreAllMocks());
 
-  it("writes 1,000 concurrent scans to D1 in a few grouped batches and counts them exactly", async () => {
+  it("counts 1,000 concurrent scans exactly, and its alarm copies every one to D1 in a few batches", async () => {
     const { profileId, workspaceId } = await publicProfile();
     const stub = stubFor(profileId);
     const sources = ["qr_scan", "web", "mcp"] as const;
     const batches = vi.spyOn(env.DB, "batch");
-    const results = await Promise.all(Array.from({ length: 1000 }, (_, i) => stub.record(newScan(profileId, sources[i % 3]!, null))));
-    expect(results.every((r) => r.recorded && r.keyLive)).toBe(true);
+    const results = await Promise.all(Array.from({ length: 1000 }, (_, i) => stub.record([newScan(profileId, sources[i % 3]!, null)])));
     // Every caller saw a different running total: each scan was counted once, in some order.
     const totals = results.map((r) => (r.recorded ? r.counts.total : 0)).sort((a, b) => a - b);
     expect(totals).toEqual(Array.from({ length: 1000 }, (_, i) => i + 1));
     expect(await stub.counts()).toEqual({ total: 1000, qr_scan: 334, web: 333, mcp: 333 });
+    await scansSettled(profileId);
     expect(await scalar("SELECT count(*) AS n FROM scans WHERE profile_id = ? AND workspace_id = ?", profileId, workspaceId)).toBe(1000);
     expect(
       await env.DB.prepare("SELECT scans_qr_scan AS q, scans_web AS w, scans_mcp AS m FROM profiles WHERE id = ?").bind(profileId).first(),
     ).toEqual({ q: 334, w: 333, m: 333 });
-    // 1,000 scans in groups of at most 50: at least 20 batches, far fewer than 1,000.
-    expect(batches.mock.calls.length).toBeGreaterThanOrEqual(20);
+    // Copied in groups of at most 100: at least 10 batches, far fewer than 1,000.
+    expect(batches.mock.calls.length).toBeGreaterThanOrEqual(10);
     expect(batches.mock.calls.length).toBeLessThan(200);
   });
 
-  it("records nothing for a profile that is private to someone else, gone, or behind a revoked key", async () => {
-    const { profileId, workspaceId, key } = await publicProfile();
-    const stranger = await newWorkspace();
-    await call("PATCH", `/v1/profiles/${profileId}`, { key, body: { public: false } });
-    const strangerKey = (await call("GET", "/v1/me", { key: stranger.key })).body.api_key.id;
-    const ownerKey = (await call("GET", "/v1/me", { key })).body.api_key.id;
+  it("keeps scans pending in its own storage while D1 fails, across an eviction, and copies them once D1 is back", async () => {
+    const { profileId } = await publicProfile();
     const stub = stubFor(profileId);
-    expect(await stub.record(newScan(profileId, "web", null))).toEqual({ recorded: false, keyLive: true });
-    expect(await stub.record(newScan(profileId, "web", null, { workspaceId: stranger.workspaceId, apiKeyId: strangerKey }))).toEqual({
-      recorded: false,
-      keyLive: true,
-    });
-    const own = await stub.record(newScan(profileId, "mcp", null, { workspaceId, apiKeyId: ownerKey }));
-    expect(own).toMatchObject({ recorded: true, keyLive: true, counts: { total: 1, qr_scan: 0, web: 0, mcp: 1 } });
-    await env.DB.prepare("UPDATE api_keys SET revoked_at = ? WHERE id = ?").bind(new Date().toISOString(), ownerKey).run();
-    expect(await stub.record(newScan(profileId, "mcp", null, { workspaceId, apiKeyId: ownerKey }))).toEqual({
-      recorded: false,
-      keyLive: false,
-    });
-    expect(await stub.record(newScan("0190a8c4-0000-7000-8000-00000000dead", "web", null))).toEqual({ recorded: false, keyLive: true });
-    expect(await scalar("SELECT count(*) AS n FROM scans WHERE profile_id = ?", profileId)).toBe(1);
-    expect(await stub.counts()).toEqual({ total: 1, qr_scan: 0, web: 0, mcp: 1 });
+    const log = vi.spyOn(console, "error").mockImplementation(() => {});
+    const failing = vi.spyOn(env.DB, "batch").mockRejectedValue(new Error("D1_ERROR: Network connection lost."));
+    const scans = [newScan(profileId, "qr_scan", "badge.example"), newScan(profileId, "web", null), newScan(profileId, "web", null)];
+    expect(await stub.record(scans)).toEqual({ recorded: true, counts: { total: 3, qr_scan: 1, web: 2, mcp: 0 } });
+    // The alarm fires, the copy fails, and a retry is set a second later.
+    await vi.waitFor(() =>
+      expect(log.mock.calls.map(([line]) => JSON.parse(String(line)))).toContainEqual({
+        level: "error",
+        msg: "scan copy failed",
+        profile_id: profileId,
+        pending: 3,
+        retry_in_ms: 1000,
+        error: "Error: D1_ERROR: Network connection lost.",
+      }),
+    );
+    const retry = await alarmOf(profileId);
+    expect(retry).toBeGreaterThan(Date.now());
+    expect(retry).toBeLessThanOrEqual(Date.now() + 1000);
+    expect([await stub.pending(), await scansInD1(profileId)]).toEqual([3, 0]);
+    // A fresh instance reads the pending scans and the counts back from storage.
+    await evictDurableObject(stub);
+    expect(await stub.counts()).toEqual({ total: 3, qr_scan: 1, web: 2, mcp: 0 });
+    expect(await stub.pending()).toBe(3);
+    failing.mockRestore();
+    expect(await runDurableObjectAlarm(stub)).toBe(true);
+    expect([await stub.pending(), await scansInD1(profileId)]).toEqual([0, 3]);
+    const copied = await env.DB.prepare("SELECT id, source, referrer, scanned_at FROM scans WHERE profile_id = ? ORDER BY id")
+      .bind(profileId)
+      .all();
+    expect(copied.results).toEqual(
+      scans
+        .map((s) => ({ id: s.id, source: s.source, referrer: s.referrer, scanned_at: s.scanned_at }))
+        .sort((a, b) => a.id.localeCompare(b.id)),
+    );
+    expect(await alarmOf(profileId)).toBeNull();
+  });
+
+  it("drops, and uncounts, a public scan made after its profile went private; one made before, and the owner's own, are kept", async () => {
+    const { profileId, workspaceId } = await publicProfile();
+    const stub = stubFor(profileId);
+    const now = Date.now();
+    const before = at(newScan(profileId, "qr_scan", null), new Date(now - 1000).toISOString());
+    await env.DB.prepare("UPDATE profiles SET public = 0, updated_at = ? WHERE id = ?")
+      .bind(new Date(now - 500).toISOString(), profileId)
+      .run();
+    const after = newScan(profileId, "web", null);
+    const own = newScan(profileId, "mcp", null, workspaceId);
+    expect(await stub.record([before, after, own])).toEqual({ recorded: true, counts: { total: 3, qr_scan: 1, web: 1, mcp: 1 } });
+    await scansSettled(profileId);
+    expect(await stub.counts()).toEqual({ total: 2, qr_scan: 1, web: 0, mcp: 1 });
+    const copied = await env.DB.prepare("SELECT id FROM scans WHERE profile_id = ? ORDER BY id").bind(profileId).all();
+    expect(copied.results).toEqual([{ id: before.id }, { id: own.id }].sort((a, b) => a.id.localeCompare(b.id)));
+  });
+
+  it("writes each scan and its webhook event once, however often a copy is retried", async () => {
+    const { profileId, workspaceId, key } = await publicProfile();
+    const hook = await call("POST", "/v1/webhooks", { key, body: { url: "https://receiver.example/scans", events: ["scan.recorded"] } });
+    expect(hook.status).toBe(201);
+    const pending = JSON.stringify([newScan(profileId, "qr_scan", null)]);
+    // The first copy's answer lost on its way back: the same scans are copied again.
+    for (let i = 0; i < 2; i++)
+      expect(await copyScans(dbFor(env.DB), profileId, pending)).toMatchObject({ refused: [], profileGone: false });
+    expect(await scansInD1(profileId)).toBe(1);
+    expect(await scalar("SELECT scans_qr_scan AS n FROM profiles WHERE id = ?", profileId)).toBe(1);
+    expect(await scalar("SELECT count(*) AS n FROM webhook_events WHERE workspace_id = ? AND type = 'scan.recorded'", workspaceId)).toBe(1);
   });
 
   it("counts by source and by UTC day, with 30 days of zeros filled in", async () => {
     const { profileId } = await publicProfile();
     const stub = stubFor(profileId);
-    await stub.record(at(newScan(profileId, "qr_scan", null), "2026-11-01T23:59:59.999Z"));
-    await stub.record(at(newScan(profileId, "web", null), "2026-11-02T00:00:00.000Z"));
-    await stub.record(at(newScan(profileId, "web", null), "2026-11-02T10:00:00.000Z"));
-    await stub.record(at(newScan(profileId, "mcp", null), "2026-09-01T10:00:00.000Z")); // older than the window: in totals only
+    await stub.record([at(newScan(profileId, "qr_scan", null), "2026-11-01T23:59:59.999Z")]);
+    await stub.record([
+      at(newScan(profileId, "web", null), "2026-11-02T00:00:00.000Z"),
+      at(newScan(profileId, "web", null), "2026-11-02T10:00:00.000Z"),
+    ]);
+    await stub.record([at(newScan(profileId, "mcp", null), "2026-09-01T10:00:00.000Z")]); // older than the window: in totals only
     const stats = await stub.stats("2026-11-02T15:00:00.000Z");
     expect(stats.total).toBe(4);
     expect(stats.by_source).toEqual({ qr_scan: 1, web: 2, mcp: 1 });
@@ -87,16 +138,28 @@ describe("ScanCounter Durable Object", () => {
     expect(stats.by_day.reduce((n, d) => n + d.count, 0)).toBe(3);
   });
 
-  it("keeps its counts across a new stub, and clear() forgets them", async () => {
+  it("keeps its counts across a new stub; clear() forgets them, pending scans too, and refuses scans from then on", async () => {
     const { profileId } = await publicProfile();
-    await stubFor(profileId).record(newScan(profileId, "web", null));
-    await stubFor(profileId).record(newScan(profileId, "web", null));
+    await stubFor(profileId).record([newScan(profileId, "web", null)]);
+    await stubFor(profileId).record([newScan(profileId, "web", null)]);
     expect((await stubFor(profileId).counts()).total).toBe(2);
     await stubFor(profileId).clear();
     expect(await stubFor(profileId).counts()).toEqual({ total: 0, qr_scan: 0, web: 0, mcp: 0 });
-    // Counting starts again from nothing.
-    const again = await stubFor(profileId).record(newScan(profileId, "qr_scan", null));
-    expect(again).toMatchObject({ recorded: true, counts: { total: 1, qr_scan: 1, web: 0, mcp: 0 } });
+    expect([await stubFor(profileId).pending(), await alarmOf(profileId)]).toEqual([0, null]);
+    expect(await stubFor(profileId).record([newScan(profileId, "qr_scan", null)])).toEqual({ recorded: false });
+    await evictDurableObject(stubFor(profileId));
+    expect(await stubFor(profileId).record([newScan(profileId, "qr_scan", null)])).toEqual({ recorded: false });
+    expect(await stubFor(profileId).counts()).toEqual({ total: 0, qr_scan: 0, web: 0, mcp: 0 });
+  });
+
+  it("forgets its pending scans when the copy finds the profile deleted", async () => {
+    const { profileId } = await publicProfile();
+    const stub = stubFor(profileId);
+    await env.DB.prepare("DELETE FROM profiles WHERE id = ?").bind(profileId).run();
+    await stub.record([newScan(profileId, "web", null)]);
+    await vi.waitFor(async () => expect(await stub.pending()).toBe(0));
+    expect(await stub.counts()).toEqual({ total: 0, qr_scan: 0, web: 0, mcp: 0 });
+    expect(await stub.record([newScan(profileId, "web", null)])).toEqual({ recorded: false });
   });
 
   it("keeps no storage for an id that is no profile", async () => {

@@ -10,7 +10,7 @@ import { Webhook as StandardWebhook } from "standardwebhooks";
 import { afterEach, beforeEach, describe, expect, it, vi } from "vitest";
 import worker from "../src";
 import type { WebhookJob } from "../src/webhooks/delivery";
-import { call, expectError, ISO_MS, newWorkspace, spyOnSessions, type Tenant, UUID } from "./helpers";
+import { call, expectError, ISO_MS, newWorkspace, scansSettled, spyOnSessions, type Tenant, UUID, visit } from "./helpers";
 
 const RECEIVER = "https://receiver.example/hooks";
 
@@ -250,9 +250,8 @@ describe("outbox", () => {
   it("emits scan.recorded to the profile owner's endpoints", async () => {
     await register(["scan.recorded"]);
     const profile = await call("POST", "/v1/profiles", { key: t.key, body: { handle: `hook-${Date.now() % 100000}`, name: "Scanned" } });
-    await call("GET", `/q/${profile.body.handle}`, {
-      headers: { "user-agent": "Mozilla/5.0 (iPhone; CPU iPhone OS 18_0 like Mac OS X) Mobile/15E148" },
-    });
+    await visit(`/q/${profile.body.handle}`);
+    await scansSettled(profile.body.id);
     const [event] = await eventsOf(t.workspaceId);
     expect(JSON.parse(event!.payload)).toMatchObject({ type: "scan.recorded", data: { profile_id: profile.body.id, source: "qr_scan" } });
     // Through the API, with a referrer: the event's data is the scan as the answer shows it, byte for byte.
@@ -261,6 +260,7 @@ describe("outbox", () => {
       body: { profile_id: profile.body.id, source: "web", referrer: "https://Summit.example/agenda?x=1" },
     });
     expect(recorded.status).toBe(201);
+    await scansSettled(profile.body.id);
     const events = await eventsOf(t.workspaceId);
     expect(events.length).toBe(2);
     const { counts, ...scan } = recorded.body;

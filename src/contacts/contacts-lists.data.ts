@@ -7,7 +7,7 @@ import type { ContactJson } from "./contacts.data";
 import type { Source } from "./contacts.fields";
 import {
   type ContactFilters,
-  customKeysStatement,
+  filterConditions,
   filterShape,
   firstStep,
   isSelective,
@@ -196,4 +196,12 @@ export async function contactsBySource(db: Db, workspaceId: string): Promise<Rec
   const counts: Record<Source, number> = { qr_scan: 0, web: 0, mcp: 0, api: 0, import: 0 };
   for (const row of rows) counts[row.source as Source] = row.n;
   return counts;
+}
+
+/**
+ * The custom field keys the contacts matching `filters` use, in order, at most `limit` of them
+ * (the columns of a CSV export, known before its first row). Reads every match's custom fields.
+ */
+function customKeysStatement(filters: ContactFilters, limit: number) {
+  return sql`SELECT DISTINCT j.key AS "key" FROM ${contacts}, json_each(${contacts.customFields}) AS j WHERE ${and(...filterConditions(filters))} ORDER BY 1 LIMIT ${rowCount(limit)}`;
 }

@@ -1,5 +1,5 @@
 import { and, eq, getTableColumns, ne, or, type SQL, sql } from "drizzle-orm";
-import { causedBy, type Db, queryBuilder, rowCount, slot, UNIQUE_VIOLATION } from "../lib/db/runner";
+import { causedBy, type Db, type Query, queryBuilder, rowCount, slot, UNIQUE_VIOLATION } from "../lib/db/runner";
 import { ApiError, notFound, validationError } from "../lib/errors";
 import { nowIso, uuidv7 } from "../lib/ids";
 import { splitName } from "../lib/names";
@@ -7,7 +7,7 @@ import { findVisibleProfile } from "../profiles/profiles.data";
 import { sites } from "../sites/sites.table";
 import { type EventType, eventInsert, newEventId } from "../webhooks/outbox.data";
 import { columnsFrom, PLAIN_COLUMNS, WRITABLE_DEFAULTS, type WritableColumns, withDerived } from "./contacts.columns";
-import { CONTACT_JSON, type Contact, emailKey, MAX_TAGS, phoneKey, type Source } from "./contacts.fields";
+import { CONTACT_JSON, type Contact, MAX_TAGS, type Source } from "./contacts.fields";
 import type { ContactCreateInput, ContactUpdateInput } from "./contacts.schemas";
 import { type ContactRow, contacts, contactTombstones, type NewContactRow } from "./contacts.table";
 
@@ -102,7 +102,7 @@ async function assertNoDuplicate(
   throw duplicate(field, hit.id);
 }
 
-const duplicate = (field: string, existingId?: string) =>
+export const duplicate = (field: string, existingId?: string) =>
   new ApiError("duplicate_contact", `A contact with this ${field} already exists`, {
     details: [{ field, message: "is already used by another contact" }],
     ...(existingId ? { extra: { existing_id: existingId } } : {}),
@@ -113,7 +113,7 @@ const duplicate = (field: string, existingId?: string) =>
  * the batch: right after the change (`afterChange`: written only if the change changed the row),
  * or before a delete (`version`: only if the row is still at the version the delete expects).
  */
-function contactEvent(db: Db, workspaceId: string, type: EventType, id: string, at: { afterChange: true } | { version: number }) {
+export function contactEvent(db: Db, workspaceId: string, type: EventType, id: string, at: { afterChange: true } | { version: number }) {
   const afterChange = "afterChange" in at;
   const version = afterChange ? sql`` : sql` AND ${contacts.version} = ${slot("version")}`;
   const build = () =>
@@ -235,13 +235,14 @@ export type Precondition = (currentJson: ContactJson) => void;
  * Applies `change` to the current contact and writes it back only if nobody wrote in between
  * (the `version` guard); `expect` lets a caller refuse a stale representation (If-Match).
  */
-async function updateWith(
+export async function updateWith(
   db: Db,
   workspaceId: string,
   id: string,
-  change: (current: ContactRow) => WritableColumns,
+  change: (current: ContactRow) => WritableColumns & Partial<Pick<ContactRow, "capturedByProfileId" | "consentAt">>,
   expect?: Precondition,
   eventType: EventType = "contact.updated",
+  alsoWrite: Query[] = [],
 ): Promise<{ json: ContactJson; row: ContactRow }> {
   for (let attempt = 1; ; attempt++) {
     const current = await requireContact(db, workspaceId, id);
@@ -268,6 +269,7 @@ async function updateWith(
           .where(and(inWorkspace(workspaceId, id), eq(contacts.version, current.row.version)))
           .returning({ json }),
         contactEvent(db, workspaceId, eventType, id, { afterChange: true }),
+        ...alsoWrite,
       ]);
     } catch (error) {
       if (causedBy(error, UNIQUE_VIOLATION))
@@ -321,7 +323,7 @@ export const patchContact = async (db: Db, workspaceId: string, id: string, inpu
   (await updateWith(db, workspaceId, id, () => columnsFrom(input), expect)).json;
 
 /** A contact's tags with `tags` added (kept in order, no duplicates), at most MAX_TAGS. */
-function withTags(current: string[], tags: string[]) {
+export function withTags(current: string[], tags: string[]) {
   const merged = [...new Set([...current, ...tags])];
   if (merged.length > MAX_TAGS) throw validationError([{ field: "tags", message: `a contact can carry at most ${MAX_TAGS} tags` }]);
   return merged;
@@ -382,41 +384,4 @@ export async function deleteContact(db: Db, workspaceId: string, id: string, exp
     throw new ApiError("conflict", "The contact was changed by another request; try again");
   }
   throw notFound("Contact");
-}
-
-/** Upsert: match on email, then phone; update the match with the given fields, or create. */
-export async function upsertContact(
-  db: Db,
-  workspaceId: string,
-  input: ContactCreateInput,
-  defaults: CreateDefaults = {},
-): Promise<{ created: boolean; json: ContactJson }> {
-  const byEmail = input.email ? await findIdBy(db, workspaceId, eq(contacts.emailKey, emailKey(input.email)!)) : undefined;
-  const byPhone =
-    input.phone && phoneKey(input.phone) ? await findIdBy(db, workspaceId, eq(contacts.phoneKey, phoneKey(input.phone)!)) : undefined;
-  if (byEmail && byPhone && byEmail !== byPhone) throw duplicate("phone", byEmail);
-  const match = byEmail ?? byPhone;
-  const addedTags = input.tags === undefined ? (defaults.addTags ?? []) : [];
-  if (!match) {
-    if (input.first_name === undefined && input.name === undefined && input.profile_id === undefined) {
-      throw validationError([{ field: "first_name", message: "is required" }]);
-    }
-    const created = addedTags.length > 0 ? { ...input, tags: addedTags } : input;
-    return { created: true, json: await createContact(db, workspaceId, created, defaults) };
-  }
-  const { id: _id, source: _source, profile_id: _profile, ...fields } = input;
-  if (addedTags.length === 0) return { created: false, json: await patchContact(db, workspaceId, match, fields) };
-  const change = (current: ContactRow) => ({ ...columnsFrom(fields), tags: withTags(current.tags, addedTags) });
-  return { created: false, json: (await updateWith(db, workspaceId, match, change)).json };
-}
-
-async function findIdBy(db: Db, workspaceId: string, where: SQL) {
-  const row = await db.first(
-    db.orm
-      .select({ id: contacts.id })
-      .from(contacts)
-      .where(and(eq(contacts.workspaceId, workspaceId), where))
-      .limit(rowCount(1)),
-  );
-  return row?.id;
 }

@@ -183,6 +183,12 @@ export const CONTACT_FIELDS = {
   },
   source: { column: contacts.source, output: z.enum(SOURCES) },
   profile_id: { column: contacts.profileId, output: nullableText },
+  captured_by_profile_id: {
+    column: contacts.capturedByProfileId,
+    output: nullableText,
+    description: "The profile whose public card the person shared their details on; null unless captured there.",
+  },
+  consent_at: { column: contacts.consentAt, output: nullableText, description: "When the person consented to share their details." },
   created_at: { column: contacts.createdAt, output: z.string() },
   updated_at: { column: contacts.updatedAt, output: z.string() },
   saved_at: { column: contacts.savedAt, output: z.string() },

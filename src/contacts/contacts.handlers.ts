@@ -15,7 +15,6 @@ import {
   patchPlainFields,
   removeTags as removeContactTags,
   replaceContact,
-  upsertContact,
 } from "./contacts.data";
 import type { Contact } from "./contacts.fields";
 import type * as routes from "./contacts.routes";
@@ -23,6 +22,7 @@ import { DeletedQuery, TagsQuery } from "./contacts.routes";
 import { ContactCreateSchema, DuplicatesQuery, ListContactsQuery } from "./contacts.schemas";
 import { contactVCard } from "./contacts-export";
 import { deletedSince, listContacts, tagCounts } from "./contacts-lists.data";
+import { upsertContact } from "./contacts-match.data";
 import { duplicatesPage, mergeContacts, mergedInto } from "./contacts-merge.data";
 
 export const list: AppRouteHandler<typeof routes.list> = async (c) => {

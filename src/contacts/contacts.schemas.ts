@@ -22,7 +22,7 @@ export const ContactCreateSchema = withAliases(requireAny(createShape, ["first_n
 );
 
 /** PUT/PATCH bodies: read-only fields the API returns are accepted and ignored, so GET → PUT round-trips. */
-const READ_ONLY = ["source", "profile_id", "created_at", "updated_at", "saved_at"];
+const READ_ONLY = ["source", "profile_id", "captured_by_profile_id", "consent_at", "created_at", "updated_at", "saved_at"];
 
 const updateShape = z.strictObject({
   id: uuid.optional().openapi({ description: "Read-only; must equal the path id when sent." }),

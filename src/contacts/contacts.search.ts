@@ -231,7 +231,7 @@ const inWorkspaceByMatches = sql`+${contacts.workspaceId} = ${slot("workspace")}
  * search or tag filter: a sparse page that is exact whenever that filter is the only one and the
  * count stays under the cap, and costs little when it does not.
  */
-function filterConditions(f: ContactFilters, plan: ListPlan = "natural", firstMatches = false): SQL[] {
+export function filterConditions(f: ContactFilters, plan: ListPlan = "natural", firstMatches = false): SQL[] {
   const where: SQL[] = [eq(contacts.workspaceId, slot("workspace"))];
   const cap = firstMatches ? sql` LIMIT ${rowCount(COUNT_CAP + 1)}` : sql``;
   if (f.q !== undefined) {
@@ -395,12 +395,4 @@ export function builtListStatements(workspaceId: string, filters: ContactFilters
     return { sql: built.sql, params: fillPlaceholders(built.params, values) };
   };
   return { rows: filled(rows), count: count && filled(count) };
-}
-
-/**
- * The custom field keys the contacts matching `filters` use, in order, at most `limit` of them
- * (the columns of a CSV export, known before its first row). Reads every match's custom fields.
- */
-export function customKeysStatement(filters: ContactFilters, limit: number) {
-  return sql`SELECT DISTINCT j.key AS "key" FROM ${contacts}, json_each(${contacts.customFields}) AS j WHERE ${and(...filterConditions(filters))} ORDER BY 1 LIMIT ${rowCount(limit)}`;
 }

@@ -36,6 +36,10 @@ export const contacts = sqliteTable(
     siteId: text("site_id").references(() => sites.id, { onDelete: "set null" }),
     source: text("source").notNull(),
     profileId: text("profile_id"),
+    /** The profile whose public card the person shared their details on (a captured lead). */
+    capturedByProfileId: text("captured_by_profile_id"),
+    /** When the person consented to share their details with the card's owner. */
+    consentAt: text("consent_at"),
     /** Bumped on every write; guards read-modify-write updates against lost updates. */
     version: integer("version").notNull().default(1),
     ...timestamps,

@@ -1,4 +1,5 @@
-import { createContact, upsertContact } from "../contacts/contacts.data";
+import { createContact } from "../contacts/contacts.data";
+import { upsertContact } from "../contacts/contacts-match.data";
 import { dbFor } from "../lib/db/client";
 import type { Db } from "../lib/db/runner";
 import { ApiError, type FieldError } from "../lib/errors";

@@ -65,11 +65,6 @@ export class KeyProof implements FirstTrip {
     if (causedBy(error, REVOKED)) this.refuse();
   }
 
-  /** Takes the answer of a write that checked the key itself (a scan, written by its ScanCounter). */
-  settle(live: boolean) {
-    if (!live) this.refuse();
-  }
-
   private refuse(): never {
     this.revoked = true;
     throw invalidKey();

@@ -19,6 +19,7 @@ export interface ProfileFields {
   website?: string | null;
   bio?: string | null;
   public?: boolean;
+  lead_capture?: "on" | "off";
 }
 
 export function toProfile(p: Profile) {
@@ -35,6 +36,7 @@ export function toProfile(p: Profile) {
     website: p.website,
     bio: p.bio,
     public: p.public,
+    lead_capture: p.leadCapture,
     created_at: p.createdAt,
     updated_at: p.updatedAt,
   };
@@ -53,6 +55,7 @@ function columnsFrom(input: ProfileFields) {
   if (input.website !== undefined) cols.website = input.website;
   if (input.bio !== undefined) cols.bio = input.bio;
   if (input.public !== undefined) cols.public = input.public;
+  if (input.lead_capture !== undefined) cols.leadCapture = input.lead_capture;
   return cols;
 }
 
@@ -73,10 +76,12 @@ export async function createProfile(db: Db, workspaceId: string, input: ProfileF
     website: null,
     bio: null,
     public: true,
+    leadCapture: "on",
     ...(columnsFrom(input) as { handle: string; name: string }),
     scansQrScan: 0,
     scansWeb: 0,
     scansMcp: 0,
+    leads: 0,
     createdAt: now,
     updatedAt: now,
   };
@@ -180,9 +185,10 @@ export async function workspaceScanTotals(db: Db, workspaceId: string) {
         qr_scan: sql<number>`coalesce(sum(${profiles.scansQrScan}), 0)`,
         web: sql<number>`coalesce(sum(${profiles.scansWeb}), 0)`,
         mcp: sql<number>`coalesce(sum(${profiles.scansMcp}), 0)`,
+        leads: sql<number>`coalesce(sum(${profiles.leads}), 0)`,
       })
       .from(profiles)
       .where(eq(profiles.workspaceId, workspaceId)),
   );
-  return row ?? { qr_scan: 0, web: 0, mcp: 0 };
+  return row ?? { qr_scan: 0, web: 0, mcp: 0, leads: 0 };
 }

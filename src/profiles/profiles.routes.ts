@@ -31,6 +31,9 @@ const fields = {
   website: httpUrl.nullable(),
   bio: text(2000, 0, { multiline: true }).nullable(),
   public: z.boolean().openapi({ description: "Public profiles can be seen, scanned and saved by anyone. Default true." }),
+  lead_capture: z.enum(["on", "off"]).openapi({
+    description: "`on` (default): the public card offers visitors a form to share their details with the owner.",
+  }),
 };
 
 const READ_ONLY = ["id", "created_at", "updated_at"];
@@ -45,6 +48,7 @@ const optionalFields = {
   website: fields.website.optional(),
   bio: fields.bio.optional(),
   public: fields.public.optional(),
+  lead_capture: fields.lead_capture.optional(),
 };
 
 export const ProfileCreateSchema = withAliases(z.strictObject({ handle, name: fields.name, ...optionalFields })).openapi("ProfileCreate");
@@ -69,6 +73,7 @@ export const ProfileSchema = z
     website: z.string().nullable(),
     bio: z.string().nullable(),
     public: z.boolean(),
+    lead_capture: z.enum(["on", "off"]),
     created_at: z.string(),
     updated_at: z.string(),
   })

@@ -21,10 +21,16 @@ export const profiles = sqliteTable(
     website: text("website"),
     bio: text("bio"),
     public: integer("public", { mode: "boolean" }).notNull(),
+    /** Whether the public card offers visitors a form to share their details with the owner. */
+    leadCapture: text("lead_capture", { enum: ["on", "off"] })
+      .notNull()
+      .default("on"),
     /** Workspace analytics roll-up of this profile's scans, by source (the exact counts live in its ScanCounter). */
     scansQrScan: integer("scans_qr_scan").notNull().default(0),
     scansWeb: integer("scans_web").notNull().default(0),
     scansMcp: integer("scans_mcp").notNull().default(0),
+    /** Leads captured on this card's form (contacts created or updated, and leads held). */
+    leads: integer("leads").notNull().default(0),
     ...timestamps,
   },
   (t) => [uniqueIndex("profiles_handle").on(t.handle), index("profiles_workspace").on(t.workspaceId, t.createdAt, t.id)],

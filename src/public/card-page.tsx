@@ -1,5 +1,6 @@
 import type { Profile } from "../profiles/profiles.table";
-import { Page } from "./layout";
+import { Page, TURNSTILE_ORIGIN } from "./layout";
+import type { LeadFormErrors, LeadFormValues } from "./lead-form";
 
 const graphemes = new Intl.Segmenter(undefined, { granularity: "grapheme" });
 
@@ -13,9 +14,15 @@ function initials(name: string): string {
   return picked.map((word) => firstLetter(word).toUpperCase()).join("");
 }
 
-/** The public card: who this is, how to reach them, and a prominent "Save contact". */
-export function CardPage(props: { profile: Profile; url: string; nonce: string }) {
-  const { profile: p, url, nonce } = props;
+/** What the card shows under "Save contact": the lead form, the thanks after it, or nothing. */
+export type LeadSection =
+  | { kind: "form"; token: string; via: "qr" | "web"; values?: LeadFormValues; errors?: LeadFormErrors; turnstileSiteKey?: string }
+  | { kind: "shared" }
+  | { kind: "off" };
+
+/** The public card: who this is, how to reach them, a prominent "Save contact", and the lead form. */
+export function CardPage(props: { profile: Profile; url: string; nonce: string; lead: LeadSection }) {
+  const { profile: p, url, nonce, lead } = props;
   const role = [p.title, p.company].filter(Boolean).join(" · ");
   const description = [role, p.location].filter(Boolean).join(" — ") || `${p.name} on Cardbox`;
   const photo = p.photoUrl?.startsWith("https://") ? p.photoUrl : null;
@@ -83,6 +90,12 @@ export function CardPage(props: { profile: Profile; url: string; nonce: string }
                 )}
               </ul>
             )}
+            {lead.kind === "form" && <LeadForm profile={p} {...lead} />}
+            {lead.kind === "shared" && (
+              <p class="thanks" role="status">
+                Thank you — your details have been shared.
+              </p>
+            )}
           </div>
         </article>
         <footer>Shared with Cardbox</footer>
@@ -91,15 +104,126 @@ export function CardPage(props: { profile: Profile; url: string; nonce: string }
   );
 }
 
+const ERROR_TITLES: Record<number, string> = {
+  400: "This form could not be sent",
+  404: "Card not found",
+  429: "Too many submissions",
+};
+
 export function ErrorPage(props: { status: number; message: string; nonce: string }) {
   return (
     <Page title={`${props.status} — Cardbox`} nonce={props.nonce}>
       <main>
         <article class="card error">
-          <h1>{props.status === 404 ? "Card not found" : "Something went wrong"}</h1>
+          <h1>{ERROR_TITLES[props.status] ?? "Something went wrong"}</h1>
           <p class="role">{props.message}</p>
         </article>
       </main>
     </Page>
+  );
+}
+
+/** One labelled text field of the lead form, with its message when it was wrong. */
+function Field(props: {
+  name: keyof LeadFormValues;
+  label: string;
+  type?: "text" | "email" | "tel";
+  autocomplete: string;
+  required?: boolean;
+  values?: LeadFormValues;
+  errors?: LeadFormErrors;
+  multiline?: boolean;
+}) {
+  const id = `lead-${props.name}`;
+  const error = props.errors?.[props.name];
+  const value = props.values?.[props.name];
+  const common = {
+    id,
+    name: props.name,
+    autocomplete: props.autocomplete,
+    required: props.required,
+    "aria-invalid": error ? "true" : undefined,
+    "aria-describedby": error ? `${id}-error` : undefined,
+  };
+  return (
+    <>
+      <label for={id}>
+        {props.label}
+        {props.required ? " (required)" : ""}
+      </label>
+      {props.multiline ? (
+        <textarea {...common} maxlength={2000}>
+          {typeof value === "string" ? value : ""}
+        </textarea>
+      ) : (
+        <input {...common} type={props.type ?? "text"} value={typeof value === "string" ? value : undefined} maxlength={256} />
+      )}
+      {error && (
+        <p class="err" id={`${id}-error`}>
+          {error}
+        </p>
+      )}
+    </>
+  );
+}
+
+/** "Share your details with {name}": works without JavaScript; Turnstile's widget only when it is on. */
+function LeadForm(props: {
+  profile: Profile;
+  token: string;
+  via: "qr" | "web";
+  values?: LeadFormValues;
+  errors?: LeadFormErrors;
+  turnstileSiteKey?: string;
+}) {
+  const { profile: p, values, errors } = props;
+  const field = { values, errors };
+  const consentError = errors?.consent;
+  return (
+    <form class="lead" method="post" action={`/p/${p.handle}/connect`} aria-labelledby="lead-title">
+      <h2 id="lead-title">Share your details with {p.name}</h2>
+      {errors && Object.keys(errors).length > 0 && (
+        <p class="err summary" role="alert">
+          Please check the fields marked below.
+        </p>
+      )}
+      <input type="hidden" name="csrf" value={props.token} />
+      <input type="hidden" name="via" value={props.via} />
+      <div class="hp" aria-hidden="true">
+        <label for="lead-website">Leave this field empty</label>
+        <input id="lead-website" type="text" name="website" tabindex={-1} autocomplete="off" />
+      </div>
+      <Field name="name" label="Name" autocomplete="name" required {...field} />
+      <Field name="email" label="Email" type="email" autocomplete="email" {...field} />
+      <Field name="phone" label="Phone" type="tel" autocomplete="tel" {...field} />
+      <Field name="company" label="Company" autocomplete="organization" {...field} />
+      <Field name="job_title" label="Job title" autocomplete="organization-title" {...field} />
+      <Field name="note" label="Note" autocomplete="off" multiline {...field} />
+      <label class="consent" for="lead-consent">
+        <input
+          id="lead-consent"
+          type="checkbox"
+          name="consent"
+          value="yes"
+          required
+          checked={values?.consent === true}
+          aria-invalid={consentError ? "true" : undefined}
+          aria-describedby={consentError ? "lead-consent-error" : undefined}
+        />
+        <span>I agree that {p.name} receives the details I enter here, to get in touch with me.</span>
+      </label>
+      {consentError && (
+        <p class="err" id="lead-consent-error">
+          {consentError}
+        </p>
+      )}
+      {props.turnstileSiteKey && (
+        <>
+          <div class="cf-turnstile" data-sitekey={props.turnstileSiteKey}></div>
+          <script src={`${TURNSTILE_ORIGIN}/turnstile/v0/api.js`} async defer></script>
+        </>
+      )}
+      <button type="submit">Share my details</button>
+    </form>
   );
 }

@@ -18,16 +18,22 @@ export function Page(props: { title: string; nonce: string; head?: Child; childr
   );
 }
 
-/** The Content-Security-Policy for a page whose only inline code is the nonce'd style. */
-export const pageCsp = (nonce: string) =>
+/**
+ * The Content-Security-Policy for a page whose only inline code is the nonce'd style; a page with
+ * the lead form may post it to its own origin (and run Turnstile's widget when that is on).
+ */
+export const pageCsp = (nonce: string, options: { form?: boolean; turnstile?: boolean } = {}) =>
   [
     "default-src 'none'",
+    ...(options.turnstile ? [`script-src ${TURNSTILE_ORIGIN}`, `frame-src ${TURNSTILE_ORIGIN}`] : []),
     `style-src 'nonce-${nonce}'`,
     "img-src https: data:",
     "base-uri 'none'",
-    "form-action 'none'",
+    options.form ? "form-action 'self'" : "form-action 'none'",
     "frame-ancestors 'none'",
   ].join("; ");
+
+export const TURNSTILE_ORIGIN = "https://challenges.cloudflare.com";
 
 /** Our own constant, never user input: written as it is, since escaping would break its quoted font names. */
 const STYLE = `
@@ -53,4 +59,18 @@ h1{font-size:26px;line-height:1.2;margin:12px 0 4px}
 .links span.k{min-width:64px;color:var(--muted);font-size:13px;text-transform:uppercase;letter-spacing:.04em}
 footer{margin:16px 0;text-align:center;color:var(--muted);font-size:13px}
 .error{padding:40px 24px}
+.lead{margin:24px 0 0;padding:20px 0 0;border-top:1px solid var(--line);text-align:left}
+.lead h2{font-size:19px;margin:0 0 12px;text-align:center}
+.lead label{display:block;margin:12px 0 4px;font-weight:600;font-size:15px}
+.lead input[type=text],.lead input[type=email],.lead input[type=tel],.lead textarea{width:100%;padding:12px;border:1px solid var(--muted);border-radius:10px;background:var(--card);color:var(--ink);font:inherit}
+.lead textarea{min-height:88px}
+.lead input:focus-visible,.lead textarea:focus-visible,.lead button:focus-visible{outline:3px solid #f5a524;outline-offset:2px}
+.lead .consent{display:flex;gap:10px;align-items:flex-start;font-weight:400}
+.lead .consent input{width:22px;height:22px;margin:2px 0 0;flex:none}
+.lead .err{margin:4px 0 0;color:#b3261e;font-size:14px;font-weight:600}
+@media (prefers-color-scheme:dark){.lead .err{color:#ffb4ab}}
+.lead .summary{padding:12px;border-radius:10px;border:2px solid #b3261e}
+.lead button{display:block;width:100%;margin:20px 0 0;padding:14px;border:0;border-radius:14px;background:var(--accent);color:var(--accent-ink);font:inherit;font-weight:700;font-size:17px;cursor:pointer}
+.hp{position:absolute;left:-10000px;width:1px;height:1px;overflow:hidden}
+.thanks{margin:24px 0 0;padding:16px;border-radius:14px;background:var(--bg);font-weight:600}
 `;

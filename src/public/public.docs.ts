@@ -48,6 +48,55 @@ export function documentPublicPages(registry: OpenApiRegistry) {
       ...SHARED_ERRORS,
     },
   });
+  registry.registerPath({
+    method: "post",
+    path: "/p/{handle}/connect",
+    operationId: "leaveDetailsOnCard",
+    tags,
+    security,
+    summary: "Lead form: a visitor leaves their details on the card",
+    description:
+      "The card page's form (HTML, no JavaScript needed). Creates a contact in the owner's workspace, or fills in the one with the same email (else phone), tagged `lead`, with `contact.created`/`contact.updated` and `lead.captured` events; past the plan's contact limit the lead is held, never lost. Needs the form's signed token (from the card page, valid 2 hours), an empty honeypot, consent, and at most `LEADS_PER_MINUTE` leads a minute per card (429).",
+    request: {
+      params: handleParam("The card's handle."),
+      body: {
+        required: true,
+        content: {
+          "application/x-www-form-urlencoded": {
+            schema: z.object({
+              csrf: z.string().openapi({ description: "The token the card page put in its form." }),
+              via: z.enum(["qr", "web"]).optional().openapi({ description: "`qr` when the visitor came by the QR code." }),
+              name: z.string().min(1).max(256),
+              email: z.string().max(254).optional(),
+              phone: z.string().max(256).optional(),
+              company: z.string().max(256).optional(),
+              job_title: z.string().max(256).optional(),
+              note: z.string().max(2000).optional(),
+              consent: z.literal("yes").openapi({ description: "The visitor agrees that the card's owner keeps their details." }),
+              website: z.string().max(0).optional().openapi({ description: "The honeypot: left empty by people." }),
+              "cf-turnstile-response": z
+                .string()
+                .optional()
+                .openapi({ description: "Turnstile's token, when the deployment sets `TURNSTILE_SECRET`." }),
+            }),
+          },
+        },
+      },
+    },
+    responses: {
+      303: { description: "To the card's thank-you page (`?shared=1`).", headers: LOCATION },
+      400: page(
+        "A field is wrong: the form again, with the values kept and a message by each field; or the token, honeypot or check failed.",
+      ),
+      404: page("No such card, or it is private."),
+      413: page("The form is over 16 KiB."),
+      415: page("Not a form body (`application/x-www-form-urlencoded`)."),
+      429: page("Too many details left on this card in the last minute, or too many requests from this address; see `Retry-After`."),
+      500: page("Unexpected error (a small HTML page)."),
+      503: page("Briefly unavailable; retry (a small HTML page)."),
+      default: page("Any other failure (a small HTML page)."),
+    },
+  });
 }
 
 const handleParam = (description: string, name = "handle") => z.object({ [name]: z.string().min(1).openapi({ description }) });

@@ -1,20 +1,32 @@
 import { type Context, Hono } from "hono";
+import { bodyLimit } from "hono/body-limit";
 import { html } from "hono/html";
+import { captureLead } from "../contacts/contacts-leads.data";
 import type { AppEnv } from "../keys/app-env";
 import { BoundedCache } from "../lib/bounded-cache";
 import { publicBaseUrl } from "../lib/config";
-import { type ApiError, notFound } from "../lib/errors";
+import { ApiError, notFound } from "../lib/errors";
 import { splitName } from "../lib/names";
-import { isTransient } from "../lib/render-error";
 import { toVCard } from "../lib/vcard";
 import { findProfileByHandle } from "../profiles/profiles.data";
 import { HANDLE_PATTERN } from "../profiles/profiles.routes";
 import type { Profile } from "../profiles/profiles.table";
-import { recordScan } from "../scans/scan-counter";
+import { scanCounter } from "../scans/scan-counter";
+import { type Retarget, sendScan } from "../scans/scan-sender";
 import { newScan } from "../scans/scans.data";
-import { CardPage, ErrorPage } from "./card-page";
+import { flushOutbox } from "../webhooks/delivery";
+import { CardPage, ErrorPage, type LeadSection } from "./card-page";
 import { isCrawler } from "./crawlers";
 import { pageCsp } from "./layout";
+import {
+  formToken,
+  type LeadFormErrors,
+  type LeadFormValues,
+  passesTurnstile,
+  readLeadForm,
+  type TurnstileSettings,
+  validFormToken,
+} from "./lead-form";
 
 type PublicContext = Context<AppEnv>;
 
@@ -37,39 +49,35 @@ const referrerHost = (c: PublicContext) => {
 };
 
 /**
- * Records a scan unless the client is a bot or a link-preview crawler. False when the profile was
- * made private or deleted since it was read (the ScanCounter checks as it writes). A person holding
- * a phone up to a card gets the card even when counting fails for a moment: the failure is logged.
+ * Counts a visit, after the answer, unless the client is a bot or a link-preview crawler. The
+ * visitor never waits for it; a failure is logged.
  */
-async function countVisit(c: PublicContext, profileId: string, source: "qr_scan" | "web"): Promise<boolean> {
-  if (isCrawler(c.req.header("user-agent"))) return true;
-  try {
-    const result = await recordScan(c.env, newScan(profileId, source, referrerHost(c)));
-    return result.recorded;
-  } catch (error) {
-    if (!isTransient(error)) throw error;
-    console.error(
-      JSON.stringify({
-        level: "warn",
-        msg: "scan not counted",
-        request_id: c.var.requestId,
-        profile_id: profileId,
-        source,
-        error: String(error),
-      }),
-    );
-    return true;
-  }
+function countVisit(c: PublicContext, profileId: string, source: "qr_scan" | "web", retarget?: Retarget) {
+  if (isCrawler(c.req.header("user-agent"))) return;
+  sendScan(c.env, c.executionCtx, newScan(profileId, source, referrerHost(c)), retarget);
 }
 
 /**
  * Where each QR handle led lately: `/q` is the hottest public path (a whole conference hall
- * scanning one card), and it needs only the profile id and current handle. Safe to serve stale:
- * the scan itself is refused if the profile went private or away, and then the handle is looked
- * up again; a renamed handle still redirects through its old name for at most this long.
+ * scanning one card), and it needs only the profile id and current handle. Safe to serve stale
+ * for this long: the card page behind the redirect reads the profile afresh (a card made private
+ * or deleted is 404 there at once), a scan of a profile gone private is dropped when it is copied
+ * to D1, one of a deleted profile goes where the handle leads now (`qrRetarget`), and a renamed
+ * handle still redirects through its old name.
  */
 const QR_TARGET_TTL_MS = 60_000;
 const qrTargets = new BoundedCache<string, { profileId: string; handle: string }>(10_000, QR_TARGET_TTL_MS);
+
+/** A QR scan whose cached profile was deleted meanwhile: the handle is looked up again, for this scan and the next. */
+const qrRetarget =
+  (c: PublicContext, asked: string): Retarget =>
+  async () => {
+    qrTargets.delete(asked);
+    const found = HANDLE_PATTERN.test(asked) ? await findProfileByHandle(c.var.db, asked) : undefined;
+    if (!found?.profile.public) return undefined;
+    qrTargets.set(asked, { profileId: found.profile.id, handle: found.profile.handle });
+    return found.profile.id;
+  };
 
 function profileVCard(p: Profile, url: string) {
   const { firstName, lastName } = splitName(p.name);
@@ -107,39 +115,104 @@ export function publicErrorPage(c: PublicContext, error: ApiError) {
 
 export const isPublicPage = (path: string) => path.startsWith("/q/") || path.startsWith("/p/");
 
+const cardUrl = (c: PublicContext, profile: Profile) => `${publicBaseUrl(c.env, c.req.url)}/p/${profile.handle}`;
+
+/** The card page, with what it shows under "Save contact". */
+function renderCard(c: PublicContext, profile: Profile, lead: LeadSection, status: 200 | 400 = 200) {
+  const n = nonce();
+  const form = lead.kind === "form";
+  c.header("Content-Security-Policy", pageCsp(n, { form, turnstile: form && Boolean(lead.turnstileSiteKey) }));
+  c.header("Cache-Control", "no-store");
+  return c.html(html`<!doctype html>${<CardPage profile={profile} url={cardUrl(c, profile)} nonce={n} lead={lead} />}`, status);
+}
+
+/** The lead form for this visit (a fresh token), with a refused submission's values and messages. */
+async function leadSection(
+  c: PublicContext,
+  profile: Profile,
+  via: "qr" | "web",
+  refused?: { values: LeadFormValues; errors: LeadFormErrors },
+): Promise<LeadSection> {
+  if (profile.leadCapture === "off") return { kind: "off" };
+  const token = await formToken(c.env.WEBHOOK_SECRET_KEYS, profile.handle);
+  const turnstileSiteKey = (c.env as TurnstileSettings).TURNSTILE_SECRET ? (c.env as TurnstileSettings).TURNSTILE_SITE_KEY : undefined;
+  return { kind: "form", token, via, turnstileSiteKey, ...refused };
+}
+
+/** A card takes at most this many leads a minute (`LEADS_PER_MINUTE`, 10 unless set). */
+const leadsPerMinute = (env: Env) => Number((env as { LEADS_PER_MINUTE?: string }).LEADS_PER_MINUTE) || 10;
+
+/** A lead form is small: 16 KiB is plenty, and more is refused before it is read. */
+const formBodyLimit = bodyLimit({
+  maxSize: 16 * 1024,
+  onError: () => {
+    throw new ApiError("payload_too_large", "The form is too large.");
+  },
+});
+
+const logFlushFailed = (c: PublicContext, error: unknown) =>
+  console.error(JSON.stringify({ level: "error", msg: "outbox flush failed", error: String(error), request_id: c.var.requestId }));
+
 /** `/q/{handle}` (QR landing), `/p/{handle}` (the card) and `/p/{handle}.vcf`. No API key. */
 export const publicRouter = new Hono<AppEnv>()
   .get("/q/:handle", async (c) => {
     const asked = c.req.param("handle").toLowerCase();
     let target = qrTargets.get(asked);
-    if (!target || !(await countVisit(c, target.profileId, "qr_scan"))) {
-      qrTargets.delete(asked);
+    if (!target) {
       const { profile } = await publicProfile(c, asked);
       target = { profileId: profile.id, handle: profile.handle };
-      if (!(await countVisit(c, target.profileId, "qr_scan"))) throw notFound("Card");
       qrTargets.set(asked, target);
     }
+    countVisit(c, target.profileId, "qr_scan", qrRetarget(c, asked));
     c.header("Cache-Control", "no-store");
-    return c.redirect(`/p/${target.handle}`, 302);
+    return c.redirect(`/p/${target.handle}?via=qr`, 302);
   })
   .get("/p/:file", async (c) => {
     const file = c.req.param("file");
     const vcf = file.toLowerCase().endsWith(".vcf");
     const { profile, current } = await publicProfile(c, vcf ? file.slice(0, -4) : file);
     if (!current || file !== file.toLowerCase()) {
-      return c.redirect(`/p/${profile.handle}${vcf ? ".vcf" : ""}`, 301);
+      return c.redirect(`/p/${profile.handle}${vcf ? ".vcf" : new URL(c.req.url).search}`, 301);
     }
-    const cardUrl = `${publicBaseUrl(c.env, c.req.url)}/p/${profile.handle}`;
     if (vcf) {
-      return c.body(profileVCard(profile, cardUrl), 200, {
+      return c.body(profileVCard(profile, cardUrl(c, profile)), 200, {
         "Content-Type": "text/vcard; charset=utf-8",
         "Content-Disposition": `attachment; filename="${profile.handle}.vcf"`,
         "Cache-Control": "no-cache",
       });
     }
-    if (!(await countVisit(c, profile.id, "web"))) throw notFound("Card");
-    const n = nonce();
-    c.header("Content-Security-Policy", pageCsp(n));
-    c.header("Cache-Control", "no-store");
-    return c.html(html`<!doctype html>${<CardPage profile={profile} url={cardUrl} nonce={n} />}`);
+    // The thanks after a shared lead is the same visit, not a new one.
+    if (c.req.query("shared") === "1" && profile.leadCapture === "on") return renderCard(c, profile, { kind: "shared" });
+    countVisit(c, profile.id, "web");
+    return renderCard(c, profile, await leadSection(c, profile, c.req.query("via") === "qr" ? "qr" : "web"));
+  })
+  .post("/p/:handle/connect", formBodyLimit, async (c) => {
+    const { profile } = await publicProfile(c, c.req.param("handle"));
+    if (profile.leadCapture === "off") throw new ApiError("bad_request", "This card does not collect details.");
+    const type = c.req.header("content-type") ?? "";
+    if (!/^application\/x-www-form-urlencoded\s*(;.*)?$/i.test(type)) {
+      throw new ApiError("unsupported_media_type", "The form must be sent as application/x-www-form-urlencoded.");
+    }
+    const form = await c.req.parseBody();
+    if (!(await validFormToken(c.env.WEBHOOK_SECRET_KEYS, profile.handle, form.csrf))) {
+      throw new ApiError(
+        "bad_request",
+        "This form has expired or did not come from this card. Please open the card again and send it from there.",
+      );
+    }
+    if (form.website) throw new ApiError("bad_request", "This form could not be sent.");
+    if (!(await passesTurnstile(c.env as TurnstileSettings, form["cf-turnstile-response"], c.req.header("cf-connecting-ip")))) {
+      throw new ApiError("bad_request", "Please complete the check that you are a person, then send the form again.");
+    }
+    const via = form.via === "qr" ? "qr" : "web";
+    const read = readLeadForm(form);
+    if (!read.ok) return renderCard(c, profile, await leadSection(c, profile, via, read), 400);
+    if (!(await scanCounter(c.env.SCAN_COUNTER, profile.id).admitLead(leadsPerMinute(c.env)))) {
+      throw new ApiError("rate_limited", "This card has received many details in the last minute. Please try again in a minute.", {
+        headers: { "Retry-After": "60" },
+      });
+    }
+    await captureLead(c.var.db, profile.workspaceId, profile.id, { ...read.lead, via });
+    c.executionCtx.waitUntil(flushOutbox(c.env, c.var.db).catch((error: unknown) => logFlushFailed(c, error)));
+    return c.redirect(`/p/${profile.handle}?shared=1`, 303);
   });

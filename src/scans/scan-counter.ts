@@ -2,8 +2,8 @@ import { DurableObject } from "cloudflare:workers";
 import { dbFor } from "../lib/db/client";
 import { withTimeout } from "../lib/timeout";
 import { flushOutbox } from "../webhooks/delivery";
-import { type ScanOutcome, type ScanToRecord, writeScans } from "./scans.data";
-import type { Scan, ScanSource } from "./scans.table";
+import { type CopyResult, copyScans, type PendingScan } from "./scans.data";
+import type { ScanSource } from "./scans.table";
 
 export interface ScanCounts {
   total: number;
@@ -18,125 +18,179 @@ export interface ScanStats {
   by_day: { date: string; count: number }[];
 }
 
+/** Scans are recorded unless their profile has been deleted. */
+export type RecordResult = { recorded: true; counts: ScanCounts } | { recorded: false };
+
 const STATS_DAYS = 30;
-/** The most scans written to D1 in one batch (two statements each). */
-const MAX_GROUP = 50;
+/** The most scans copied to D1 in one batch (one JSON value, well under D1's 100 KB a statement). */
+const COPY_GROUP = 100;
+/** How long a first pending scan waits for others before the copy, so scans arriving together go in one batch. */
+const COPY_DELAY_MS = 100;
+/** A failed copy is tried again after 1 s, 2 s, 4 s… and then every minute, for as long as it takes. */
+const RETRY_MAX_MS = 60_000;
 
-export type RecordResult = { recorded: true; scan: Scan; counts: ScanCounts; keyLive: boolean } | { recorded: false; keyLive: boolean };
-
-interface Waiting {
-  scan: ScanToRecord;
-  resolve: (result: RecordResult) => void;
-  reject: (error: unknown) => void;
-}
+const logError = (msg: string, fields: Record<string, unknown>) => console.error(JSON.stringify({ level: "error", msg, ...fields }));
 
 /**
- * One profile's scans: the writer of its scan events to D1 and the keeper of its exact counts
- * (total, per source, per UTC day). One object per profile id, so counts are exact under any
- * concurrency and survive restarts (SQLite storage).
+ * One profile's scans: where a scan becomes durable, the keeper of the profile's exact counts
+ * (total, per source, per UTC day) and the copier of its scans to D1. One object per profile id,
+ * so counts are exact under any concurrency and survive restarts (SQLite storage).
  *
- * A hot profile (a conference stand) gets many scans at once. While one D1 batch is in flight,
- * the scans that arrive wait and go out together in the next one: one round trip for the whole
- * group instead of one per scan, which keeps a busy card from crowding D1's single writer. An idle
- * object also lets the event loop turn once before it writes, so scans arriving at the same moment
- * start in one group (about 8 a batch instead of 3 under the benchmark's 16 connections). Each
- * caller still gets its answer only after its scan is in D1 and counted.
+ * A scan is recorded in the object's own SQLite (`pending`) and counted in the same transaction;
+ * the caller's answer waits for that write only. An alarm then copies the pending scans to D1 in
+ * batches, with their webhook events, and forgets them once D1 has them: a hot profile (a
+ * conference stand) costs D1 one write per batch, not one per scan, and nothing waits on D1. When
+ * D1 fails, the scans stay pending and the copy is tried again until it succeeds. A scan of a
+ * profile that was already private (seen stale from an isolate's handle cache) is not copied, and
+ * its count is taken back; the scans of a deleted profile go with it.
  */
 export class ScanCounter extends DurableObject<Env> {
   private readonly sql: SqlStorage;
-  private waiting: Waiting[] = [];
-  private writing = false;
   /** The totals, read from storage once and then kept in step with it. */
   private totals: ScanCounts | undefined;
   /**
-   * Whether the counts table exists. It is made with the first scan counted, so an object
-   * addressed by an id that is no profile (the API names the object before D1 says whether the
-   * profile exists) keeps no storage at all.
+   * Whether the tables exist. They are made with the first scan recorded, so an object addressed
+   * by an id that is no profile keeps no storage at all.
    */
-  private hasTable: boolean | undefined;
+  private hasTables: boolean | undefined;
+  /** Whether the profile was deleted (`clear`): then the object refuses scans for good. */
+  private deleted: boolean | undefined;
+  /** Whether the alarm is set; unknown (and set again) in a fresh instance. */
+  private copyScheduled = false;
+  private copying: Promise<void> | undefined;
+  private failedCopies = 0;
+  /** When the card's lead form was sent in the last minute: a cap, not a record, so memory is enough. */
+  private leadTimes: number[] = [];
 
   constructor(ctx: DurableObjectState, env: Env) {
     super(ctx, env);
     this.sql = ctx.storage.sql;
   }
 
-  private tableExists(): boolean {
-    this.hasTable ??= this.sql.exec("SELECT 1 FROM sqlite_master WHERE type = 'table' AND name = 'daily'").toArray().length > 0;
-    return this.hasTable;
+  private tablesExist(): boolean {
+    if (this.hasTables === undefined) {
+      const tables = new Set(
+        this.sql
+          .exec<{ name: string }>("SELECT name FROM sqlite_master WHERE type = 'table' AND name IN ('daily', 'deleted')")
+          .toArray()
+          .map((t) => t.name),
+      );
+      this.deleted = tables.has("deleted");
+      this.hasTables = tables.has("daily");
+      // An object that counted before scans were kept pending gets the table it lacks.
+      if (this.hasTables) this.createTables();
+    }
+    return this.hasTables;
   }
 
-  private createTable() {
-    if (this.hasTable) return;
+  private isDeleted(): boolean {
+    this.tablesExist();
+    return this.deleted === true;
+  }
+
+  private createTables() {
     this.sql.exec(`CREATE TABLE IF NOT EXISTS daily (
       day TEXT NOT NULL, source TEXT NOT NULL, count INTEGER NOT NULL, PRIMARY KEY (day, source)
     ) WITHOUT ROWID`);
-    this.hasTable = true;
+    this.sql.exec("CREATE TABLE IF NOT EXISTS pending (id TEXT PRIMARY KEY, scan TEXT NOT NULL)");
+    this.hasTables = true;
   }
 
   /**
-   * Writes the scan to D1 (if its profile is visible to the caller and the caller's key is live)
-   * and counts it; answers the counts after it, or that nothing was recorded.
+   * Records scans of this profile (already checked: the profile was visible to each scan's caller):
+   * durable and counted when this answers, in D1 within moments. Answers the counts after them,
+   * or that nothing was recorded because the profile has been deleted.
    */
-  record(scan: ScanToRecord): Promise<RecordResult> {
-    return new Promise((resolve, reject) => {
-      this.waiting.push({ scan, resolve, reject });
-      if (!this.writing) {
-        this.writing = true;
-        setTimeout(() => void this.writeWaiting(), 0);
+  async record(scans: PendingScan[]): Promise<RecordResult> {
+    if (this.isDeleted()) return { recorded: false };
+    if (scans.length > 0) {
+      if (!this.tablesExist()) this.createTables();
+      this.ctx.storage.transactionSync(() => {
+        this.sql.exec("INSERT INTO pending (id, scan) SELECT value ->> 'id', value FROM json_each(?)", JSON.stringify(scans));
+        this.count(scans, 1);
+      });
+      if (!this.copyScheduled) {
+        this.copyScheduled = true;
+        await this.ctx.storage.setAlarm(Date.now() + COPY_DELAY_MS);
       }
-    });
+    }
+    return { recorded: true, counts: { ...this.counts() } };
   }
 
-  /** Writes the waiting scans, group after group; `writing` was set when it was scheduled. */
-  private async writeWaiting() {
-    try {
-      while (this.waiting.length > 0) {
-        const group = this.waiting.splice(0, MAX_GROUP);
-        let outcomes: ScanOutcome[];
-        try {
-          outcomes = await writeScans(
-            dbFor(this.env.DB),
-            group.map((w) => w.scan),
-          );
-          this.count(outcomes.flatMap((o) => (o.recorded ? [o.scan] : [])));
-        } catch (error) {
-          for (const w of group) w.reject(error);
-          continue;
-        }
-        // Each caller gets the totals as they stood right after its own scan.
-        const counts = { ...this.counts() };
-        for (let i = outcomes.length - 1; i >= 0; i--) {
-          const outcome = outcomes[i]!;
-          if (!outcome.recorded) {
-            group[i]!.resolve({ recorded: false, keyLive: outcome.keyLive });
-            continue;
-          }
-          group[i]!.resolve({ recorded: true, scan: outcome.scan, counts: { ...counts }, keyLive: outcome.keyLive });
-          counts.total--;
-          counts[outcome.scan.source]--;
-        }
-        if (outcomes.some((o) => o.recorded && o.event)) {
-          flushOutbox(this.env).catch((error: unknown) =>
-            console.error(JSON.stringify({ level: "error", msg: "outbox flush failed", error: String(error) })),
-          );
-        }
+  /** Copies the pending scans to D1. */
+  override async alarm(): Promise<void> {
+    this.copyScheduled = false;
+    this.copying ??= this.copyPending().finally(() => {
+      this.copying = undefined;
+    });
+    await this.copying;
+  }
+
+  /** Copies pending scans group after group until none is left, or D1 fails (then again later). */
+  private async copyPending() {
+    for (;;) {
+      const group = this.tablesExist() ? this.sql.exec<{ scan: string }>("SELECT scan FROM pending LIMIT ?", COPY_GROUP).toArray() : [];
+      if (group.length === 0) return;
+      const profileId = (JSON.parse(group[0]!.scan) as PendingScan).profile_id;
+      let copied: CopyResult;
+      try {
+        copied = await copyScans(dbFor(this.env.DB), profileId, `[${group.map((row) => row.scan).join(",")}]`);
+      } catch (error) {
+        await this.retryLater(profileId, group.length, error);
+        return;
       }
-    } finally {
-      this.writing = false;
+      this.failedCopies = 0;
+      if (copied.profileGone) {
+        await this.clear();
+        return;
+      }
+      this.forget(
+        group.map((row) => JSON.parse(row.scan) as PendingScan),
+        new Set(copied.refused),
+      );
+      if (copied.events > 0)
+        await flushOutbox(this.env).catch((error: unknown) => logError("outbox flush failed", { error: String(error) }));
     }
   }
 
-  /** Counts written scans: one upsert per day and source among them. */
-  private count(written: Scan[]) {
-    if (written.length === 0) return;
-    this.createTable();
+  private async retryLater(profileId: string, pending: number, error: unknown) {
+    const delay = Math.min(RETRY_MAX_MS, 1000 * 2 ** this.failedCopies++);
+    logError("scan copy failed", { profile_id: profileId, pending, retry_in_ms: delay, error: String(error) });
+    this.copyScheduled = true;
+    await this.ctx.storage.setAlarm(Date.now() + delay);
+  }
+
+  /** Drops copied scans from `pending`, and takes back the count of those D1 refused. */
+  private forget(group: PendingScan[], refused: Set<string>) {
+    // The profile may have been cleared while the copy was in flight: only what is still pending counts.
+    if (!this.tablesExist()) return;
+    this.ctx.storage.transactionSync(() => {
+      const gone = new Set(
+        this.sql
+          .exec<{ id: string }>(
+            "DELETE FROM pending WHERE id IN (SELECT value FROM json_each(?)) RETURNING id",
+            JSON.stringify(group.map((s) => s.id)),
+          )
+          .toArray()
+          .map((row) => row.id),
+      );
+      this.count(
+        group.filter((s) => refused.has(s.id) && gone.has(s.id)),
+        -1,
+      );
+    });
+  }
+
+  /** Adds `sign` × each scan to its day's and source's count: one upsert per day and source among them. */
+  private count(scans: PendingScan[], sign: 1 | -1) {
+    if (scans.length === 0) return;
     const totals = this.counts();
     const perDay = new Map<string, number>();
-    for (const scan of written) {
-      const key = `${scan.scannedAt.slice(0, 10)} ${scan.source}`;
-      perDay.set(key, (perDay.get(key) ?? 0) + 1);
-      totals.total++;
-      totals[scan.source]++;
+    for (const scan of scans) {
+      const key = `${scan.scanned_at.slice(0, 10)} ${scan.source}`;
+      perDay.set(key, (perDay.get(key) ?? 0) + sign);
+      totals.total += sign;
+      totals[scan.source] += sign;
     }
     for (const [key, n] of perDay) {
       const [day, source] = key.split(" ");
@@ -152,7 +206,7 @@ export class ScanCounter extends DurableObject<Env> {
   counts(): ScanCounts {
     if (this.totals) return this.totals;
     const counts: ScanCounts = { total: 0, qr_scan: 0, web: 0, mcp: 0 };
-    if (!this.tableExists()) return counts;
+    if (!this.tablesExist()) return counts;
     for (const row of this.sql.exec<{ source: ScanSource; n: number }>("SELECT source, sum(count) AS n FROM daily GROUP BY source")) {
       counts[row.source] = row.n;
       counts.total += row.n;
@@ -161,24 +215,46 @@ export class ScanCounter extends DurableObject<Env> {
     return counts;
   }
 
+  /** Whether one more lead may be captured on this card now: at most `perMinute` in any minute. */
+  admitLead(perMinute: number): boolean {
+    const now = Date.now();
+    this.leadTimes = this.leadTimes.filter((t) => t > now - 60_000);
+    if (this.leadTimes.length >= perMinute) return false;
+    this.leadTimes.push(now);
+    return true;
+  }
+
+  /** How many scans are not in D1 yet. */
+  pending(): number {
+    return this.tablesExist() ? this.sql.exec<{ n: number }>("SELECT count(*) AS n FROM pending").one().n : 0;
+  }
+
   /** Totals, and one entry per UTC day for the 30 days ending `today` (zeros included). */
   stats(today: string): ScanStats {
     const { total, ...bySource } = { ...this.counts() };
     const end = Date.parse(`${today.slice(0, 10)}T00:00:00.000Z`);
     const days = Array.from({ length: STATS_DAYS }, (_, i) => new Date(end - (STATS_DAYS - 1 - i) * 86_400_000).toISOString().slice(0, 10));
     const perDay = new Map<string, number>();
-    const rows = this.tableExists()
+    const rows = this.tablesExist()
       ? this.sql.exec<{ day: string; n: number }>("SELECT day, sum(count) AS n FROM daily WHERE day >= ? GROUP BY day", days[0]!)
       : [];
     for (const row of rows) perDay.set(row.day, row.n);
     return { total, by_source: bySource, by_day: days.map((date) => ({ date, count: perDay.get(date) ?? 0 })) };
   }
 
-  /** Forgets everything (the profile was deleted). */
+  /**
+   * Forgets everything, pending scans included (the profile was deleted), and refuses scans from
+   * now on: a scan sent from a handle cached before the delete is then sent where the handle leads now.
+   */
   async clear(): Promise<void> {
+    await this.ctx.storage.deleteAlarm();
     await this.ctx.storage.deleteAll();
+    this.sql.exec("CREATE TABLE deleted (at TEXT NOT NULL)");
+    this.sql.exec("INSERT INTO deleted (at) VALUES (?)", new Date().toISOString());
+    this.copyScheduled = false;
     this.totals = undefined;
-    this.hasTable = false;
+    this.hasTables = false;
+    this.deleted = true;
   }
 }
 
@@ -188,12 +264,16 @@ type Counters = DurableObjectNamespace<ScanCounter>;
 export const scanCounter = (ns: Counters, profileId: string) => ns.get(ns.idFromName(profileId));
 
 /**
- * Records one scan through the profile's ScanCounter, which writes it to D1 (grouped with the
- * scans arriving at the same moment) and counts it before answering, so it is visible at once.
+ * Records scans of one profile through its ScanCounter: durable and counted when this resolves
+ * (the copy to D1 follows within moments). Answers the profile's counts after them.
  */
-export const recordScan = (env: Pick<Env, "SCAN_COUNTER" | "DURABLE_OBJECT_TIMEOUT_MS">, scan: ScanToRecord): Promise<RecordResult> =>
+export const recordScans = (
+  env: Pick<Env, "SCAN_COUNTER" | "DURABLE_OBJECT_TIMEOUT_MS">,
+  profileId: string,
+  scans: PendingScan[],
+): Promise<RecordResult> =>
   withTimeout<RecordResult>(
-    Promise.resolve(scanCounter(env.SCAN_COUNTER, scan.profileId).record(scan)),
+    Promise.resolve(scanCounter(env.SCAN_COUNTER, profileId).record(scans)),
     Number(env.DURABLE_OBJECT_TIMEOUT_MS) || 5_000,
     "The scan counter",
   );

@@ -1,113 +1,98 @@
-import { and, desc, eq, inArray, isNull, lt, sql } from "drizzle-orm";
-import { apiKeys } from "../keys/keys.table";
+import { and, desc, eq, lt, sql } from "drizzle-orm";
 import { cappedCount, cappedTotal } from "../lib/db/pages";
 import { type Db, rowCount, slot } from "../lib/db/runner";
 import { nowIso, uuidv7 } from "../lib/ids";
 import { keysetAfter, type PageRequest } from "../lib/pagination";
-import { eventPayload, newEventId } from "../webhooks/outbox.data";
+import { eventPayload } from "../webhooks/outbox.data";
 import { type Scan, type ScanSource, scans } from "./scans.table";
 
 export function toScan(s: Scan) {
   return { id: s.id, profile_id: s.profileId, source: s.source, referrer: s.referrer, scanned_at: s.scannedAt };
 }
 
-/** One scan on its way to D1, with what decides whether it may be recorded. */
-export interface ScanToRecord {
+/**
+ * A scan on its way to D1, as the profile's ScanCounter keeps it (JSON, its keys the columns the
+ * copy reads) until it is there.
+ */
+export interface PendingScan {
   id: string;
-  profileId: string;
+  profile_id: string;
   source: ScanSource;
   referrer: string | null;
-  scannedAt: string;
+  scanned_at: string;
   /** The API caller's workspace (its private profiles count too); null on the public pages. */
-  callerWorkspaceId: string | null;
-  /** The API caller's key, which must still be live for the scan to be written. */
-  apiKeyId: string | null;
+  caller: string | null;
 }
 
-export type ScanOutcome =
-  | { recorded: true; scan: Scan; keyLive: boolean /** an outbox event was written */; event: boolean }
-  | { recorded: false; keyLive: boolean };
-
-export function newScan(
-  profileId: string,
-  source: ScanSource,
-  referrer: string | null,
-  caller?: { workspaceId: string; apiKeyId: string },
-): ScanToRecord {
-  return {
-    id: uuidv7(),
-    profileId,
-    source,
-    referrer,
-    scannedAt: nowIso(),
-    callerWorkspaceId: caller?.workspaceId ?? null,
-    apiKeyId: caller?.apiKeyId ?? null,
-  };
+export function newScan(profileId: string, source: ScanSource, referrer: string | null, callerWorkspaceId?: string): PendingScan {
+  return { id: uuidv7(), profile_id: profileId, source, referrer, scanned_at: nowIso(), caller: callerWorkspaceId ?? null };
 }
+
+/** The scan as the API shows it, in the owner's workspace. */
+export const pendingToScan = (s: PendingScan, workspaceId: string): Scan => ({
+  id: s.id,
+  profileId: s.profile_id,
+  workspaceId,
+  source: s.source,
+  referrer: s.referrer,
+  scannedAt: s.scanned_at,
+});
 
 const scanJson = sql`json_object('id', c.id, 'profile_id', c.profile_id, 'source', c.source, 'referrer', c.referrer, 'scanned_at', c.scanned_at)`;
 
-/** The scans listed in a JSON array, each only if its profile is visible to its caller and the caller's key is live. */
-const INSERT_SCANS = sql`INSERT INTO scans (id, profile_id, workspace_id, source, referrer, scanned_at)
+/**
+ * The listed scans whose profile was visible to their caller when they were made: it is public or
+ * the caller's own, or it changed after the scan (made private after a visitor scanned it). A scan
+ * made after it went private (from a handle cached in an isolate) is dropped. One already copied (a
+ * copy retried after its answer was lost) is left as it is. The profile's roll-up follows by
+ * trigger, for new rows only.
+ */
+const COPY_SCANS = sql`INSERT INTO scans (id, profile_id, workspace_id, source, referrer, scanned_at)
   SELECT s.value ->> 'id', p.id, p.workspace_id, s.value ->> 'source', s.value ->> 'referrer', s.value ->> 'scanned_at'
   FROM json_each(${slot("scans")}) AS s JOIN profiles AS p ON p.id = s.value ->> 'profile_id'
-  WHERE (p.public = 1 OR p.workspace_id = s.value ->> 'caller')
-    AND (s.value ->> 'key' IS NULL OR EXISTS (SELECT 1 FROM api_keys AS k WHERE k.id = s.value ->> 'key' AND k.revoked_at IS NULL))
-  RETURNING id, workspace_id AS workspaceId`;
-
-/** An outbox event for each listed scan that was written, for owners with an enabled endpoint. */
-const INSERT_SCAN_EVENTS = sql`INSERT INTO webhook_events (id, workspace_id, type, payload, enqueued_at, fanned_out_at, only_webhook_id, created_at)
-  SELECT s.value ->> 'event', c.workspace_id, 'scan.recorded', ${eventPayload(sql`'scan.recorded'`, slot("at"), scanJson)}, NULL, NULL, NULL, ${slot("at")}
-  FROM json_each(${slot("scans")}) AS s JOIN scans AS c ON c.id = s.value ->> 'id'
-  WHERE EXISTS (SELECT 1 FROM webhooks AS w WHERE w.workspace_id = c.workspace_id AND w.enabled = 1)
-  RETURNING id`;
+  WHERE p.public = 1 OR p.workspace_id = s.value ->> 'caller' OR p.updated_at > s.value ->> 'scanned_at'
+  ON CONFLICT (id) DO NOTHING`;
 
 /**
- * Writes scans in one D1 batch of two statements, however many there are (listed in one JSON
- * array, bound once each): the scans, each only if its profile is visible to its caller (public, or
- * the caller's own) and the caller's key, if any, is live (the profile roll-up follows by trigger);
- * then an outbox event for each scan written, for owners with an enabled endpoint. Answers one
- * outcome per scan, in order.
+ * A `scan.recorded` outbox event for each listed scan in D1, for owners with an enabled endpoint.
+ * Its id comes from the scan's, so a copy retried writes no second event: exactly one per scan.
  */
-export async function writeScans(db: Db, pending: ScanToRecord[]): Promise<ScanOutcome[]> {
-  if (pending.length === 0) return [];
-  const listed = pending.map((s) => ({
-    id: s.id,
-    profile_id: s.profileId,
-    source: s.source,
-    referrer: s.referrer,
-    scanned_at: s.scannedAt,
-    caller: s.callerWorkspaceId,
-    key: s.apiKeyId,
-    event: newEventId(),
-  }));
-  const values = { scans: JSON.stringify(listed), at: nowIso() };
-  const [inserted, events] = await db.batch([
-    db.shaped<{ id: string; workspaceId: string }>("scans.insert", () => INSERT_SCANS, values),
+const INSERT_SCAN_EVENTS = sql`INSERT INTO webhook_events (id, workspace_id, type, payload, enqueued_at, fanned_out_at, only_webhook_id, created_at)
+  SELECT 'evt_' || replace(c.id, '-', ''), c.workspace_id, 'scan.recorded', ${eventPayload(sql`'scan.recorded'`, slot("at"), scanJson)}, NULL, NULL, NULL, ${slot("at")}
+  FROM json_each(${slot("scans")}) AS s JOIN scans AS c ON c.id = s.value ->> 'id'
+  WHERE EXISTS (SELECT 1 FROM webhooks AS w WHERE w.workspace_id = c.workspace_id AND w.enabled = 1)
+  ON CONFLICT (id) DO NOTHING
+  RETURNING id`;
+
+/** The listed scans that are not in D1 after the copy: their profile went private or away. */
+const REFUSED_SCANS = sql`SELECT s.value ->> 'id' AS id FROM json_each(${slot("scans")}) AS s
+  WHERE NOT EXISTS (SELECT 1 FROM scans AS c WHERE c.id = s.value ->> 'id')`;
+
+const PROFILE_EXISTS = sql`SELECT count(*) AS n FROM profiles WHERE id = ${slot("profile")}`;
+
+export interface CopyResult {
+  /** Scans not copied: their profile was private to their caller when they were made. */
+  refused: string[];
+  /** How many outbox events the copy wrote. */
+  events: number;
+  /** The profile no longer exists. */
+  profileGone: boolean;
+}
+
+/**
+ * Copies one profile's pending scans (a JSON array of `PendingScan`, bound as one value however
+ * many there are) to D1 in one batch: the scans, their outbox events, and what was refused. Safe
+ * to run again with the same scans: nothing is written twice.
+ */
+export async function copyScans(db: Db, profileId: string, pendingJson: string): Promise<CopyResult> {
+  const values = { scans: pendingJson, at: nowIso(), profile: profileId };
+  const [, events, refused, [profile]] = await db.batch([
+    db.shaped("scans.copy", () => COPY_SCANS, values),
     db.shaped<{ id: string }>("scans.events", () => INSERT_SCAN_EVENTS, values),
+    db.shaped<{ id: string }>("scans.refused", () => REFUSED_SCANS, values),
+    db.shaped<{ n: number }>("scans.profile", () => PROFILE_EXISTS, values),
   ]);
-  const owners = new Map(inserted.map((r) => [r.id, r.workspaceId]));
-  const eventIds = new Set(events.map((r) => r.id));
-  // A refused scan of an API caller: was it the profile, or the key? Only then is it asked.
-  const keysToCheck = [...new Set(pending.flatMap((s) => (!owners.has(s.id) && s.apiKeyId ? [s.apiKeyId] : [])))];
-  const live = new Set(
-    keysToCheck.length === 0
-      ? []
-      : (
-          await db.all(
-            db.orm
-              .select({ id: apiKeys.id })
-              .from(apiKeys)
-              .where(and(inArray(apiKeys.id, keysToCheck), isNull(apiKeys.revokedAt))),
-          )
-        ).map((k) => k.id),
-  );
-  return pending.map((s, i) => {
-    const workspaceId = owners.get(s.id);
-    if (workspaceId === undefined) return { recorded: false, keyLive: !s.apiKeyId || live.has(s.apiKeyId) };
-    const scan: Scan = { id: s.id, profileId: s.profileId, workspaceId, source: s.source, referrer: s.referrer, scannedAt: s.scannedAt };
-    return { recorded: true, scan, keyLive: true, event: eventIds.has(listed[i]!.event) };
-  });
+  return { refused: refused.map((r) => r.id), events: events.length, profileGone: (profile?.n ?? 0) === 0 };
 }
 
 export interface ScanFilters {

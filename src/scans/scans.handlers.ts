@@ -3,24 +3,23 @@ import type { AppRouteHandler } from "../keys/app-env";
 import { notFound } from "../lib/errors";
 import { nowIso } from "../lib/ids";
 import { pageOf, readListQuery } from "../lib/pagination";
-import { requireOwnProfile, workspaceScanTotals } from "../profiles/profiles.data";
-import { recordScan, scanCounter } from "./scan-counter";
-import { listScans, newScan, toScan } from "./scans.data";
+import { findVisibleProfile, requireOwnProfile, workspaceScanTotals } from "../profiles/profiles.data";
+import { recordScans, scanCounter } from "./scan-counter";
+import { listScans, newScan, pendingToScan, toScan } from "./scans.data";
 import type * as routes from "./scans.routes";
 import { ScansQuery } from "./scans.routes";
 
 export const record: AppRouteHandler<typeof routes.record> = async (c) => {
   const body = c.req.valid("json");
-  const { workspace, apiKey } = c.var.caller;
-  // The profile's ScanCounter checks visibility and the key in the same batch that writes the scan.
-  const caller = { workspaceId: workspace.id, apiKeyId: apiKey.id };
-  const result = await recordScan(c.env, newScan(body.profile_id, body.source, body.referrer ?? null, caller));
-  if (c.var.keyProof) {
-    c.var.db.skipFirstTrip();
-    c.var.keyProof.settle(result.keyLive);
-  }
+  const workspaceId = c.var.caller.workspace.id;
+  // Checked in D1 first (the key's proof rides along); the profile's ScanCounter then records it.
+  const profile = await findVisibleProfile(c.var.db, workspaceId, body.profile_id);
+  if (!profile) throw notFound("Profile");
+  const scan = newScan(profile.id, body.source, body.referrer ?? null, workspaceId);
+  const result = await recordScans(c.env, profile.id, [scan]);
+  // Deleted between the two: the object refuses it.
   if (!result.recorded) throw notFound("Profile");
-  return c.json({ ...toScan(result.scan), counts: result.counts }, 201);
+  return c.json({ ...toScan(pendingToScan(scan, profile.workspaceId)), counts: result.counts }, 201);
 };
 
 export const recent: AppRouteHandler<typeof routes.recent> = async (c) => {
@@ -31,11 +30,15 @@ export const recent: AppRouteHandler<typeof routes.recent> = async (c) => {
 
 export const sources: AppRouteHandler<typeof routes.sources> = async (c) => {
   const workspaceId = c.var.caller.workspace.id;
-  const [contacts, scans] = await Promise.all([contactsBySource(c.var.db, workspaceId), workspaceScanTotals(c.var.db, workspaceId)]);
-  return c.json({ contacts, scans }, 200);
+  const [contacts, { leads, ...scans }] = await Promise.all([
+    contactsBySource(c.var.db, workspaceId),
+    workspaceScanTotals(c.var.db, workspaceId),
+  ]);
+  return c.json({ contacts, scans, leads }, 200);
 };
 
 export const stats: AppRouteHandler<typeof routes.stats> = async (c) => {
   const profile = await requireOwnProfile(c.var.db, c.var.caller.workspace.id, c.req.valid("param").id);
-  return c.json(await scanCounter(c.env.SCAN_COUNTER, profile.id).stats(nowIso()), 200);
+  const { total, by_source, by_day } = await scanCounter(c.env.SCAN_COUNTER, profile.id).stats(nowIso());
+  return c.json({ total, leads: profile.leads, by_source, by_day }, 200);
 };

@@ -90,6 +90,7 @@ const SourcesSchema = z
     scans: z.object(
       Object.fromEntries(SCAN_SOURCES.map((s) => [s, z.number().int()])) as Record<(typeof SCAN_SOURCES)[number], z.ZodNumber>,
     ),
+    leads: z.number().int().openapi({ description: "Leads captured on the forms of the workspace's current cards." }),
   })
   .openapi("SourceAnalytics");
 
@@ -111,6 +112,7 @@ const profileParams = idParam("Profile");
 const StatsSchema = z
   .object({
     total: z.number().int(),
+    leads: z.number().int().openapi({ description: "Leads captured on the card's form, in all." }),
     by_source: z.object({ qr_scan: z.number().int(), web: z.number().int(), mcp: z.number().int() }),
     by_day: z
       .array(z.object({ date: z.string(), count: z.number().int() }))

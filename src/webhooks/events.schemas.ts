@@ -28,6 +28,17 @@ export const EVENTS: Record<EventType, { summary: string; description: string; d
     description: "`data.contact` is the surviving contact after the merge; `data.merged_ids` the contacts merged into it (now deleted).",
     data: z.object({ contact: ContactSchema, merged_ids: z.array(z.guid()).min(1) }),
   },
+  "lead.captured": {
+    summary: "A visitor left their details on a card",
+    description:
+      "Sent with the `contact.created` or `contact.updated` of the same write. `data.contact` is the contact after it; `data.via` is `qr` when the visitor came by the QR code, else `web`.",
+    data: z.object({ contact: ContactSchema, profile_id: z.guid(), via: z.enum(["qr", "web"]) }),
+  },
+  "contact.limit_reached": {
+    summary: "A lead was held: the workspace is at its plan's contact limit",
+    description: "The lead is kept (see `GET /v1/leads/held`), not lost; make room or upgrade the plan.",
+    data: z.object({ held_lead_id: z.guid(), profile_id: z.guid(), via: z.enum(["qr", "web"]), held_at: z.string().datetime() }),
+  },
   "contact.tags_added": {
     summary: "Tags were added to a contact",
     description: "`data` is the contact after the change.",

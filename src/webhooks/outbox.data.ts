@@ -11,6 +11,8 @@ export const EVENT_TYPES = [
   "contact.tags_removed",
   "contact.merged",
   "scan.recorded",
+  "lead.captured",
+  "contact.limit_reached",
 ] as const;
 export type EventType = (typeof EVENT_TYPES)[number] | "webhook.test";
 

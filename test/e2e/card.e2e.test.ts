@@ -4,7 +4,7 @@ import { tmpdir } from "node:os";
 import path from "node:path";
 import { promisify } from "node:util";
 import type { Browser, Page } from "playwright-core";
-import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { afterAll, beforeAll, describe, expect, it, vi } from "vitest";
 import { launchChromium } from "./browser";
 import { apiClient, provision, type RunningServer, startServer } from "./server";
 
@@ -121,7 +121,7 @@ describe("in a real browser", () => {
     const errors: string[] = [];
     page.on("console", (m) => m.type() === "error" && errors.push(m.text()));
     const response = await page.goto(`${server.base}/q/ada-lovelace`);
-    expect(page.url()).toBe(`${server.base}/p/ada-lovelace`);
+    expect(page.url()).toBe(`${server.base}/p/ada-lovelace?via=qr`);
     expect(response!.status()).toBe(200);
     await expect(page.getByRole("heading", { level: 1 }).textContent()).resolves.toBe("Ada Lovelace");
     const save = page.getByRole("link", { name: "Save contact" });
@@ -146,8 +146,43 @@ describe("in a real browser", () => {
     expect(vcard).toContain("FN:Ada Lovelace");
     expect(errors).toEqual([]);
     await context.close();
-    const scans = await api("GET", `/v1/contacts/scans?profile_id=${profile.body.id}`);
-    expect(scans.body.data.map((s: { source: string }) => s.source).sort()).toEqual(["qr_scan", "web"]);
+    // The visitor shares their details back through the card's form, without JavaScript.
+    const lead = await browser.newContext({ viewport: { width: 390, height: 844 }, deviceScaleFactor: 2, userAgent: PHONE_CHROME });
+    const visitor = await lead.newPage();
+    await visitor.goto(`${server.base}/q/ada-lovelace`);
+    await visitor.getByLabel("Name (required)").fill("Grace Hopper");
+    await visitor.getByLabel("Email").fill("grace@navy.example");
+    await visitor.getByLabel("Note").fill("Met at the booth");
+    await visitor.getByLabel(/I agree that Ada Lovelace receives/).check();
+    await Promise.all([
+      visitor.waitForURL(`${server.base}/p/ada-lovelace?shared=1`),
+      visitor.getByRole("button", { name: "Share my details" }).click(),
+    ]);
+    await expect(visitor.getByRole("status").textContent()).resolves.toBe("Thank you — your details have been shared.");
+    expect(await visitor.locator("form").count()).toBe(0);
+    await visitor.screenshot({ path: path.join(ARTIFACTS, "lead-shared-390x844.png") });
+    await lead.close();
+    const captured = await api("GET", "/v1/contacts?tags=lead");
+    expect(captured.body.data).toEqual([
+      expect.objectContaining({
+        name: "Grace Hopper",
+        email: "grace@navy.example",
+        notes: "Met at the booth",
+        source: "qr_scan",
+        tags: ["lead"],
+        captured_by_profile_id: profile.body.id,
+        consent_at: expect.any(String),
+      }),
+    ]);
+    // Scans are listed within 2 s of the visit (they are recorded after the answer).
+    await vi.waitFor(
+      async () => {
+        const scans = await api("GET", `/v1/contacts/scans?profile_id=${profile.body.id}`);
+        // The owner's visit (/q, then the card) and the visitor's (/q, the card; the thanks is not a visit).
+        expect(scans.body.data.map((s: { source: string }) => s.source).sort()).toEqual(["qr_scan", "qr_scan", "web", "web"]);
+      },
+      { timeout: 2000, interval: 100 },
+    );
   });
 
   it("shows a card without a photo with the initials of the first and the last word", async () => {

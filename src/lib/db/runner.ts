@@ -162,11 +162,6 @@ export class Db {
     first.check(results);
   }
 
-  /** Counts the first trip as done without running it (the work it guards was checked elsewhere). */
-  skipFirstTrip(): void {
-    this.firstTrip = undefined;
-  }
-
   /** The result of one statement: rows for a select, or what `.returning()` / `orm.all` gives. */
   async all<R>(query: Query & PromiseLike<R>): Promise<R> {
     if (!this.firstTrip) return await query;

@@ -46,13 +46,15 @@ async function readStrictly(c: Context) {
 /**
  * Guards every request before routing: a URL that is not UTF-8 → 400; a body over 1 MiB → 413, not
  * JSON → 415, not UTF-8 → 400. Malformed JSON is caught by the validator (400 `bad_request`).
- * `uploads`: the paths that take a file instead, whose bodies a guard of their own checks.
+ * `uploads`: the paths that take a file instead, whose bodies a guard of their own checks;
+ * requests `formPosts` names (HTML forms) are left to their route, after the URL check.
  */
-export function jsonBody(options: { uploads?: readonly string[] } = {}): MiddlewareHandler {
+export function jsonBody(options: { uploads?: readonly string[]; formPosts?: (c: Context) => boolean } = {}): MiddlewareHandler {
   const uploads = new Set(options.uploads);
   return async function jsonBody(c, next) {
     if (!urlIsUtf8(c.req.url)) throw new ApiError("bad_request", "The URL is not valid UTF-8");
     if (c.req.method === "GET" || c.req.method === "HEAD" || c.req.method === "OPTIONS" || uploads.has(c.req.path)) return next();
+    if (options.formPosts?.(c)) return next();
     const type = c.req.header("content-type");
     const length = c.req.header("content-length");
     const hasBody = type !== undefined || (length !== undefined && length !== "0") || c.req.header("transfer-encoding") !== undefined;

@@ -1,0 +1,6 @@
+import type { AppEnv } from "../keys/app-env";
+import { createRouter } from "../lib/openapi";
+import * as handlers from "./leads.handlers";
+import * as routes from "./leads.routes";
+
+export const leadsRouter = createRouter<AppEnv>().openapi(routes.listHeld, handlers.listHeld);
