@@ -705,6 +705,26 @@ export interface paths {
         patch?: never;
         trace?: never;
     };
+    "/v1/leads/held": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * Leads held past the plan's contact limit
+         * @description Details visitors shared on the workspace's cards while it was at its plan's contact limit, newest first: kept, with their consent time, so none is lost.
+         */
+        get: operations["listHeldLeads"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
     "/admin/workspaces": {
         parameters: {
             query?: never;
@@ -835,6 +855,26 @@ export interface paths {
         get: operations["getCardPage"];
         put?: never;
         post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/p/{handle}/connect": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /**
+         * Lead form: a visitor leaves their details on the card
+         * @description The card page's form (HTML, no JavaScript needed). Creates a contact in the owner's workspace, or fills in the one with the same email (else phone), tagged `lead`, with `contact.created`/`contact.updated` and `lead.captured` events; past the plan's contact limit the lead is held, never lost. Needs the form's signed token (from the card page, valid 2 hours), an empty honeypot, consent, and at most `LEADS_PER_MINUTE` leads a minute per card (429).
+         */
+        post: operations["leaveDetailsOnCard"];
         delete?: never;
         options?: never;
         head?: never;
@@ -1003,6 +1043,46 @@ export interface webhooks {
         patch?: never;
         trace?: never;
     };
+    "lead.captured": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /**
+         * A visitor left their details on a card
+         * @description Sent with the `contact.created` or `contact.updated` of the same write. `data.contact` is the contact after it; `data.via` is `qr` when the visitor came by the QR code, else `web`. Verify the signature before trusting the body.
+         */
+        post: operations["onLeadCaptured"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "contact.limit_reached": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /**
+         * A lead was held: the workspace is at its plan's contact limit
+         * @description The lead is kept (see `GET /v1/leads/held`), not lost; make room or upgrade the plan. Verify the signature before trusting the body.
+         */
+        post: operations["onContactLimitReached"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
     "contact.tags_added": {
         parameters: {
             query?: never;
@@ -1124,6 +1204,10 @@ export interface components {
             /** @enum {string} */
             source: "qr_scan" | "web" | "mcp" | "api" | "import";
             profile_id: string | null;
+            /** @description The profile whose public card the person shared their details on; null unless captured there. */
+            captured_by_profile_id: string | null;
+            /** @description When the person consented to share their details. */
+            consent_at: string | null;
             created_at: string;
             updated_at: string;
             saved_at: string;
@@ -1163,6 +1247,41 @@ export interface components {
             data: {
                 contact: components["schemas"]["Contact"];
                 merged_ids: string[];
+            };
+        };
+        LeadCapturedEvent: {
+            /** @enum {string} */
+            type: "lead.captured";
+            /**
+             * Format: date-time
+             * @description When the change happened.
+             */
+            timestamp: string;
+            data: {
+                contact: components["schemas"]["Contact"];
+                /** Format: uuid */
+                profile_id: string;
+                /** @enum {string} */
+                via: "qr" | "web";
+            };
+        };
+        ContactLimitReachedEvent: {
+            /** @enum {string} */
+            type: "contact.limit_reached";
+            /**
+             * Format: date-time
+             * @description When the change happened.
+             */
+            timestamp: string;
+            data: {
+                /** Format: uuid */
+                held_lead_id: string;
+                /** Format: uuid */
+                profile_id: string;
+                /** @enum {string} */
+                via: "qr" | "web";
+                /** Format: date-time */
+                held_at: string;
             };
         };
         ContactTagsAddedEvent: {
@@ -1290,9 +1409,13 @@ export interface components {
                 web: number;
                 mcp: number;
             };
+            /** @description Leads captured on the forms of the workspace's current cards. */
+            leads: number;
         };
         ProfileStats: {
             total: number;
+            /** @description Leads captured on the card's form, in all. */
+            leads: number;
             by_source: {
                 qr_scan: number;
                 web: number;
@@ -1662,6 +1785,10 @@ export interface components {
             /** @description Read-only: accepted and ignored, so a representation read from the API can be sent back as it is. */
             profile_id?: unknown;
             /** @description Read-only: accepted and ignored, so a representation read from the API can be sent back as it is. */
+            captured_by_profile_id?: unknown;
+            /** @description Read-only: accepted and ignored, so a representation read from the API can be sent back as it is. */
+            consent_at?: unknown;
+            /** @description Read-only: accepted and ignored, so a representation read from the API can be sent back as it is. */
             created_at?: unknown;
             /** @description Read-only: accepted and ignored, so a representation read from the API can be sent back as it is. */
             updated_at?: unknown;
@@ -1669,6 +1796,10 @@ export interface components {
             saved_at?: unknown;
             /** @description Read-only: accepted and ignored, so a representation read from the API can be sent back as it is. */
             profileId?: unknown;
+            /** @description Read-only: accepted and ignored, so a representation read from the API can be sent back as it is. */
+            capturedByProfileId?: unknown;
+            /** @description Read-only: accepted and ignored, so a representation read from the API can be sent back as it is. */
+            consentAt?: unknown;
             /** @description Read-only: accepted and ignored, so a representation read from the API can be sent back as it is. */
             createdAt?: unknown;
             /** @description Read-only: accepted and ignored, so a representation read from the API can be sent back as it is. */
@@ -1774,6 +1905,10 @@ export interface components {
             /** @description Read-only: accepted and ignored, so a representation read from the API can be sent back as it is. */
             profile_id?: unknown;
             /** @description Read-only: accepted and ignored, so a representation read from the API can be sent back as it is. */
+            captured_by_profile_id?: unknown;
+            /** @description Read-only: accepted and ignored, so a representation read from the API can be sent back as it is. */
+            consent_at?: unknown;
+            /** @description Read-only: accepted and ignored, so a representation read from the API can be sent back as it is. */
             created_at?: unknown;
             /** @description Read-only: accepted and ignored, so a representation read from the API can be sent back as it is. */
             updated_at?: unknown;
@@ -1781,6 +1916,10 @@ export interface components {
             saved_at?: unknown;
             /** @description Read-only: accepted and ignored, so a representation read from the API can be sent back as it is. */
             profileId?: unknown;
+            /** @description Read-only: accepted and ignored, so a representation read from the API can be sent back as it is. */
+            capturedByProfileId?: unknown;
+            /** @description Read-only: accepted and ignored, so a representation read from the API can be sent back as it is. */
+            consentAt?: unknown;
             /** @description Read-only: accepted and ignored, so a representation read from the API can be sent back as it is. */
             createdAt?: unknown;
             /** @description Read-only: accepted and ignored, so a representation read from the API can be sent back as it is. */
@@ -1825,6 +1964,8 @@ export interface components {
             website: string | null;
             bio: string | null;
             public: boolean;
+            /** @enum {string} */
+            lead_capture: "on" | "off";
             created_at: string;
             updated_at: string;
         };
@@ -1846,10 +1987,20 @@ export interface components {
             /** @description Public profiles can be seen, scanned and saved by anyone. Default true. */
             public?: boolean;
             /**
+             * @description `on` (default): the public card offers visitors a form to share their details with the owner.
+             * @enum {string}
+             */
+            lead_capture?: "on" | "off";
+            /**
              * Format: uri
              * @description The same as `photo_url` (send one spelling only).
              */
             photoUrl?: string | null;
+            /**
+             * @description The same as `lead_capture` (send one spelling only).
+             * @enum {string}
+             */
+            leadCapture?: "on" | "off";
         };
         ProfileList: {
             data: components["schemas"]["Profile"][];
@@ -1873,10 +2024,20 @@ export interface components {
             /** @description Public profiles can be seen, scanned and saved by anyone. Default true. */
             public?: boolean;
             /**
+             * @description `on` (default): the public card offers visitors a form to share their details with the owner.
+             * @enum {string}
+             */
+            lead_capture?: "on" | "off";
+            /**
              * Format: uri
              * @description The same as `photo_url` (send one spelling only).
              */
             photoUrl?: string | null;
+            /**
+             * @description The same as `lead_capture` (send one spelling only).
+             * @enum {string}
+             */
+            leadCapture?: "on" | "off";
             /** @description Read-only: accepted and ignored, so a representation read from the API can be sent back as it is. */
             id?: unknown;
             /** @description Read-only: accepted and ignored, so a representation read from the API can be sent back as it is. */
@@ -1958,7 +2119,7 @@ export interface components {
              * @description https only; no private, loopback or link-local targets.
              */
             url: string;
-            events: ("*" | "contact.created" | "contact.updated" | "contact.deleted" | "contact.tags_added" | "contact.tags_removed" | "contact.merged" | "scan.recorded")[];
+            events: ("*" | "contact.created" | "contact.updated" | "contact.deleted" | "contact.tags_added" | "contact.tags_removed" | "contact.merged" | "scan.recorded" | "lead.captured" | "contact.limit_reached")[];
             description?: string | null;
         };
         WebhookList: {
@@ -1971,7 +2132,7 @@ export interface components {
              * @description https only; no private, loopback or link-local targets.
              */
             url?: string;
-            events?: ("*" | "contact.created" | "contact.updated" | "contact.deleted" | "contact.tags_added" | "contact.tags_removed" | "contact.merged" | "scan.recorded")[];
+            events?: ("*" | "contact.created" | "contact.updated" | "contact.deleted" | "contact.tags_added" | "contact.tags_removed" | "contact.merged" | "scan.recorded" | "lead.captured" | "contact.limit_reached")[];
             description?: string | null;
             enabled?: boolean;
             /** @description Read-only: accepted and ignored, so a representation read from the API can be sent back as it is. */
@@ -2043,6 +2204,28 @@ export interface components {
         ImportList: {
             data: components["schemas"]["Import"][];
             pagination: components["schemas"]["Pagination"];
+        };
+        HeldLeadList: {
+            data: components["schemas"]["HeldLead"][];
+            pagination: components["schemas"]["Pagination"];
+        };
+        HeldLead: {
+            id: string;
+            /** @description The card the lead was shared on. */
+            profile_id: string;
+            /** @description What the visitor shared, as the form sent it. */
+            lead: {
+                name: string;
+                email: string | null;
+                phone: string | null;
+                company: string | null;
+                job_title: string | null;
+                note: string | null;
+                /** @enum {string} */
+                via: "qr" | "web";
+            };
+            consent_at: string;
+            created_at: string;
         };
         ProvisionedWorkspace: {
             workspace: components["schemas"]["Workspace"];
@@ -2584,7 +2767,8 @@ export interface operations {
                      *         "qr_scan": 1,
                      *         "web": 1,
                      *         "mcp": 1
-                     *       }
+                     *       },
+                     *       "leads": 1
                      *     }
                      */
                     "application/json": components["schemas"]["SourceAnalytics"];
@@ -2738,6 +2922,7 @@ export interface operations {
                     /**
                      * @example {
                      *       "total": 12,
+                     *       "leads": 1,
                      *       "by_source": {
                      *         "qr_scan": 1,
                      *         "web": 1,
@@ -3075,183 +3260,6 @@ export interface operations {
             };
         };
     };
-    exportContacts: {
-        parameters: {
-            query?: {
-                /** @description Full-text prefix search over name, email, phone, company, job title, notes. Alias: `searchText`. */
-                q?: string;
-                /** @description Comma-separated; a contact must carry all of them. */
-                tags?: string;
-                /** @description One of `Subscriber`, `Lead`, `Qualified`, `Opportunity`, `Customer`, `Evangelist`, `Other`, in any letter case; answered as listed. */
-                stage?: string;
-                /** @description Alias: `channel`. */
-                source?: "qr_scan" | "web" | "mcp" | "api" | "import";
-                /** @description Alias: `locationId`. */
-                site_id?: string;
-                profile_id?: string;
-                email?: string;
-                phone?: string;
-                created_after?: string;
-                created_before?: string;
-                updated_after?: string;
-                /** @description Default `-created_at`; `id` breaks ties. */
-                sort?: "-created_at" | "created_at" | "-updated_at" | "updated_at" | "name" | "-name";
-                /** @description The same as `site_id` (send one spelling only). */
-                siteId?: string;
-                /** @description The same as `profile_id` (send one spelling only). */
-                profileId?: string;
-                /** @description The same as `created_after` (send one spelling only). */
-                createdAfter?: string;
-                /** @description The same as `created_before` (send one spelling only). */
-                createdBefore?: string;
-                /** @description The same as `updated_after` (send one spelling only). */
-                updatedAfter?: string;
-                /** @description The same as `q` (send one spelling only). */
-                search_text?: string;
-                /** @description The same as `q` (send one spelling only). */
-                searchText?: string;
-                /** @description The same as `source` (send one spelling only). */
-                channel?: "qr_scan" | "web" | "mcp" | "api" | "import";
-                /** @description The same as `site_id` (send one spelling only). */
-                location_id?: string;
-                /** @description The same as `site_id` (send one spelling only). */
-                locationId?: string;
-                /** @description `csv` (default), `vcf` (vCard 3.0) or `ndjson`. */
-                format?: "csv" | "vcf" | "ndjson";
-            };
-            header?: never;
-            path?: never;
-            cookie?: never;
-        };
-        requestBody?: never;
-        responses: {
-            /** @description The matching contacts, streamed */
-            200: {
-                headers: {
-                    "x-request-id": components["headers"]["RequestId"];
-                    /** @description attachment; filename="contacts-YYYY-MM-DD.csv" */
-                    "Content-Disposition"?: string;
-                    "RateLimit-Limit": components["headers"]["RateLimitLimit"];
-                    "RateLimit-Remaining": components["headers"]["RateLimitRemaining"];
-                    "RateLimit-Reset": components["headers"]["RateLimitReset"];
-                    [name: string]: unknown;
-                };
-                content: {
-                    "text/csv": string;
-                    "text/vcard": string;
-                    "application/x-ndjson": string;
-                };
-            };
-            /** @description Malformed body, query or URL, or invalid fields (`bad_request`, `validation_failed`). */
-            400: {
-                headers: {
-                    "x-request-id": components["headers"]["RequestId"];
-                    [name: string]: unknown;
-                };
-                content: {
-                    /**
-                     * @example {
-                     *       "error": "Request body is not valid JSON",
-                     *       "code": "bad_request",
-                     *       "request_id": "0192f7a8-6c1e-7d3a-9b2f-4e5d6c7b8a91"
-                     *     }
-                     */
-                    "application/json": components["schemas"]["Error"];
-                };
-            };
-            /** @description Missing, unknown or revoked credentials (`unauthorized`). */
-            401: {
-                headers: {
-                    "x-request-id": components["headers"]["RequestId"];
-                    "WWW-Authenticate": components["headers"]["WWWAuthenticate"];
-                    [name: string]: unknown;
-                };
-                content: {
-                    /**
-                     * @example {
-                     *       "error": "Missing API key",
-                     *       "code": "unauthorized",
-                     *       "request_id": "0192f7a8-6c1e-7d3a-9b2f-4e5d6c7b8a91"
-                     *     }
-                     */
-                    "application/json": components["schemas"]["Error"];
-                };
-            };
-            /** @description The key lacks the permission, or the plan's contact limit is reached (`forbidden`, `contact_limit_reached`). */
-            403: {
-                headers: {
-                    "x-request-id": components["headers"]["RequestId"];
-                    [name: string]: unknown;
-                };
-                content: {
-                    /**
-                     * @example {
-                     *       "error": "This key lacks the contacts:write permission",
-                     *       "code": "forbidden",
-                     *       "request_id": "0192f7a8-6c1e-7d3a-9b2f-4e5d6c7b8a91"
-                     *     }
-                     */
-                    "application/json": components["schemas"]["Error"];
-                };
-            };
-            /** @description Rate limit exceeded (see `Retry-After`) (`rate_limited`). */
-            429: {
-                headers: {
-                    "x-request-id": components["headers"]["RequestId"];
-                    "RateLimit-Limit": components["headers"]["RateLimitLimit"];
-                    "RateLimit-Remaining": components["headers"]["RateLimitRemaining"];
-                    "RateLimit-Reset": components["headers"]["RateLimitReset"];
-                    "Retry-After": components["headers"]["RetryAfter"];
-                    [name: string]: unknown;
-                };
-                content: {
-                    /**
-                     * @example {
-                     *       "error": "Rate limit of 600 requests per 60 s exceeded; retry after 12 s",
-                     *       "code": "rate_limited",
-                     *       "request_id": "0192f7a8-6c1e-7d3a-9b2f-4e5d6c7b8a91"
-                     *     }
-                     */
-                    "application/json": components["schemas"]["Error"];
-                };
-            };
-            /** @description Unexpected server error (reported to us) (`internal`). */
-            500: {
-                headers: {
-                    "x-request-id": components["headers"]["RequestId"];
-                    [name: string]: unknown;
-                };
-                content: {
-                    /**
-                     * @example {
-                     *       "error": "Internal error",
-                     *       "code": "internal",
-                     *       "request_id": "0192f7a8-6c1e-7d3a-9b2f-4e5d6c7b8a91"
-                     *     }
-                     */
-                    "application/json": components["schemas"]["Error"];
-                };
-            };
-            /** @description A dependency is briefly unavailable, or the deployment is misconfigured; retry (`service_unavailable`). */
-            503: {
-                headers: {
-                    "x-request-id": components["headers"]["RequestId"];
-                    "Retry-After": components["headers"]["RetryAfter"];
-                    [name: string]: unknown;
-                };
-                content: {
-                    /**
-                     * @example {
-                     *       "error": "The database is briefly unavailable; retry",
-                     *       "code": "service_unavailable",
-                     *       "request_id": "0192f7a8-6c1e-7d3a-9b2f-4e5d6c7b8a91"
-                     *     }
-                     */
-                    "application/json": components["schemas"]["Error"];
-                };
-            };
-        };
-    };
     listContacts: {
         parameters: {
             query?: {
@@ -3353,6 +3361,8 @@ export interface operations {
                      *           },
                      *           "source": "qr_scan",
                      *           "profile_id": "0192f7a8-6c1e-7d3a-9b2f-4e5d6c7b8a90",
+                     *           "captured_by_profile_id": "0192f7a8-6c1e-7d3a-9b2f-4e5d6c7b8a90",
+                     *           "consent_at": "2026-11-23T10:00:00.000Z",
                      *           "created_at": "2026-11-23T10:00:00.000Z",
                      *           "updated_at": "2026-11-23T10:00:00.000Z",
                      *           "saved_at": "2026-11-23T10:00:00.000Z"
@@ -3550,6 +3560,8 @@ export interface operations {
                      *       },
                      *       "source": "qr_scan",
                      *       "profile_id": "0192f7a8-6c1e-7d3a-9b2f-4e5d6c7b8a90",
+                     *       "captured_by_profile_id": "0192f7a8-6c1e-7d3a-9b2f-4e5d6c7b8a90",
+                     *       "consent_at": "2026-11-23T10:00:00.000Z",
                      *       "created_at": "2026-11-23T10:00:00.000Z",
                      *       "updated_at": "2026-11-23T10:00:00.000Z",
                      *       "saved_at": "2026-11-23T10:00:00.000Z"
@@ -3818,6 +3830,8 @@ export interface operations {
                      *       },
                      *       "source": "qr_scan",
                      *       "profile_id": "0192f7a8-6c1e-7d3a-9b2f-4e5d6c7b8a90",
+                     *       "captured_by_profile_id": "0192f7a8-6c1e-7d3a-9b2f-4e5d6c7b8a90",
+                     *       "consent_at": "2026-11-23T10:00:00.000Z",
                      *       "created_at": "2026-11-23T10:00:00.000Z",
                      *       "updated_at": "2026-11-23T10:00:00.000Z",
                      *       "saved_at": "2026-11-23T10:00:00.000Z"
@@ -3867,6 +3881,8 @@ export interface operations {
                      *       },
                      *       "source": "qr_scan",
                      *       "profile_id": "0192f7a8-6c1e-7d3a-9b2f-4e5d6c7b8a90",
+                     *       "captured_by_profile_id": "0192f7a8-6c1e-7d3a-9b2f-4e5d6c7b8a90",
+                     *       "consent_at": "2026-11-23T10:00:00.000Z",
                      *       "created_at": "2026-11-23T10:00:00.000Z",
                      *       "updated_at": "2026-11-23T10:00:00.000Z",
                      *       "saved_at": "2026-11-23T10:00:00.000Z"
@@ -4146,6 +4162,8 @@ export interface operations {
                      *             },
                      *             "source": "qr_scan",
                      *             "profile_id": "0192f7a8-6c1e-7d3a-9b2f-4e5d6c7b8a90",
+                     *             "captured_by_profile_id": "0192f7a8-6c1e-7d3a-9b2f-4e5d6c7b8a90",
+                     *             "consent_at": "2026-11-23T10:00:00.000Z",
                      *             "created_at": "2026-11-23T10:00:00.000Z",
                      *             "updated_at": "2026-11-23T10:00:00.000Z",
                      *             "saved_at": "2026-11-23T10:00:00.000Z"
@@ -4584,6 +4602,8 @@ export interface operations {
                      *               },
                      *               "source": "qr_scan",
                      *               "profile_id": "0192f7a8-6c1e-7d3a-9b2f-4e5d6c7b8a90",
+                     *               "captured_by_profile_id": "0192f7a8-6c1e-7d3a-9b2f-4e5d6c7b8a90",
+                     *               "consent_at": "2026-11-23T10:00:00.000Z",
                      *               "created_at": "2026-11-23T10:00:00.000Z",
                      *               "updated_at": "2026-11-23T10:00:00.000Z",
                      *               "saved_at": "2026-11-23T10:00:00.000Z"
@@ -4703,198 +4723,6 @@ export interface operations {
                 headers: {
                     "x-request-id": components["headers"]["RequestId"];
                     "x-cardbox-bookmark": components["headers"]["Bookmark"];
-                    "Retry-After": components["headers"]["RetryAfter"];
-                    [name: string]: unknown;
-                };
-                content: {
-                    /**
-                     * @example {
-                     *       "error": "The database is briefly unavailable; retry",
-                     *       "code": "service_unavailable",
-                     *       "request_id": "0192f7a8-6c1e-7d3a-9b2f-4e5d6c7b8a91"
-                     *     }
-                     */
-                    "application/json": components["schemas"]["Error"];
-                };
-            };
-        };
-    };
-    listDuplicateContacts: {
-        parameters: {
-            query?: {
-                /** @description Page number, from 1 (default 1). */
-                page?: number;
-                /** @description Items per page, 1–100 (default 25). Alias: `per_page`. */
-                limit?: number;
-                /** @description Opaque cursor from `pagination.next_cursor`. */
-                cursor?: string;
-                /** @description The same as `limit` (send one spelling only). */
-                per_page?: number;
-                /** @description The same as `limit` (send one spelling only). */
-                perPage?: number;
-            };
-            header?: never;
-            path?: never;
-            cookie?: never;
-        };
-        requestBody?: never;
-        responses: {
-            /** @description A page of duplicate groups */
-            200: {
-                headers: {
-                    "x-request-id": components["headers"]["RequestId"];
-                    "RateLimit-Limit": components["headers"]["RateLimitLimit"];
-                    "RateLimit-Remaining": components["headers"]["RateLimitRemaining"];
-                    "RateLimit-Reset": components["headers"]["RateLimitReset"];
-                    [name: string]: unknown;
-                };
-                content: {
-                    /**
-                     * @example {
-                     *       "data": [
-                     *         {
-                     *           "reason": "name_company",
-                     *           "count": 12,
-                     *           "contacts": [
-                     *             {
-                     *               "id": "0192f7a8-6c1e-7d3a-9b2f-4e5d6c7b8a90",
-                     *               "first_name": "Ada",
-                     *               "last_name": "Lovelace",
-                     *               "name": "Ada Lovelace",
-                     *               "email": "ada@example.com",
-                     *               "phone": "+44 20 7946 0958",
-                     *               "job_title": "Mathematician",
-                     *               "company": "Analytical Engines Ltd",
-                     *               "location": "London, UK",
-                     *               "linkedin_url": "https://www.linkedin.com/in/ada-lovelace",
-                     *               "photo_url": "https://cdn.example.com/ada.jpg",
-                     *               "stage": "Subscriber",
-                     *               "notes": "Met at the booth; wants a demo.",
-                     *               "custom_fields": {
-                     *                 "tier": "example"
-                     *               },
-                     *               "tags": [
-                     *                 "vip"
-                     *               ],
-                     *               "site": {
-                     *                 "id": "0192f7a8-6c1e-7d3a-9b2f-4e5d6c7b8a90",
-                     *                 "title": "Mathematician"
-                     *               },
-                     *               "source": "qr_scan",
-                     *               "profile_id": "0192f7a8-6c1e-7d3a-9b2f-4e5d6c7b8a90",
-                     *               "created_at": "2026-11-23T10:00:00.000Z",
-                     *               "updated_at": "2026-11-23T10:00:00.000Z",
-                     *               "saved_at": "2026-11-23T10:00:00.000Z"
-                     *             }
-                     *           ]
-                     *         }
-                     *       ],
-                     *       "pagination": {
-                     *         "page": 1,
-                     *         "limit": 1,
-                     *         "total": 12,
-                     *         "total_exact": true,
-                     *         "next_cursor": "eyJrIjpbIjIwMjYtMTEtMjNUMTA6MDA6MDAuMDAwWiJdfQ"
-                     *       }
-                     *     }
-                     */
-                    "application/json": components["schemas"]["DuplicateGroupList"];
-                };
-            };
-            /** @description Malformed body, query or URL, or invalid fields (`bad_request`, `validation_failed`). */
-            400: {
-                headers: {
-                    "x-request-id": components["headers"]["RequestId"];
-                    [name: string]: unknown;
-                };
-                content: {
-                    /**
-                     * @example {
-                     *       "error": "Request body is not valid JSON",
-                     *       "code": "bad_request",
-                     *       "request_id": "0192f7a8-6c1e-7d3a-9b2f-4e5d6c7b8a91"
-                     *     }
-                     */
-                    "application/json": components["schemas"]["Error"];
-                };
-            };
-            /** @description Missing, unknown or revoked credentials (`unauthorized`). */
-            401: {
-                headers: {
-                    "x-request-id": components["headers"]["RequestId"];
-                    "WWW-Authenticate": components["headers"]["WWWAuthenticate"];
-                    [name: string]: unknown;
-                };
-                content: {
-                    /**
-                     * @example {
-                     *       "error": "Missing API key",
-                     *       "code": "unauthorized",
-                     *       "request_id": "0192f7a8-6c1e-7d3a-9b2f-4e5d6c7b8a91"
-                     *     }
-                     */
-                    "application/json": components["schemas"]["Error"];
-                };
-            };
-            /** @description The key lacks the permission, or the plan's contact limit is reached (`forbidden`, `contact_limit_reached`). */
-            403: {
-                headers: {
-                    "x-request-id": components["headers"]["RequestId"];
-                    [name: string]: unknown;
-                };
-                content: {
-                    /**
-                     * @example {
-                     *       "error": "This key lacks the contacts:write permission",
-                     *       "code": "forbidden",
-                     *       "request_id": "0192f7a8-6c1e-7d3a-9b2f-4e5d6c7b8a91"
-                     *     }
-                     */
-                    "application/json": components["schemas"]["Error"];
-                };
-            };
-            /** @description Rate limit exceeded (see `Retry-After`) (`rate_limited`). */
-            429: {
-                headers: {
-                    "x-request-id": components["headers"]["RequestId"];
-                    "RateLimit-Limit": components["headers"]["RateLimitLimit"];
-                    "RateLimit-Remaining": components["headers"]["RateLimitRemaining"];
-                    "RateLimit-Reset": components["headers"]["RateLimitReset"];
-                    "Retry-After": components["headers"]["RetryAfter"];
-                    [name: string]: unknown;
-                };
-                content: {
-                    /**
-                     * @example {
-                     *       "error": "Rate limit of 600 requests per 60 s exceeded; retry after 12 s",
-                     *       "code": "rate_limited",
-                     *       "request_id": "0192f7a8-6c1e-7d3a-9b2f-4e5d6c7b8a91"
-                     *     }
-                     */
-                    "application/json": components["schemas"]["Error"];
-                };
-            };
-            /** @description Unexpected server error (reported to us) (`internal`). */
-            500: {
-                headers: {
-                    "x-request-id": components["headers"]["RequestId"];
-                    [name: string]: unknown;
-                };
-                content: {
-                    /**
-                     * @example {
-                     *       "error": "Internal error",
-                     *       "code": "internal",
-                     *       "request_id": "0192f7a8-6c1e-7d3a-9b2f-4e5d6c7b8a91"
-                     *     }
-                     */
-                    "application/json": components["schemas"]["Error"];
-                };
-            };
-            /** @description A dependency is briefly unavailable, or the deployment is misconfigured; retry (`service_unavailable`). */
-            503: {
-                headers: {
-                    "x-request-id": components["headers"]["RequestId"];
                     "Retry-After": components["headers"]["RetryAfter"];
                     [name: string]: unknown;
                 };
@@ -5121,6 +4949,8 @@ export interface operations {
                      *       },
                      *       "source": "qr_scan",
                      *       "profile_id": "0192f7a8-6c1e-7d3a-9b2f-4e5d6c7b8a90",
+                     *       "captured_by_profile_id": "0192f7a8-6c1e-7d3a-9b2f-4e5d6c7b8a90",
+                     *       "consent_at": "2026-11-23T10:00:00.000Z",
                      *       "created_at": "2026-11-23T10:00:00.000Z",
                      *       "updated_at": "2026-11-23T10:00:00.000Z",
                      *       "saved_at": "2026-11-23T10:00:00.000Z"
@@ -5365,6 +5195,8 @@ export interface operations {
                      *       },
                      *       "source": "qr_scan",
                      *       "profile_id": "0192f7a8-6c1e-7d3a-9b2f-4e5d6c7b8a90",
+                     *       "captured_by_profile_id": "0192f7a8-6c1e-7d3a-9b2f-4e5d6c7b8a90",
+                     *       "consent_at": "2026-11-23T10:00:00.000Z",
                      *       "created_at": "2026-11-23T10:00:00.000Z",
                      *       "updated_at": "2026-11-23T10:00:00.000Z",
                      *       "saved_at": "2026-11-23T10:00:00.000Z"
@@ -5910,6 +5742,8 @@ export interface operations {
                      *       },
                      *       "source": "qr_scan",
                      *       "profile_id": "0192f7a8-6c1e-7d3a-9b2f-4e5d6c7b8a90",
+                     *       "captured_by_profile_id": "0192f7a8-6c1e-7d3a-9b2f-4e5d6c7b8a90",
+                     *       "consent_at": "2026-11-23T10:00:00.000Z",
                      *       "created_at": "2026-11-23T10:00:00.000Z",
                      *       "updated_at": "2026-11-23T10:00:00.000Z",
                      *       "saved_at": "2026-11-23T10:00:00.000Z"
@@ -6673,6 +6507,8 @@ export interface operations {
                      *       },
                      *       "source": "qr_scan",
                      *       "profile_id": "0192f7a8-6c1e-7d3a-9b2f-4e5d6c7b8a90",
+                     *       "captured_by_profile_id": "0192f7a8-6c1e-7d3a-9b2f-4e5d6c7b8a90",
+                     *       "consent_at": "2026-11-23T10:00:00.000Z",
                      *       "created_at": "2026-11-23T10:00:00.000Z",
                      *       "updated_at": "2026-11-23T10:00:00.000Z",
                      *       "saved_at": "2026-11-23T10:00:00.000Z"
@@ -6861,269 +6697,6 @@ export interface operations {
                 headers: {
                     "x-request-id": components["headers"]["RequestId"];
                     "x-cardbox-bookmark": components["headers"]["Bookmark"];
-                    "Retry-After": components["headers"]["RetryAfter"];
-                    [name: string]: unknown;
-                };
-                content: {
-                    /**
-                     * @example {
-                     *       "error": "The database is briefly unavailable; retry",
-                     *       "code": "service_unavailable",
-                     *       "request_id": "0192f7a8-6c1e-7d3a-9b2f-4e5d6c7b8a91"
-                     *     }
-                     */
-                    "application/json": components["schemas"]["Error"];
-                };
-            };
-        };
-    };
-    mergeContacts: {
-        parameters: {
-            query?: never;
-            header?: {
-                /** @description Any 1–255 characters unique to this request. The first answer (but a 5xx or 429) is kept 24 hours for your API key and replayed, with `Idempotent-Replayed: true`, to a retry with the same method, path and body. Secrets in a kept answer are replayed as null. */
-                "Idempotency-Key"?: components["parameters"]["IdempotencyKey"];
-            };
-            path: {
-                /**
-                 * @description Contact id; any other value is 404.
-                 * @example 0192f7a8-6c1e-7d3a-9b2f-4e5d6c7b8a90
-                 */
-                id: string;
-            };
-            cookie?: never;
-        };
-        requestBody: {
-            content: {
-                /**
-                 * @example {
-                 *       "from": [
-                 *         "0192f7a8-6c1e-7d3a-9b2f-4e5d6c7b8a90"
-                 *       ]
-                 *     }
-                 */
-                "application/json": components["schemas"]["ContactMerge"];
-            };
-        };
-        responses: {
-            /** @description The surviving contact, merged */
-            200: {
-                headers: {
-                    "x-request-id": components["headers"]["RequestId"];
-                    /** @description A strong entity tag of this representation, for `If-Match` and `If-None-Match`. */
-                    ETag: string;
-                    "RateLimit-Limit": components["headers"]["RateLimitLimit"];
-                    "RateLimit-Remaining": components["headers"]["RateLimitRemaining"];
-                    "RateLimit-Reset": components["headers"]["RateLimitReset"];
-                    "Idempotent-Replayed": components["headers"]["IdempotentReplayed"];
-                    [name: string]: unknown;
-                };
-                content: {
-                    /**
-                     * @example {
-                     *       "id": "0192f7a8-6c1e-7d3a-9b2f-4e5d6c7b8a90",
-                     *       "first_name": "Ada",
-                     *       "last_name": "Lovelace",
-                     *       "name": "Ada Lovelace",
-                     *       "email": "ada@example.com",
-                     *       "phone": "+44 20 7946 0958",
-                     *       "job_title": "Mathematician",
-                     *       "company": "Analytical Engines Ltd",
-                     *       "location": "London, UK",
-                     *       "linkedin_url": "https://www.linkedin.com/in/ada-lovelace",
-                     *       "photo_url": "https://cdn.example.com/ada.jpg",
-                     *       "stage": "Subscriber",
-                     *       "notes": "Met at the booth; wants a demo.",
-                     *       "custom_fields": {
-                     *         "tier": "example"
-                     *       },
-                     *       "tags": [
-                     *         "vip"
-                     *       ],
-                     *       "site": {
-                     *         "id": "0192f7a8-6c1e-7d3a-9b2f-4e5d6c7b8a90",
-                     *         "title": "Mathematician"
-                     *       },
-                     *       "source": "qr_scan",
-                     *       "profile_id": "0192f7a8-6c1e-7d3a-9b2f-4e5d6c7b8a90",
-                     *       "created_at": "2026-11-23T10:00:00.000Z",
-                     *       "updated_at": "2026-11-23T10:00:00.000Z",
-                     *       "saved_at": "2026-11-23T10:00:00.000Z"
-                     *     }
-                     */
-                    "application/json": components["schemas"]["Contact"];
-                };
-            };
-            /** @description Malformed body, query or URL, or invalid fields (`bad_request`, `validation_failed`). */
-            400: {
-                headers: {
-                    "x-request-id": components["headers"]["RequestId"];
-                    "Idempotent-Replayed": components["headers"]["IdempotentReplayed"];
-                    [name: string]: unknown;
-                };
-                content: {
-                    /**
-                     * @example {
-                     *       "error": "Request body is not valid JSON",
-                     *       "code": "bad_request",
-                     *       "request_id": "0192f7a8-6c1e-7d3a-9b2f-4e5d6c7b8a91"
-                     *     }
-                     */
-                    "application/json": components["schemas"]["Error"];
-                };
-            };
-            /** @description Missing, unknown or revoked credentials (`unauthorized`). */
-            401: {
-                headers: {
-                    "x-request-id": components["headers"]["RequestId"];
-                    "WWW-Authenticate": components["headers"]["WWWAuthenticate"];
-                    [name: string]: unknown;
-                };
-                content: {
-                    /**
-                     * @example {
-                     *       "error": "Missing API key",
-                     *       "code": "unauthorized",
-                     *       "request_id": "0192f7a8-6c1e-7d3a-9b2f-4e5d6c7b8a91"
-                     *     }
-                     */
-                    "application/json": components["schemas"]["Error"];
-                };
-            };
-            /** @description The key lacks the permission, or the plan's contact limit is reached (`forbidden`, `contact_limit_reached`). */
-            403: {
-                headers: {
-                    "x-request-id": components["headers"]["RequestId"];
-                    "Idempotent-Replayed": components["headers"]["IdempotentReplayed"];
-                    [name: string]: unknown;
-                };
-                content: {
-                    /**
-                     * @example {
-                     *       "error": "This key lacks the contacts:write permission",
-                     *       "code": "forbidden",
-                     *       "request_id": "0192f7a8-6c1e-7d3a-9b2f-4e5d6c7b8a91"
-                     *     }
-                     */
-                    "application/json": components["schemas"]["Error"];
-                };
-            };
-            /** @description No such route, or no such resource in the caller's workspace (`not_found`). */
-            404: {
-                headers: {
-                    "x-request-id": components["headers"]["RequestId"];
-                    "Idempotent-Replayed": components["headers"]["IdempotentReplayed"];
-                    [name: string]: unknown;
-                };
-                content: {
-                    /**
-                     * @example {
-                     *       "error": "Contact not found",
-                     *       "code": "not_found",
-                     *       "request_id": "0192f7a8-6c1e-7d3a-9b2f-4e5d6c7b8a91"
-                     *     }
-                     */
-                    "application/json": components["schemas"]["Error"];
-                };
-            };
-            /** @description A duplicate, a concurrent change, or an `Idempotency-Key` still in flight (`duplicate_contact`, `conflict`, `idempotency_in_flight`). */
-            409: {
-                headers: {
-                    "x-request-id": components["headers"]["RequestId"];
-                    /** @description Only with `idempotency_in_flight`: seconds to wait before trying again. */
-                    "Retry-After"?: number;
-                    "Idempotent-Replayed": components["headers"]["IdempotentReplayed"];
-                    [name: string]: unknown;
-                };
-                content: {
-                    /**
-                     * @example {
-                     *       "error": "A contact with this email already exists",
-                     *       "code": "duplicate_contact",
-                     *       "request_id": "0192f7a8-6c1e-7d3a-9b2f-4e5d6c7b8a91"
-                     *     }
-                     */
-                    "application/json": components["schemas"]["Error"];
-                };
-            };
-            /** @description Body over 1 MiB (`payload_too_large`). */
-            413: {
-                headers: {
-                    "x-request-id": components["headers"]["RequestId"];
-                    "Idempotent-Replayed": components["headers"]["IdempotentReplayed"];
-                    [name: string]: unknown;
-                };
-                content: {
-                    /**
-                     * @example {
-                     *       "error": "Request body must be at most 1 MiB",
-                     *       "code": "payload_too_large",
-                     *       "request_id": "0192f7a8-6c1e-7d3a-9b2f-4e5d6c7b8a91"
-                     *     }
-                     */
-                    "application/json": components["schemas"]["Error"];
-                };
-            };
-            /** @description Body is not `application/json` (`unsupported_media_type`). */
-            415: {
-                headers: {
-                    "x-request-id": components["headers"]["RequestId"];
-                    "Idempotent-Replayed": components["headers"]["IdempotentReplayed"];
-                    [name: string]: unknown;
-                };
-                content: {
-                    /**
-                     * @example {
-                     *       "error": "Content-Type must be application/json",
-                     *       "code": "unsupported_media_type",
-                     *       "request_id": "0192f7a8-6c1e-7d3a-9b2f-4e5d6c7b8a91"
-                     *     }
-                     */
-                    "application/json": components["schemas"]["Error"];
-                };
-            };
-            /** @description Rate limit exceeded (see `Retry-After`) (`rate_limited`). */
-            429: {
-                headers: {
-                    "x-request-id": components["headers"]["RequestId"];
-                    "RateLimit-Limit": components["headers"]["RateLimitLimit"];
-                    "RateLimit-Remaining": components["headers"]["RateLimitRemaining"];
-                    "RateLimit-Reset": components["headers"]["RateLimitReset"];
-                    "Retry-After": components["headers"]["RetryAfter"];
-                    [name: string]: unknown;
-                };
-                content: {
-                    /**
-                     * @example {
-                     *       "error": "Rate limit of 600 requests per 60 s exceeded; retry after 12 s",
-                     *       "code": "rate_limited",
-                     *       "request_id": "0192f7a8-6c1e-7d3a-9b2f-4e5d6c7b8a91"
-                     *     }
-                     */
-                    "application/json": components["schemas"]["Error"];
-                };
-            };
-            /** @description Unexpected server error (reported to us) (`internal`). */
-            500: {
-                headers: {
-                    "x-request-id": components["headers"]["RequestId"];
-                    [name: string]: unknown;
-                };
-                content: {
-                    /**
-                     * @example {
-                     *       "error": "Internal error",
-                     *       "code": "internal",
-                     *       "request_id": "0192f7a8-6c1e-7d3a-9b2f-4e5d6c7b8a91"
-                     *     }
-                     */
-                    "application/json": components["schemas"]["Error"];
-                };
-            };
-            /** @description A dependency is briefly unavailable, or the deployment is misconfigured; retry (`service_unavailable`). */
-            503: {
-                headers: {
-                    "x-request-id": components["headers"]["RequestId"];
                     "Retry-After": components["headers"]["RetryAfter"];
                     [name: string]: unknown;
                 };
@@ -7526,6 +7099,7 @@ export interface operations {
                      *           "website": "https://example.com/ada",
                      *           "bio": "I write programs for engines that do not exist yet.",
                      *           "public": true,
+                     *           "lead_capture": "on",
                      *           "created_at": "2026-11-23T10:00:00.000Z",
                      *           "updated_at": "2026-11-23T10:00:00.000Z"
                      *         }
@@ -7710,6 +7284,7 @@ export interface operations {
                      *       "website": "https://example.com/ada",
                      *       "bio": "I write programs for engines that do not exist yet.",
                      *       "public": true,
+                     *       "lead_capture": "on",
                      *       "created_at": "2026-11-23T10:00:00.000Z",
                      *       "updated_at": "2026-11-23T10:00:00.000Z"
                      *     }
@@ -7960,6 +7535,7 @@ export interface operations {
                      *       "website": "https://example.com/ada",
                      *       "bio": "I write programs for engines that do not exist yet.",
                      *       "public": true,
+                     *       "lead_capture": "on",
                      *       "created_at": "2026-11-23T10:00:00.000Z",
                      *       "updated_at": "2026-11-23T10:00:00.000Z"
                      *     }
@@ -8395,6 +7971,7 @@ export interface operations {
                      *       "website": "https://example.com/ada",
                      *       "bio": "I write programs for engines that do not exist yet.",
                      *       "public": true,
+                     *       "lead_capture": "on",
                      *       "created_at": "2026-11-23T10:00:00.000Z",
                      *       "updated_at": "2026-11-23T10:00:00.000Z"
                      *     }
@@ -12755,6 +12332,8 @@ export interface operations {
                 headers: {
                     "x-request-id": components["headers"]["RequestId"];
                     "x-cardbox-bookmark": components["headers"]["Bookmark"];
+                    /** @description The import's address, `/v1/imports/{id}`. */
+                    Location: string;
                     "RateLimit-Limit": components["headers"]["RateLimitLimit"];
                     "RateLimit-Remaining": components["headers"]["RateLimitRemaining"];
                     "RateLimit-Reset": components["headers"]["RateLimitReset"];
@@ -13168,7 +12747,7 @@ export interface operations {
             };
         };
     };
-    listImports: {
+    listHeldLeads: {
         parameters: {
             query?: {
                 /** @description Page number, from 1 (default 1). */
@@ -13182,16 +12761,20 @@ export interface operations {
                 /** @description The same as `limit` (send one spelling only). */
                 perPage?: number;
             };
-            header?: never;
+            header?: {
+                /** @description A bookmark from an earlier answer: this request reads a database state at least that recent (read-your-writes with read replicas). Not a bookmark → 400. */
+                "x-cardbox-bookmark"?: components["parameters"]["Bookmark"];
+            };
             path?: never;
             cookie?: never;
         };
         requestBody?: never;
         responses: {
-            /** @description Imports */
+            /** @description Held leads, newest first */
             200: {
                 headers: {
                     "x-request-id": components["headers"]["RequestId"];
+                    "x-cardbox-bookmark": components["headers"]["Bookmark"];
                     "RateLimit-Limit": components["headers"]["RateLimitLimit"];
                     "RateLimit-Remaining": components["headers"]["RateLimitRemaining"];
                     "RateLimit-Reset": components["headers"]["RateLimitReset"];
@@ -13203,32 +12786,18 @@ export interface operations {
                      *       "data": [
                      *         {
                      *           "id": "0192f7a8-6c1e-7d3a-9b2f-4e5d6c7b8a90",
-                     *           "status": "queued",
-                     *           "mode": "create",
-                     *           "format": "csv",
-                     *           "tags": [
-                     *             "vip"
-                     *           ],
-                     *           "bytes": 1,
-                     *           "rows": 1,
-                     *           "created": 1,
-                     *           "updated": 1,
-                     *           "skipped": 1,
-                     *           "failed": 1,
-                     *           "errors": [
-                     *             {
-                     *               "row": 1,
-                     *               "field": "example",
-                     *               "code": "example",
-                     *               "error": "first_name is required"
-                     *             }
-                     *           ],
-                     *           "ignored_fields": [
-                     *             "example"
-                     *           ],
-                     *           "created_at": "2026-11-23T10:00:00.000Z",
-                     *           "updated_at": "2026-11-23T10:00:00.000Z",
-                     *           "finished_at": "2026-11-23T10:00:00.000Z"
+                     *           "profile_id": "0192f7a8-6c1e-7d3a-9b2f-4e5d6c7b8a90",
+                     *           "lead": {
+                     *             "name": "Ada Lovelace",
+                     *             "email": "ada@example.com",
+                     *             "phone": "+44 20 7946 0958",
+                     *             "company": "Analytical Engines Ltd",
+                     *             "job_title": "Mathematician",
+                     *             "note": "example",
+                     *             "via": "qr"
+                     *           },
+                     *           "consent_at": "2026-11-23T10:00:00.000Z",
+                     *           "created_at": "2026-11-23T10:00:00.000Z"
                      *         }
                      *       ],
                      *       "pagination": {
@@ -13240,13 +12809,14 @@ export interface operations {
                      *       }
                      *     }
                      */
-                    "application/json": components["schemas"]["ImportList"];
+                    "application/json": components["schemas"]["HeldLeadList"];
                 };
             };
             /** @description Malformed body, query or URL, or invalid fields (`bad_request`, `validation_failed`). */
             400: {
                 headers: {
                     "x-request-id": components["headers"]["RequestId"];
+                    "x-cardbox-bookmark": components["headers"]["Bookmark"];
                     [name: string]: unknown;
                 };
                 content: {
@@ -13264,6 +12834,7 @@ export interface operations {
             401: {
                 headers: {
                     "x-request-id": components["headers"]["RequestId"];
+                    "x-cardbox-bookmark": components["headers"]["Bookmark"];
                     "WWW-Authenticate": components["headers"]["WWWAuthenticate"];
                     [name: string]: unknown;
                 };
@@ -13282,6 +12853,7 @@ export interface operations {
             403: {
                 headers: {
                     "x-request-id": components["headers"]["RequestId"];
+                    "x-cardbox-bookmark": components["headers"]["Bookmark"];
                     [name: string]: unknown;
                 };
                 content: {
@@ -13299,6 +12871,7 @@ export interface operations {
             429: {
                 headers: {
                     "x-request-id": components["headers"]["RequestId"];
+                    "x-cardbox-bookmark": components["headers"]["Bookmark"];
                     "RateLimit-Limit": components["headers"]["RateLimitLimit"];
                     "RateLimit-Remaining": components["headers"]["RateLimitRemaining"];
                     "RateLimit-Reset": components["headers"]["RateLimitReset"];
@@ -13320,6 +12893,7 @@ export interface operations {
             500: {
                 headers: {
                     "x-request-id": components["headers"]["RequestId"];
+                    "x-cardbox-bookmark": components["headers"]["Bookmark"];
                     [name: string]: unknown;
                 };
                 content: {
@@ -13337,429 +12911,7 @@ export interface operations {
             503: {
                 headers: {
                     "x-request-id": components["headers"]["RequestId"];
-                    "Retry-After": components["headers"]["RetryAfter"];
-                    [name: string]: unknown;
-                };
-                content: {
-                    /**
-                     * @example {
-                     *       "error": "The database is briefly unavailable; retry",
-                     *       "code": "service_unavailable",
-                     *       "request_id": "0192f7a8-6c1e-7d3a-9b2f-4e5d6c7b8a91"
-                     *     }
-                     */
-                    "application/json": components["schemas"]["Error"];
-                };
-            };
-        };
-    };
-    createImport: {
-        parameters: {
-            query?: {
-                /** @description `create` (default): every row is a new contact, a duplicate is skipped. `upsert`: a row matching a contact by email, then phone, updates it. */
-                mode?: "create" | "upsert";
-                /** @description Comma-separated tags added to every imported contact. */
-                tags?: string;
-            };
-            header?: {
-                /** @description Any 1–255 characters unique to this request. The first answer (but a 5xx or 429) is kept 24 hours for your API key and replayed, with `Idempotent-Replayed: true`, to a retry with the same method, path and body. Secrets in a kept answer are replayed as null. */
-                "Idempotency-Key"?: components["parameters"]["IdempotencyKey"];
-            };
-            path?: never;
-            cookie?: never;
-        };
-        requestBody: {
-            content: {
-                "text/csv": string;
-                "text/vcard": string;
-                "multipart/form-data": {
-                    /** Format: binary */
-                    file: string;
-                };
-            };
-        };
-        responses: {
-            /** @description Accepted and queued */
-            202: {
-                headers: {
-                    "x-request-id": components["headers"]["RequestId"];
-                    "RateLimit-Limit": components["headers"]["RateLimitLimit"];
-                    "RateLimit-Remaining": components["headers"]["RateLimitRemaining"];
-                    "RateLimit-Reset": components["headers"]["RateLimitReset"];
-                    "Idempotent-Replayed": components["headers"]["IdempotentReplayed"];
-                    [name: string]: unknown;
-                };
-                content: {
-                    /**
-                     * @example {
-                     *       "id": "0192f7a8-6c1e-7d3a-9b2f-4e5d6c7b8a90",
-                     *       "status": "queued",
-                     *       "mode": "create",
-                     *       "format": "csv",
-                     *       "tags": [
-                     *         "vip"
-                     *       ],
-                     *       "bytes": 1,
-                     *       "rows": 1,
-                     *       "created": 1,
-                     *       "updated": 1,
-                     *       "skipped": 1,
-                     *       "failed": 1,
-                     *       "errors": [
-                     *         {
-                     *           "row": 1,
-                     *           "field": "example",
-                     *           "code": "example",
-                     *           "error": "first_name is required"
-                     *         }
-                     *       ],
-                     *       "ignored_fields": [
-                     *         "example"
-                     *       ],
-                     *       "created_at": "2026-11-23T10:00:00.000Z",
-                     *       "updated_at": "2026-11-23T10:00:00.000Z",
-                     *       "finished_at": "2026-11-23T10:00:00.000Z"
-                     *     }
-                     */
-                    "application/json": components["schemas"]["Import"];
-                };
-            };
-            /** @description Malformed body, query or URL, or invalid fields (`bad_request`, `validation_failed`). */
-            400: {
-                headers: {
-                    "x-request-id": components["headers"]["RequestId"];
-                    "Idempotent-Replayed": components["headers"]["IdempotentReplayed"];
-                    [name: string]: unknown;
-                };
-                content: {
-                    /**
-                     * @example {
-                     *       "error": "Request body is not valid JSON",
-                     *       "code": "bad_request",
-                     *       "request_id": "0192f7a8-6c1e-7d3a-9b2f-4e5d6c7b8a91"
-                     *     }
-                     */
-                    "application/json": components["schemas"]["Error"];
-                };
-            };
-            /** @description Missing, unknown or revoked credentials (`unauthorized`). */
-            401: {
-                headers: {
-                    "x-request-id": components["headers"]["RequestId"];
-                    "WWW-Authenticate": components["headers"]["WWWAuthenticate"];
-                    [name: string]: unknown;
-                };
-                content: {
-                    /**
-                     * @example {
-                     *       "error": "Missing API key",
-                     *       "code": "unauthorized",
-                     *       "request_id": "0192f7a8-6c1e-7d3a-9b2f-4e5d6c7b8a91"
-                     *     }
-                     */
-                    "application/json": components["schemas"]["Error"];
-                };
-            };
-            /** @description The key lacks the permission, or the plan's contact limit is reached (`forbidden`, `contact_limit_reached`). */
-            403: {
-                headers: {
-                    "x-request-id": components["headers"]["RequestId"];
-                    "Idempotent-Replayed": components["headers"]["IdempotentReplayed"];
-                    [name: string]: unknown;
-                };
-                content: {
-                    /**
-                     * @example {
-                     *       "error": "This key lacks the contacts:write permission",
-                     *       "code": "forbidden",
-                     *       "request_id": "0192f7a8-6c1e-7d3a-9b2f-4e5d6c7b8a91"
-                     *     }
-                     */
-                    "application/json": components["schemas"]["Error"];
-                };
-            };
-            /** @description No such route, or no such resource in the caller's workspace (`not_found`). */
-            404: {
-                headers: {
-                    "x-request-id": components["headers"]["RequestId"];
-                    "Idempotent-Replayed": components["headers"]["IdempotentReplayed"];
-                    [name: string]: unknown;
-                };
-                content: {
-                    /**
-                     * @example {
-                     *       "error": "Contact not found",
-                     *       "code": "not_found",
-                     *       "request_id": "0192f7a8-6c1e-7d3a-9b2f-4e5d6c7b8a91"
-                     *     }
-                     */
-                    "application/json": components["schemas"]["Error"];
-                };
-            };
-            /** @description Body over 1 MiB (`payload_too_large`). */
-            413: {
-                headers: {
-                    "x-request-id": components["headers"]["RequestId"];
-                    "Idempotent-Replayed": components["headers"]["IdempotentReplayed"];
-                    [name: string]: unknown;
-                };
-                content: {
-                    /**
-                     * @example {
-                     *       "error": "Request body must be at most 1 MiB",
-                     *       "code": "payload_too_large",
-                     *       "request_id": "0192f7a8-6c1e-7d3a-9b2f-4e5d6c7b8a91"
-                     *     }
-                     */
-                    "application/json": components["schemas"]["Error"];
-                };
-            };
-            /** @description Body is not `application/json` (`unsupported_media_type`). */
-            415: {
-                headers: {
-                    "x-request-id": components["headers"]["RequestId"];
-                    "Idempotent-Replayed": components["headers"]["IdempotentReplayed"];
-                    [name: string]: unknown;
-                };
-                content: {
-                    /**
-                     * @example {
-                     *       "error": "Content-Type must be application/json",
-                     *       "code": "unsupported_media_type",
-                     *       "request_id": "0192f7a8-6c1e-7d3a-9b2f-4e5d6c7b8a91"
-                     *     }
-                     */
-                    "application/json": components["schemas"]["Error"];
-                };
-            };
-            /** @description Rate limit exceeded (see `Retry-After`) (`rate_limited`). */
-            429: {
-                headers: {
-                    "x-request-id": components["headers"]["RequestId"];
-                    "RateLimit-Limit": components["headers"]["RateLimitLimit"];
-                    "RateLimit-Remaining": components["headers"]["RateLimitRemaining"];
-                    "RateLimit-Reset": components["headers"]["RateLimitReset"];
-                    "Retry-After": components["headers"]["RetryAfter"];
-                    [name: string]: unknown;
-                };
-                content: {
-                    /**
-                     * @example {
-                     *       "error": "Rate limit of 600 requests per 60 s exceeded; retry after 12 s",
-                     *       "code": "rate_limited",
-                     *       "request_id": "0192f7a8-6c1e-7d3a-9b2f-4e5d6c7b8a91"
-                     *     }
-                     */
-                    "application/json": components["schemas"]["Error"];
-                };
-            };
-            /** @description Unexpected server error (reported to us) (`internal`). */
-            500: {
-                headers: {
-                    "x-request-id": components["headers"]["RequestId"];
-                    [name: string]: unknown;
-                };
-                content: {
-                    /**
-                     * @example {
-                     *       "error": "Internal error",
-                     *       "code": "internal",
-                     *       "request_id": "0192f7a8-6c1e-7d3a-9b2f-4e5d6c7b8a91"
-                     *     }
-                     */
-                    "application/json": components["schemas"]["Error"];
-                };
-            };
-            /** @description A dependency is briefly unavailable, or the deployment is misconfigured; retry (`service_unavailable`). */
-            503: {
-                headers: {
-                    "x-request-id": components["headers"]["RequestId"];
-                    "Retry-After": components["headers"]["RetryAfter"];
-                    [name: string]: unknown;
-                };
-                content: {
-                    /**
-                     * @example {
-                     *       "error": "The database is briefly unavailable; retry",
-                     *       "code": "service_unavailable",
-                     *       "request_id": "0192f7a8-6c1e-7d3a-9b2f-4e5d6c7b8a91"
-                     *     }
-                     */
-                    "application/json": components["schemas"]["Error"];
-                };
-            };
-        };
-    };
-    getImport: {
-        parameters: {
-            query?: never;
-            header?: never;
-            path: {
-                /**
-                 * @description Import id; any other value is 404.
-                 * @example 0192f7a8-6c1e-7d3a-9b2f-4e5d6c7b8a90
-                 */
-                id: string;
-            };
-            cookie?: never;
-        };
-        requestBody?: never;
-        responses: {
-            /** @description The import */
-            200: {
-                headers: {
-                    "x-request-id": components["headers"]["RequestId"];
-                    "RateLimit-Limit": components["headers"]["RateLimitLimit"];
-                    "RateLimit-Remaining": components["headers"]["RateLimitRemaining"];
-                    "RateLimit-Reset": components["headers"]["RateLimitReset"];
-                    [name: string]: unknown;
-                };
-                content: {
-                    /**
-                     * @example {
-                     *       "id": "0192f7a8-6c1e-7d3a-9b2f-4e5d6c7b8a90",
-                     *       "status": "queued",
-                     *       "mode": "create",
-                     *       "format": "csv",
-                     *       "tags": [
-                     *         "vip"
-                     *       ],
-                     *       "bytes": 1,
-                     *       "rows": 1,
-                     *       "created": 1,
-                     *       "updated": 1,
-                     *       "skipped": 1,
-                     *       "failed": 1,
-                     *       "errors": [
-                     *         {
-                     *           "row": 1,
-                     *           "field": "example",
-                     *           "code": "example",
-                     *           "error": "first_name is required"
-                     *         }
-                     *       ],
-                     *       "ignored_fields": [
-                     *         "example"
-                     *       ],
-                     *       "created_at": "2026-11-23T10:00:00.000Z",
-                     *       "updated_at": "2026-11-23T10:00:00.000Z",
-                     *       "finished_at": "2026-11-23T10:00:00.000Z"
-                     *     }
-                     */
-                    "application/json": components["schemas"]["Import"];
-                };
-            };
-            /** @description Malformed body, query or URL, or invalid fields (`bad_request`, `validation_failed`). */
-            400: {
-                headers: {
-                    "x-request-id": components["headers"]["RequestId"];
-                    [name: string]: unknown;
-                };
-                content: {
-                    /**
-                     * @example {
-                     *       "error": "Request body is not valid JSON",
-                     *       "code": "bad_request",
-                     *       "request_id": "0192f7a8-6c1e-7d3a-9b2f-4e5d6c7b8a91"
-                     *     }
-                     */
-                    "application/json": components["schemas"]["Error"];
-                };
-            };
-            /** @description Missing, unknown or revoked credentials (`unauthorized`). */
-            401: {
-                headers: {
-                    "x-request-id": components["headers"]["RequestId"];
-                    "WWW-Authenticate": components["headers"]["WWWAuthenticate"];
-                    [name: string]: unknown;
-                };
-                content: {
-                    /**
-                     * @example {
-                     *       "error": "Missing API key",
-                     *       "code": "unauthorized",
-                     *       "request_id": "0192f7a8-6c1e-7d3a-9b2f-4e5d6c7b8a91"
-                     *     }
-                     */
-                    "application/json": components["schemas"]["Error"];
-                };
-            };
-            /** @description The key lacks the permission, or the plan's contact limit is reached (`forbidden`, `contact_limit_reached`). */
-            403: {
-                headers: {
-                    "x-request-id": components["headers"]["RequestId"];
-                    [name: string]: unknown;
-                };
-                content: {
-                    /**
-                     * @example {
-                     *       "error": "This key lacks the contacts:write permission",
-                     *       "code": "forbidden",
-                     *       "request_id": "0192f7a8-6c1e-7d3a-9b2f-4e5d6c7b8a91"
-                     *     }
-                     */
-                    "application/json": components["schemas"]["Error"];
-                };
-            };
-            /** @description No such route, or no such resource in the caller's workspace (`not_found`). */
-            404: {
-                headers: {
-                    "x-request-id": components["headers"]["RequestId"];
-                    [name: string]: unknown;
-                };
-                content: {
-                    /**
-                     * @example {
-                     *       "error": "Contact not found",
-                     *       "code": "not_found",
-                     *       "request_id": "0192f7a8-6c1e-7d3a-9b2f-4e5d6c7b8a91"
-                     *     }
-                     */
-                    "application/json": components["schemas"]["Error"];
-                };
-            };
-            /** @description Rate limit exceeded (see `Retry-After`) (`rate_limited`). */
-            429: {
-                headers: {
-                    "x-request-id": components["headers"]["RequestId"];
-                    "RateLimit-Limit": components["headers"]["RateLimitLimit"];
-                    "RateLimit-Remaining": components["headers"]["RateLimitRemaining"];
-                    "RateLimit-Reset": components["headers"]["RateLimitReset"];
-                    "Retry-After": components["headers"]["RetryAfter"];
-                    [name: string]: unknown;
-                };
-                content: {
-                    /**
-                     * @example {
-                     *       "error": "Rate limit of 600 requests per 60 s exceeded; retry after 12 s",
-                     *       "code": "rate_limited",
-                     *       "request_id": "0192f7a8-6c1e-7d3a-9b2f-4e5d6c7b8a91"
-                     *     }
-                     */
-                    "application/json": components["schemas"]["Error"];
-                };
-            };
-            /** @description Unexpected server error (reported to us) (`internal`). */
-            500: {
-                headers: {
-                    "x-request-id": components["headers"]["RequestId"];
-                    [name: string]: unknown;
-                };
-                content: {
-                    /**
-                     * @example {
-                     *       "error": "Internal error",
-                     *       "code": "internal",
-                     *       "request_id": "0192f7a8-6c1e-7d3a-9b2f-4e5d6c7b8a91"
-                     *     }
-                     */
-                    "application/json": components["schemas"]["Error"];
-                };
-            };
-            /** @description A dependency is briefly unavailable, or the deployment is misconfigured; retry (`service_unavailable`). */
-            503: {
-                headers: {
-                    "x-request-id": components["headers"]["RequestId"];
+                    "x-cardbox-bookmark": components["headers"]["Bookmark"];
                     "Retry-After": components["headers"]["RetryAfter"];
                     [name: string]: unknown;
                 };
@@ -14730,7 +13882,10 @@ export interface operations {
     getConsoleSession: {
         parameters: {
             query?: never;
-            header?: never;
+            header?: {
+                /** @description A bookmark from an earlier answer: this request reads a database state at least that recent (read-your-writes with read replicas). Not a bookmark → 400. */
+                "x-cardbox-bookmark"?: components["parameters"]["Bookmark"];
+            };
             path?: never;
             cookie?: never;
         };
@@ -14740,6 +13895,7 @@ export interface operations {
             200: {
                 headers: {
                     "x-request-id": components["headers"]["RequestId"];
+                    "x-cardbox-bookmark": components["headers"]["Bookmark"];
                     "RateLimit-Limit": components["headers"]["RateLimitLimit"];
                     "RateLimit-Remaining": components["headers"]["RateLimitRemaining"];
                     "RateLimit-Reset": components["headers"]["RateLimitReset"];
@@ -14772,6 +13928,7 @@ export interface operations {
             400: {
                 headers: {
                     "x-request-id": components["headers"]["RequestId"];
+                    "x-cardbox-bookmark": components["headers"]["Bookmark"];
                     [name: string]: unknown;
                 };
                 content: {
@@ -14789,6 +13946,7 @@ export interface operations {
             401: {
                 headers: {
                     "x-request-id": components["headers"]["RequestId"];
+                    "x-cardbox-bookmark": components["headers"]["Bookmark"];
                     "WWW-Authenticate": components["headers"]["WWWAuthenticate"];
                     [name: string]: unknown;
                 };
@@ -14807,6 +13965,7 @@ export interface operations {
             429: {
                 headers: {
                     "x-request-id": components["headers"]["RequestId"];
+                    "x-cardbox-bookmark": components["headers"]["Bookmark"];
                     "RateLimit-Limit": components["headers"]["RateLimitLimit"];
                     "RateLimit-Remaining": components["headers"]["RateLimitRemaining"];
                     "RateLimit-Reset": components["headers"]["RateLimitReset"];
@@ -14828,6 +13987,7 @@ export interface operations {
             500: {
                 headers: {
                     "x-request-id": components["headers"]["RequestId"];
+                    "x-cardbox-bookmark": components["headers"]["Bookmark"];
                     [name: string]: unknown;
                 };
                 content: {
@@ -14845,6 +14005,7 @@ export interface operations {
             503: {
                 headers: {
                     "x-request-id": components["headers"]["RequestId"];
+                    "x-cardbox-bookmark": components["headers"]["Bookmark"];
                     "Retry-After": components["headers"]["RetryAfter"];
                     [name: string]: unknown;
                 };
@@ -14864,7 +14025,10 @@ export interface operations {
     signInToConsole: {
         parameters: {
             query?: never;
-            header?: never;
+            header?: {
+                /** @description A bookmark from an earlier answer: this request reads a database state at least that recent (read-your-writes with read replicas). Not a bookmark → 400. */
+                "x-cardbox-bookmark"?: components["parameters"]["Bookmark"];
+            };
             path?: never;
             cookie?: never;
         };
@@ -14883,6 +14047,7 @@ export interface operations {
             201: {
                 headers: {
                     "x-request-id": components["headers"]["RequestId"];
+                    "x-cardbox-bookmark": components["headers"]["Bookmark"];
                     [name: string]: unknown;
                 };
                 content: {
@@ -14912,6 +14077,7 @@ export interface operations {
             400: {
                 headers: {
                     "x-request-id": components["headers"]["RequestId"];
+                    "x-cardbox-bookmark": components["headers"]["Bookmark"];
                     [name: string]: unknown;
                 };
                 content: {
@@ -14929,6 +14095,7 @@ export interface operations {
             401: {
                 headers: {
                     "x-request-id": components["headers"]["RequestId"];
+                    "x-cardbox-bookmark": components["headers"]["Bookmark"];
                     "WWW-Authenticate": components["headers"]["WWWAuthenticate"];
                     [name: string]: unknown;
                 };
@@ -14947,6 +14114,7 @@ export interface operations {
             403: {
                 headers: {
                     "x-request-id": components["headers"]["RequestId"];
+                    "x-cardbox-bookmark": components["headers"]["Bookmark"];
                     [name: string]: unknown;
                 };
                 content: {
@@ -14964,6 +14132,7 @@ export interface operations {
             404: {
                 headers: {
                     "x-request-id": components["headers"]["RequestId"];
+                    "x-cardbox-bookmark": components["headers"]["Bookmark"];
                     [name: string]: unknown;
                 };
                 content: {
@@ -14981,6 +14150,7 @@ export interface operations {
             413: {
                 headers: {
                     "x-request-id": components["headers"]["RequestId"];
+                    "x-cardbox-bookmark": components["headers"]["Bookmark"];
                     [name: string]: unknown;
                 };
                 content: {
@@ -14998,6 +14168,7 @@ export interface operations {
             415: {
                 headers: {
                     "x-request-id": components["headers"]["RequestId"];
+                    "x-cardbox-bookmark": components["headers"]["Bookmark"];
                     [name: string]: unknown;
                 };
                 content: {
@@ -15015,6 +14186,7 @@ export interface operations {
             500: {
                 headers: {
                     "x-request-id": components["headers"]["RequestId"];
+                    "x-cardbox-bookmark": components["headers"]["Bookmark"];
                     [name: string]: unknown;
                 };
                 content: {
@@ -15033,7 +14205,10 @@ export interface operations {
     signOutOfConsole: {
         parameters: {
             query?: never;
-            header?: never;
+            header?: {
+                /** @description A bookmark from an earlier answer: this request reads a database state at least that recent (read-your-writes with read replicas). Not a bookmark → 400. */
+                "x-cardbox-bookmark"?: components["parameters"]["Bookmark"];
+            };
             path?: never;
             cookie?: never;
         };
@@ -15043,6 +14218,7 @@ export interface operations {
             204: {
                 headers: {
                     "x-request-id": components["headers"]["RequestId"];
+                    "x-cardbox-bookmark": components["headers"]["Bookmark"];
                     "RateLimit-Limit": components["headers"]["RateLimitLimit"];
                     "RateLimit-Remaining": components["headers"]["RateLimitRemaining"];
                     "RateLimit-Reset": components["headers"]["RateLimitReset"];
@@ -15054,6 +14230,7 @@ export interface operations {
             400: {
                 headers: {
                     "x-request-id": components["headers"]["RequestId"];
+                    "x-cardbox-bookmark": components["headers"]["Bookmark"];
                     [name: string]: unknown;
                 };
                 content: {
@@ -15071,6 +14248,7 @@ export interface operations {
             401: {
                 headers: {
                     "x-request-id": components["headers"]["RequestId"];
+                    "x-cardbox-bookmark": components["headers"]["Bookmark"];
                     "WWW-Authenticate": components["headers"]["WWWAuthenticate"];
                     [name: string]: unknown;
                 };
@@ -15089,6 +14267,7 @@ export interface operations {
             403: {
                 headers: {
                     "x-request-id": components["headers"]["RequestId"];
+                    "x-cardbox-bookmark": components["headers"]["Bookmark"];
                     [name: string]: unknown;
                 };
                 content: {
@@ -15106,6 +14285,7 @@ export interface operations {
             413: {
                 headers: {
                     "x-request-id": components["headers"]["RequestId"];
+                    "x-cardbox-bookmark": components["headers"]["Bookmark"];
                     [name: string]: unknown;
                 };
                 content: {
@@ -15123,6 +14303,7 @@ export interface operations {
             415: {
                 headers: {
                     "x-request-id": components["headers"]["RequestId"];
+                    "x-cardbox-bookmark": components["headers"]["Bookmark"];
                     [name: string]: unknown;
                 };
                 content: {
@@ -15140,6 +14321,7 @@ export interface operations {
             429: {
                 headers: {
                     "x-request-id": components["headers"]["RequestId"];
+                    "x-cardbox-bookmark": components["headers"]["Bookmark"];
                     "RateLimit-Limit": components["headers"]["RateLimitLimit"];
                     "RateLimit-Remaining": components["headers"]["RateLimitRemaining"];
                     "RateLimit-Reset": components["headers"]["RateLimitReset"];
@@ -15161,6 +14343,7 @@ export interface operations {
             500: {
                 headers: {
                     "x-request-id": components["headers"]["RequestId"];
+                    "x-cardbox-bookmark": components["headers"]["Bookmark"];
                     [name: string]: unknown;
                 };
                 content: {
@@ -15178,6 +14361,7 @@ export interface operations {
             503: {
                 headers: {
                     "x-request-id": components["headers"]["RequestId"];
+                    "x-cardbox-bookmark": components["headers"]["Bookmark"];
                     "Retry-After": components["headers"]["RetryAfter"];
                     [name: string]: unknown;
                 };
@@ -15364,6 +14548,155 @@ export interface operations {
                 };
             };
             /** @description Too many requests from this address; see `Retry-After` (a small HTML page). */
+            429: {
+                headers: {
+                    "x-request-id": components["headers"]["RequestId"];
+                    "x-cardbox-bookmark": components["headers"]["Bookmark"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "text/html": string;
+                };
+            };
+            /** @description Unexpected error (a small HTML page). */
+            500: {
+                headers: {
+                    "x-request-id": components["headers"]["RequestId"];
+                    "x-cardbox-bookmark": components["headers"]["Bookmark"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "text/html": string;
+                };
+            };
+            /** @description Briefly unavailable; retry (a small HTML page). */
+            503: {
+                headers: {
+                    "x-request-id": components["headers"]["RequestId"];
+                    "x-cardbox-bookmark": components["headers"]["Bookmark"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "text/html": string;
+                };
+            };
+            /** @description Any other failure (a small HTML page). */
+            default: {
+                headers: {
+                    "x-request-id": components["headers"]["RequestId"];
+                    "x-cardbox-bookmark": components["headers"]["Bookmark"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "text/html": string;
+                };
+            };
+        };
+    };
+    leaveDetailsOnCard: {
+        parameters: {
+            query?: never;
+            header?: {
+                /** @description A bookmark from an earlier answer: this request reads a database state at least that recent (read-your-writes with read replicas). Not a bookmark → 400. */
+                "x-cardbox-bookmark"?: components["parameters"]["Bookmark"];
+            };
+            path: {
+                /**
+                 * @description The card's handle.
+                 * @example ada-lovelace
+                 */
+                handle: string;
+            };
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/x-www-form-urlencoded": {
+                    /** @description The token the card page put in its form. */
+                    csrf: string;
+                    /**
+                     * @description `qr` when the visitor came by the QR code.
+                     * @enum {string}
+                     */
+                    via?: "qr" | "web";
+                    name: string;
+                    email?: string;
+                    phone?: string;
+                    company?: string;
+                    job_title?: string;
+                    note?: string;
+                    /**
+                     * @description The visitor agrees that the card's owner keeps their details.
+                     * @enum {string}
+                     */
+                    consent: "yes";
+                    /** @description The honeypot: left empty by people. */
+                    website?: string;
+                    /** @description Turnstile's token, when the deployment sets `TURNSTILE_SECRET`. */
+                    "cf-turnstile-response"?: string;
+                };
+            };
+        };
+        responses: {
+            /** @description To the card's thank-you page (`?shared=1`). */
+            303: {
+                headers: {
+                    "x-request-id": components["headers"]["RequestId"];
+                    "x-cardbox-bookmark": components["headers"]["Bookmark"];
+                    /** @description Where to go. */
+                    Location: string;
+                    "RateLimit-Limit": components["headers"]["RateLimitLimit"];
+                    "RateLimit-Remaining": components["headers"]["RateLimitRemaining"];
+                    "RateLimit-Reset": components["headers"]["RateLimitReset"];
+                    [name: string]: unknown;
+                };
+                content?: never;
+            };
+            /** @description A field is wrong: the form again, with the values kept and a message by each field; or the token, honeypot or check failed. */
+            400: {
+                headers: {
+                    "x-request-id": components["headers"]["RequestId"];
+                    "x-cardbox-bookmark": components["headers"]["Bookmark"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "text/html": string;
+                };
+            };
+            /** @description No such card, or it is private. */
+            404: {
+                headers: {
+                    "x-request-id": components["headers"]["RequestId"];
+                    "x-cardbox-bookmark": components["headers"]["Bookmark"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "text/html": string;
+                };
+            };
+            /** @description The form is over 16 KiB. */
+            413: {
+                headers: {
+                    "x-request-id": components["headers"]["RequestId"];
+                    "x-cardbox-bookmark": components["headers"]["Bookmark"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "text/html": string;
+                };
+            };
+            /** @description Not a form body (`application/x-www-form-urlencoded`). */
+            415: {
+                headers: {
+                    "x-request-id": components["headers"]["RequestId"];
+                    "x-cardbox-bookmark": components["headers"]["Bookmark"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "text/html": string;
+                };
+            };
+            /** @description Too many details left on this card in the last minute, or too many requests from this address; see `Retry-After`. */
             429: {
                 headers: {
                     "x-request-id": components["headers"]["RequestId"];
@@ -15926,6 +15259,8 @@ export interface operations {
                  *         },
                  *         "source": "qr_scan",
                  *         "profile_id": "0192f7a8-6c1e-7d3a-9b2f-4e5d6c7b8a90",
+                 *         "captured_by_profile_id": "0192f7a8-6c1e-7d3a-9b2f-4e5d6c7b8a90",
+                 *         "consent_at": "2026-11-23T10:00:00.000Z",
                  *         "created_at": "2026-11-23T10:00:00.000Z",
                  *         "updated_at": "2026-11-23T10:00:00.000Z",
                  *         "saved_at": "2026-11-23T10:00:00.000Z"
@@ -15991,6 +15326,8 @@ export interface operations {
                  *         },
                  *         "source": "qr_scan",
                  *         "profile_id": "0192f7a8-6c1e-7d3a-9b2f-4e5d6c7b8a90",
+                 *         "captured_by_profile_id": "0192f7a8-6c1e-7d3a-9b2f-4e5d6c7b8a90",
+                 *         "consent_at": "2026-11-23T10:00:00.000Z",
                  *         "created_at": "2026-11-23T10:00:00.000Z",
                  *         "updated_at": "2026-11-23T10:00:00.000Z",
                  *         "saved_at": "2026-11-23T10:00:00.000Z"
@@ -16056,6 +15393,8 @@ export interface operations {
                  *         },
                  *         "source": "qr_scan",
                  *         "profile_id": "0192f7a8-6c1e-7d3a-9b2f-4e5d6c7b8a90",
+                 *         "captured_by_profile_id": "0192f7a8-6c1e-7d3a-9b2f-4e5d6c7b8a90",
+                 *         "consent_at": "2026-11-23T10:00:00.000Z",
                  *         "created_at": "2026-11-23T10:00:00.000Z",
                  *         "updated_at": "2026-11-23T10:00:00.000Z",
                  *         "saved_at": "2026-11-23T10:00:00.000Z"
@@ -16122,6 +15461,8 @@ export interface operations {
                  *           },
                  *           "source": "qr_scan",
                  *           "profile_id": "0192f7a8-6c1e-7d3a-9b2f-4e5d6c7b8a90",
+                 *           "captured_by_profile_id": "0192f7a8-6c1e-7d3a-9b2f-4e5d6c7b8a90",
+                 *           "consent_at": "2026-11-23T10:00:00.000Z",
                  *           "created_at": "2026-11-23T10:00:00.000Z",
                  *           "updated_at": "2026-11-23T10:00:00.000Z",
                  *           "saved_at": "2026-11-23T10:00:00.000Z"
@@ -16133,6 +15474,118 @@ export interface operations {
                  *     }
                  */
                 "application/json": components["schemas"]["ContactMergedEvent"];
+            };
+        };
+        responses: {
+            /** @description Any 2xx acknowledges the delivery. Anything else, or no answer within the timeout, is retried with backoff. */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content?: never;
+            };
+        };
+    };
+    onLeadCaptured: {
+        parameters: {
+            query?: never;
+            header: {
+                /** @description The message id; the same on every retry (deduplicate on it). */
+                "webhook-id": string;
+                /** @description Unix seconds when this attempt was signed. */
+                "webhook-timestamp": string;
+                /** @description `v1,<base64 HMAC-SHA256>` per Standard Webhooks; two, space-separated, while a rotated secret overlaps. */
+                "webhook-signature": string;
+            };
+            path?: never;
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                /**
+                 * @example {
+                 *       "type": "lead.captured",
+                 *       "timestamp": "2026-11-23T10:00:00.000Z",
+                 *       "data": {
+                 *         "contact": {
+                 *           "id": "0192f7a8-6c1e-7d3a-9b2f-4e5d6c7b8a90",
+                 *           "first_name": "Ada",
+                 *           "last_name": "Lovelace",
+                 *           "name": "Ada Lovelace",
+                 *           "email": "ada@example.com",
+                 *           "phone": "+44 20 7946 0958",
+                 *           "job_title": "Mathematician",
+                 *           "company": "Analytical Engines Ltd",
+                 *           "location": "London, UK",
+                 *           "linkedin_url": "https://www.linkedin.com/in/ada-lovelace",
+                 *           "photo_url": "https://cdn.example.com/ada.jpg",
+                 *           "stage": "Subscriber",
+                 *           "notes": "Met at the booth; wants a demo.",
+                 *           "custom_fields": {
+                 *             "tier": "example"
+                 *           },
+                 *           "tags": [
+                 *             "vip"
+                 *           ],
+                 *           "site": {
+                 *             "id": "0192f7a8-6c1e-7d3a-9b2f-4e5d6c7b8a90",
+                 *             "title": "Mathematician"
+                 *           },
+                 *           "source": "qr_scan",
+                 *           "profile_id": "0192f7a8-6c1e-7d3a-9b2f-4e5d6c7b8a90",
+                 *           "captured_by_profile_id": "0192f7a8-6c1e-7d3a-9b2f-4e5d6c7b8a90",
+                 *           "consent_at": "2026-11-23T10:00:00.000Z",
+                 *           "created_at": "2026-11-23T10:00:00.000Z",
+                 *           "updated_at": "2026-11-23T10:00:00.000Z",
+                 *           "saved_at": "2026-11-23T10:00:00.000Z"
+                 *         },
+                 *         "profile_id": "0192f7a8-6c1e-7d3a-9b2f-4e5d6c7b8a90",
+                 *         "via": "qr"
+                 *       }
+                 *     }
+                 */
+                "application/json": components["schemas"]["LeadCapturedEvent"];
+            };
+        };
+        responses: {
+            /** @description Any 2xx acknowledges the delivery. Anything else, or no answer within the timeout, is retried with backoff. */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content?: never;
+            };
+        };
+    };
+    onContactLimitReached: {
+        parameters: {
+            query?: never;
+            header: {
+                /** @description The message id; the same on every retry (deduplicate on it). */
+                "webhook-id": string;
+                /** @description Unix seconds when this attempt was signed. */
+                "webhook-timestamp": string;
+                /** @description `v1,<base64 HMAC-SHA256>` per Standard Webhooks; two, space-separated, while a rotated secret overlaps. */
+                "webhook-signature": string;
+            };
+            path?: never;
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                /**
+                 * @example {
+                 *       "type": "contact.limit_reached",
+                 *       "timestamp": "2026-11-23T10:00:00.000Z",
+                 *       "data": {
+                 *         "held_lead_id": "0192f7a8-6c1e-7d3a-9b2f-4e5d6c7b8a90",
+                 *         "profile_id": "0192f7a8-6c1e-7d3a-9b2f-4e5d6c7b8a90",
+                 *         "via": "qr",
+                 *         "held_at": "2026-11-23T10:00:00.000Z"
+                 *       }
+                 *     }
+                 */
+                "application/json": components["schemas"]["ContactLimitReachedEvent"];
             };
         };
         responses: {
@@ -16191,6 +15644,8 @@ export interface operations {
                  *         },
                  *         "source": "qr_scan",
                  *         "profile_id": "0192f7a8-6c1e-7d3a-9b2f-4e5d6c7b8a90",
+                 *         "captured_by_profile_id": "0192f7a8-6c1e-7d3a-9b2f-4e5d6c7b8a90",
+                 *         "consent_at": "2026-11-23T10:00:00.000Z",
                  *         "created_at": "2026-11-23T10:00:00.000Z",
                  *         "updated_at": "2026-11-23T10:00:00.000Z",
                  *         "saved_at": "2026-11-23T10:00:00.000Z"
@@ -16256,6 +15711,8 @@ export interface operations {
                  *         },
                  *         "source": "qr_scan",
                  *         "profile_id": "0192f7a8-6c1e-7d3a-9b2f-4e5d6c7b8a90",
+                 *         "captured_by_profile_id": "0192f7a8-6c1e-7d3a-9b2f-4e5d6c7b8a90",
+                 *         "consent_at": "2026-11-23T10:00:00.000Z",
                  *         "created_at": "2026-11-23T10:00:00.000Z",
                  *         "updated_at": "2026-11-23T10:00:00.000Z",
                  *         "saved_at": "2026-11-23T10:00:00.000Z"

@@ -24,6 +24,8 @@ export const signIn = createRoute({
   description:
     "Exchanges a live API key for a session cookie (HttpOnly, SameSite=Strict, Secure over HTTPS), which then stands for the key on `/v1` " +
     "until 12 hours without a request, sign-out, or the key's revocation. Only from a page of this origin (`Origin`).",
+  // No credential yet: the API key is in the body.
+  security: [],
   request: { query: NO_QUERY, body: jsonBody(SignInSchema) },
   responses: {
     201: json(ConsoleSessionSchema, "Signed in: the session's key, workspace and CSRF token"),

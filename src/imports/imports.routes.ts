@@ -88,7 +88,10 @@ export const create = apiRoute(
       },
     },
     responses: {
-      202: json(ImportSchema, "Accepted and queued"),
+      202: {
+        ...json(ImportSchema, "Accepted and queued"),
+        headers: { Location: { required: true, description: "The import's address, `/v1/imports/{id}`.", schema: { type: "string" } } },
+      },
       ...errorResponses(400, 401, 403),
       413: error(`The file is over ${mib} MiB (\`payload_too_large\`)`),
       415: error("Not a CSV, vCard or multipart/form-data body (`unsupported_media_type`)"),

@@ -109,7 +109,7 @@ describe("the typed client", () => {
       redirect: "manual",
       headers: { "user-agent": "Mozilla/5.0 (iPhone; CPU iPhone OS 18_0 like Mac OS X) Mobile/15E148" },
     });
-    expect([scan.status, scan.headers.get("location")]).toEqual([302, "/p/ada"]);
+    expect([scan.status, scan.headers.get("location")]).toEqual([302, "/p/ada?via=qr"]);
     let stats = await api.GET("/v1/profiles/{id}/stats", { params: { path: { id: profileId } } });
     for (let tries = 0; stats.data?.total !== 1 && tries < 40; tries++) {
       await new Promise((r) => setTimeout(r, 250));

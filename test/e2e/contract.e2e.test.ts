@@ -55,6 +55,9 @@ afterAll(async () => {
   receiver?.close();
 });
 
+/** JSON and `+json` media types (not NDJSON, whose body is lines of JSON). */
+const isJson = (type: string) => /^application\/([\w.-]+\+)?json$/.test(type);
+
 const pointer = (...parts: string[]) => `doc#/${parts.map((p) => p.replaceAll("~", "~0").replaceAll("/", "~1")).join("/")}`;
 
 function deref<T extends Json>(node: T): T {
@@ -96,7 +99,7 @@ async function call(
   });
   const text = await res.text();
   const type = res.headers.get("content-type")?.split(";")[0]?.trim() ?? "";
-  const answer: Answer = { status: res.status, headers: res.headers, text, body: /json$/.test(type) && text ? JSON.parse(text) : text };
+  const answer: Answer = { status: res.status, headers: res.headers, text, body: isJson(type) && text ? JSON.parse(text) : text };
   try {
     if (expected !== undefined) expect(answer.status, `${method} ${path}`).toBe(expected);
     conforms(method.toLowerCase(), template, answer, type);
@@ -121,7 +124,7 @@ function conforms(method: string, template: string, answer: Answer, type: string
     expect(answer.text, `${label}: the document describes no body`).toBe("");
   } else if (answer.text !== "" || answer.status !== 304) {
     expect(Object.keys(response!.content), `${label}: media type`).toContain(type);
-    if (/json$/.test(type)) {
+    if (isJson(type)) {
       expect(valid(pointer("paths", template, method, "responses", key, "content", type, "schema"), answer.body), `${label}: body`).toEqual(
         [],
       );
@@ -423,6 +426,53 @@ describe("the OpenAPI document describes every answer of the running API", () =>
     );
     await call("POST", "/mcp", { headers: mcp, body: { jsonrpc: "2.0", method: "notifications/initialized" } }, 202);
     await call("POST", "/mcp", { headers: { accept: mcp.accept }, body: { jsonrpc: "2.0", id: 2, method: "tools/list" } }, 401);
+
+    // Merge, duplicates, export.
+    const twin = await call(
+      "POST",
+      "/v1/contacts",
+      { headers: json(key), body: { first_name: "Ada", last_name: "Lovelace", company: "AE" } },
+      201,
+    );
+    await call("GET", "/v1/contacts/duplicates", { headers: json(key) }, 200);
+    await call("POST", "/v1/contacts/{id}/merge", { headers: json(key), params: { id: adaId }, body: { from: [twin.body.id] } }, 200);
+    await call("POST", "/v1/contacts/{id}/merge", { headers: json(key), params: { id: adaId }, body: { from: [adaId] } }, 400);
+    for (const format of ["csv", "vcf", "ndjson"])
+      await call("GET", "/v1/contacts/export", { headers: json(key), query: `format=${format}` }, 200);
+    await call("GET", "/v1/contacts/export", { headers: json(key), query: "limit=5" }, 400);
+
+    // Imports: a CSV file, then its report.
+    const csv = "first_name,email\nImported,imported@contract.test\n";
+    const imported = await call("POST", "/v1/imports", { headers: json(key, { "content-type": "text/csv" }), raw: csv }, 202);
+    await call("POST", "/v1/imports", { headers: json(key, { "content-type": "application/json" }), raw: "{}" }, 415);
+    await call("GET", "/v1/imports", { headers: json(key) }, 200);
+    await call("GET", "/v1/imports/{id}", { headers: json(key), params: { id: imported.body.id } }, 200);
+
+    // A visitor leaves their details on the card; the owner's held leads (none: the plan has room).
+    const card = await fetch(`${server.base}/p/contract-ada`).then((r) => r.text());
+    const csrf = /name="csrf" value="([^"]+)"/.exec(card)?.[1];
+    expect(csrf, "the card page's form carries its token").toBeDefined();
+    const form = (fields: Record<string, string>) => ({
+      headers: { "content-type": "application/x-www-form-urlencoded" },
+      raw: new URLSearchParams(fields).toString(),
+    });
+    await call(
+      "POST",
+      "/p/{handle}/connect",
+      { params: { handle: "contract-ada" }, ...form({ csrf: csrf!, name: "Vera Visitor", email: "vera@contract.test", consent: "yes" }) },
+      303,
+    );
+    await call("POST", "/p/{handle}/connect", { params: { handle: "contract-ada" }, ...form({ csrf: csrf!, name: "Vera Visitor" }) }, 400);
+    await call("GET", "/v1/leads/held", { headers: json(key) }, 200);
+
+    // The console's session: sign in with a key, read it, sign out.
+    const origin = { origin: server.base };
+    const signedIn = await call("POST", "/app/session", { headers: origin, body: { key } }, 201);
+    const cookie = signedIn.headers.get("set-cookie")!.split(";")[0]!;
+    await call("GET", "/app/session", { headers: { cookie } }, 200);
+    await call("POST", "/app/session", { headers: origin, body: { key: "cbx_live_wrong" } }, 401);
+    await call("DELETE", "/app/session", { headers: { ...origin, cookie, "x-cardbox-csrf": signedIn.body.csrf_token } }, 204);
+    await call("GET", "/app/session", { headers: { cookie } }, 401);
 
     // Deletions last.
     await call("DELETE", "/v1/webhooks/{id}", { headers: json(key), params: { id: hookId } }, 200);
