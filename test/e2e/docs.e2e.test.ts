@@ -92,7 +92,9 @@ describe("/docs, the interactive API reference", () => {
     // The key goes into the reference's authentication box, which its client then uses.
     await page.getByPlaceholder(SCALAR_KEY_PLACEHOLDER).first().fill(key);
     const sent = page.waitForRequest((request) => request.url() === `${server.base}/v1/contacts` && request.method() === "GET");
-    await page
+    // The innermost section around the operation's heading holds its own "Test Request" button.
+    const operation = page.locator("section", { has: page.getByRole("heading", { name: "List and search contacts" }) }).last();
+    await operation
       .getByRole("button", { name: /test request/i })
       .first()
       .click();
