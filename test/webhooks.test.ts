@@ -150,6 +150,23 @@ describe("webhook endpoints", () => {
     expectError(await call("POST", "/v1/webhooks", { key: t.key, body: { url, events: ["*"] } }), 400, "validation_failed", message);
   });
 
+  it("fans an event out to every endpoint, more than one insert's worth of them (D1 binds 100 variables a statement)", async () => {
+    const hooks: { id: string }[] = [];
+    for (let i = 0; i < 20; i++) hooks.push(await register(["contact.created"], `${RECEIVER}/many/${i}`));
+    const created = await call("POST", "/v1/contacts", { key: t.key, body: { first_name: "Popular" } });
+    expect(created.status).toBe(201);
+    const [event] = (await eventsOf(t.workspaceId)).filter((e) => e.type === "contact.created");
+    await vi.waitFor(
+      async () => {
+        const { results } = await env.DB.prepare("SELECT webhook_id FROM webhook_messages WHERE event_id = ?")
+          .bind(event!.id)
+          .all<{ webhook_id: string }>();
+        expect(results.map((m) => m.webhook_id).sort()).toEqual(hooks.map((h) => h.id).sort());
+      },
+      { timeout: 5_000, interval: 100 },
+    );
+  });
+
   it("refuses unknown event types", async () => {
     expectError(
       await call("POST", "/v1/webhooks", { key: t.key, body: { url: RECEIVER, events: ["contact.exploded"] } }),

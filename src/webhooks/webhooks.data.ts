@@ -184,12 +184,21 @@ export async function fanOut(db: Db, eventId: string): Promise<string[]> {
     await db.run(markDone);
     return [];
   }
-  const [inserted] = await db.batch([
-    db.orm.insert(webhookMessages).values(messages).onConflictDoNothing().returning({ id: webhookMessages.id }),
-    markDone,
-  ]);
-  return inserted.map((m) => m.id);
+  // D1 binds at most 100 variables a statement: the messages go in as many inserts as that takes, in one batch.
+  const perInsert = Math.floor(D1_MAX_BOUND_VARIABLES / Object.keys(messages[0]!).length);
+  const inserts = Array.from({ length: Math.ceil(messages.length / perInsert) }, (_, i) =>
+    db.orm
+      .insert(webhookMessages)
+      .values(messages.slice(i * perInsert, (i + 1) * perInsert))
+      .onConflictDoNothing()
+      .returning({ id: webhookMessages.id }),
+  );
+  const results = await db.batch([markDone, ...inserts]);
+  return (results.slice(1) as { id: string }[][]).flat().map((m) => m.id);
 }
+
+/** How many variables D1 binds to one statement. */
+const D1_MAX_BOUND_VARIABLES = 100;
 
 export async function loadMessage(db: Db, messageId: string) {
   return db.first(
