@@ -18,6 +18,8 @@ export default defineConfig(async () => {
     CORS_ORIGINS: "https://app.example, https://crm.example",
     // As deployed, whatever `npm start` wrote to .dev.vars (which wrangler's config reading adds).
     REQUEST_LOG: "all",
+    // The suite runs every request in a D1 session (as a replicated deployment does); npm start and the bench do not.
+    D1_SESSIONS: "on",
   };
   return {
     test: {

@@ -13,6 +13,7 @@ import type { AppEnv } from "./keys/app-env";
 import { apiKeyAuth, currentWorkspace } from "./keys/auth";
 import { apiKeysRouter } from "./keys/keys.index";
 import { leadsRouter } from "./leads/leads.index";
+import { dbFor } from "./lib/db/client";
 import { Db } from "./lib/db/runner";
 import { ApiError } from "./lib/errors";
 import { createRouter } from "./lib/openapi";
@@ -122,6 +123,8 @@ export function createApp() {
       header: BOOKMARK_HEADER,
       binding: (env) => env.DB,
       use: (c, session) => c.set("db", new Db(session)),
+      enabled: (env) => env.D1_SESSIONS === "on",
+      plain: (c) => c.set("db", dbFor(c.env.DB)),
     }),
   );
   app.use(jsonBody({ uploads: [IMPORT_UPLOAD.path], formPosts: (c) => isPublicPage(c.req.path) }));

@@ -19,11 +19,18 @@ export function d1Session<E extends Env>(options: {
   header: string;
   binding: (env: E["Bindings"]) => D1Database;
   use: (c: Context<E>, session: D1DatabaseSession) => void;
+  /** Without read replicas a session buys nothing and costs CPU: then `plain` runs the request on the binding. */
+  enabled: (env: E["Bindings"]) => boolean;
+  plain: (c: Context<E>) => void;
 }): MiddlewareHandler<E> {
   return async function d1Session(c, next) {
     const sent = c.req.header(options.header)?.trim();
     if (sent !== undefined && (sent.length > BOOKMARK_MAX_LENGTH || !BOOKMARK.test(sent))) {
       throw new ApiError("bad_request", `${options.header} is not a bookmark this API gave out`);
+    }
+    if (!options.enabled(c.env)) {
+      options.plain(c);
+      return next();
     }
     const session = options.binding(c.env).withSession(sent || (READS_ONLY.has(c.req.method) ? "first-unconstrained" : "first-primary"));
     options.use(c, session);
