@@ -200,6 +200,8 @@ describe("the console in Chromium", () => {
     await page.getByRole("link", { name: "Analytics" }).click();
     await page.getByRole("heading", { level: 1, name: "Analytics" }).waitFor();
     await page.getByText("3 scans in the last 30 days, 3 scans in all.").waitFor();
+    // uPlot draws after the summary text: wait for its canvas before counting.
+    await page.locator(".chart canvas").first().waitFor();
     expect(await page.locator(".chart canvas").count()).toBe(1);
     const qr = page.getByRole("table", { name: "This card's scans by source" }).getByRole("row", { name: /QR scan/ });
     expect(await qr.getByRole("cell").textContent()).toBe("3");

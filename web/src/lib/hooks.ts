@@ -36,3 +36,24 @@ export function useLoad<T>(load: () => Promise<T>, deps: unknown[]): Loaded<T> {
   const reload = useCallback(() => setRound((r) => r + 1), []);
   return { data: state.data, error: state.error, loading: state.loading, reload };
 }
+
+/**
+ * A form's submit handler around `action`: it clears the last error, runs, and keeps the error of a
+ * failed run for the form to show.
+ */
+export function useSubmit(action: () => Promise<void>) {
+  const [error, setError] = useState<unknown>(null);
+  const submit = async (e: Event) => {
+    e.preventDefault();
+    setError(null);
+    try {
+      await action();
+    } catch (failure) {
+      setError(failure);
+    }
+  };
+  return { submit, error };
+}
+
+/** `list` with `item` in it when `on`, without it otherwise (a checkbox group's state). */
+export const toggled = <T>(list: readonly T[], item: T, on: boolean): T[] => (on ? [...list, item] : list.filter((x) => x !== item));

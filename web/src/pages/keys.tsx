@@ -1,7 +1,7 @@
 import { useState } from "preact/hooks";
 import { type ApiKey, api, must, type Permission } from "../api";
 import { formatDateTime } from "../lib/format";
-import { useLoad } from "../lib/hooks";
+import { toggled, useLoad, useSubmit } from "../lib/hooks";
 import { useSession } from "../session";
 import { ConfirmButton, ShownOnce } from "../ui/actions";
 import { ErrorNote, Loading, useAnnounce } from "../ui/feedback";
@@ -17,19 +17,11 @@ export const PERMISSIONS: Record<Permission, string> = {
 function NewKeyForm({ onCreated }: { onCreated: (key: string) => void }) {
   const [name, setName] = useState("");
   const [permissions, setPermissions] = useState<Permission[]>(["contacts:read"]);
-  const [error, setError] = useState<unknown>(null);
-  const submit = async (e: Event) => {
-    e.preventDefault();
-    setError(null);
-    try {
-      onCreated((await must(api.POST("/v1/api-keys", { body: { name: name.trim(), permissions } }))).key);
-      setName("");
-    } catch (failure) {
-      setError(failure);
-    }
-  };
-  const toggle = (permission: Permission) => (on: boolean) =>
-    setPermissions((current) => (on ? [...current, permission] : current.filter((p) => p !== permission)));
+  const { submit, error } = useSubmit(async () => {
+    onCreated((await must(api.POST("/v1/api-keys", { body: { name: name.trim(), permissions } }))).key);
+    setName("");
+  });
+  const toggle = (permission: Permission) => (on: boolean) => setPermissions((current) => toggled(current, permission, on));
   return (
     <form onSubmit={submit} class="card-box" aria-labelledby="new-key-title">
       <h2 id="new-key-title">New key</h2>

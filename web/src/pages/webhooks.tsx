@@ -1,39 +1,36 @@
 import { useState } from "preact/hooks";
-import { api, must, type Webhook } from "../api";
+import { api, must, type Schemas, type Webhook } from "../api";
 import { formatDateTime } from "../lib/format";
-import { useLoad } from "../lib/hooks";
+import { toggled, useLoad, useSubmit } from "../lib/hooks";
 import { ConfirmButton, ShownOnce } from "../ui/actions";
 import { Empty, ErrorNote, Loading, useAnnounce } from "../ui/feedback";
 import { Checkbox, TextField } from "../ui/fields";
 import { SidePanel } from "../ui/panel";
 
-const EVENTS = [
-  "*",
-  "contact.created",
-  "contact.updated",
-  "contact.deleted",
-  "contact.tags_added",
-  "contact.tags_removed",
-  "scan.recorded",
-] as const;
-type WebhookEvent = (typeof EVENTS)[number];
+type WebhookEvent = Schemas["WebhookCreate"]["events"][number];
+/** Every event a webhook can take, keyed by the document's own list, so a new event type cannot be left out. */
+const EVENT_CHOICES: Record<WebhookEvent, true> = {
+  "*": true,
+  "contact.created": true,
+  "contact.updated": true,
+  "contact.deleted": true,
+  "contact.merged": true,
+  "contact.tags_added": true,
+  "contact.tags_removed": true,
+  "scan.recorded": true,
+  "lead.captured": true,
+  "contact.limit_reached": true,
+};
+const EVENTS = Object.keys(EVENT_CHOICES) as WebhookEvent[];
 
 function NewWebhookForm({ onCreated }: { onCreated: (secret: string) => void }) {
   const [url, setUrl] = useState("");
   const [events, setEvents] = useState<WebhookEvent[]>(["*"]);
-  const [error, setError] = useState<unknown>(null);
-  const submit = async (e: Event) => {
-    e.preventDefault();
-    setError(null);
-    try {
-      onCreated((await must(api.POST("/v1/webhooks", { body: { url: url.trim(), events } }))).secret);
-      setUrl("");
-    } catch (failure) {
-      setError(failure);
-    }
-  };
-  const toggle = (event: WebhookEvent) => (on: boolean) =>
-    setEvents((current) => (on ? [...current, event] : current.filter((e) => e !== event)));
+  const { submit, error } = useSubmit(async () => {
+    onCreated((await must(api.POST("/v1/webhooks", { body: { url: url.trim(), events } }))).secret);
+    setUrl("");
+  });
+  const toggle = (event: WebhookEvent) => (on: boolean) => setEvents((current) => toggled(current, event, on));
   return (
     <form onSubmit={submit} class="card-box" aria-labelledby="new-webhook-title">
       <h2 id="new-webhook-title">New webhook</h2>
