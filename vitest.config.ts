@@ -1,11 +1,11 @@
 import path from "node:path";
 import { cloudflareTest, readD1Migrations } from "@cloudflare/vitest-plugin";
 import { defineConfig } from "vitest/config";
-import { buildConsole } from "./scripts/build-console.mjs";
+import { buildAssets } from "./scripts/build-assets.mjs";
 
 export default defineConfig(async () => {
-  // The Worker's static assets (wrangler.toml [assets]): the console, built when its sources changed.
-  await buildConsole();
+  // The Worker's static assets (wrangler.toml [assets]): the reference's script and the console, each when it changed.
+  await buildAssets();
   const migrations = await readD1Migrations(path.join(import.meta.dirname, "migrations"));
   const bindings = {
     TEST_MIGRATIONS: migrations,

@@ -4,7 +4,7 @@ import { createHash, randomBytes } from "node:crypto";
 import { existsSync, mkdirSync, readdirSync, readFileSync, writeFileSync } from "node:fs";
 import path from "node:path";
 import { fileURLToPath } from "node:url";
-import { buildConsole } from "./build-console.mjs";
+import { buildAssets } from "./build-assets.mjs";
 
 const wrangler = fileURLToPath(new URL("../node_modules/wrangler/bin/wrangler.js", import.meta.url));
 const port = process.env.PORT ?? "8787";
@@ -45,8 +45,8 @@ if (missing.length > 0) {
 
 const adminToken = /^ADMIN_TOKEN=(.*)$/m.exec(readFileSync(".dev.vars", "utf8"))?.[1]?.trim() ?? DEV_SETTINGS.ADMIN_TOKEN;
 
-// Static assets (the API reference's script) in dist/public; copies only what changed.
-await import("./build-assets.mjs");
+// Static assets in dist/public: the reference's script and the console (web/), each only when it changed.
+await buildAssets();
 
 /**
  * The migrations as applied to the local database last time: their names and contents, hashed.
@@ -78,9 +78,6 @@ if (existsSync(migrationsStamp) && readFileSync(migrationsStamp, "utf8") === mig
   mkdirSync(path.dirname(migrationsStamp), { recursive: true });
   writeFileSync(migrationsStamp, migrationsDigest);
 }
-
-// The console (web/) the Worker serves at /app, rebuilt only when its sources changed.
-await buildConsole();
 
 const dev = spawn(process.execPath, [wrangler, "dev", "--ip", "127.0.0.1", "--port", port, ...persist, ...process.argv.slice(2)], {
   stdio: "inherit",
