@@ -1,20 +1,25 @@
 import { existsSync } from "node:fs";
 import { type Browser, chromium } from "playwright-core";
 
-const CHROMIUM = process.env.CHROMIUM_PATH ?? "/usr/bin/chromium";
-
 /**
- * Debian's Chromium, headless. A machine without it fails the test with the package to install:
- * a browser test never skips silently.
+ * The path of a Debian tool a test drives (`override` first). A machine without it fails the test
+ * with the package to install: a test never skips silently.
  */
-export async function launchChromium(): Promise<Browser> {
-  if (!existsSync(CHROMIUM)) {
+export function requireTool(binary: string, debianPackage: string, override?: string): string {
+  const candidates = override ? [override] : ["/usr/bin", "/usr/local/bin"].map((dir) => `${dir}/${binary}`);
+  const found = candidates.find(existsSync);
+  if (!found) {
     throw new Error(
-      `Chromium not found at ${CHROMIUM}: install Debian's "chromium" package (apt-get install chromium), or set CHROMIUM_PATH`,
+      `${binary} not found at ${candidates.join(" or ")}: install Debian's "${debianPackage}" package (apt-get install ${debianPackage})`,
     );
   }
+  return found;
+}
+
+/** Debian's Chromium (or CHROMIUM_PATH), headless. */
+export async function launchChromium(): Promise<Browser> {
   return chromium.launch({
-    executablePath: CHROMIUM,
+    executablePath: requireTool("chromium", "chromium", process.env.CHROMIUM_PATH),
     args: [
       "--headless",
       "--no-sandbox",

@@ -1,11 +1,11 @@
 import { execFile } from "node:child_process";
-import { existsSync, mkdirSync, mkdtempSync, writeFileSync } from "node:fs";
+import { mkdirSync, mkdtempSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import path from "node:path";
 import { promisify } from "node:util";
 import type { Browser, Page } from "playwright-core";
 import { afterAll, beforeAll, describe, expect, it, vi } from "vitest";
-import { launchChromium } from "./browser";
+import { launchChromium, requireTool } from "./browser";
 import { apiClient, provision, type RunningServer, startServer } from "./server";
 
 const ARTIFACTS = path.resolve(import.meta.dirname, "../../test-artifacts");
@@ -57,13 +57,6 @@ describe("the README's server", () => {
   });
 });
 
-/** A Debian tool the test drives; a machine without it fails with the package to install, never skips. */
-function tool(binary: string, debianPackage: string) {
-  const found = ["/usr/bin", "/usr/local/bin"].map((dir) => path.join(dir, binary)).find(existsSync);
-  if (!found) throw new Error(`${binary} not found: install Debian's "${debianPackage}" package (apt-get install ${debianPackage})`);
-  return found;
-}
-
 describe("the QR code", () => {
   it("decodes, with a real QR reader, to the card's /q address", async () => {
     const profile = await api("POST", "/v1/profiles", { handle: "qr-reader", name: "Quinn Reader" });
@@ -73,7 +66,7 @@ describe("the QR code", () => {
     const dir = mkdtempSync(path.join(tmpdir(), "cardbox-qr-"));
     writeFileSync(path.join(dir, "qr.svg"), await res.text());
     const run = promisify(execFile);
-    await run(tool("rsvg-convert", "librsvg2-bin"), [
+    await run(requireTool("rsvg-convert", "librsvg2-bin"), [
       "--width",
       "400",
       "--background-color",
@@ -82,7 +75,7 @@ describe("the QR code", () => {
       path.join(dir, "qr.png"),
       path.join(dir, "qr.svg"),
     ]);
-    const { stdout } = await run(tool("zbarimg", "zbar-tools"), ["--quiet", "--raw", path.join(dir, "qr.png")]);
+    const { stdout } = await run(requireTool("zbarimg", "zbar-tools"), ["--quiet", "--raw", path.join(dir, "qr.png")]);
     expect(stdout.trim()).toBe(`${server.base}/q/qr-reader`);
   });
 });
