@@ -107,7 +107,10 @@ describe("the Durable Object failing", () => {
     return res.body as { id: string; handle: string };
   }
   const counters = (record: () => Promise<unknown>) =>
-    ({ idFromName: (name: string) => env.SCAN_COUNTER.idFromName(name), get: () => ({ record }) }) as unknown as Env["SCAN_COUNTER"];
+    ({
+      idFromName: (name: string) => env.SCAN_COUNTER.idFromName(name),
+      get: () => ({ record, recordChecked: record }),
+    }) as unknown as Env["SCAN_COUNTER"];
 
   it("an API scan answers 503 with Retry-After when the object throws a retryable error, or hangs past its time", async () => {
     const p = await profile();

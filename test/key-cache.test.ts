@@ -56,6 +56,8 @@ describe("API keys cached by the isolate", () => {
     const key = await keyWith(t, ["contacts:read", "contacts:write"]);
     expect((await call("GET", "/v1/contacts", { key })).status).toBe(200);
     expect((await call("POST", "/v1/contacts", { key, body: { first_name: "Before" } })).status).toBe(201);
+    const profile = (await call("POST", "/v1/profiles", { key: t.key, body: { handle: `cached-${Date.now() % 1e6}`, name: "Cached" } }))
+      .body;
     await revoke(t, key);
 
     expectKeyRefused(await call("GET", "/v1/contacts", { key }), "Invalid API key");
@@ -68,6 +70,10 @@ describe("API keys cached by the isolate", () => {
       headers: { accept: "application/json, text/event-stream" },
     });
     expectKeyRefused(mcp, "Invalid API key");
+    // A scan's proof rides in its card's grouped check, not in a trip of the request's own.
+    expectKeyRefused(await call("POST", "/v1/contacts/scans", { key, body: { profile_id: profile.id, source: "web" } }), "Invalid API key");
+    expect(await count("SELECT count(*) AS n FROM scans WHERE profile_id = ?", profile.id)).toBe(0);
+    expect((await call("GET", `/v1/profiles/${profile.id}/stats`, { key: t.key })).body.total).toBe(0);
     expect(await count("SELECT count(*) AS n FROM contacts WHERE workspace_id = ?", t.workspaceId)).toBe(1);
     expect(await count("SELECT contact_count AS n FROM workspaces WHERE id = ?", t.workspaceId)).toBe(1);
   });

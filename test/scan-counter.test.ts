@@ -49,6 +49,54 @@ describe("ScanCounter Durable Object", () => {
     expect(batches.mock.calls.length).toBeLessThan(200);
   });
 
+  it("checks concurrent API scans a group at a time in D1: each caller gets its own running total; a private card, a revoked key and no profile are refused", async () => {
+    const { profileId, workspaceId, key } = await publicProfile();
+    expect((await call("PATCH", `/v1/profiles/${profileId}`, { key, body: { public: false } })).status).toBe(200);
+    const stranger = await newWorkspace();
+    const keyId = (await env.DB.prepare("SELECT id FROM api_keys WHERE workspace_id = ?").bind(workspaceId).first<{ id: string }>())!.id;
+    const strangerKey = (await env.DB.prepare("SELECT id FROM api_keys WHERE workspace_id = ?")
+      .bind(stranger.workspaceId)
+      .first<{ id: string }>())!.id;
+    const stub = stubFor(profileId);
+    const prepare = vi.spyOn(env.DB, "prepare");
+    const checks = () => prepare.mock.calls.filter(([text]) => text.includes("live_keys")).length;
+    const own = Array.from({ length: 300 }, (_, i) => newScan(profileId, i % 2 ? "web" : "mcp", null, workspaceId));
+    const results = await Promise.all([
+      ...own.map((scan) => stub.recordChecked({ scan, keyId })),
+      // Another workspace's caller: the card is private to it.
+      stub.recordChecked({ scan: newScan(profileId, "web", null, stranger.workspaceId), keyId: strangerKey }),
+    ]);
+    const totals = results.flatMap((r) => (r.recorded ? [r.counts.total] : [])).sort((a, b) => a - b);
+    expect(totals).toEqual(Array.from({ length: 300 }, (_, i) => i + 1));
+    expect(results.at(-1)).toEqual({ recorded: false, keyLive: true });
+    expect(results.slice(0, 300).every((r) => r.recorded && r.workspaceId === workspaceId && r.keyLive)).toBe(true);
+    // A few reads for 301 scans (groups of at most 100), none per scan.
+    expect(checks()).toBeGreaterThanOrEqual(4);
+    expect(checks()).toBeLessThan(20);
+    prepare.mockRestore();
+    expect(await stub.counts()).toEqual({ total: 300, qr_scan: 0, web: 150, mcp: 150 });
+    await scansSettled(profileId);
+    expect(await scansInD1(profileId)).toBe(300);
+
+    await env.DB.prepare("UPDATE api_keys SET revoked_at = ? WHERE id = ?").bind(new Date().toISOString(), keyId).run();
+    expect(await stub.recordChecked({ scan: newScan(profileId, "web", null, workspaceId), keyId })).toEqual({
+      recorded: false,
+      keyLive: false,
+    });
+    // Without a key to prove (the request looked its key up in D1 already), only the profile is checked.
+    expect(await stub.recordChecked({ scan: newScan(profileId, "web", null, workspaceId) })).toMatchObject({
+      recorded: true,
+      keyLive: true,
+    });
+    const ghost = "0190a8c4-0000-7000-8000-00000000cafe";
+    expect(await stubFor(ghost).recordChecked({ scan: newScan(ghost, "web", null, workspaceId) })).toEqual({
+      recorded: false,
+      keyLive: true,
+    });
+    expect(await stubFor(ghost).counts()).toEqual({ total: 0, qr_scan: 0, web: 0, mcp: 0 });
+    expect(await stub.counts()).toEqual({ total: 301, qr_scan: 0, web: 151, mcp: 150 });
+  });
+
   it("keeps scans pending in its own storage while D1 fails, across an eviction, and copies them once D1 is back", async () => {
     const { profileId } = await publicProfile();
     const stub = stubFor(profileId);

@@ -38,7 +38,7 @@ export class KeyProof implements FirstTrip {
   revoked = false;
 
   constructor(
-    private readonly keyId: string,
+    readonly keyId: string,
     private readonly onWorkspace: (workspace: Workspace) => void,
   ) {}
 
@@ -63,6 +63,11 @@ export class KeyProof implements FirstTrip {
 
   failed(error: unknown) {
     if (causedBy(error, REVOKED)) this.refuse();
+  }
+
+  /** Settles the proof from a liveness another trip read (the workspace row is not refreshed then). */
+  settle(live: boolean) {
+    if (!live) this.refuse();
   }
 
   private refuse(): never {

@@ -2,7 +2,7 @@ import { DurableObject } from "cloudflare:workers";
 import { dbFor } from "../lib/db/client";
 import { withTimeout } from "../lib/timeout";
 import { flushOutbox } from "../webhooks/delivery";
-import { type CopyResult, copyScans, type PendingScan } from "./scans.data";
+import { type CopyResult, checkScans, copyScans, type PendingScan, type ScanCheck } from "./scans.data";
 import type { ScanSource } from "./scans.table";
 
 export interface ScanCounts {
@@ -21,9 +21,32 @@ export interface ScanStats {
 /** Scans are recorded unless their profile has been deleted. */
 export type RecordResult = { recorded: true; counts: ScanCounts } | { recorded: false };
 
+/**
+ * An API caller's scan, recorded if D1 says the profile is visible to the caller (its own, or
+ * public) and, when `keyId` is given, that the caller's key is still live (the proof its request
+ * would otherwise have carried in a round trip of its own, see keys/key-proof.ts).
+ */
+export interface CheckedScan {
+  scan: PendingScan;
+  keyId?: string;
+}
+
+/** What became of a checked scan: the counts right after it, and the owner's workspace. */
+export type CheckedResult =
+  | { recorded: true; counts: ScanCounts; workspaceId: string; keyLive: boolean }
+  | { recorded: false; keyLive: boolean };
+
+interface Waiting {
+  scan: CheckedScan;
+  resolve: (result: CheckedResult) => void;
+  reject: (error: unknown) => void;
+}
+
 const STATS_DAYS = 30;
 /** The most scans copied to D1 in one batch (one JSON value, well under D1's 100 KB a statement). */
 const COPY_GROUP = 100;
+/** The most API scans checked in one D1 round trip. */
+const CHECK_GROUP = 100;
 /** How long a first pending scan waits for others before the copy, so scans arriving together go in one batch. */
 const COPY_DELAY_MS = 100;
 /** A failed copy is tried again after 1 s, 2 s, 4 s… and then every minute, for as long as it takes. */
@@ -43,6 +66,11 @@ const logError = (msg: string, fields: Record<string, unknown>) => console.error
  * D1 fails, the scans stay pending and the copy is tried again until it succeeds. A scan of a
  * profile that was already private (seen stale from an isolate's handle cache) is not copied, and
  * its count is taken back; the scans of a deleted profile go with it.
+ *
+ * An API scan must first be checked in D1 (is the profile visible to the caller, is the caller's
+ * key live). A hot card gets many at once: while one check is in flight, the scans that arrive
+ * wait and are checked together in the next, so a conference stand costs one read per group, not
+ * per scan. Each caller still gets the exact counts right after its own scan.
  */
 export class ScanCounter extends DurableObject<Env> {
   private readonly sql: SqlStorage;
@@ -59,6 +87,9 @@ export class ScanCounter extends DurableObject<Env> {
   private copyScheduled = false;
   private copying: Promise<void> | undefined;
   private failedCopies = 0;
+  /** API scans waiting for their check in D1; `checking` while a group is being checked. */
+  private waiting: Waiting[] = [];
+  private checking = false;
   /** When the card's lead form was sent in the last minute: a cap, not a record, so memory is enough. */
   private leadTimes: number[] = [];
 
@@ -103,18 +134,74 @@ export class ScanCounter extends DurableObject<Env> {
    */
   async record(scans: PendingScan[]): Promise<RecordResult> {
     if (this.isDeleted()) return { recorded: false };
-    if (scans.length > 0) {
-      if (!this.tablesExist()) this.createTables();
-      this.ctx.storage.transactionSync(() => {
-        this.sql.exec("INSERT INTO pending (id, scan) SELECT value ->> 'id', value FROM json_each(?)", JSON.stringify(scans));
-        this.count(scans, 1);
-      });
-      if (!this.copyScheduled) {
-        this.copyScheduled = true;
-        await this.ctx.storage.setAlarm(Date.now() + COPY_DELAY_MS);
-      }
-    }
+    await this.keep(scans);
     return { recorded: true, counts: { ...this.counts() } };
+  }
+
+  /** Checks an API caller's scan in D1 (grouped with the others waiting) and records it if it passes. */
+  recordChecked(scan: CheckedScan): Promise<CheckedResult> {
+    return new Promise((resolve, reject) => {
+      this.waiting.push({ scan, resolve, reject });
+      if (!this.checking) {
+        this.checking = true;
+        // One turn of the event loop first, so scans arriving at the same moment start in one group.
+        setTimeout(() => void this.checkWaiting(), 0);
+      }
+    });
+  }
+
+  /** Checks and records the waiting scans, group after group; `checking` was set when it was scheduled. */
+  private async checkWaiting() {
+    try {
+      while (this.waiting.length > 0) {
+        const group = this.waiting.splice(0, CHECK_GROUP);
+        try {
+          const check = await checkScans(dbFor(this.env.DB), group[0]!.scan.scan.profile_id, keyIdsOf(group));
+          await this.recordGroup(group, check);
+        } catch (error) {
+          for (const w of group) w.reject(error);
+        }
+      }
+    } finally {
+      this.checking = false;
+    }
+  }
+
+  /** Records the group's scans that passed their check; each caller gets the counts right after its own. */
+  private async recordGroup(group: Waiting[], check: ScanCheck) {
+    const outcomes = group.map(({ scan: { scan, keyId } }) => {
+      const keyLive = keyId === undefined || check.liveKeys.has(keyId);
+      const visible = check.workspaceId !== undefined && (check.public || check.workspaceId === scan.caller);
+      return { keyLive, recorded: keyLive && visible && !this.isDeleted() };
+    });
+    const kept = group.filter((_, i) => outcomes[i]!.recorded).map((w) => w.scan.scan);
+    await this.keep(kept);
+    const counts = { ...this.counts() };
+    for (let i = group.length - 1; i >= 0; i--) {
+      const { keyLive, recorded } = outcomes[i]!;
+      if (!recorded) {
+        group[i]!.resolve({ recorded: false, keyLive });
+        continue;
+      }
+      const { source } = group[i]!.scan.scan;
+      group[i]!.resolve({ recorded: true, counts: { ...counts }, workspaceId: check.workspaceId!, keyLive });
+      counts.total--;
+      counts[source]--;
+    }
+  }
+
+  /** Makes scans durable and counts them in one transaction, and sets the alarm that copies them to D1. */
+  private async keep(scans: PendingScan[]) {
+    if (scans.length === 0) return;
+    if (!this.tablesExist()) this.createTables();
+    this.ctx.storage.transactionSync(() => {
+      this.sql.exec("INSERT INTO pending (id, scan) SELECT value ->> 'id', value FROM json_each(?)", JSON.stringify(scans));
+      this.count(scans, 1);
+    });
+    if (!this.copyScheduled) {
+      this.copyScheduled = true;
+      await this.ctx.storage.setAlarm(Date.now() + COPY_DELAY_MS);
+    }
   }
 
   /** Copies the pending scans to D1. */
@@ -258,10 +345,15 @@ export class ScanCounter extends DurableObject<Env> {
   }
 }
 
+/** The distinct keys a group's scans must prove live. */
+const keyIdsOf = (group: Waiting[]) => [...new Set(group.flatMap((w) => (w.scan.keyId === undefined ? [] : [w.scan.keyId])))];
+
 type Counters = DurableObjectNamespace<ScanCounter>;
 
 /** The ScanCounter of a profile. */
 export const scanCounter = (ns: Counters, profileId: string) => ns.get(ns.idFromName(profileId));
+
+const objectTimeout = (env: Pick<Env, "DURABLE_OBJECT_TIMEOUT_MS">) => Number(env.DURABLE_OBJECT_TIMEOUT_MS) || 5_000;
 
 /**
  * Records scans of one profile through its ScanCounter: durable and counted when this resolves
@@ -274,6 +366,20 @@ export const recordScans = (
 ): Promise<RecordResult> =>
   withTimeout<RecordResult>(
     Promise.resolve(scanCounter(env.SCAN_COUNTER, profileId).record(scans)),
-    Number(env.DURABLE_OBJECT_TIMEOUT_MS) || 5_000,
+    objectTimeout(env),
+    "The scan counter",
+  );
+
+/**
+ * Records an API caller's scan through its profile's ScanCounter, which checks it in D1 first:
+ * durable and counted when this resolves with `recorded`.
+ */
+export const recordCheckedScan = (
+  env: Pick<Env, "SCAN_COUNTER" | "DURABLE_OBJECT_TIMEOUT_MS">,
+  scan: CheckedScan,
+): Promise<CheckedResult> =>
+  withTimeout<CheckedResult>(
+    Promise.resolve(scanCounter(env.SCAN_COUNTER, scan.scan.profile_id).recordChecked(scan)),
+    objectTimeout(env),
     "The scan counter",
   );

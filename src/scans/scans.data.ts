@@ -70,6 +70,36 @@ const REFUSED_SCANS = sql`SELECT s.value ->> 'id' AS id FROM json_each(${slot("s
 
 const PROFILE_EXISTS = sql`SELECT count(*) AS n FROM profiles WHERE id = ${slot("profile")}`;
 
+/**
+ * What an API scan's check needs, in one read: the profile's owner and visibility (nothing when
+ * there is no such profile) and which of the callers' keys are live.
+ */
+const CHECK_SCANS = sql`SELECT p.workspace_id AS workspace_id, p.public AS public,
+    (SELECT json_group_array(k.id) FROM api_keys AS k WHERE k.id IN (SELECT value FROM json_each(${slot("keys")})) AND k.revoked_at IS NULL) AS live_keys
+  FROM (SELECT 1) LEFT JOIN profiles AS p ON p.id = ${slot("profile")}`;
+
+export interface ScanCheck {
+  /** The profile's workspace; undefined when there is no such profile. */
+  workspaceId: string | undefined;
+  public: boolean;
+  liveKeys: Set<string>;
+}
+
+/** Reads what the API scans of one profile are checked against (see the ScanCounter). */
+export async function checkScans(db: Db, profileId: string, keyIds: string[]): Promise<ScanCheck> {
+  const row = await db.first(
+    db.shaped<{ workspace_id: string | null; public: number | null; live_keys: string }>("scans.check", () => CHECK_SCANS, {
+      profile: profileId,
+      keys: JSON.stringify(keyIds),
+    }),
+  );
+  return {
+    workspaceId: row?.workspace_id ?? undefined,
+    public: row?.public === 1,
+    liveKeys: new Set(JSON.parse(row?.live_keys ?? "[]") as string[]),
+  };
+}
+
 export interface CopyResult {
   /** Scans not copied: their profile was private to their caller when they were made. */
   refused: string[];

@@ -3,23 +3,25 @@ import type { AppRouteHandler } from "../keys/app-env";
 import { notFound } from "../lib/errors";
 import { nowIso } from "../lib/ids";
 import { pageOf, readListQuery } from "../lib/pagination";
-import { findVisibleProfile, requireOwnProfile, workspaceScanTotals } from "../profiles/profiles.data";
-import { recordScans, scanCounter } from "./scan-counter";
+import { requireOwnProfile, workspaceScanTotals } from "../profiles/profiles.data";
+import { recordCheckedScan, scanCounter } from "./scan-counter";
 import { listScans, newScan, pendingToScan, toScan } from "./scans.data";
 import type * as routes from "./scans.routes";
 import { ScansQuery } from "./scans.routes";
 
 export const record: AppRouteHandler<typeof routes.record> = async (c) => {
   const body = c.req.valid("json");
-  const workspaceId = c.var.caller.workspace.id;
-  // Checked in D1 first (the key's proof rides along); the profile's ScanCounter then records it.
-  const profile = await findVisibleProfile(c.var.db, workspaceId, body.profile_id);
-  if (!profile) throw notFound("Profile");
-  const scan = newScan(profile.id, body.source, body.referrer ?? null, workspaceId);
-  const result = await recordScans(c.env, profile.id, [scan]);
-  // Deleted between the two: the object refuses it.
+  const scan = newScan(body.profile_id, body.source, body.referrer ?? null, c.var.caller.workspace.id);
+  // The profile's ScanCounter checks the profile (and a cached key's proof) in D1, grouped with the
+  // card's other scans, then records it: this request makes no round trip to D1 of its own.
+  const proof = c.var.db.firstTripPending ? c.var.keyProof : undefined;
+  const result = await recordCheckedScan(c.env, { scan, keyId: proof?.keyId });
+  if (proof) {
+    c.var.db.skipFirstTrip();
+    proof.settle(result.keyLive);
+  }
   if (!result.recorded) throw notFound("Profile");
-  return c.json({ ...toScan(pendingToScan(scan, profile.workspaceId)), counts: result.counts }, 201);
+  return c.json({ ...toScan(pendingToScan(scan, result.workspaceId)), counts: result.counts }, 201);
 };
 
 export const recent: AppRouteHandler<typeof routes.recent> = async (c) => {

@@ -129,6 +129,11 @@ export class Db {
     return this.firstTrip !== undefined;
   }
 
+  /** Drops the first trip's extra statements: something else carried them (see scans' checked record). */
+  skipFirstTrip(): void {
+    this.firstTrip = undefined;
+  }
+
   /** Runs `queries` in one round trip, atomically (D1 runs a batch as one transaction). */
   async batch<T extends Queries>(queries: T): Promise<BatchResponse<T>> {
     const first = this.firstTrip;
