@@ -3,7 +3,7 @@
  * of the primary-key B-tree instead of scattering across it.
  */
 export function uuidv7(now = Date.now()): string {
-  const bytes = crypto.getRandomValues(new Uint8Array(16));
+  const bytes = crypto.getRandomValues(RANDOM);
   let ms = now;
   for (let i = 5; i >= 0; i--) {
     bytes[i] = ms & 0xff;
@@ -11,9 +11,15 @@ export function uuidv7(now = Date.now()): string {
   }
   bytes[6] = (bytes[6]! & 0x0f) | 0x70;
   bytes[8] = (bytes[8]! & 0x3f) | 0x80;
-  const hex = Array.from(bytes, (b) => b.toString(16).padStart(2, "0")).join("");
-  return `${hex.slice(0, 8)}-${hex.slice(8, 12)}-${hex.slice(12, 16)}-${hex.slice(16, 20)}-${hex.slice(20)}`;
+  // Spelled out: mapping the bytes through Array.from was a quarter of a QR redirect's CPU time.
+  const h = (i: number) => HEX[bytes[i]!]!;
+  return `${h(0)}${h(1)}${h(2)}${h(3)}-${h(4)}${h(5)}-${h(6)}${h(7)}-${h(8)}${h(9)}-${h(10)}${h(11)}${h(12)}${h(13)}${h(14)}${h(15)}`;
 }
+
+/** The two hex digits of each byte. */
+const HEX = Array.from({ length: 256 }, (_, b) => b.toString(16).padStart(2, "0"));
+/** Filled anew for each id (nothing awaits in between, so one buffer serves the isolate). */
+const RANDOM = new Uint8Array(16);
 
 /** Current time as ISO 8601 UTC with milliseconds, the API's one timestamp format. */
 export const nowIso = (): string => new Date().toISOString();

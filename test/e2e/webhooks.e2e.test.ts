@@ -47,6 +47,47 @@ describe("webhooks against the README's server and a local receiver", () => {
     expect(payload).toEqual({ type: "contact.created", timestamp: expect.any(String), data: created.body });
   });
 
+  it("delivers lead.captured for a visitor's form on the card, verifiable with the standardwebhooks library", async () => {
+    const hook = await api("POST", "/v1/webhooks", { url: `${receiverUrl}/leads`, events: ["lead.captured"] });
+    const card = await api("POST", "/v1/profiles", { handle: `booth-${Date.now() % 1e6}`, name: "Booth Card" });
+    // The visitor arrives through the QR code and sends the form as a browser would.
+    const page = await fetch(`${server.base}/q/${card.body.handle}`);
+    expect([page.status, page.url]).toEqual([200, `${server.base}/p/${card.body.handle}?via=qr`]);
+    const html = await page.text();
+    const hidden = (name: string) => new RegExp(`name="${name}" value="([^"]*)"`).exec(html)?.[1];
+    const sent = await fetch(`${server.base}/p/${card.body.handle}/connect`, {
+      method: "POST",
+      redirect: "manual",
+      body: new URLSearchParams({
+        csrf: hidden("csrf")!,
+        via: hidden("via")!,
+        website: "",
+        name: "Katherine Johnson",
+        email: "katherine@nasa.example",
+        consent: "yes",
+      }),
+    });
+    expect([sent.status, sent.headers.get("location")]).toEqual([303, `/p/${card.body.handle}?shared=1`]);
+    await vi.waitFor(() => expect(received.filter((r) => r.path === "/leads")).toHaveLength(1), { timeout: 20_000, interval: 200 });
+    const [delivery] = received.filter((r) => r.path === "/leads");
+    const payload = new Webhook(hook.body.secret).verify(delivery!.body, delivery!.headers as Record<string, string>);
+    const contacts = await api("GET", "/v1/contacts?tags=lead");
+    expect(contacts.body.data).toHaveLength(1);
+    expect(contacts.body.data[0]).toMatchObject({
+      name: "Katherine Johnson",
+      email: "katherine@nasa.example",
+      source: "qr_scan",
+      tags: ["lead"],
+      captured_by_profile_id: card.body.id,
+      consent_at: expect.any(String),
+    });
+    expect(payload).toEqual({
+      type: "lead.captured",
+      timestamp: expect.any(String),
+      data: { contact: contacts.body.data[0], profile_id: card.body.id, via: "qr" },
+    });
+  });
+
   it("a receiver answering 500 twice then 200 gets three attempts with one webhook-id, all in the delivery log", async () => {
     script.set("/flaky", [500, 500, 200]);
     const hook = await api("POST", "/v1/webhooks", { url: `${receiverUrl}/flaky`, events: ["contact.updated"] });
