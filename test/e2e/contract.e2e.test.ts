@@ -333,7 +333,7 @@ describe("the OpenAPI document describes every answer of the running API", () =>
       207,
     );
     await call("GET", "/v1/contacts", { headers: json(key), query: "per_page=2&sort=name" }, 200);
-    await call("GET", "/v1/contacts", { headers: json(key), query: "q=ada&tags=vip&siteId=" + siteId }, 200);
+    await call("GET", "/v1/contacts", { headers: json(key), query: `q=ada&tags=vip&siteId=${siteId}` }, 200);
     await call("GET", "/v1/contacts", { headers: json(key), query: "limit=0" }, 400);
     await call("GET", "/v1/contacts/limits", { headers: json(key) }, 200);
     await call("GET", "/v1/tags", { headers: json(key) }, 200);
