@@ -1,5 +1,6 @@
 import { createApp } from "./app";
 import { purgeEndedSessions } from "./console/console-sessions.data";
+import { releaseHeldLeads } from "./contacts/contacts-leads.data";
 import { purgeTombstones } from "./contacts/contacts-lists.data";
 import { purgeIdempotencyKeys } from "./idempotency/idempotency.data";
 import { handleImportBatch } from "./imports/import-chunks";
@@ -24,8 +25,12 @@ export default {
   },
   async scheduled(controller, env, ctx) {
     const db = dbFor(env.DB);
-    // Every minute: events the queue never took. Once a day: the purges.
-    ctx.waitUntil(flushOutbox(env, db));
+    // Every minute: events the queue never took, held leads where there is room. Once a day: the purges.
+    const released = releaseHeldLeads(db).catch((error: unknown) =>
+      console.error(JSON.stringify({ level: "error", msg: "releasing held leads failed", error: String(error) })),
+    );
+    // Released leads' events go out with the rest.
+    ctx.waitUntil(released.then(() => flushOutbox(env, db)));
     if (new Date(controller.scheduledTime).getUTCHours() === 3 && new Date(controller.scheduledTime).getUTCMinutes() === 17) {
       ctx.waitUntil(
         Promise.all([purgeTombstones(db), purgeScans(db), purgeIdempotencyKeys(db), forgetExpiredSecrets(db), purgeEndedSessions(db)]),

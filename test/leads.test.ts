@@ -1,9 +1,9 @@
-import { createExecutionContext, waitOnExecutionContext } from "cloudflare:test";
+import { createExecutionContext, createScheduledController, waitOnExecutionContext } from "cloudflare:test";
 import { env, exports } from "cloudflare:workers";
 import { afterEach, beforeAll, describe, expect, it, vi } from "vitest";
 import { createApp } from "../src/app";
 import { formToken } from "../src/public/lead-form";
-import { type Answer, BASE, call, ISO_MS, newWorkspace, PHONE_UA, type Tenant, visit } from "./helpers";
+import { type Answer, BASE, call, expectError, ISO_MS, newWorkspace, PHONE_UA, type Tenant, visit } from "./helpers";
 
 let owner: Tenant;
 let seq = 0;
@@ -221,6 +221,75 @@ describe("the card's lead form", () => {
         data: { held_lead_id: held.results[0]!.id, profile_id: card.id, via: "web", held_at: held.results[0]!.consent_at },
       },
     ]);
+  });
+
+  it("releases held leads once there is room: by the owner (403 while full), by the minute's sweep, or discards them", async () => {
+    const small = await newWorkspace("free");
+    await call("POST", "/v1/webhooks", { key: small.key, body: { url: "https://receiver.example/released", events: ["*"] } });
+    const seeded = await call("POST", "/v1/contacts/batch", {
+      key: small.key,
+      body: { contacts: Array.from({ length: 100 }, (_, j) => ({ first_name: `Seed${j}` })) },
+    });
+    const seeds = seeded.body.results.map((r: { contact: { id: string } }) => r.contact.id) as string[];
+    const card = await newCard(small);
+    for (const email of ["first@held.example", "second@held.example", "third@held.example"])
+      expect((await submit(card.handle, { ...(await goodForm(card.handle, "qr")), email })).status).toBe(303);
+    const held = (await call("GET", "/v1/leads/held", { key: small.key })).body.data as {
+      id: string;
+      lead: { email: string };
+      consent_at: string;
+    }[];
+    const [third, second, first] = held; // newest first
+    expect(held.map((h) => h.lead.email)).toEqual(["third@held.example", "second@held.example", "first@held.example"]);
+
+    // Still full: refused, nothing changed.
+    expectError(await call("POST", `/v1/leads/held/${first!.id}/release`, { key: small.key }), 403, "contact_limit_reached");
+    expect((await call("GET", "/v1/leads/held", { key: small.key })).body.data).toHaveLength(3);
+
+    expect((await call("DELETE", `/v1/contacts/${seeds[0]}`, { key: small.key })).status).toBe(200);
+    const released = await call("POST", `/v1/leads/held/${first!.id}/release`, { key: small.key });
+    expect(released.status, released.text).toBe(200);
+    expect(released.body).toEqual({
+      outcome: "created",
+      contact: expect.objectContaining({
+        name: "Grace Brewster Hopper",
+        email: "first@held.example",
+        source: "qr_scan",
+        tags: ["lead"],
+        captured_by_profile_id: card.id,
+        // The visitor's consent is the time they shared, not the release's.
+        consent_at: first!.consent_at,
+      }),
+    });
+    expect((await call("GET", `/v1/contacts/${released.body.contact.id}`, { key: small.key })).body).toEqual(released.body.contact);
+    expectError(await call("POST", `/v1/leads/held/${first!.id}/release`, { key: small.key }), 404, "not_found", "Held lead not found");
+    const events = await eventsIn(small.workspaceId);
+    expect(events.slice(-2)).toEqual([
+      { type: "contact.created", data: released.body.contact },
+      { type: "lead.captured", data: { contact: released.body.contact, profile_id: card.id, via: "qr" } },
+    ]);
+    // Counted once, when it was shared.
+    expect((await call("GET", `/v1/profiles/${card.id}/stats`, { key: small.key })).body.leads).toBe(3);
+
+    const discarded = await call("DELETE", `/v1/leads/held/${second!.id}`, { key: small.key });
+    expect([discarded.status, discarded.body]).toEqual([200, { success: true, id: second!.id }]);
+    expectError(await call("DELETE", `/v1/leads/held/${second!.id}`, { key: small.key }), 404, "not_found");
+
+    // Room again: the scheduled sweep releases the last one by itself.
+    expect((await call("DELETE", `/v1/contacts/${seeds[1]}`, { key: small.key })).status).toBe(200);
+    const ctx = createExecutionContext();
+    await (await import("../src/index")).default.scheduled(
+      createScheduledController({ scheduledTime: new Date("2026-11-23T10:00:00Z"), cron: "* * * * *" }),
+      env,
+      ctx,
+    );
+    await waitOnExecutionContext(ctx);
+    expect((await call("GET", "/v1/leads/held", { key: small.key })).body.data).toEqual([]);
+    const found = await call("GET", "/v1/contacts?q=third@held.example", { key: small.key });
+    expect(found.body.data).toEqual([
+      expect.objectContaining({ email: "third@held.example", consent_at: third!.consent_at, tags: ["lead"] }),
+    ]);
+    expect(await contactsIn(small.workspaceId)).toBe(100);
   });
 
   it("answers 429 past the card's leads a minute, storing nothing more", async () => {

@@ -45,6 +45,8 @@ export interface Fixture {
   key: string;
   delivery: string;
   import: string;
+  /** A lead held past the plan's limit. */
+  held: string;
 }
 
 interface SuccessCase {
@@ -100,6 +102,8 @@ export const SUCCESS: Record<string, SuccessCase> = {
   "GET /contacts/scans": { ok: 200 },
   "GET /analytics/sources": { ok: 200 },
   "GET /leads/held": { ok: 200 },
+  "POST /leads/held/:id/release": { ok: 200 },
+  "DELETE /leads/held/:id": { ok: 200 },
   "POST /webhooks": { body: () => ({ url: "https://hooks.example/cardbox", events: ["*"] }), ok: 201 },
   "GET /webhooks": { ok: 200 },
   "GET /webhooks/:id": { ok: 200 },
@@ -125,6 +129,7 @@ export function pathOf(pattern: string, f: Fixture) {
     webhooks: f.webhook,
     "api-keys": f.key,
     imports: f.import,
+    held: f.held,
   };
   const segments = pattern.split("/");
   return segments
@@ -176,6 +181,12 @@ export async function fixture(owner: Tenant): Promise<Fixture> {
   )
     .bind(imported, owner.workspaceId, `${owner.workspaceId}/${imported}.csv`, now, now, now)
     .run();
+  // A lead held while the workspace was full, as the card's form would have left it.
+  const held = crypto.randomUUID();
+  const lead = { name: `Held ${++seq}`, email: null, phone: null, company: null, job_title: null, note: null, via: "web" };
+  await env.DB.prepare("INSERT INTO held_leads (id, workspace_id, profile_id, lead, consent_at, created_at) VALUES (?, ?, ?, ?, ?, ?)")
+    .bind(held, owner.workspaceId, profile, JSON.stringify(lead), now, now)
+    .run();
   return {
     contact: contact!,
     duplicate: duplicate!,
@@ -185,6 +196,7 @@ export async function fixture(owner: Tenant): Promise<Fixture> {
     key: key!,
     delivery,
     import: imported,
+    held,
   };
 }
 
@@ -198,6 +210,7 @@ export async function ownerState(owner: Tenant) {
     "/v1/contacts?limit=100",
     "/v1/sites?limit=100",
     "/v1/profiles?limit=100",
+    "/v1/leads/held?limit=100",
     "/v1/webhooks?limit=100",
     "/v1/api-keys?limit=100",
     "/v1/tags",

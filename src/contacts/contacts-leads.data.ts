@@ -1,6 +1,8 @@
 import { and, eq, type SQL, sql } from "drizzle-orm";
+import { type HeldLead, oldestHeldLeads, workspacesWithRoom } from "../leads/leads.data";
 import { heldLeads, type SharedDetails } from "../leads/leads.table";
 import { causedBy, type Db, UNIQUE_VIOLATION } from "../lib/db/runner";
+import { ApiError, notFound } from "../lib/errors";
 import { nowIso, uuidv7 } from "../lib/ids";
 import { splitName } from "../lib/names";
 import { profiles } from "../profiles/profiles.table";
@@ -22,23 +24,37 @@ export type LeadInput = SharedDetails;
 
 export type LeadOutcome = { outcome: "created" | "updated"; contact: ContactJson } | { outcome: "held"; heldId: string };
 
+/** A lead being saved: shared on the form just now, or held earlier and released now. */
+interface Capture {
+  workspaceId: string;
+  profileId: string;
+  lead: LeadInput;
+  /** The visitor's consent: this submission's time, or the held lead's. */
+  consentAt: string;
+  /** The held lead this saves, claimed in the same batch. */
+  heldId?: string;
+}
+
 /** The contact `id` as this lead's write left it: its consent time is this submission's. */
 const leadWritten = (workspaceId: string, id: string, consentAt: string) =>
   sql`${contacts} WHERE ${contacts.workspaceId} = ${workspaceId} AND ${contacts.id} = ${id} AND ${contacts.consentAt} = ${consentAt}`;
 
 /**
  * What follows a lead's write in its batch, only if that write happened (a version-guarded update
- * that lost its race leaves nothing): the `lead.captured` event and the card's lead count.
+ * that lost its race leaves nothing): the `lead.captured` event, and the card's lead count — or,
+ * for a released lead (counted when it was held), the claim of its held row.
  */
-const afterLead = (db: Db, workspaceId: string, id: string, profileId: string, via: LeadInput["via"], consentAt: string) =>
-  [
+const afterLead = (db: Db, { workspaceId, profileId, lead, consentAt, heldId }: Capture, id: string) => {
+  const written = sql`EXISTS (SELECT 1 FROM ${leadWritten(workspaceId, id, consentAt)})`;
+  return [
     outboxEvent(db, workspaceId, "lead.captured", {
-      data: sql`json_object('contact', json(${representation}), 'profile_id', ${profileId}, 'via', ${via})`,
+      data: sql`json_object('contact', json(${representation}), 'profile_id', ${profileId}, 'via', ${lead.via})`,
       from: leadWritten(workspaceId, id, consentAt),
       afterChange: false,
     }),
-    countLead(db, profileId, sql`EXISTS (SELECT 1 FROM ${leadWritten(workspaceId, id, consentAt)})`),
+    heldId ? db.orm.run(sql`INSERT INTO held_lead_claims (id, written) SELECT ${heldId}, ${written}`) : countLead(db, profileId, written),
   ] as const;
+};
 
 const countLead = (db: Db, profileId: string, when: SQL = sql`1`) =>
   db.orm
@@ -53,8 +69,52 @@ const countLead = (db: Db, profileId: string, when: SQL = sql`1`) =>
  * `contact.updated` event and `lead.captured` go in the write's batch. Past the plan's contact
  * limit the lead is held (`held_leads`, with a `contact.limit_reached` event), never lost.
  */
-export async function captureLead(db: Db, workspaceId: string, profileId: string, lead: LeadInput): Promise<LeadOutcome> {
-  const consentAt = nowIso();
+export function captureLead(db: Db, workspaceId: string, profileId: string, lead: LeadInput): Promise<LeadOutcome> {
+  return saveLead(db, { workspaceId, profileId, lead, consentAt: nowIso() });
+}
+
+/**
+ * Saves a held lead now that there is room, as it would have been saved when it was shared (its
+ * consent time kept), and forgets the held row in the same batch. Still at the limit, or the held
+ * lead released or discarded a moment ago: refused, nothing changed.
+ */
+export async function releaseHeldLead(db: Db, workspaceId: string, held: HeldLead): Promise<LeadOutcome> {
+  try {
+    return await saveLead(db, { workspaceId, profileId: held.profileId, lead: held.lead, consentAt: held.consentAt, heldId: held.id });
+  } catch (error) {
+    if (causedBy(error, "held_lead_gone")) throw notFound("Held lead");
+    throw error;
+  }
+}
+
+/** The most held leads one sweep releases in a workspace (the next sweep goes on). */
+const RELEASE_BATCH = 50;
+
+/**
+ * Releases held leads, oldest first, in every workspace that has room again (a contact deleted,
+ * a bigger plan), until it is full again; run every minute by the scheduled handler. Answers how
+ * many were saved.
+ */
+export async function releaseHeldLeads(db: Db): Promise<number> {
+  let released = 0;
+  for (const workspaceId of await workspacesWithRoom(db)) {
+    for (const held of await oldestHeldLeads(db, workspaceId, RELEASE_BATCH)) {
+      try {
+        await releaseHeldLead(db, workspaceId, held);
+        released++;
+      } catch (error) {
+        if (!(error instanceof ApiError)) throw error;
+        // Full again: the rest wait for the next room. Released or discarded by its owner meanwhile: next.
+        if (error.code === "contact_limit_reached") break;
+        if (error.code !== "not_found") throw error;
+      }
+    }
+  }
+  return released;
+}
+
+async function saveLead(db: Db, capture: Capture): Promise<LeadOutcome> {
+  const { workspaceId, profileId, lead, consentAt } = capture;
   const keys = { emailKey: emailKey(lead.email), phoneKey: phoneKey(lead.phone) };
   for (let attempt = 1; ; attempt++) {
     const byEmail = keys.emailKey ? await findIdBy(db, workspaceId, eq(contacts.emailKey, keys.emailKey)) : undefined;
@@ -70,17 +130,18 @@ export async function captureLead(db: Db, workspaceId: string, profileId: string
         (row) => leadFill(row, lead, fillPhone, profileId, consentAt),
         undefined,
         "contact.updated",
-        [...afterLead(db, workspaceId, match, profileId, lead.via, consentAt)],
+        [...afterLead(db, capture, match)],
       );
       return { outcome: "updated", contact: updated };
     }
     try {
-      return await insertLead(db, workspaceId, profileId, lead, consentAt);
+      return await insertLead(db, capture);
     } catch (error) {
       // Someone else saved the same email or phone a moment ago: update theirs.
       if (causedBy(error, UNIQUE_VIOLATION) && attempt < WRITE_ATTEMPTS) continue;
-      if (causedBy(error, "contact_limit_reached")) return holdLead(db, workspaceId, profileId, lead, consentAt);
-      throw error;
+      if (!causedBy(error, "contact_limit_reached")) throw error;
+      if (capture.heldId) throw new ApiError("contact_limit_reached", "Contact limit reached for this workspace's plan");
+      return holdLead(db, capture);
     }
   }
 }
@@ -102,7 +163,8 @@ function leadFill(row: ContactRow, lead: LeadInput, fillPhone: boolean, profileI
   };
 }
 
-async function insertLead(db: Db, workspaceId: string, profileId: string, lead: LeadInput, consentAt: string): Promise<LeadOutcome> {
+async function insertLead(db: Db, capture: Capture): Promise<LeadOutcome> {
+  const { workspaceId, profileId, lead, consentAt } = capture;
   const row = withDerived({
     ...WRITABLE_DEFAULTS,
     ...splitName(lead.name),
@@ -126,12 +188,12 @@ async function insertLead(db: Db, workspaceId: string, profileId: string, lead: 
   const [[created]] = await db.batch([
     db.orm.insert(contacts).values(row).returning({ json }),
     contactEvent(db, workspaceId, "contact.created", row.id, { afterChange: true }),
-    ...afterLead(db, workspaceId, row.id!, profileId, lead.via, consentAt),
+    ...afterLead(db, capture, row.id!),
   ]);
   return { outcome: "created", contact: created!.json };
 }
 
-async function holdLead(db: Db, workspaceId: string, profileId: string, lead: LeadInput, consentAt: string): Promise<LeadOutcome> {
+async function holdLead(db: Db, { workspaceId, profileId, lead, consentAt }: Capture): Promise<LeadOutcome> {
   const held = { id: uuidv7(), workspaceId, profileId, lead: { ...lead }, consentAt, createdAt: consentAt };
   await db.batch([
     db.orm.insert(heldLeads).values(held),
