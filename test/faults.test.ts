@@ -98,6 +98,37 @@ describe("D1 failing in the middle of a request", () => {
   });
 });
 
+describe("/healthz and a failing database", () => {
+  it("answers 503 each time D1 fails (a failure is never remembered); once D1 answers, it is asked at most once a second", async () => {
+    // Every statement's run fails the way a lost connection does.
+    const statement: unknown = new Proxy(
+      {},
+      {
+        get: (_, name) =>
+          name === "then"
+            ? undefined
+            : name === "bind"
+              ? () => statement
+              : () => Promise.reject(new Error("D1_ERROR: Network connection lost.")),
+      },
+    );
+    const down = { prepare: () => statement };
+    const failing = { ...env, DB: { ...down, withSession: () => ({ ...down, getBookmark: () => null }) } } as unknown as Env;
+    // Past any answer remembered from an earlier test.
+    await new Promise((resolve) => setTimeout(resolve, 1100));
+    for (let i = 0; i < 2; i++) {
+      const res = await send(failing, "GET", "/healthz");
+      expect([res.status, res.body.code, res.headers.get("retry-after")]).toEqual([503, "service_unavailable", "2"]);
+    }
+    // An answer carries a session bookmark only if it touched the database (D1_SESSIONS is on here).
+    const checks = [await send(env, "GET", "/healthz"), await send(env, "GET", "/healthz")];
+    expect(checks.map((res) => [res.status, res.body, Boolean(res.headers.get("x-cardbox-bookmark"))])).toEqual([
+      [200, { status: "ok" }, true],
+      [200, { status: "ok" }, false],
+    ]);
+  });
+});
+
 describe("the Durable Object failing", () => {
   async function profile() {
     const res = await call("POST", "/v1/profiles", {
