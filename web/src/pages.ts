@@ -3,6 +3,7 @@ import type { Permission } from "./api";
 import { AnalyticsPage } from "./pages/analytics";
 import { CardsPage } from "./pages/cards";
 import { ContactsPage } from "./pages/contacts";
+import { DuplicatesPage } from "./pages/duplicates";
 import { ImportsPage } from "./pages/imports";
 import { KeysPage } from "./pages/keys";
 import { WebhooksPage } from "./pages/webhooks";
@@ -23,7 +24,7 @@ export interface PageEntry {
  */
 export const PAGES: readonly PageEntry[] = [
   { path: "contacts", label: "Contacts", permission: "contacts:read", page: ContactsPage },
-  { path: "duplicates", label: "Duplicates", permission: "contacts:write" },
+  { path: "duplicates", label: "Duplicates", permission: "contacts:write", page: DuplicatesPage },
   { path: "imports", label: "Imports and exports", permission: "contacts:write", page: ImportsPage },
   { path: "cards", label: "Cards", permission: "contacts:read", page: CardsPage },
   { path: "analytics", label: "Analytics", permission: "contacts:read", page: AnalyticsPage },
