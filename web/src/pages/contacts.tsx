@@ -190,7 +190,7 @@ export function ContactsPage() {
           )}
         </div>
       </div>
-      <search class="search-box" aria-label="Search and filters">
+      <search class="search-box" aria-label="Find contacts">
         <TextField label="Search" type="search" value={search} onValue={setSearch} placeholder="Name, email, company…" />
         <details class="more-filters" open={filtersOpen}>
           <summary>Filters and sort{active > 0 && ` (${active} set)`}</summary>
