@@ -1,18 +1,23 @@
-import { mkdirSync, readFileSync } from "node:fs";
+import { readFileSync } from "node:fs";
 import { createServer, type Server } from "node:http";
-import { createRequire } from "node:module";
-import path from "node:path";
+import { parse } from "csv-parse/sync";
 import type { Browser, BrowserContext, Page } from "playwright-core";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { launchChromium } from "./browser";
+import {
+  accessibilityViolations,
+  contactNames,
+  consoleContext as openContext,
+  pageWidth,
+  type SIZES,
+  signIn as signInAs,
+  snapshot,
+} from "./console-browser";
 import { apiClient, provision, type RunningServer, startServer } from "./server";
 
-const ARTIFACTS = path.resolve(import.meta.dirname, "../../test-artifacts");
-const AXE_SOURCE = readFileSync(createRequire(import.meta.url).resolve("axe-core/axe.min.js"), "utf8");
 /** A phone's Chrome: headless Chromium's own user agent is a crawler's, whose scans are not counted. */
 const PHONE_CHROME =
   "Mozilla/5.0 (Linux; Android 14; Pixel 8) AppleWebKit/537.36 (KHTML, like Gecko) Chrome/131.0.0.0 Mobile Safari/537.36";
-const SIZES = { desktop: { width: 1280, height: 800 }, phone: { width: 390, height: 844 } } as const;
 
 let server: RunningServer;
 let key: string;
@@ -21,52 +26,8 @@ let browser: Browser;
 let receiver: Server;
 let receiverUrl: string;
 
-/**
- * axe-core's serious and critical violations on the page as it is now. Run through the DevTools
- * protocol (page.evaluate), which the page's CSP does not govern, so the CSP stays as served.
- */
-async function accessibilityViolations(page: Page) {
-  await page.evaluate(AXE_SOURCE);
-  const violations = await page.evaluate(async () => {
-    const { violations } = await (window as any).axe.run(document, { resultTypes: ["violations"] });
-    return violations.map((v: any) => ({ id: v.id, impact: v.impact, help: v.help, nodes: v.nodes.map((n: any) => n.target.join(" ")) }));
-  });
-  return violations.filter((v: { impact: string }) => v.impact === "serious" || v.impact === "critical");
-}
-
-/**
- * A screenshot kept out of git (test-artifacts/ is ignored), named by page and size: the whole page,
- * or only the screen when a side panel (fixed to the screen) is open.
- */
-async function snapshot(page: Page, name: string, { fullPage = true } = {}) {
-  mkdirSync(ARTIFACTS, { recursive: true });
-  await page.screenshot({ path: path.join(ARTIFACTS, `console-${name}.png`), fullPage });
-}
-
-/** A browser context that records what would break the console's promises: a request elsewhere, a console error. */
-async function consoleContext(size: keyof typeof SIZES) {
-  const context = await browser.newContext({ viewport: SIZES[size], deviceScaleFactor: 1 });
-  const page = await context.newPage();
-  const elsewhere: string[] = [];
-  const errors: string[] = [];
-  page.on(
-    "request",
-    (r) => !r.url().startsWith(server.base) && !r.url().startsWith("data:") && !r.url().startsWith("blob:") && elsewhere.push(r.url()),
-  );
-  // The sign-in page's session probe and a refused key answer 401 by design; Chromium logs each.
-  page.on("console", (m) => m.type() === "error" && !m.text().includes("status of 401") && errors.push(m.text()));
-  page.on("pageerror", (e) => errors.push(e.message));
-  return { context, page, elsewhere, errors };
-}
-
-async function signIn(page: Page, apiKey: string) {
-  await page.goto(`${server.base}/app`);
-  await page.getByLabel("API key").fill(apiKey);
-  await page.getByRole("button", { name: "Sign in" }).click();
-  await page.getByRole("heading", { level: 1, name: "Contacts" }).waitFor();
-}
-
-const contactNames = (page: Page) => page.getByRole("list", { name: "Contacts" }).locator(".contact-row .link-button").allTextContents();
+const consoleContext = (size: keyof typeof SIZES) => openContext(browser, server.base, size);
+const signIn = (page: Page, apiKey: string) => signInAs(page, server.base, apiKey);
 
 beforeAll(async () => {
   receiver = createServer((req, res) => req.resume().on("end", () => res.writeHead(200).end()));
@@ -156,7 +117,7 @@ describe("the console in Chromium", () => {
     await snapshot(page, "contacts-search-desktop");
 
     await page.getByRole("button", { name: "Grace Hopper" }).click();
-    const panel = page.getByRole("complementary", { name: "Grace Hopper" });
+    const panel = page.getByRole("dialog", { name: "Grace Hopper" });
     await panel.getByLabel("Add a tag").fill("conference");
     await panel.getByRole("button", { name: "Add tag" }).click();
     await panel.getByRole("button", { name: "Remove tag conference" }).waitFor();
@@ -177,23 +138,26 @@ describe("the console in Chromium", () => {
     expect(await contactNames(page)).toEqual(["Grace Hopper"]);
   });
 
-  it("exports the list as the filters select it, as CSV", async () => {
-    const [download] = await Promise.all([page.waitForEvent("download"), page.getByRole("button", { name: "Export CSV" }).click()]);
-    expect(download.suggestedFilename()).toBe("contacts.csv");
-    const csv = readFileSync(await download.path(), "utf8").split("\r\n");
-    expect(csv).toEqual([
-      "first_name,last_name,email,phone,company,job_title,location,stage,source,tags,notes,created_at",
-      expect.stringMatching(/^Grace,Hopper,,,US Navy,Rear Admiral,,Lead,api,conference,,\d{4}-\d\d-\d\dT/),
-      "",
+  it("exports the list as the filters select it, as CSV and as vCard, through the API's export", async () => {
+    const today = new Date().toISOString().slice(0, 10);
+    const exported = async (button: string) => {
+      const [download] = await Promise.all([page.waitForEvent("download"), page.getByRole("button", { name: button }).click()]);
+      return { name: download.suggestedFilename(), text: readFileSync(await download.path(), "utf8") };
+    };
+    const filtered = await exported("Export CSV");
+    expect(filtered.name).toBe(`contacts-${today}.csv`);
+    const rows = parse(filtered.text, { bom: true, columns: true }) as Record<string, string>[];
+    expect(rows.map(({ name, company, job_title, tags, source }) => ({ name, company, job_title, tags, source }))).toEqual([
+      { name: "Grace Hopper", company: "US Navy", job_title: "Rear Admiral", tags: "conference", source: "api" },
     ]);
+    const vcards = await exported("Export vCard");
+    expect(vcards.name).toBe(`contacts-${today}.vcf`);
+    expect(vcards.text.match(/^FN:.*$/gm)).toEqual(["FN:Grace Hopper"]);
+
     await page.getByLabel("Tag", { exact: true }).selectOption("");
     await page.getByText("4 contacts").waitFor();
-    const [all] = await Promise.all([page.waitForEvent("download"), page.getByRole("button", { name: "Export CSV" }).click()]);
-    expect(
-      readFileSync(await all.path(), "utf8")
-        .trim()
-        .split("\r\n"),
-    ).toHaveLength(5);
+    const all = parse((await exported("Export CSV")).text, { bom: true, columns: true }) as Record<string, string>[];
+    expect(all.map((row) => row.name)).toEqual(["Grace Hopper", "Katherine Johnson", "Alan Turing", "Ada Lovelace"]);
   });
 
   it("draws the card's scans per day from the real scans", async () => {
@@ -245,7 +209,7 @@ describe("on a phone", () => {
     await snapshot(phone.page, "sign-in-phone");
     await signIn(phone.page, key);
     await phone.page.getByText("4 contacts").waitFor();
-    expect(await phone.page.evaluate(() => document.documentElement.scrollWidth)).toBeLessThanOrEqual(390);
+    expect(await pageWidth(phone.page)).toBeLessThanOrEqual(390);
     await snapshot(phone.page, "contacts-phone");
     expect(await accessibilityViolations(phone.page)).toEqual([]);
     await phone.page.getByRole("button", { name: "Ada Lovelace" }).click();
@@ -261,7 +225,7 @@ describe("on a phone", () => {
       expect(await accessibilityViolations(phone.page)).toEqual([]);
       await snapshot(phone.page, `${link.toLowerCase().replace(" ", "-")}-phone`);
       // Nothing wider than the phone's screen.
-      expect(await phone.page.evaluate(() => document.documentElement.scrollWidth)).toBeLessThanOrEqual(390);
+      expect(await pageWidth(phone.page)).toBeLessThanOrEqual(390);
     }
     expect(phone.errors).toEqual([]);
     await phone.context.close();

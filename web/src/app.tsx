@@ -33,7 +33,8 @@ function NavLink({ entry, current }: { entry: PageEntry; current: boolean }) {
       onClick={(e) => {
         if (!followsInPlace(e)) return;
         e.preventDefault();
-        navigate(entry.path);
+        // The page shown already keeps its state (and the address its filters).
+        if (!current) navigate(entry.path);
       }}
     >
       {entry.label}

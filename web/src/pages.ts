@@ -1,7 +1,10 @@
 import type { FunctionComponent } from "preact";
 import type { Permission } from "./api";
 import { AnalyticsPage } from "./pages/analytics";
+import { CardsPage } from "./pages/cards";
 import { ContactsPage } from "./pages/contacts";
+import { DuplicatesPage } from "./pages/duplicates";
+import { ImportsPage } from "./pages/imports";
 import { KeysPage } from "./pages/keys";
 import { WebhooksPage } from "./pages/webhooks";
 
@@ -16,14 +19,14 @@ export interface PageEntry {
 }
 
 /**
- * The console's pages, in menu order. The planned ones wait on API features being built (issues 20
- * and 21); giving an entry its `page` puts it in the menu and the router.
+ * The console's pages, in menu order. A planned one waits on an API feature being built (the live
+ * feed); giving an entry its `page` puts it in the menu and the router.
  */
 export const PAGES: readonly PageEntry[] = [
   { path: "contacts", label: "Contacts", permission: "contacts:read", page: ContactsPage },
-  { path: "duplicates", label: "Duplicates", permission: "contacts:write" },
-  { path: "imports", label: "Imports and exports", permission: "contacts:write" },
-  { path: "cards", label: "Cards", permission: "contacts:read" },
+  { path: "duplicates", label: "Duplicates", permission: "contacts:write", page: DuplicatesPage },
+  { path: "imports", label: "Imports and exports", permission: "contacts:write", page: ImportsPage },
+  { path: "cards", label: "Cards", permission: "contacts:read", page: CardsPage },
   { path: "analytics", label: "Analytics", permission: "contacts:read", page: AnalyticsPage },
   { path: "live", label: "Live", permission: "contacts:read" },
   { path: "webhooks", label: "Webhooks", permission: "webhooks:manage", page: WebhooksPage },

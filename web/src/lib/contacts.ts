@@ -37,25 +37,84 @@ export interface ContactFilters {
   source: string;
   site: string;
   sort: ContactSort;
+  /** Custom-field filters: a key (with an operator if any, `score[gt]`) and the value it must have. */
+  custom: readonly CustomFieldFilter[];
 }
 
-export const NO_FILTERS: ContactFilters = { q: "", tag: "", stage: "", source: "", site: "", sort: "-created_at" };
+export interface CustomFieldFilter {
+  key: string;
+  value: string;
+}
+
+export const NO_FILTERS: ContactFilters = { q: "", tag: "", stage: "", source: "", site: "", sort: "-created_at", custom: [] };
+
+/** A custom-field filter's parameter, which the OpenAPI document cannot list (its name holds the key). */
+type CustomFieldParams = Record<`custom_fields.${string}`, string>;
+export type ContactFilterQuery = Omit<ContactListQuery, "limit" | "page" | "cursor"> & CustomFieldParams;
 
 const PAGE_SIZE = 50;
+const CUSTOM_PREFIX = "custom_fields.";
 /** The API refuses a search with no letter or digit; such text searches nothing yet. */
 const searchable = (q: string) => /[\p{L}\p{N}]/u.test(q);
+const isKeyOf = <T extends object>(record: T, key: string | null): key is Extract<keyof T, string> =>
+  key !== null && Object.hasOwn(record, key);
 
-/** The list query the filters mean (empty filters left out, as the API takes each only once). */
-export function contactQuery(f: ContactFilters): ContactListQuery {
+/** How many filters besides the search are set. */
+export const activeFilters = (f: ContactFilters) => [f.tag, f.stage, f.source, f.site].filter(Boolean).length + f.custom.length;
+export const hasFilters = (f: ContactFilters) => searchable(f.q) || activeFilters(f) > 0;
+
+/**
+ * The filters as the API's query parameters, empty ones left out (the API takes each only once).
+ * The console's address carries the same parameters, so a reload or a shared link shows the same list.
+ */
+export function filterQuery(f: ContactFilters): ContactFilterQuery {
   return {
-    limit: PAGE_SIZE,
     sort: f.sort,
     ...(searchable(f.q) ? { q: f.q.trim() } : {}),
     ...(f.tag ? { tags: f.tag } : {}),
     ...(f.stage ? { stage: f.stage as Contact["stage"] } : {}),
     ...(f.source ? { source: f.source as Contact["source"] } : {}),
     ...(f.site ? { site_id: f.site } : {}),
+    ...Object.fromEntries(f.custom.map(({ key, value }) => [`${CUSTOM_PREFIX}${key}`, value])),
   };
+}
+
+/** A page of the list the filters select. */
+export const contactQuery = (f: ContactFilters): ContactListQuery & CustomFieldParams => ({ limit: PAGE_SIZE, ...filterQuery(f) });
+
+/** The filters for the console's address (the default sort left out). */
+export function filtersToSearch(f: ContactFilters): string {
+  const { sort = NO_FILTERS.sort, ...query } = filterQuery(f);
+  // Every value filterQuery sets is text.
+  const params = new URLSearchParams(query as Record<string, string>);
+  if (sort !== NO_FILTERS.sort) params.set("sort", sort);
+  return params.toString();
+}
+
+/** The filters an address names; a value the console does not offer (a stage or sort it does not know) is left out. */
+export function filtersFromSearch(search: string): ContactFilters {
+  const params = new URLSearchParams(search);
+  const sort = params.get("sort");
+  const stage = params.get("stage");
+  const source = params.get("source");
+  return {
+    q: params.get("q") ?? "",
+    tag: params.get("tags") ?? "",
+    stage: isKeyOf(STAGES, stage) ? stage : "",
+    source: isKeyOf(SOURCES, source) ? source : "",
+    site: params.get("site_id") ?? "",
+    sort: isKeyOf(SORTS, sort) ? sort : NO_FILTERS.sort,
+    custom: [...params]
+      .filter(([name]) => name.startsWith(CUSTOM_PREFIX) && name.length > CUSTOM_PREFIX.length)
+      .map(([name, value]) => ({ key: name.slice(CUSTOM_PREFIX.length), value })),
+  };
+}
+
+/** `key=value` as a custom-field filter (split at the first `=`), or null when there is no key or no `=`. */
+export function parseCustomFilter(text: string): CustomFieldFilter | null {
+  const at = text.indexOf("=");
+  const key = text.slice(0, at).trim();
+  return at > 0 && key ? { key, value: text.slice(at + 1).trim() } : null;
 }
 
 interface ListState {

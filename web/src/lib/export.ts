@@ -1,33 +1,16 @@
-import { api, type Contact, must } from "../api";
-import { type ContactFilters, contactQuery } from "./contacts";
-import { toCsv } from "./csv";
+import { api, must } from "../api";
+import { type ContactFilters, filterQuery } from "./contacts";
+import { attachmentName, saveBlob } from "./download";
 
-const COLUMNS = [
-  "first_name",
-  "last_name",
-  "email",
-  "phone",
-  "company",
-  "job_title",
-  "location",
-  "stage",
-  "source",
-  "tags",
-  "notes",
-  "created_at",
-] as const;
+export const EXPORT_FORMATS = { csv: "CSV", vcf: "vCard" } as const;
+export type ExportFormat = keyof typeof EXPORT_FORMATS;
 
-export const contactsCsv = (contacts: readonly Contact[]) => toCsv(COLUMNS, contacts);
-
-/** Every contact the filters select, a page of 100 at a time by cursor. */
-export async function allContacts(filters: ContactFilters, onProgress: (loaded: number) => void): Promise<Contact[]> {
-  const rows: Contact[] = [];
-  let page = await must(api.GET("/v1/contacts", { params: { query: { ...contactQuery(filters), limit: 100 } } }));
-  for (;;) {
-    rows.push(...page.data);
-    onProgress(rows.length);
-    const cursor = page.pagination.next_cursor;
-    if (!cursor) return rows;
-    page = await must(api.GET("/v1/contacts", { params: { query: { cursor, limit: 100 } } }));
-  }
+/**
+ * Downloads every contact the filters select, in the list's order, as the API's export writes it
+ * (`GET /v1/contacts/export`: CSV with formula-safe cells and a column per custom field, or vCard 3.0).
+ */
+export async function exportContacts(filters: ContactFilters, format: ExportFormat) {
+  const answer = api.GET("/v1/contacts/export", { params: { query: { ...filterQuery(filters), format } }, parseAs: "blob" });
+  const file = await must(answer);
+  saveBlob(file, attachmentName((await answer).response, `contacts.${format}`));
 }

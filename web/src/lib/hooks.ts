@@ -38,21 +38,25 @@ export function useLoad<T>(load: () => Promise<T>, deps: unknown[]): Loaded<T> {
 }
 
 /**
- * A form's submit handler around `action`: it clears the last error, runs, and keeps the error of a
- * failed run for the form to show.
+ * A form's submit handler around `action`: it clears the last error, runs (`busy` meanwhile, so the
+ * form can refuse a second press), and keeps the error of a failed run for the form to show.
  */
 export function useSubmit(action: () => Promise<void>) {
   const [error, setError] = useState<unknown>(null);
+  const [busy, setBusy] = useState(false);
   const submit = async (e: Event) => {
     e.preventDefault();
     setError(null);
+    setBusy(true);
     try {
       await action();
     } catch (failure) {
       setError(failure);
+    } finally {
+      setBusy(false);
     }
   };
-  return { submit, error };
+  return { submit, error, busy };
 }
 
 /** `list` with `item` in it when `on`, without it otherwise (a checkbox group's state). */

@@ -28,3 +28,9 @@ export function usePath(): string {
 export function followsInPlace(event: MouseEvent) {
   return event.button === 0 && !event.metaKey && !event.ctrlKey && !event.shiftKey && !event.altKey;
 }
+
+/** Puts `search` in the address bar in place of its query, without a new history entry: what a reload keeps. */
+export function replaceSearch(search: string) {
+  const url = `${location.pathname}${search ? `?${search}` : ""}`;
+  if (url !== `${location.pathname}${location.search}`) history.replaceState(history.state, "", url);
+}

@@ -1,15 +1,28 @@
-import { useEffect, useRef, useState } from "preact/hooks";
+import { useEffect, useId, useRef, useState } from "preact/hooks";
 import { api, type Contact, must } from "../api";
-import { type ContactFilters, NO_FILTERS, SORTS, SOURCES, STAGES, useContactList } from "../lib/contacts";
-import { saveBlob } from "../lib/download";
-import { allContacts, contactsCsv } from "../lib/export";
+import {
+  activeFilters,
+  type ContactFilters,
+  type CustomFieldFilter,
+  filtersFromSearch,
+  filtersToSearch,
+  hasFilters,
+  NO_FILTERS,
+  parseCustomFilter,
+  SORTS,
+  SOURCES,
+  STAGES,
+  useContactList,
+} from "../lib/contacts";
 import { formatDate, initials, plural } from "../lib/format";
 import { useDebounced, useLoad } from "../lib/hooks";
+import { replaceSearch } from "../lib/router";
 import { useSession } from "../session";
-import { ErrorNote, Loading, useAnnounce } from "../ui/feedback";
+import { ErrorNote, Loading } from "../ui/feedback";
 import { type Choice, SelectField, TextField } from "../ui/fields";
 import { SidePanel } from "../ui/panel";
 import { ContactDetail } from "./contact-detail";
+import { ExportButtons } from "./export-buttons";
 import { NewContactForm } from "./new-contact";
 
 const choices = (record: Record<string, string>, any: string): Choice[] => [
@@ -19,15 +32,24 @@ const choices = (record: Record<string, string>, any: string): Choice[] => [
 const STAGE_CHOICES = choices(STAGES, "Any stage");
 const SOURCE_CHOICES = choices(SOURCES, "Any source");
 const SORT_CHOICES = Object.entries(SORTS).map(([value, label]) => ({ value, label }));
+/** Wider than a phone (styles.css's breakpoint). */
+const WIDE_SCREEN = "(min-width: 721px)";
 
-/** The workspace's tags, for the tag filter, and a way to load them again after tagging. */
-function useTagChoices(): [Choice[], () => void] {
+/**
+ * The workspace's tags, for the tag filter (with `current` even when it is not among the 100 most
+ * used, as an address may name it), and a way to load them again after tagging.
+ */
+function useTagChoices(current: string): [Choice[], () => void] {
   const tags = useLoad(() => must(api.GET("/v1/tags", { params: { query: { limit: 100 } } })), []);
-  const choices = [
-    { value: "", label: "Any tag" },
-    ...(tags.data?.data ?? []).map((t) => ({ value: t.tag, label: `${t.tag} (${t.count})` })),
-  ];
-  return [choices, tags.reload];
+  const known = (tags.data?.data ?? []).map((t) => ({ value: t.tag, label: `${t.tag} (${t.count})` }));
+  const extra = current && !known.some((c) => c.value === current) ? [{ value: current, label: current }] : [];
+  return [[{ value: "", label: "Any tag" }, ...known, ...extra], tags.reload];
+}
+
+/** The workspace's sites (the places and events contacts were met at), for the site filter. */
+function useSiteChoices(): Choice[] {
+  const sites = useLoad(() => must(api.GET("/v1/sites", { params: { query: { limit: 100 } } })), []);
+  return [{ value: "", label: "Any site" }, ...(sites.data?.data ?? []).map((s) => ({ value: s.id, label: s.title }))];
 }
 
 /** Calls `onVisible` whenever `target` scrolls into view: the list's next page, without a button press. */
@@ -43,34 +65,6 @@ function useWhenVisible(onVisible: () => void) {
     return () => observer.disconnect();
   }, []);
   return target;
-}
-
-/** Downloads the list as the filters select it, every page, as CSV. */
-function ExportButton({ filters }: { filters: ContactFilters }) {
-  const [loaded, setLoaded] = useState<number | null>(null);
-  const [error, setError] = useState<unknown>(null);
-  const announce = useAnnounce();
-  const exportCsv = async () => {
-    setError(null);
-    setLoaded(0);
-    try {
-      const rows = await allContacts(filters, setLoaded);
-      saveBlob(new Blob([contactsCsv(rows)], { type: "text/csv;charset=utf-8" }), "contacts.csv");
-      announce(`Exported ${plural(rows.length, "contact")}`);
-    } catch (failure) {
-      setError(failure);
-    } finally {
-      setLoaded(null);
-    }
-  };
-  return (
-    <>
-      <button type="button" class="button" onClick={exportCsv} disabled={loaded !== null}>
-        {loaded === null ? "Export CSV" : `Exporting… ${loaded}`}
-      </button>
-      <ErrorNote error={error} />
-    </>
-  );
 }
 
 function ContactRow({ contact, onOpen }: { contact: Contact; onOpen: (contact: Contact) => void }) {
@@ -103,25 +97,92 @@ function ContactRow({ contact, onOpen }: { contact: Contact; onOpen: (contact: C
   );
 }
 
-/** Contacts: search as you type, filter by stage and tag, sort, scroll for more, open one to edit it. */
+/** The custom-field filters: typed as `key=value`, each shown with a button to take it off. */
+function CustomFieldFilters({ filters, onChange }: { filters: readonly CustomFieldFilter[]; onChange: (f: CustomFieldFilter[]) => void }) {
+  const [text, setText] = useState("");
+  const typed = parseCustomFilter(text);
+  const add = (e: Event) => {
+    e.preventDefault();
+    if (!typed) return;
+    onChange([...filters, typed]);
+    setText("");
+  };
+  const id = useId();
+  return (
+    <div class="custom-filters">
+      <form class="field" onSubmit={add} aria-label="Custom field filter">
+        <label for={id}>Custom field</label>
+        <div class="input-with-button">
+          <input
+            id={id}
+            value={text}
+            onInput={(e) => setText(e.currentTarget.value)}
+            placeholder="tier=gold"
+            autoComplete="off"
+            aria-describedby={`${id}-hint`}
+          />
+          <button type="submit" class="button" disabled={!typed}>
+            Add filter
+          </button>
+        </div>
+        <p class="hint" id={`${id}-hint`}>
+          key=value; an operator after the key compares: score[gt]=5, note[contains]=demo
+        </p>
+      </form>
+      {filters.length > 0 && (
+        <ul class="tags" aria-label="Custom field filters">
+          {filters.map((f, i) => (
+            <li class="tag" key={`${f.key}=${f.value}`}>
+              {f.key}={f.value}
+              <button
+                type="button"
+                class="tag-remove"
+                aria-label={`Remove filter ${f.key}=${f.value}`}
+                onClick={() => onChange(filters.filter((_, j) => j !== i))}
+              >
+                ×
+              </button>
+            </li>
+          ))}
+        </ul>
+      )}
+    </div>
+  );
+}
+
+/**
+ * Contacts: search as you type, filter by stage, tag, source, site and custom fields, sort, scroll
+ * for more, open one to edit it, export what the filters select. The filters live in the address.
+ */
 export function ContactsPage() {
   const { can } = useSession();
-  const [filters, setFilters] = useState<ContactFilters>(NO_FILTERS);
-  const [search, setSearch] = useState("");
+  const [filters, setFilters] = useState<ContactFilters>(() => filtersFromSearch(location.search));
+  const [search, setSearch] = useState(filters.q);
   const q = useDebounced(search, 250);
-  const list = useContactList({ ...filters, q });
-  const [tagChoices, reloadTags] = useTagChoices();
+  const shown = { ...filters, q };
+  const list = useContactList(shown);
+  const [tagChoices, reloadTags] = useTagChoices(filters.tag);
+  const siteChoices = useSiteChoices();
   const [open, setOpen] = useState<Contact | null>(null);
   const [creating, setCreating] = useState(false);
   const sentinel = useWhenVisible(list.loadMore);
-  const set = (field: keyof ContactFilters) => (value: string) => setFilters((f) => ({ ...f, [field]: value }));
+  const set = (field: keyof ContactFilters) => (value: unknown) => setFilters((f) => ({ ...f, [field]: value }));
+  const active = activeFilters(filters);
+  // Open on a wide screen or when the address sets some; on a phone the list comes first.
+  const [filtersOpen] = useState(() => active > 0 || matchMedia(WIDE_SCREEN).matches);
+  const address = filtersToSearch(shown);
+  useEffect(() => replaceSearch(address), [address]);
+  const clear = () => {
+    setFilters(NO_FILTERS);
+    setSearch("");
+  };
 
   return (
     <section aria-labelledby="contacts-title">
       <div class="page-header">
         <h1 id="contacts-title">Contacts</h1>
         <div class="header-actions">
-          <ExportButton filters={{ ...filters, q }} />
+          <ExportButtons filters={shown} />
           {can("contacts:write") && (
             <button type="button" class="button button-primary" onClick={() => setCreating(true)}>
               New contact
@@ -129,19 +190,33 @@ export function ContactsPage() {
           )}
         </div>
       </div>
-      <search class="filters">
+      <search class="search-box" aria-label="Find contacts">
         <TextField label="Search" type="search" value={search} onValue={setSearch} placeholder="Name, email, company…" />
-        <SelectField label="Stage" value={filters.stage} onValue={set("stage")} choices={STAGE_CHOICES} />
-        <SelectField label="Tag" value={filters.tag} onValue={set("tag")} choices={tagChoices} />
-        <SelectField label="Source" value={filters.source} onValue={set("source")} choices={SOURCE_CHOICES} />
-        <SelectField label="Sort" value={filters.sort} onValue={set("sort")} choices={SORT_CHOICES} />
+        <details class="more-filters" open={filtersOpen}>
+          <summary>Filters and sort{active > 0 && ` (${active} set)`}</summary>
+          <div class="filters">
+            <SelectField label="Stage" value={filters.stage} onValue={set("stage")} choices={STAGE_CHOICES} />
+            <SelectField label="Tag" value={filters.tag} onValue={set("tag")} choices={tagChoices} />
+            <SelectField label="Source" value={filters.source} onValue={set("source")} choices={SOURCE_CHOICES} />
+            <SelectField label="Site" value={filters.site} onValue={set("site")} choices={siteChoices} />
+            <SelectField label="Sort" value={filters.sort} onValue={set("sort")} choices={SORT_CHOICES} />
+            <CustomFieldFilters filters={filters.custom} onChange={set("custom")} />
+          </div>
+        </details>
       </search>
-      <p class="count" role="status">
-        {list.loading && list.rows.length === 0 ? "Searching…" : `${list.exact ? "" : "About "}${plural(list.total, "contact")}`}
-      </p>
+      <div class="list-status">
+        <p class="count" role="status">
+          {list.loading && list.rows.length === 0 ? "Searching…" : `${list.exact ? "" : "About "}${plural(list.total, "contact")}`}
+        </p>
+        {hasFilters(shown) && (
+          <button type="button" class="button button-quiet" onClick={clear}>
+            Clear filters
+          </button>
+        )}
+      </div>
       <ErrorNote error={list.error} />
       {!list.loading && list.rows.length === 0 && !list.error && (
-        <div class="empty">{q || filters.tag || filters.stage || filters.source ? "No contact matches." : "No contacts yet."}</div>
+        <div class="empty">{hasFilters(shown) ? "No contact matches." : "No contacts yet."}</div>
       )}
       <ul class="contact-list" aria-label="Contacts">
         {list.rows.map((contact) => (
