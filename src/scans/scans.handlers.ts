@@ -8,6 +8,7 @@ import { recordScans, scanCounter } from "./scan-counter";
 import { listScans, newScan, pendingToScan, toScan } from "./scans.data";
 import type * as routes from "./scans.routes";
 import { ScansQuery } from "./scans.routes";
+import { statsRange } from "./stats-range";
 
 export const record: AppRouteHandler<typeof routes.record> = async (c) => {
   const body = c.req.valid("json");
@@ -15,7 +16,8 @@ export const record: AppRouteHandler<typeof routes.record> = async (c) => {
   // Checked in D1 first (the key's proof rides along); the profile's ScanCounter then records it.
   const profile = await findVisibleProfile(c.var.db, workspaceId, body.profile_id);
   if (!profile) throw notFound("Profile");
-  const scan = newScan(profile.id, body.source, body.referrer ?? null, workspaceId);
+  const origin = { country: body.country, device: body.device };
+  const scan = newScan(profile.id, body.source, { referrer: body.referrer, origin, caller: workspaceId });
   const result = await recordScans(c.env, profile.id, [scan]);
   // Deleted between the two: the object refuses it.
   if (!result.recorded) throw notFound("Profile");
@@ -38,7 +40,8 @@ export const sources: AppRouteHandler<typeof routes.sources> = async (c) => {
 };
 
 export const stats: AppRouteHandler<typeof routes.stats> = async (c) => {
+  const range = statsRange(c.req.valid("query"), nowIso());
   const profile = await requireOwnProfile(c.var.db, c.var.caller.workspace.id, c.req.valid("param").id);
-  const { total, by_source, by_day } = await scanCounter(c.env.SCAN_COUNTER, profile.id).stats(nowIso());
-  return c.json({ total, leads: profile.leads, by_source, by_day }, 200);
+  const { total, by_source, by_country, by_device, by_day } = await scanCounter(c.env.SCAN_COUNTER, profile.id).stats(range);
+  return c.json({ total, leads: profile.leads, by_source, by_country, by_device, by_day }, 200);
 };
