@@ -34,9 +34,9 @@ const country = z
   .string()
   .regex(COUNTRY_CODE, "must be an ISO 3166-1 alpha-2 country code in capitals, or XX")
   .openapi({ example: "DE", description: "ISO 3166-1 alpha-2 country code; `XX` when unknown." });
-const device = z
-  .enum(DEVICES)
-  .openapi({ description: "The class of device, from its user agent: `other` for bots, scripts, TVs and consoles, and when unknown." });
+const device = z.enum(DEVICES).openapi({
+  description: "The class of device the scan came from, by its user agent: `other` for bots, scripts, TVs and consoles, and when unknown.",
+});
 
 export const ScanCreateSchema = withAliases(
   z.strictObject({
