@@ -33,7 +33,7 @@ export interface PendingScan extends ScanOrigin {
   caller: string | null;
 }
 
-export const UNKNOWN_ORIGIN: ScanOrigin = { country: UNKNOWN_COUNTRY, device: "other" };
+const UNKNOWN_ORIGIN: ScanOrigin = { country: UNKNOWN_COUNTRY, device: "other" };
 
 export interface ScanDetails {
   /** The referrer's host. */
