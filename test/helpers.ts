@@ -105,12 +105,17 @@ export function spyOnSessions() {
 export const PHONE_UA = "Mozilla/5.0 (iPhone; CPU iPhone OS 18_0 like Mac OS X) AppleWebKit/605.1.15 Mobile/15E148";
 
 /**
- * Visits a public page as a browser would (a phone's user agent unless given) and waits for what
- * the Worker does after its answer: the visit's scan has then reached its profile's ScanCounter.
+ * Visits a public page as a browser would (a phone's user agent unless given; `cf` as Cloudflare
+ * would add it, none unless given) and waits for what the Worker does after its answer: the
+ * visit's scan has then reached its profile's ScanCounter.
  */
-export async function visit(path: string, headers: Record<string, string> = { "user-agent": PHONE_UA }): Promise<Answer> {
+export async function visit(
+  path: string,
+  headers: Record<string, string> = { "user-agent": PHONE_UA },
+  cf?: Partial<IncomingRequestCfProperties>,
+): Promise<Answer> {
   const ctx = createExecutionContext();
-  const res = await worker.fetch(new Request(`${BASE}${path}`, { headers, redirect: "manual" }), env, ctx);
+  const res = await worker.fetch(new Request(`${BASE}${path}`, { headers, redirect: "manual", cf }), env, ctx);
   await waitOnExecutionContext(ctx);
   return answerOf(res);
 }

@@ -207,7 +207,7 @@ describe("scans", () => {
     const scanner = await newWorkspace();
     const first = await call("POST", "/v1/contacts/scans", {
       key: scanner.key,
-      body: { profileId: p.id, source: "qr_scan", referrer: "https://summit.example/agenda?day=1" },
+      body: { profileId: p.id, source: "qr_scan", referrer: "https://summit.example/agenda?day=1", country: "PT", device: "mobile" },
     });
     expect(first.status).toBe(201);
     expect(first.body).toEqual({
@@ -215,6 +215,8 @@ describe("scans", () => {
       profile_id: p.id,
       source: "qr_scan",
       referrer: "summit.example",
+      country: "PT",
+      device: "mobile",
       scanned_at: expect.stringMatching(ISO_MS),
       counts: { total: 1, qr_scan: 1, web: 0, mcp: 0 },
     });
@@ -231,12 +233,33 @@ describe("scans", () => {
     expect([...times].sort().reverse()).toEqual(times);
     const qrOnly = await call("GET", `/v1/contacts/scans?source=qr_scan&profile_id=${p.id}`, { key: owner.key });
     expect(qrOnly.body.data).toEqual([
-      { id: first.body.id, profile_id: p.id, source: "qr_scan", referrer: "summit.example", scanned_at: first.body.scanned_at },
+      {
+        id: first.body.id,
+        profile_id: p.id,
+        source: "qr_scan",
+        referrer: "summit.example",
+        country: "PT",
+        device: "mobile",
+        scanned_at: first.body.scanned_at,
+      },
     ]);
     expect((await call("GET", "/v1/contacts/scans", { key: scanner.key })).body.data).toEqual([]);
     const stats = await call("GET", `/v1/profiles/${p.id}/stats`, { key: owner.key });
-    expect(stats.body).toMatchObject({ total: 21, by_source: { qr_scan: 1, web: 10, mcp: 10 } });
-    expect(stats.body.by_day.at(-1)).toEqual({ date: new Date().toISOString().slice(0, 10), count: 21 });
+    expect(stats.body).toMatchObject({
+      total: 21,
+      leads: 0,
+      by_source: { qr_scan: 1, web: 10, mcp: 10 },
+      by_country: { XX: 20, PT: 1 },
+      by_device: { mobile: 1, tablet: 0, desktop: 0, other: 20 },
+    });
+    expect(stats.body.by_day.at(-1)).toEqual({
+      date: new Date().toISOString().slice(0, 10),
+      total: 21,
+      qr_scan: 1,
+      web: 10,
+      mcp: 10,
+      leads: 0,
+    });
     await call("POST", "/v1/contacts", { key: owner.key, body: { first_name: "Api" } });
     const analytics = await call("GET", "/v1/analytics/sources", { key: owner.key });
     expect(analytics.body).toEqual({
@@ -302,7 +325,15 @@ describe("public pages", () => {
     await scansSettled(p.id);
     const scans = await call("GET", `/v1/contacts/scans?profile_id=${p.id}`, { key: owner.key });
     expect(scans.body.data).toEqual([
-      { id: expect.any(String), profile_id: p.id, source: "qr_scan", referrer: "badge.example", scanned_at: expect.stringMatching(ISO_MS) },
+      {
+        id: expect.any(String),
+        profile_id: p.id,
+        source: "qr_scan",
+        referrer: "badge.example",
+        country: "XX",
+        device: "mobile",
+        scanned_at: expect.stringMatching(ISO_MS),
+      },
     ]);
   });
 

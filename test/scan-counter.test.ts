@@ -2,7 +2,9 @@ import { evictDurableObject, runDurableObjectAlarm, runInDurableObject } from "c
 import { env } from "cloudflare:workers";
 import { afterEach, describe, expect, it, vi } from "vitest";
 import { dbFor } from "../src/lib/db/client";
+import type { ScanOrigin } from "../src/scans/scan-origin";
 import { copyScans, newScan, type PendingScan } from "../src/scans/scans.data";
+import type { ScanSource } from "../src/scans/scans.table";
 import { call, expectError, newWorkspace, scansSettled } from "./helpers";
 
 const stubFor = (profileId: string) => env.SCAN_COUNTER.get(env.SCAN_COUNTER.idFromName(profileId));
@@ -34,7 +36,7 @@ describe("ScanCounter Durable Object", () => {
     const stub = stubFor(profileId);
     const sources = ["qr_scan", "web", "mcp"] as const;
     const batches = vi.spyOn(env.DB, "batch");
-    const results = await Promise.all(Array.from({ length: 1000 }, (_, i) => stub.record([newScan(profileId, sources[i % 3]!, null)])));
+    const results = await Promise.all(Array.from({ length: 1000 }, (_, i) => stub.record([newScan(profileId, sources[i % 3]!)])));
     // Every caller saw a different running total: each scan was counted once, in some order.
     const totals = results.map((r) => (r.recorded ? r.counts.total : 0)).sort((a, b) => a - b);
     expect(totals).toEqual(Array.from({ length: 1000 }, (_, i) => i + 1));
@@ -60,11 +62,11 @@ describe("ScanCounter Durable Object", () => {
     const stub = stubFor(profileId);
     const prepare = vi.spyOn(env.DB, "prepare");
     const checks = () => prepare.mock.calls.filter(([text]) => text.includes("live_keys")).length;
-    const own = Array.from({ length: 300 }, (_, i) => newScan(profileId, i % 2 ? "web" : "mcp", null, workspaceId));
+    const own = Array.from({ length: 300 }, (_, i) => newScan(profileId, i % 2 ? "web" : "mcp", { caller: workspaceId }));
     const results = await Promise.all([
       ...own.map((scan) => stub.recordChecked({ scan, keyId })),
       // Another workspace's caller: the card is private to it.
-      stub.recordChecked({ scan: newScan(profileId, "web", null, stranger.workspaceId), keyId: strangerKey }),
+      stub.recordChecked({ scan: newScan(profileId, "web", { caller: stranger.workspaceId }), keyId: strangerKey }),
     ]);
     const totals = results.flatMap((r) => (r.recorded ? [r.counts.total] : [])).sort((a, b) => a - b);
     expect(totals).toEqual(Array.from({ length: 300 }, (_, i) => i + 1));
@@ -79,17 +81,17 @@ describe("ScanCounter Durable Object", () => {
     expect(await scansInD1(profileId)).toBe(300);
 
     await env.DB.prepare("UPDATE api_keys SET revoked_at = ? WHERE id = ?").bind(new Date().toISOString(), keyId).run();
-    expect(await stub.recordChecked({ scan: newScan(profileId, "web", null, workspaceId), keyId })).toEqual({
+    expect(await stub.recordChecked({ scan: newScan(profileId, "web", { caller: workspaceId }), keyId })).toEqual({
       recorded: false,
       keyLive: false,
     });
     // Without a key to prove (the request looked its key up in D1 already), only the profile is checked.
-    expect(await stub.recordChecked({ scan: newScan(profileId, "web", null, workspaceId) })).toMatchObject({
+    expect(await stub.recordChecked({ scan: newScan(profileId, "web", { caller: workspaceId }) })).toMatchObject({
       recorded: true,
       keyLive: true,
     });
     const ghost = "0190a8c4-0000-7000-8000-00000000cafe";
-    expect(await stubFor(ghost).recordChecked({ scan: newScan(ghost, "web", null, workspaceId) })).toEqual({
+    expect(await stubFor(ghost).recordChecked({ scan: newScan(ghost, "web", { caller: workspaceId }) })).toEqual({
       recorded: false,
       keyLive: true,
     });
@@ -102,7 +104,7 @@ describe("ScanCounter Durable Object", () => {
     const stub = stubFor(profileId);
     const log = vi.spyOn(console, "error").mockImplementation(() => {});
     const failing = vi.spyOn(env.DB, "batch").mockRejectedValue(new Error("D1_ERROR: Network connection lost."));
-    const scans = [newScan(profileId, "qr_scan", "badge.example"), newScan(profileId, "web", null), newScan(profileId, "web", null)];
+    const scans = [newScan(profileId, "qr_scan", { referrer: "badge.example" }), newScan(profileId, "web"), newScan(profileId, "web")];
     expect(await stub.record(scans)).toEqual({ recorded: true, counts: { total: 3, qr_scan: 1, web: 2, mcp: 0 } });
     // The alarm fires, the copy fails, and a retry is set a second later.
     await vi.waitFor(() =>
@@ -141,15 +143,17 @@ describe("ScanCounter Durable Object", () => {
     const { profileId, workspaceId } = await publicProfile();
     const stub = stubFor(profileId);
     const now = Date.now();
-    const before = at(newScan(profileId, "qr_scan", null), new Date(now - 1000).toISOString());
+    const before = at(newScan(profileId, "qr_scan"), new Date(now - 1000).toISOString());
     await env.DB.prepare("UPDATE profiles SET public = 0, updated_at = ? WHERE id = ?")
       .bind(new Date(now - 500).toISOString(), profileId)
       .run();
-    const after = newScan(profileId, "web", null);
-    const own = newScan(profileId, "mcp", null, workspaceId);
+    const after = newScan(profileId, "web", { origin: { country: "JP", device: "tablet" } });
+    const own = newScan(profileId, "mcp", { caller: workspaceId });
     expect(await stub.record([before, after, own])).toEqual({ recorded: true, counts: { total: 3, qr_scan: 1, web: 1, mcp: 1 } });
     await scansSettled(profileId);
     expect(await stub.counts()).toEqual({ total: 2, qr_scan: 1, web: 0, mcp: 1 });
+    const stats = await stub.stats({ from: before.scanned_at.slice(0, 10), to: own.scanned_at.slice(0, 10) });
+    expect([stats.by_country, stats.by_device]).toEqual([{ XX: 2 }, { mobile: 0, tablet: 0, desktop: 0, other: 2 }]);
     const copied = await env.DB.prepare("SELECT id FROM scans WHERE profile_id = ? ORDER BY id").bind(profileId).all();
     expect(copied.results).toEqual([{ id: before.id }, { id: own.id }].sort((a, b) => a.id.localeCompare(b.id)));
   });
@@ -158,7 +162,7 @@ describe("ScanCounter Durable Object", () => {
     const { profileId, workspaceId, key } = await publicProfile();
     const hook = await call("POST", "/v1/webhooks", { key, body: { url: "https://receiver.example/scans", events: ["scan.recorded"] } });
     expect(hook.status).toBe(201);
-    const pending = JSON.stringify([newScan(profileId, "qr_scan", null)]);
+    const pending = JSON.stringify([newScan(profileId, "qr_scan")]);
     // The first copy's answer lost on its way back: the same scans are copied again.
     for (let i = 0; i < 2; i++)
       expect(await copyScans(dbFor(env.DB), profileId, pending)).toMatchObject({ refused: [], profileGone: false });
@@ -167,36 +171,101 @@ describe("ScanCounter Durable Object", () => {
     expect(await scalar("SELECT count(*) AS n FROM webhook_events WHERE workspace_id = ? AND type = 'scan.recorded'", workspaceId)).toBe(1);
   });
 
-  it("counts by source and by UTC day, with 30 days of zeros filled in", async () => {
+  it("counts per UTC day, source, country and device, and leads per day, with every day of the range present", async () => {
     const { profileId } = await publicProfile();
     const stub = stubFor(profileId);
-    await stub.record([at(newScan(profileId, "qr_scan", null), "2026-11-01T23:59:59.999Z")]);
+    const scan = (source: ScanSource, origin: ScanOrigin, scannedAt: string) => at(newScan(profileId, source, { origin }), scannedAt);
     await stub.record([
-      at(newScan(profileId, "web", null), "2026-11-02T00:00:00.000Z"),
-      at(newScan(profileId, "web", null), "2026-11-02T10:00:00.000Z"),
+      scan("qr_scan", { country: "DE", device: "mobile" }, "2026-11-01T08:00:00.000Z"),
+      scan("qr_scan", { country: "DE", device: "mobile" }, "2026-11-01T23:59:59.999Z"),
     ]);
-    await stub.record([at(newScan(profileId, "mcp", null), "2026-09-01T10:00:00.000Z")]); // older than the window: in totals only
-    const stats = await stub.stats("2026-11-02T15:00:00.000Z");
-    expect(stats.total).toBe(4);
-    expect(stats.by_source).toEqual({ qr_scan: 1, web: 2, mcp: 1 });
-    expect(stats.by_day).toHaveLength(30);
-    expect(stats.by_day[0]).toEqual({ date: "2026-10-04", count: 0 });
-    expect(stats.by_day.at(-2)).toEqual({ date: "2026-11-01", count: 1 });
-    expect(stats.by_day.at(-1)).toEqual({ date: "2026-11-02", count: 2 });
-    expect(stats.by_day.reduce((n, d) => n + d.count, 0)).toBe(3);
+    await stub.record([
+      scan("web", { country: "FR", device: "desktop" }, "2026-11-02T00:00:00.000Z"),
+      scan("web", { country: "US", device: "tablet" }, "2026-11-02T10:00:00.000Z"),
+      scan("mcp", { country: "XX", device: "other" }, "2026-11-02T11:00:00.000Z"),
+    ]);
+    // Before the range: in the totals only.
+    await stub.record([scan("mcp", { country: "US", device: "desktop" }, "2026-09-01T10:00:00.000Z")]);
+    await stub.countLead({ captured_at: "2026-10-30T12:00:00.000Z", country: "DE", device: "mobile" });
+    await stub.countLead({ captured_at: "2026-11-01T12:00:00.000Z", country: "DE", device: "mobile" });
+    await stub.countLead({ captured_at: "2026-11-03T09:00:00.000Z", country: "FR", device: "desktop" });
+    const day = (date: string, counts: Partial<Record<"total" | ScanSource | "leads", number>> = {}) => ({
+      date,
+      ...{ total: 0, qr_scan: 0, web: 0, mcp: 0, leads: 0 },
+      ...counts,
+    });
+    const stats = await stub.stats({ from: "2026-10-31", to: "2026-11-03" });
+    expect(stats).toEqual({
+      total: 6,
+      by_source: { qr_scan: 2, web: 2, mcp: 2 },
+      by_country: { DE: 2, FR: 1, US: 1, XX: 1 },
+      by_device: { mobile: 2, tablet: 1, desktop: 1, other: 1 },
+      by_day: [
+        day("2026-10-31"),
+        day("2026-11-01", { total: 2, qr_scan: 2, leads: 1 }),
+        day("2026-11-02", { total: 3, web: 2, mcp: 1 }),
+        day("2026-11-03", { leads: 1 }),
+      ],
+    });
+    // Most first, ties by code.
+    expect(Object.keys(stats.by_country)).toEqual(["DE", "FR", "US", "XX"]);
+    const oneDay = await stub.stats({ from: "2026-09-01", to: "2026-09-01" });
+    expect([oneDay.by_country, oneDay.by_day]).toEqual([{ US: 1 }, [day("2026-09-01", { total: 1, mcp: 1 })]]);
+    const year = await stub.stats({ from: "2025-11-03", to: "2026-11-03" });
+    expect(year.by_day).toHaveLength(366);
+    expect(year.by_day[0]!.date).toBe("2025-11-03");
+    expect(year.by_day.reduce((n, d) => n + d.total, 0)).toBe(6);
+    expect(year.by_day.reduce((n, d) => n + d.leads, 0)).toBe(3);
+  });
+
+  it("moves an older object's counts per day and source into its tallies (country XX, device other) and copies its pending scans", async () => {
+    const { profileId, key } = await publicProfile();
+    const stub = stubFor(profileId);
+    const today = new Date().toISOString().slice(0, 10);
+    // A scan pending as it was kept before scans had an origin.
+    const { country: _c, device: _d, ...old } = newScan(profileId, "web");
+    await runInDurableObject(stub, async (_object, state) => {
+      const sql = state.storage.sql;
+      sql.exec(
+        "CREATE TABLE daily (day TEXT NOT NULL, source TEXT NOT NULL, count INTEGER NOT NULL, PRIMARY KEY (day, source)) WITHOUT ROWID",
+      );
+      sql.exec("CREATE TABLE pending (id TEXT PRIMARY KEY, scan TEXT NOT NULL)");
+      sql.exec("INSERT INTO daily VALUES ('2026-11-01', 'qr_scan', 3), ('2026-11-01', 'web', 1), (?, 'web', 1)", today);
+      sql.exec("INSERT INTO pending VALUES (?, ?)", old.id, JSON.stringify(old));
+      await state.storage.setAlarm(Date.now() + 60_000);
+    });
+    expect(await stub.counts()).toEqual({ total: 5, qr_scan: 3, web: 2, mcp: 0 });
+    expect(await runDurableObjectAlarm(stub)).toBe(true);
+    expect(await stub.pending()).toBe(0);
+    const listed = await call("GET", `/v1/contacts/scans?profile_id=${profileId}`, { key });
+    expect(listed.body.data).toEqual([
+      { id: old.id, profile_id: profileId, source: "web", referrer: null, country: "XX", device: "other", scanned_at: old.scanned_at },
+    ]);
+    await stub.record([newScan(profileId, "qr_scan", { origin: { country: "JP", device: "mobile" } })]);
+    const stats = await stub.stats({ from: "2026-11-01", to: "2026-11-01" });
+    expect([stats.total, stats.by_country, stats.by_device]).toEqual([6, { XX: 4 }, { mobile: 0, tablet: 0, desktop: 0, other: 4 }]);
+    expect((await stub.stats({ from: today, to: today })).by_country).toEqual({ JP: 1, XX: 1 });
+    const tables = await runInDurableObject(stub, (_object, state) =>
+      state.storage.sql
+        .exec<{ name: string }>(
+          "SELECT name FROM sqlite_master WHERE type = 'table' AND name IN ('daily', 'pending', 'tallies') ORDER BY name",
+        )
+        .toArray(),
+    );
+    expect(tables.map((t) => t.name)).toEqual(["pending", "tallies"]);
   });
 
   it("keeps its counts across a new stub; clear() forgets them, pending scans too, and refuses scans from then on", async () => {
     const { profileId } = await publicProfile();
-    await stubFor(profileId).record([newScan(profileId, "web", null)]);
-    await stubFor(profileId).record([newScan(profileId, "web", null)]);
+    await stubFor(profileId).record([newScan(profileId, "web")]);
+    await stubFor(profileId).record([newScan(profileId, "web")]);
     expect((await stubFor(profileId).counts()).total).toBe(2);
     await stubFor(profileId).clear();
     expect(await stubFor(profileId).counts()).toEqual({ total: 0, qr_scan: 0, web: 0, mcp: 0 });
     expect([await stubFor(profileId).pending(), await alarmOf(profileId)]).toEqual([0, null]);
-    expect(await stubFor(profileId).record([newScan(profileId, "qr_scan", null)])).toEqual({ recorded: false });
+    expect(await stubFor(profileId).record([newScan(profileId, "qr_scan")])).toEqual({ recorded: false });
     await evictDurableObject(stubFor(profileId));
-    expect(await stubFor(profileId).record([newScan(profileId, "qr_scan", null)])).toEqual({ recorded: false });
+    expect(await stubFor(profileId).record([newScan(profileId, "qr_scan")])).toEqual({ recorded: false });
     expect(await stubFor(profileId).counts()).toEqual({ total: 0, qr_scan: 0, web: 0, mcp: 0 });
   });
 
@@ -204,10 +273,10 @@ describe("ScanCounter Durable Object", () => {
     const { profileId } = await publicProfile();
     const stub = stubFor(profileId);
     await env.DB.prepare("DELETE FROM profiles WHERE id = ?").bind(profileId).run();
-    await stub.record([newScan(profileId, "web", null)]);
+    await stub.record([newScan(profileId, "web")]);
     await vi.waitFor(async () => expect(await stub.pending()).toBe(0));
     expect(await stub.counts()).toEqual({ total: 0, qr_scan: 0, web: 0, mcp: 0 });
-    expect(await stub.record([newScan(profileId, "web", null)])).toEqual({ recorded: false });
+    expect(await stub.record([newScan(profileId, "web")])).toEqual({ recorded: false });
   });
 
   it("keeps no storage for an id that is no profile", async () => {
@@ -221,8 +290,13 @@ describe("ScanCounter Durable Object", () => {
     );
     const stub = stubFor(ghost);
     expect(await stub.counts()).toEqual({ total: 0, qr_scan: 0, web: 0, mcp: 0 });
-    const stats = await stub.stats("2026-11-02T15:00:00.000Z");
-    expect([stats.total, stats.by_day.length, stats.by_day.every((d) => d.count === 0)]).toEqual([0, 30, true]);
+    expect(await stub.stats({ from: "2026-11-01", to: "2026-11-02" })).toEqual({
+      total: 0,
+      by_source: { qr_scan: 0, web: 0, mcp: 0 },
+      by_country: {},
+      by_device: { mobile: 0, tablet: 0, desktop: 0, other: 0 },
+      by_day: ["2026-11-01", "2026-11-02"].map((date) => ({ date, total: 0, qr_scan: 0, web: 0, mcp: 0, leads: 0 })),
+    });
     const tables = await runInDurableObject(stub, (_object, state) => state.storage.sql.exec("SELECT name FROM sqlite_master").toArray());
     expect(tables).toEqual([]);
   });

@@ -16,7 +16,7 @@ export interface paths {
         put?: never;
         /**
          * Record a scan of a profile
-         * @description Any public profile may be scanned; the scan belongs to the profile owner's analytics. No IP or user agent is stored.
+         * @description Any public profile may be scanned; the scan belongs to the profile owner's analytics. No IP or user agent is stored. `country` and `device` describe the person who scanned, as the caller knows them (unknown by default: this request comes from the caller, not from them).
          */
         post: operations["recordScan"];
         delete?: never;
@@ -53,8 +53,8 @@ export interface paths {
             cookie?: never;
         };
         /**
-         * Scan counts of one of the workspace's profiles
-         * @description Exact counts of one of the workspace's profiles: in all, per source, and per UTC day for the last 30 days.
+         * Scan and lead counts of one of the workspace's profiles
+         * @description Exact counts of one of the workspace's profiles: its scans in all and per source, and its leads, over its life; for the days from `from` to `to` (UTC, both included, at most 366; the last 30 days unless given), scans per country and per class of device, and every day with its scans per source and its leads. Countries and devices are kept as coarse values only: no IP address or user agent is stored.
          */
         get: operations["getProfileStats"];
         put?: never;
@@ -1321,6 +1321,16 @@ export interface components {
             source: "qr_scan" | "web" | "mcp";
             /** @description The referrer's host. */
             referrer: string | null;
+            /**
+             * @description ISO 3166-1 alpha-2 country code; `XX` when unknown.
+             * @example DE
+             */
+            country: string;
+            /**
+             * @description The class of device the scan came from, by its user agent: `other` for bots, scripts, TVs and consoles, and when unknown.
+             * @enum {string}
+             */
+            device: "mobile" | "tablet" | "desktop" | "other";
             scanned_at: string;
         };
         WebhookTestEvent: {
@@ -1376,6 +1386,18 @@ export interface components {
             /** @description Where the scan came from; only its host is stored. */
             referrer?: string;
             /**
+             * @description Where the person who scanned was, if the caller knows: ISO 3166-1 alpha-2 in capitals, `XX` (the default) when unknown. Not read from the API request, which comes from the caller's server.
+             * @default XX
+             * @example DE
+             */
+            country: string;
+            /**
+             * @description The scanning person's class of device, if the caller knows; default `other`.
+             * @default other
+             * @enum {string}
+             */
+            device: "mobile" | "tablet" | "desktop" | "other";
+            /**
              * Format: uuid
              * @description The same as `profile_id` (send one spelling only).
              */
@@ -1413,18 +1435,48 @@ export interface components {
             leads: number;
         };
         ProfileStats: {
+            /** @description Scans over the profile's life. */
             total: number;
-            /** @description Leads captured on the card's form, in all. */
+            /** @description Leads captured on the card's form over the profile's life, held ones included. */
             leads: number;
+            /** @description Scans over the profile's life, per source. */
             by_source: {
                 qr_scan: number;
                 web: number;
                 mcp: number;
             };
-            /** @description The last 30 UTC days, oldest first, zeros included. */
+            /**
+             * @description The range's scans per country (ISO 3166-1 alpha-2, `XX` unknown), most first; countries without scans are left out.
+             * @example {
+             *       "DE": 12,
+             *       "US": 4,
+             *       "XX": 1
+             *     }
+             */
+            by_country: {
+                [key: string]: number;
+            };
+            /** @description The range's scans per class of device. */
+            by_device: {
+                mobile: number;
+                tablet: number;
+                desktop: number;
+                other: number;
+            };
+            /** @description Every UTC day of the range, oldest first, zeros included. */
             by_day: {
+                /**
+                 * @description The UTC day, `YYYY-MM-DD`.
+                 * @example 2026-11-02
+                 */
                 date: string;
-                count: number;
+                /** @description The day's scans. */
+                total: number;
+                qr_scan: number;
+                web: number;
+                mcp: number;
+                /** @description Leads captured on the card's form that day. */
+                leads: number;
             }[];
         };
         ContactList: {
@@ -2371,6 +2423,8 @@ export interface operations {
                      *           "profile_id": "0192f7a8-6c1e-7d3a-9b2f-4e5d6c7b8a90",
                      *           "source": "qr_scan",
                      *           "referrer": "example.org",
+                     *           "country": "DE",
+                     *           "device": "mobile",
                      *           "scanned_at": "2026-11-23T10:00:00.000Z"
                      *         }
                      *       ],
@@ -2519,7 +2573,8 @@ export interface operations {
                 /**
                  * @example {
                  *       "profile_id": "0192f7a8-6c1e-7d3a-9b2f-4e5d6c7b8a90",
-                 *       "source": "qr_scan"
+                 *       "source": "qr_scan",
+                 *       "country": "DE"
                  *     }
                  */
                 "application/json": components["schemas"]["ScanCreate"];
@@ -2544,6 +2599,8 @@ export interface operations {
                      *       "profile_id": "0192f7a8-6c1e-7d3a-9b2f-4e5d6c7b8a90",
                      *       "source": "qr_scan",
                      *       "referrer": "example.org",
+                     *       "country": "DE",
+                     *       "device": "mobile",
                      *       "scanned_at": "2026-11-23T10:00:00.000Z",
                      *       "counts": {
                      *         "total": 12,
@@ -2892,7 +2949,12 @@ export interface operations {
     };
     getProfileStats: {
         parameters: {
-            query?: never;
+            query?: {
+                /** @description The first UTC day, `YYYY-MM-DD`; default 29 days before `to`. */
+                from?: string;
+                /** @description The last UTC day, `YYYY-MM-DD`; default today. */
+                to?: string;
+            };
             header?: {
                 /** @description A bookmark from an earlier answer: this request reads a database state at least that recent (read-your-writes with read replicas). Not a bookmark → 400. */
                 "x-cardbox-bookmark"?: components["parameters"]["Bookmark"];
@@ -2928,10 +2990,25 @@ export interface operations {
                      *         "web": 1,
                      *         "mcp": 1
                      *       },
+                     *       "by_country": {
+                     *         "DE": 12,
+                     *         "US": 4,
+                     *         "XX": 1
+                     *       },
+                     *       "by_device": {
+                     *         "mobile": 1,
+                     *         "tablet": 1,
+                     *         "desktop": 1,
+                     *         "other": 1
+                     *       },
                      *       "by_day": [
                      *         {
-                     *           "date": "example",
-                     *           "count": 12
+                     *           "date": "2026-11-02",
+                     *           "total": 12,
+                     *           "qr_scan": 1,
+                     *           "web": 1,
+                     *           "mcp": 1,
+                     *           "leads": 1
                      *         }
                      *       ]
                      *     }
@@ -15757,6 +15834,8 @@ export interface operations {
                  *         "profile_id": "0192f7a8-6c1e-7d3a-9b2f-4e5d6c7b8a90",
                  *         "source": "qr_scan",
                  *         "referrer": "example.org",
+                 *         "country": "DE",
+                 *         "device": "mobile",
                  *         "scanned_at": "2026-11-23T10:00:00.000Z"
                  *       }
                  *     }

@@ -6,12 +6,14 @@ import type { AppEnv } from "../keys/app-env";
 import { BoundedCache } from "../lib/bounded-cache";
 import { publicBaseUrl } from "../lib/config";
 import { ApiError, notFound } from "../lib/errors";
+import { nowIso } from "../lib/ids";
 import { splitName } from "../lib/names";
 import { toVCard } from "../lib/vcard";
 import { findProfileByHandle } from "../profiles/profiles.data";
 import { HANDLE_PATTERN } from "../profiles/profiles.routes";
 import type { Profile } from "../profiles/profiles.table";
 import { scanCounter } from "../scans/scan-counter";
+import { scanOrigin } from "../scans/scan-origin";
 import { type Retarget, sendScan } from "../scans/scan-sender";
 import { newScan } from "../scans/scans.data";
 import { flushOutbox } from "../webhooks/delivery";
@@ -54,7 +56,7 @@ const referrerHost = (c: PublicContext) => {
  */
 function countVisit(c: PublicContext, profileId: string, source: "qr_scan" | "web", retarget?: Retarget) {
   if (isCrawler(c.req.header("user-agent"))) return;
-  sendScan(c.env, c.executionCtx, newScan(profileId, source, referrerHost(c)), retarget);
+  sendScan(c.env, c.executionCtx, newScan(profileId, source, { referrer: referrerHost(c), origin: scanOrigin(c.req.raw) }), retarget);
 }
 
 /**
@@ -150,6 +152,19 @@ const formBodyLimit = bodyLimit({
   },
 });
 
+/**
+ * Counts a lead in its card's stats (per day, country and device), once it is saved. The lead is
+ * saved either way: a count that cannot be made is logged, never shown to the visitor.
+ */
+async function countLead(c: PublicContext, profileId: string) {
+  const lead = { captured_at: nowIso(), ...scanOrigin(c.req.raw) };
+  await Promise.resolve(scanCounter(c.env.SCAN_COUNTER, profileId).countLead(lead)).catch((error: unknown) =>
+    console.error(
+      JSON.stringify({ level: "error", msg: "lead not counted", profile_id: profileId, error: String(error), request_id: c.var.requestId }),
+    ),
+  );
+}
+
 const logFlushFailed = (c: PublicContext, error: unknown) =>
   console.error(JSON.stringify({ level: "error", msg: "outbox flush failed", error: String(error), request_id: c.var.requestId }));
 
@@ -213,6 +228,7 @@ export const publicRouter = new Hono<AppEnv>()
       });
     }
     await captureLead(c.var.db, profile.workspaceId, profile.id, { ...read.lead, via });
+    await countLead(c, profile.id);
     c.executionCtx.waitUntil(flushOutbox(c.env, c.var.db).catch((error: unknown) => logFlushFailed(c, error)));
     return c.redirect(`/p/${profile.handle}?shared=1`, 303);
   });

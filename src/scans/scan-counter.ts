@@ -2,21 +2,12 @@ import { DurableObject } from "cloudflare:workers";
 import { dbFor } from "../lib/db/client";
 import { withTimeout } from "../lib/timeout";
 import { flushOutbox } from "../webhooks/delivery";
-import { type CopyResult, checkScans, copyScans, type PendingScan, type ScanCheck } from "./scans.data";
-import type { ScanSource } from "./scans.table";
+import { addTally, type LeadTally, type ScanCounts, type ScanStats, statsOf, type TallyKind } from "./scan-tallies";
+import { type CopyResult, checkScans, copyScans, type PendingScan, readPendingScan, type ScanCheck } from "./scans.data";
+import type { Device, ScanSource } from "./scans.table";
+import type { StatsRange } from "./stats-range";
 
-export interface ScanCounts {
-  total: number;
-  qr_scan: number;
-  web: number;
-  mcp: number;
-}
-
-export interface ScanStats {
-  total: number;
-  by_source: Record<ScanSource, number>;
-  by_day: { date: string; count: number }[];
-}
+export type { ScanCounts, ScanStats } from "./scan-tallies";
 
 /** Scans are recorded unless their profile has been deleted. */
 export type RecordResult = { recorded: true; counts: ScanCounts } | { recorded: false };
@@ -42,7 +33,6 @@ interface Waiting {
   reject: (error: unknown) => void;
 }
 
-const STATS_DAYS = 30;
 /** The most scans copied to D1 in one batch (one JSON value, well under D1's 100 KB a statement). */
 const COPY_GROUP = 100;
 /** The most API scans checked in one D1 round trip. */
@@ -56,8 +46,9 @@ const logError = (msg: string, fields: Record<string, unknown>) => console.error
 
 /**
  * One profile's scans: where a scan becomes durable, the keeper of the profile's exact counts
- * (total, per source, per UTC day) and the copier of its scans to D1. One object per profile id,
- * so counts are exact under any concurrency and survive restarts (SQLite storage).
+ * (`tallies`: scans per UTC day, source, country and device class, and the leads captured on its
+ * card the same way) and the copier of its scans to D1. One object per profile id, so counts are
+ * exact under any concurrency and survive restarts (SQLite storage).
  *
  * A scan is recorded in the object's own SQLite (`pending`) and counted in the same transaction;
  * the caller's answer waits for that write only. An alarm then copies the pending scans to D1 in
@@ -102,14 +93,14 @@ export class ScanCounter extends DurableObject<Env> {
     if (this.hasTables === undefined) {
       const tables = new Set(
         this.sql
-          .exec<{ name: string }>("SELECT name FROM sqlite_master WHERE type = 'table' AND name IN ('daily', 'deleted')")
+          .exec<{ name: string }>("SELECT name FROM sqlite_master WHERE type = 'table' AND name IN ('daily', 'tallies', 'deleted')")
           .toArray()
           .map((t) => t.name),
       );
       this.deleted = tables.has("deleted");
-      this.hasTables = tables.has("daily");
-      // An object that counted before scans were kept pending gets the table it lacks.
-      if (this.hasTables) this.createTables();
+      this.hasTables = tables.has("tallies") || tables.has("daily");
+      // An object that counted before scans were kept pending, or before they had an origin, gets the tables it lacks.
+      if (this.hasTables) this.createTables(tables.has("daily"));
     }
     return this.hasTables;
   }
@@ -119,11 +110,19 @@ export class ScanCounter extends DurableObject<Env> {
     return this.deleted === true;
   }
 
-  private createTables() {
-    this.sql.exec(`CREATE TABLE IF NOT EXISTS daily (
-      day TEXT NOT NULL, source TEXT NOT NULL, count INTEGER NOT NULL, PRIMARY KEY (day, source)
-    ) WITHOUT ROWID`);
-    this.sql.exec("CREATE TABLE IF NOT EXISTS pending (id TEXT PRIMARY KEY, scan TEXT NOT NULL)");
+  private createTables(fromDaily = false) {
+    this.ctx.storage.transactionSync(() => {
+      this.sql.exec(`CREATE TABLE IF NOT EXISTS tallies (
+        day TEXT NOT NULL, kind TEXT NOT NULL, country TEXT NOT NULL, device TEXT NOT NULL, count INTEGER NOT NULL,
+        PRIMARY KEY (day, kind, country, device)
+      ) WITHOUT ROWID`);
+      this.sql.exec("CREATE TABLE IF NOT EXISTS pending (id TEXT PRIMARY KEY, scan TEXT NOT NULL)");
+      if (fromDaily) {
+        // Counted per day and source only: their country and device are unknown.
+        this.sql.exec("INSERT INTO tallies (day, kind, country, device, count) SELECT day, source, 'XX', 'other', count FROM daily");
+        this.sql.exec("DROP TABLE daily");
+      }
+    });
     this.hasTables = true;
   }
 
@@ -232,7 +231,7 @@ export class ScanCounter extends DurableObject<Env> {
         return;
       }
       this.forget(
-        group.map((row) => JSON.parse(row.scan) as PendingScan),
+        group.map((row) => readPendingScan(row.scan)),
         new Set(copied.refused),
       );
       if (copied.events > 0)
@@ -268,25 +267,23 @@ export class ScanCounter extends DurableObject<Env> {
     });
   }
 
-  /** Adds `sign` × each scan to its day's and source's count: one upsert per day and source among them. */
+  /**
+   * Adds `sign` × each scan to the count of its day, source, country and device: one upsert per
+   * such tally among them.
+   */
   private count(scans: PendingScan[], sign: 1 | -1) {
     if (scans.length === 0) return;
     const totals = this.counts();
-    const perDay = new Map<string, number>();
+    const perTally = new Map<string, number>();
     for (const scan of scans) {
-      const key = `${scan.scanned_at.slice(0, 10)} ${scan.source}`;
-      perDay.set(key, (perDay.get(key) ?? 0) + sign);
+      const key = [scan.scanned_at.slice(0, 10), scan.source, scan.country, scan.device].join(" ");
+      perTally.set(key, (perTally.get(key) ?? 0) + sign);
       totals.total += sign;
       totals[scan.source] += sign;
     }
-    for (const [key, n] of perDay) {
-      const [day, source] = key.split(" ");
-      this.sql.exec(
-        "INSERT INTO daily (day, source, count) VALUES (?, ?, ?) ON CONFLICT (day, source) DO UPDATE SET count = count + excluded.count",
-        day,
-        source,
-        n,
-      );
+    for (const [key, n] of perTally) {
+      const [day, kind, country, device] = key.split(" ") as [string, TallyKind, string, Device];
+      addTally(this.sql, day, kind, { country, device }, n);
     }
   }
 
@@ -294,12 +291,21 @@ export class ScanCounter extends DurableObject<Env> {
     if (this.totals) return this.totals;
     const counts: ScanCounts = { total: 0, qr_scan: 0, web: 0, mcp: 0 };
     if (!this.tablesExist()) return counts;
-    for (const row of this.sql.exec<{ source: ScanSource; n: number }>("SELECT source, sum(count) AS n FROM daily GROUP BY source")) {
-      counts[row.source] = row.n;
+    for (const row of this.sql.exec<{ kind: ScanSource; n: number }>(
+      "SELECT kind, sum(count) AS n FROM tallies WHERE kind != 'lead' GROUP BY kind",
+    )) {
+      counts[row.kind] = row.n;
       counts.total += row.n;
     }
     this.totals = counts;
     return counts;
+  }
+
+  /** Counts a lead captured on this profile's card, on its UTC day and with its origin (not once the profile is deleted). */
+  countLead(lead: LeadTally): void {
+    if (this.isDeleted()) return;
+    if (!this.tablesExist()) this.createTables();
+    addTally(this.sql, lead.captured_at.slice(0, 10), "lead", lead, 1);
   }
 
   /** Whether one more lead may be captured on this card now: at most `perMinute` in any minute. */
@@ -316,17 +322,12 @@ export class ScanCounter extends DurableObject<Env> {
     return this.tablesExist() ? this.sql.exec<{ n: number }>("SELECT count(*) AS n FROM pending").one().n : 0;
   }
 
-  /** Totals, and one entry per UTC day for the 30 days ending `today` (zeros included). */
-  stats(today: string): ScanStats {
-    const { total, ...bySource } = { ...this.counts() };
-    const end = Date.parse(`${today.slice(0, 10)}T00:00:00.000Z`);
-    const days = Array.from({ length: STATS_DAYS }, (_, i) => new Date(end - (STATS_DAYS - 1 - i) * 86_400_000).toISOString().slice(0, 10));
-    const perDay = new Map<string, number>();
-    const rows = this.tablesExist()
-      ? this.sql.exec<{ day: string; n: number }>("SELECT day, sum(count) AS n FROM daily WHERE day >= ? GROUP BY day", days[0]!)
-      : [];
-    for (const row of rows) perDay.set(row.day, row.n);
-    return { total, by_source: bySource, by_day: days.map((date) => ({ date, count: perDay.get(date) ?? 0 })) };
+  /**
+   * The profile's scan totals over its life; the range's scans per country and device class; and
+   * every day of the range (zeros included) with its scans per source and its leads.
+   */
+  stats(range: StatsRange): ScanStats {
+    return statsOf(this.tablesExist() ? this.sql : undefined, this.counts(), range);
   }
 
   /**

@@ -4,17 +4,26 @@ import { type Db, rowCount, slot } from "../lib/db/runner";
 import { nowIso, uuidv7 } from "../lib/ids";
 import { keysetAfter, type PageRequest } from "../lib/pagination";
 import { eventPayload } from "../webhooks/outbox.data";
-import { type Scan, type ScanSource, scans } from "./scans.table";
+import type { ScanOrigin } from "./scan-origin";
+import { type Scan, type ScanSource, scans, UNKNOWN_COUNTRY } from "./scans.table";
 
 export function toScan(s: Scan) {
-  return { id: s.id, profile_id: s.profileId, source: s.source, referrer: s.referrer, scanned_at: s.scannedAt };
+  return {
+    id: s.id,
+    profile_id: s.profileId,
+    source: s.source,
+    referrer: s.referrer,
+    country: s.country,
+    device: s.device,
+    scanned_at: s.scannedAt,
+  };
 }
 
 /**
  * A scan on its way to D1, as the profile's ScanCounter keeps it (JSON, its keys the columns the
  * copy reads) until it is there.
  */
-export interface PendingScan {
+export interface PendingScan extends ScanOrigin {
   id: string;
   profile_id: string;
   source: ScanSource;
@@ -24,9 +33,40 @@ export interface PendingScan {
   caller: string | null;
 }
 
-export function newScan(profileId: string, source: ScanSource, referrer: string | null, callerWorkspaceId?: string): PendingScan {
-  return { id: uuidv7(), profile_id: profileId, source, referrer, scanned_at: nowIso(), caller: callerWorkspaceId ?? null };
+const UNKNOWN_ORIGIN: ScanOrigin = { country: UNKNOWN_COUNTRY, device: "other" };
+
+export interface ScanDetails {
+  /** The referrer's host. */
+  referrer?: string | null;
+  /** Unknown (`XX`, `other`) unless given. */
+  origin?: ScanOrigin;
+  /** The API caller's workspace, for a scan recorded through the API. */
+  caller?: string;
 }
+
+export function newScan(
+  profileId: string,
+  source: ScanSource,
+  { referrer = null, origin = UNKNOWN_ORIGIN, caller }: ScanDetails = {},
+): PendingScan {
+  return {
+    id: uuidv7(),
+    profile_id: profileId,
+    source,
+    referrer,
+    country: origin.country,
+    device: origin.device,
+    scanned_at: nowIso(),
+    caller: caller ?? null,
+  };
+}
+
+/**
+ * A pending scan read back from the ScanCounter's storage: one kept before scans had an origin
+ * has an unknown one.
+ */
+export const readPendingScan = (json: string): PendingScan =>
+  ({ ...UNKNOWN_ORIGIN, ...(JSON.parse(json) as Partial<PendingScan>) }) as PendingScan;
 
 /** The scan as the API shows it, in the owner's workspace. */
 export const pendingToScan = (s: PendingScan, workspaceId: string): Scan => ({
@@ -35,20 +75,23 @@ export const pendingToScan = (s: PendingScan, workspaceId: string): Scan => ({
   workspaceId,
   source: s.source,
   referrer: s.referrer,
+  country: s.country,
+  device: s.device,
   scannedAt: s.scanned_at,
 });
 
-const scanJson = sql`json_object('id', c.id, 'profile_id', c.profile_id, 'source', c.source, 'referrer', c.referrer, 'scanned_at', c.scanned_at)`;
+const scanJson = sql`json_object('id', c.id, 'profile_id', c.profile_id, 'source', c.source, 'referrer', c.referrer, 'country', c.country, 'device', c.device, 'scanned_at', c.scanned_at)`;
 
 /**
  * The listed scans whose profile was visible to their caller when they were made: it is public or
  * the caller's own, or it changed after the scan (made private after a visitor scanned it). A scan
  * made after it went private (from a handle cached in an isolate) is dropped. One already copied (a
  * copy retried after its answer was lost) is left as it is. The profile's roll-up follows by
- * trigger, for new rows only.
+ * trigger, for new rows only. A scan kept pending from before scans had an origin has an unknown one.
  */
-const COPY_SCANS = sql`INSERT INTO scans (id, profile_id, workspace_id, source, referrer, scanned_at)
-  SELECT s.value ->> 'id', p.id, p.workspace_id, s.value ->> 'source', s.value ->> 'referrer', s.value ->> 'scanned_at'
+const COPY_SCANS = sql`INSERT INTO scans (id, profile_id, workspace_id, source, referrer, country, device, scanned_at)
+  SELECT s.value ->> 'id', p.id, p.workspace_id, s.value ->> 'source', s.value ->> 'referrer',
+    coalesce(s.value ->> 'country', 'XX'), coalesce(s.value ->> 'device', 'other'), s.value ->> 'scanned_at'
   FROM json_each(${slot("scans")}) AS s JOIN profiles AS p ON p.id = s.value ->> 'profile_id'
   WHERE p.public = 1 OR p.workspace_id = s.value ->> 'caller' OR p.updated_at > s.value ->> 'scanned_at'
   ON CONFLICT (id) DO NOTHING`;

@@ -8,10 +8,12 @@ import { recordCheckedScan, scanCounter } from "./scan-counter";
 import { listScans, newScan, pendingToScan, toScan } from "./scans.data";
 import type * as routes from "./scans.routes";
 import { ScansQuery } from "./scans.routes";
+import { statsRange } from "./stats-range";
 
 export const record: AppRouteHandler<typeof routes.record> = async (c) => {
   const body = c.req.valid("json");
-  const scan = newScan(body.profile_id, body.source, body.referrer ?? null, c.var.caller.workspace.id);
+  const origin = { country: body.country, device: body.device };
+  const scan = newScan(body.profile_id, body.source, { referrer: body.referrer, origin, caller: c.var.caller.workspace.id });
   // The profile's ScanCounter checks the profile (and a cached key's proof) in D1, grouped with the
   // card's other scans, then records it: this request makes no round trip to D1 of its own.
   const proof = c.var.db.firstTripPending ? c.var.keyProof : undefined;
@@ -40,7 +42,8 @@ export const sources: AppRouteHandler<typeof routes.sources> = async (c) => {
 };
 
 export const stats: AppRouteHandler<typeof routes.stats> = async (c) => {
+  const range = statsRange(c.req.valid("query"), nowIso());
   const profile = await requireOwnProfile(c.var.db, c.var.caller.workspace.id, c.req.valid("param").id);
-  const { total, by_source, by_day } = await scanCounter(c.env.SCAN_COUNTER, profile.id).stats(nowIso());
-  return c.json({ total, leads: profile.leads, by_source, by_day }, 200);
+  const { total, by_source, by_country, by_device, by_day } = await scanCounter(c.env.SCAN_COUNTER, profile.id).stats(range);
+  return c.json({ total, leads: profile.leads, by_source, by_country, by_device, by_day }, 200);
 };

@@ -6,7 +6,14 @@ import { profiles } from "../profiles/profiles.table";
 export const SCAN_SOURCES = ["qr_scan", "web", "mcp"] as const satisfies readonly Source[];
 export type ScanSource = (typeof SCAN_SOURCES)[number];
 
-/** Scan events (kept 90 days): source, referrer host and time only — no IP, no user agent. */
+/** The class of device a scan came from, read from its user agent (which is not kept). */
+export const DEVICES = ["mobile", "tablet", "desktop", "other"] as const;
+export type Device = (typeof DEVICES)[number];
+
+/** The country of a scan whose country is not known. */
+export const UNKNOWN_COUNTRY = "XX";
+
+/** Scan events (kept 90 days): source, referrer host, country, device class and time only — no IP, no user agent. */
 export const scans = sqliteTable(
   "scans",
   {
@@ -18,6 +25,9 @@ export const scans = sqliteTable(
     workspaceId: text("workspace_id").notNull(),
     source: text("source", { enum: SCAN_SOURCES }).notNull(),
     referrer: text("referrer"),
+    /** ISO 3166-1 alpha-2, or `XX`; scans recorded before countries were kept are `XX`. */
+    country: text("country").notNull().default(UNKNOWN_COUNTRY),
+    device: text("device", { enum: DEVICES }).notNull().default("other"),
     scannedAt: text("scanned_at").notNull(),
   },
   (t) => [

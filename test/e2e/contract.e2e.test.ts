@@ -283,6 +283,13 @@ describe("the OpenAPI document describes every answer of the running API", () =>
     );
     await call("PATCH", "/v1/profiles/{id}", { headers: json(key), params: { id: profileId }, body: { name: "Ada King" } }, 200);
     await call("GET", "/v1/profiles/{id}/stats", { headers: json(key), params: { id: profileId } }, 200);
+    await call(
+      "GET",
+      "/v1/profiles/{id}/stats",
+      { headers: json(key), params: { id: profileId }, query: "from=2026-01-01&to=2026-01-31" },
+      200,
+    );
+    await call("GET", "/v1/profiles/{id}/stats", { headers: json(key), params: { id: profileId }, query: "from=2026-02-30" }, 400);
     await call("GET", "/v1/profiles/{id}/qr.svg", { headers: json(key), params: { id: profileId } }, 200);
     await call("GET", "/q/{handle}", { params: { handle: "contract-ada" } }, 302);
     await call("GET", "/q/{handle}", { params: { handle: "nobody-here" } }, 404);
@@ -369,6 +376,12 @@ describe("the OpenAPI document describes every answer of the running API", () =>
 
     // Scans and analytics.
     await call("POST", "/v1/contacts/scans", { headers: json(key), body: { profile_id: profileId, source: "qr_scan" } }, 201);
+    await call(
+      "POST",
+      "/v1/contacts/scans",
+      { headers: json(key), body: { profile_id: profileId, source: "web", country: "SE", device: "tablet" } },
+      201,
+    );
     await call("POST", "/v1/contacts/scans", { headers: json(key), body: { profile_id: crypto.randomUUID(), source: "qr_scan" } }, 404);
     await call("GET", "/v1/contacts/scans", { headers: json(key) }, 200);
     await call("GET", "/v1/analytics/sources", { headers: json(key) }, 200);

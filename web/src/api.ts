@@ -18,7 +18,7 @@ export type ConsoleSession = Schemas["ConsoleSession"];
 export type Permission = ApiKey["permissions"][number];
 export type ApiErrorBody = Schemas["Error"];
 export type ContactListQuery = NonNullable<operations["listContacts"]["parameters"]["query"]>;
-/** A day of a card's scans. Today's API gives the total; issue 20 adds the sources and leads. */
+/** A day of a card's scans, in all and per source, and of its leads. */
 export type ScanDay = Schemas["ProfileStats"]["by_day"][number];
 
 const CSRF_HEADER = "x-cardbox-csrf";

@@ -2,19 +2,40 @@ import { useEffect, useRef } from "preact/hooks";
 import uPlot from "uplot";
 import "uplot/dist/uPlot.min.css";
 
+/** One part of each day's bar: its counts, oldest day first. */
+export interface DailyPart {
+  label: string;
+  counts: readonly number[];
+  /** An opaque colour: the parts are drawn over each other. */
+  color: string;
+}
+
 export interface DailySeries {
   /** Days as UTC dates (YYYY-MM-DD), oldest first. */
   days: readonly string[];
+  /** What the bars count, for the axis. */
   label: string;
-  counts: readonly number[];
+  /** Stacked bottom up, in this order. */
+  parts: readonly DailyPart[];
 }
 
 const HALF_DAY = 12 * 60 * 60;
 const toSeconds = (day: string) => Date.parse(`${day}T00:00:00Z`) / 1000;
 
+/** Each part's tops: its counts on top of those of the parts below it. */
+function stackedTops(parts: readonly DailyPart[]) {
+  let below: readonly number[] = parts[0]?.counts.map(() => 0) ?? [];
+  return parts.map((part) => {
+    below = part.counts.map((n, i) => n + below[i]!);
+    return below;
+  });
+}
+
 /**
- * Counts per day as bars, drawn by uPlot into a canvas (sized to its box, redrawn when that
- * changes). The canvas is an image to a screen reader, so `summary` says what it shows in words.
+ * Counts per day as bars stacked by part, drawn by uPlot into a canvas (sized to its box, redrawn
+ * when that changes): each part is a bar from the ground to its top, drawn from the top part down
+ * so each covers the one above it only where it is. The legend shows each part's own count. The
+ * canvas is an image to a screen reader, so `summary` says what it shows in words.
  */
 export function DailyBarChart({ series, summary }: { series: DailySeries; summary: string }) {
   const box = useRef<HTMLDivElement>(null);
@@ -35,16 +56,23 @@ export function DailyBarChart({ series, summary }: { series: DailySeries; summar
         axes: [{}, { label: series.label, incrs: [1, 2, 5, 10, 20, 50, 100, 200, 500, 1000] }],
         series: [
           {},
-          {
-            label: series.label,
-            stroke: "#1d4ed8",
-            fill: "rgba(29, 78, 216, 0.35)",
+          ...[...series.parts].reverse().map((part) => ({
+            label: part.label,
+            stroke: part.color,
+            fill: part.color,
             paths: uPlot.paths.bars?.({ size: [0.7, 40] }),
             points: { show: false },
-          },
+            value: (_u: uPlot, _top: number | null, _series: number, day: number | null) =>
+              day === null ? "–" : String(part.counts[day] ?? 0),
+          })),
         ],
       },
-      [series.days.map(toSeconds), [...series.counts]],
+      [
+        series.days.map(toSeconds),
+        ...stackedTops(series.parts)
+          .reverse()
+          .map((tops) => [...tops]),
+      ],
       el,
     );
     const resize = new ResizeObserver(() => plot.setSize({ width: width(), height: 240 }));
