@@ -725,6 +725,46 @@ export interface paths {
         patch?: never;
         trace?: never;
     };
+    "/v1/leads/held/{id}/release": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /**
+         * Save a held lead as a contact
+         * @description Saves the held lead as its card's form would have (a new contact tagged `lead`, or the contact with the same email or phone filled in), with the visitor's original consent time, and forgets the held lead in the same write. Events: `contact.created` or `contact.updated`, and `lead.captured`. Held leads are also released by themselves, oldest first, within a minute of the workspace having room.
+         */
+        post: operations["releaseHeldLead"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/v1/leads/held/{id}": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        post?: never;
+        /**
+         * Discard a held lead
+         * @description Forgets the held lead without saving it.
+         */
+        delete: operations["discardHeldLead"];
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
     "/admin/workspaces": {
         parameters: {
             query?: never;
@@ -2278,6 +2318,14 @@ export interface components {
             };
             consent_at: string;
             created_at: string;
+        };
+        ReleasedLead: {
+            /**
+             * @description `created`: a new contact; `updated`: a contact with the same email or phone took the details in.
+             * @enum {string}
+             */
+            outcome: "created" | "updated";
+            contact: components["schemas"]["Contact"];
         };
         ProvisionedWorkspace: {
             workspace: components["schemas"]["Workspace"];
@@ -12938,6 +12986,461 @@ export interface operations {
                      * @example {
                      *       "error": "This key lacks the contacts:write permission",
                      *       "code": "forbidden",
+                     *       "request_id": "0192f7a8-6c1e-7d3a-9b2f-4e5d6c7b8a91"
+                     *     }
+                     */
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description Rate limit exceeded (see `Retry-After`) (`rate_limited`). */
+            429: {
+                headers: {
+                    "x-request-id": components["headers"]["RequestId"];
+                    "x-cardbox-bookmark": components["headers"]["Bookmark"];
+                    "RateLimit-Limit": components["headers"]["RateLimitLimit"];
+                    "RateLimit-Remaining": components["headers"]["RateLimitRemaining"];
+                    "RateLimit-Reset": components["headers"]["RateLimitReset"];
+                    "Retry-After": components["headers"]["RetryAfter"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "error": "Rate limit of 600 requests per 60 s exceeded; retry after 12 s",
+                     *       "code": "rate_limited",
+                     *       "request_id": "0192f7a8-6c1e-7d3a-9b2f-4e5d6c7b8a91"
+                     *     }
+                     */
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description Unexpected server error (reported to us) (`internal`). */
+            500: {
+                headers: {
+                    "x-request-id": components["headers"]["RequestId"];
+                    "x-cardbox-bookmark": components["headers"]["Bookmark"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "error": "Internal error",
+                     *       "code": "internal",
+                     *       "request_id": "0192f7a8-6c1e-7d3a-9b2f-4e5d6c7b8a91"
+                     *     }
+                     */
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description A dependency is briefly unavailable, or the deployment is misconfigured; retry (`service_unavailable`). */
+            503: {
+                headers: {
+                    "x-request-id": components["headers"]["RequestId"];
+                    "x-cardbox-bookmark": components["headers"]["Bookmark"];
+                    "Retry-After": components["headers"]["RetryAfter"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "error": "The database is briefly unavailable; retry",
+                     *       "code": "service_unavailable",
+                     *       "request_id": "0192f7a8-6c1e-7d3a-9b2f-4e5d6c7b8a91"
+                     *     }
+                     */
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+        };
+    };
+    releaseHeldLead: {
+        parameters: {
+            query?: never;
+            header?: {
+                /** @description A bookmark from an earlier answer: this request reads a database state at least that recent (read-your-writes with read replicas). Not a bookmark → 400. */
+                "x-cardbox-bookmark"?: components["parameters"]["Bookmark"];
+                /** @description Any 1–255 characters unique to this request. The first answer (but a 5xx or 429) is kept 24 hours for your API key and replayed, with `Idempotent-Replayed: true`, to a retry with the same method, path and body. Secrets in a kept answer are replayed as null. */
+                "Idempotency-Key"?: components["parameters"]["IdempotencyKey"];
+            };
+            path: {
+                /**
+                 * @description Held lead id; any other value is 404.
+                 * @example 0192f7a8-6c1e-7d3a-9b2f-4e5d6c7b8a90
+                 */
+                id: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Saved; the held lead is gone */
+            200: {
+                headers: {
+                    "x-request-id": components["headers"]["RequestId"];
+                    "x-cardbox-bookmark": components["headers"]["Bookmark"];
+                    "RateLimit-Limit": components["headers"]["RateLimitLimit"];
+                    "RateLimit-Remaining": components["headers"]["RateLimitRemaining"];
+                    "RateLimit-Reset": components["headers"]["RateLimitReset"];
+                    "Idempotent-Replayed": components["headers"]["IdempotentReplayed"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "outcome": "created",
+                     *       "contact": {
+                     *         "id": "0192f7a8-6c1e-7d3a-9b2f-4e5d6c7b8a90",
+                     *         "first_name": "Ada",
+                     *         "last_name": "Lovelace",
+                     *         "name": "Ada Lovelace",
+                     *         "email": "ada@example.com",
+                     *         "phone": "+44 20 7946 0958",
+                     *         "job_title": "Mathematician",
+                     *         "company": "Analytical Engines Ltd",
+                     *         "location": "London, UK",
+                     *         "linkedin_url": "https://www.linkedin.com/in/ada-lovelace",
+                     *         "photo_url": "https://cdn.example.com/ada.jpg",
+                     *         "stage": "Subscriber",
+                     *         "notes": "Met at the booth; wants a demo.",
+                     *         "custom_fields": {
+                     *           "tier": "example"
+                     *         },
+                     *         "tags": [
+                     *           "vip"
+                     *         ],
+                     *         "site": {
+                     *           "id": "0192f7a8-6c1e-7d3a-9b2f-4e5d6c7b8a90",
+                     *           "title": "Mathematician"
+                     *         },
+                     *         "source": "qr_scan",
+                     *         "profile_id": "0192f7a8-6c1e-7d3a-9b2f-4e5d6c7b8a90",
+                     *         "captured_by_profile_id": "0192f7a8-6c1e-7d3a-9b2f-4e5d6c7b8a90",
+                     *         "consent_at": "2026-11-23T10:00:00.000Z",
+                     *         "created_at": "2026-11-23T10:00:00.000Z",
+                     *         "updated_at": "2026-11-23T10:00:00.000Z",
+                     *         "saved_at": "2026-11-23T10:00:00.000Z"
+                     *       }
+                     *     }
+                     */
+                    "application/json": components["schemas"]["ReleasedLead"];
+                };
+            };
+            /** @description Malformed body, query or URL, or invalid fields (`bad_request`, `validation_failed`). */
+            400: {
+                headers: {
+                    "x-request-id": components["headers"]["RequestId"];
+                    "x-cardbox-bookmark": components["headers"]["Bookmark"];
+                    "Idempotent-Replayed": components["headers"]["IdempotentReplayed"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "error": "Request body is not valid JSON",
+                     *       "code": "bad_request",
+                     *       "request_id": "0192f7a8-6c1e-7d3a-9b2f-4e5d6c7b8a91"
+                     *     }
+                     */
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description Missing, unknown or revoked credentials (`unauthorized`). */
+            401: {
+                headers: {
+                    "x-request-id": components["headers"]["RequestId"];
+                    "x-cardbox-bookmark": components["headers"]["Bookmark"];
+                    "WWW-Authenticate": components["headers"]["WWWAuthenticate"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "error": "Missing API key",
+                     *       "code": "unauthorized",
+                     *       "request_id": "0192f7a8-6c1e-7d3a-9b2f-4e5d6c7b8a91"
+                     *     }
+                     */
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description The key lacks the permission, or the plan's contact limit is reached (`forbidden`, `contact_limit_reached`). */
+            403: {
+                headers: {
+                    "x-request-id": components["headers"]["RequestId"];
+                    "x-cardbox-bookmark": components["headers"]["Bookmark"];
+                    "Idempotent-Replayed": components["headers"]["IdempotentReplayed"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "error": "This key lacks the contacts:write permission",
+                     *       "code": "forbidden",
+                     *       "request_id": "0192f7a8-6c1e-7d3a-9b2f-4e5d6c7b8a91"
+                     *     }
+                     */
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description No such route, or no such resource in the caller's workspace (`not_found`). */
+            404: {
+                headers: {
+                    "x-request-id": components["headers"]["RequestId"];
+                    "x-cardbox-bookmark": components["headers"]["Bookmark"];
+                    "Idempotent-Replayed": components["headers"]["IdempotentReplayed"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "error": "Contact not found",
+                     *       "code": "not_found",
+                     *       "request_id": "0192f7a8-6c1e-7d3a-9b2f-4e5d6c7b8a91"
+                     *     }
+                     */
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description Body over 1 MiB (`payload_too_large`). */
+            413: {
+                headers: {
+                    "x-request-id": components["headers"]["RequestId"];
+                    "x-cardbox-bookmark": components["headers"]["Bookmark"];
+                    "Idempotent-Replayed": components["headers"]["IdempotentReplayed"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "error": "Request body must be at most 1 MiB",
+                     *       "code": "payload_too_large",
+                     *       "request_id": "0192f7a8-6c1e-7d3a-9b2f-4e5d6c7b8a91"
+                     *     }
+                     */
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description Body is not `application/json` (`unsupported_media_type`). */
+            415: {
+                headers: {
+                    "x-request-id": components["headers"]["RequestId"];
+                    "x-cardbox-bookmark": components["headers"]["Bookmark"];
+                    "Idempotent-Replayed": components["headers"]["IdempotentReplayed"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "error": "Content-Type must be application/json",
+                     *       "code": "unsupported_media_type",
+                     *       "request_id": "0192f7a8-6c1e-7d3a-9b2f-4e5d6c7b8a91"
+                     *     }
+                     */
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description Rate limit exceeded (see `Retry-After`) (`rate_limited`). */
+            429: {
+                headers: {
+                    "x-request-id": components["headers"]["RequestId"];
+                    "x-cardbox-bookmark": components["headers"]["Bookmark"];
+                    "RateLimit-Limit": components["headers"]["RateLimitLimit"];
+                    "RateLimit-Remaining": components["headers"]["RateLimitRemaining"];
+                    "RateLimit-Reset": components["headers"]["RateLimitReset"];
+                    "Retry-After": components["headers"]["RetryAfter"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "error": "Rate limit of 600 requests per 60 s exceeded; retry after 12 s",
+                     *       "code": "rate_limited",
+                     *       "request_id": "0192f7a8-6c1e-7d3a-9b2f-4e5d6c7b8a91"
+                     *     }
+                     */
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description Unexpected server error (reported to us) (`internal`). */
+            500: {
+                headers: {
+                    "x-request-id": components["headers"]["RequestId"];
+                    "x-cardbox-bookmark": components["headers"]["Bookmark"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "error": "Internal error",
+                     *       "code": "internal",
+                     *       "request_id": "0192f7a8-6c1e-7d3a-9b2f-4e5d6c7b8a91"
+                     *     }
+                     */
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description A dependency is briefly unavailable, or the deployment is misconfigured; retry (`service_unavailable`). */
+            503: {
+                headers: {
+                    "x-request-id": components["headers"]["RequestId"];
+                    "x-cardbox-bookmark": components["headers"]["Bookmark"];
+                    "Retry-After": components["headers"]["RetryAfter"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "error": "The database is briefly unavailable; retry",
+                     *       "code": "service_unavailable",
+                     *       "request_id": "0192f7a8-6c1e-7d3a-9b2f-4e5d6c7b8a91"
+                     *     }
+                     */
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+        };
+    };
+    discardHeldLead: {
+        parameters: {
+            query?: never;
+            header?: {
+                /** @description A bookmark from an earlier answer: this request reads a database state at least that recent (read-your-writes with read replicas). Not a bookmark → 400. */
+                "x-cardbox-bookmark"?: components["parameters"]["Bookmark"];
+            };
+            path: {
+                /**
+                 * @description Held lead id; any other value is 404.
+                 * @example 0192f7a8-6c1e-7d3a-9b2f-4e5d6c7b8a90
+                 */
+                id: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Discarded */
+            200: {
+                headers: {
+                    "x-request-id": components["headers"]["RequestId"];
+                    "x-cardbox-bookmark": components["headers"]["Bookmark"];
+                    "RateLimit-Limit": components["headers"]["RateLimitLimit"];
+                    "RateLimit-Remaining": components["headers"]["RateLimitRemaining"];
+                    "RateLimit-Reset": components["headers"]["RateLimitReset"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "success": true,
+                     *       "id": "0192f7a8-6c1e-7d3a-9b2f-4e5d6c7b8a90"
+                     *     }
+                     */
+                    "application/json": components["schemas"]["Deleted"];
+                };
+            };
+            /** @description Malformed body, query or URL, or invalid fields (`bad_request`, `validation_failed`). */
+            400: {
+                headers: {
+                    "x-request-id": components["headers"]["RequestId"];
+                    "x-cardbox-bookmark": components["headers"]["Bookmark"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "error": "Request body is not valid JSON",
+                     *       "code": "bad_request",
+                     *       "request_id": "0192f7a8-6c1e-7d3a-9b2f-4e5d6c7b8a91"
+                     *     }
+                     */
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description Missing, unknown or revoked credentials (`unauthorized`). */
+            401: {
+                headers: {
+                    "x-request-id": components["headers"]["RequestId"];
+                    "x-cardbox-bookmark": components["headers"]["Bookmark"];
+                    "WWW-Authenticate": components["headers"]["WWWAuthenticate"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "error": "Missing API key",
+                     *       "code": "unauthorized",
+                     *       "request_id": "0192f7a8-6c1e-7d3a-9b2f-4e5d6c7b8a91"
+                     *     }
+                     */
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description The key lacks the permission, or the plan's contact limit is reached (`forbidden`, `contact_limit_reached`). */
+            403: {
+                headers: {
+                    "x-request-id": components["headers"]["RequestId"];
+                    "x-cardbox-bookmark": components["headers"]["Bookmark"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "error": "This key lacks the contacts:write permission",
+                     *       "code": "forbidden",
+                     *       "request_id": "0192f7a8-6c1e-7d3a-9b2f-4e5d6c7b8a91"
+                     *     }
+                     */
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description No such route, or no such resource in the caller's workspace (`not_found`). */
+            404: {
+                headers: {
+                    "x-request-id": components["headers"]["RequestId"];
+                    "x-cardbox-bookmark": components["headers"]["Bookmark"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "error": "Contact not found",
+                     *       "code": "not_found",
+                     *       "request_id": "0192f7a8-6c1e-7d3a-9b2f-4e5d6c7b8a91"
+                     *     }
+                     */
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description Body over 1 MiB (`payload_too_large`). */
+            413: {
+                headers: {
+                    "x-request-id": components["headers"]["RequestId"];
+                    "x-cardbox-bookmark": components["headers"]["Bookmark"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "error": "Request body must be at most 1 MiB",
+                     *       "code": "payload_too_large",
+                     *       "request_id": "0192f7a8-6c1e-7d3a-9b2f-4e5d6c7b8a91"
+                     *     }
+                     */
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description Body is not `application/json` (`unsupported_media_type`). */
+            415: {
+                headers: {
+                    "x-request-id": components["headers"]["RequestId"];
+                    "x-cardbox-bookmark": components["headers"]["Bookmark"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "error": "Content-Type must be application/json",
+                     *       "code": "unsupported_media_type",
                      *       "request_id": "0192f7a8-6c1e-7d3a-9b2f-4e5d6c7b8a91"
                      *     }
                      */

@@ -478,6 +478,30 @@ describe("the OpenAPI document describes every answer of the running API", () =>
     await call("POST", "/p/{handle}/connect", { params: { handle: "contract-ada" }, ...form({ csrf: csrf!, name: "Vera Visitor" }) }, 400);
     await call("GET", "/v1/leads/held", { headers: json(key) }, 200);
 
+    // A full free workspace holds its card's leads; the owner discards one, and releases one after an upgrade.
+    const full = await call("POST", "/admin/workspaces", { headers: ADMIN, body: { name: "Full", plan: "free" } }, 201);
+    const fullKey = full.body.api_key.key as string;
+    const seeds = Array.from({ length: 100 }, (_, i) => ({ first_name: `Seed ${i}` }));
+    await call("POST", "/v1/contacts/batch", { headers: json(fullKey), body: { contacts: seeds } }, 207);
+    await call("POST", "/v1/profiles", { headers: json(fullKey), body: { handle: "contract-full", name: "Full Card" } }, 201);
+    for (const name of ["Held One", "Held Two"]) {
+      const page = await fetch(`${server.base}/p/contract-full`).then((r) => r.text());
+      const token = /name="csrf" value="([^"]+)"/.exec(page)![1]!;
+      await call(
+        "POST",
+        "/p/{handle}/connect",
+        { params: { handle: "contract-full" }, ...form({ csrf: token, name, consent: "yes" }) },
+        303,
+      );
+    }
+    const held = await call("GET", "/v1/leads/held", { headers: json(fullKey) }, 200);
+    const [heldTwo, heldOne] = held.body.data as { id: string }[];
+    await call("POST", "/v1/leads/held/{id}/release", { headers: json(fullKey), params: { id: heldOne!.id } }, 403);
+    await call("DELETE", "/v1/leads/held/{id}", { headers: json(fullKey), params: { id: heldTwo!.id } }, 200);
+    await call("PATCH", "/admin/workspaces/{id}", { headers: ADMIN, params: { id: full.body.workspace.id }, body: { plan: "pro" } }, 200);
+    await call("POST", "/v1/leads/held/{id}/release", { headers: json(fullKey), params: { id: heldOne!.id } }, 200);
+    await call("POST", "/v1/leads/held/{id}/release", { headers: json(fullKey), params: { id: heldOne!.id } }, 404);
+
     // The console's session: sign in with a key, read it, sign out.
     const origin = { origin: server.base };
     const signedIn = await call("POST", "/app/session", { headers: origin, body: { key } }, 201);
