@@ -20,7 +20,7 @@ import { findIdBy } from "./contacts-match.data";
 /** What a visitor shares on a card (validated by the form). */
 export type LeadInput = SharedDetails;
 
-export type LeadOutcome = { outcome: "created" | "updated"; contact: ContactJson } | { outcome: "held"; heldId: string };
+export type LeadOutcome = { outcome: "created" | "updated"; contact: ContactJson } | { outcome: "held"; heldId: string; consentAt: string };
 
 /** The contact `id` as this lead's write left it: its consent time is this submission's. */
 const leadWritten = (workspaceId: string, id: string, consentAt: string) =>
@@ -141,5 +141,5 @@ async function holdLead(db: Db, workspaceId: string, profileId: string, lead: Le
     }),
     countLead(db, profileId),
   ]);
-  return { outcome: "held", heldId: held.id };
+  return { outcome: "held", heldId: held.id, consentAt };
 }

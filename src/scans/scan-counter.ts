@@ -2,6 +2,7 @@ import { DurableObject } from "cloudflare:workers";
 import { dbFor } from "../lib/db/client";
 import { withTimeout } from "../lib/timeout";
 import { flushOutbox } from "../webhooks/delivery";
+import { closeQuietly, type LeadEventData, LiveFeed, scanEvent } from "./live-feed";
 import { type CopyResult, copyScans, type PendingScan } from "./scans.data";
 import type { ScanSource } from "./scans.table";
 
@@ -61,10 +62,13 @@ export class ScanCounter extends DurableObject<Env> {
   private failedCopies = 0;
   /** When the card's lead form was sent in the last minute: a cap, not a record, so memory is enough. */
   private leadTimes: number[] = [];
+  /** The profile's live feed: the streams open on it and the last events. */
+  private readonly live: LiveFeed;
 
   constructor(ctx: DurableObjectState, env: Env) {
     super(ctx, env);
     this.sql = ctx.storage.sql;
+    this.live = new LiveFeed(ctx);
   }
 
   private tablesExist(): boolean {
@@ -105,10 +109,12 @@ export class ScanCounter extends DurableObject<Env> {
     if (this.isDeleted()) return { recorded: false };
     if (scans.length > 0) {
       if (!this.tablesExist()) this.createTables();
-      this.ctx.storage.transactionSync(() => {
+      const events = this.ctx.storage.transactionSync(() => {
         this.sql.exec("INSERT INTO pending (id, scan) SELECT value ->> 'id', value FROM json_each(?)", JSON.stringify(scans));
         this.count(scans, 1);
+        return this.live.append(scans.map(scanEvent));
       });
+      this.live.broadcast(events);
       if (!this.copyScheduled) {
         this.copyScheduled = true;
         await this.ctx.storage.setAlarm(Date.now() + COPY_DELAY_MS);
@@ -224,6 +230,33 @@ export class ScanCounter extends DurableObject<Env> {
     return true;
   }
 
+  /** Tells the live feed of a lead, once it is stored in D1. */
+  publishLead(lead: LeadEventData): void {
+    if (this.isDeleted()) return;
+    this.live.broadcast(this.live.append([{ event: "lead", data: lead }]));
+  }
+
+  /**
+   * Opens a live stream: the one request the object takes by `fetch`, because a WebSocket it
+   * accepts for hibernation must arrive as an upgrade. `Last-Event-ID` (a validated integer) says
+   * from where to replay.
+   */
+  override async fetch(request: Request): Promise<Response> {
+    if (request.headers.get("upgrade") !== "websocket") return new Response(null, { status: 426 });
+    if (this.isDeleted()) return new Response(null, { status: 404 });
+    const after = request.headers.get("last-event-id");
+    return this.live.connect(after === null ? null : Number(after));
+  }
+
+  /** A stream's Worker closed its socket (the client went away): the close is answered. */
+  override async webSocketClose(socket: WebSocket, code: number): Promise<void> {
+    closeQuietly(socket, code === 1005 || code === 1006 ? 1000 : code);
+  }
+
+  override async webSocketError(socket: WebSocket): Promise<void> {
+    closeQuietly(socket, 1011);
+  }
+
   /** How many scans are not in D1 yet. */
   pending(): number {
     return this.tablesExist() ? this.sql.exec<{ n: number }>("SELECT count(*) AS n FROM pending").one().n : 0;
@@ -247,6 +280,7 @@ export class ScanCounter extends DurableObject<Env> {
    * now on: a scan sent from a handle cached before the delete is then sent where the handle leads now.
    */
   async clear(): Promise<void> {
+    this.live.closeAll(LIVE_PROFILE_GONE, "profile deleted");
     await this.ctx.storage.deleteAlarm();
     await this.ctx.storage.deleteAll();
     this.sql.exec("CREATE TABLE deleted (at TEXT NOT NULL)");
@@ -259,6 +293,12 @@ export class ScanCounter extends DurableObject<Env> {
 }
 
 type Counters = DurableObjectNamespace<ScanCounter>;
+
+/** The close code of a live stream whose profile was deleted. */
+const LIVE_PROFILE_GONE = 4404;
+
+/** How long a call into the object may take before it is a passing failure (503). */
+const objectTimeout = (env: Pick<Env, "DURABLE_OBJECT_TIMEOUT_MS">) => Number(env.DURABLE_OBJECT_TIMEOUT_MS) || 5_000;
 
 /** The ScanCounter of a profile. */
 export const scanCounter = (ns: Counters, profileId: string) => ns.get(ns.idFromName(profileId));
@@ -274,6 +314,30 @@ export const recordScans = (
 ): Promise<RecordResult> =>
   withTimeout<RecordResult>(
     Promise.resolve(scanCounter(env.SCAN_COUNTER, profileId).record(scans)),
-    Number(env.DURABLE_OBJECT_TIMEOUT_MS) || 5_000,
+    objectTimeout(env),
     "The scan counter",
   );
+
+/** Tells the profile's live feed of a lead stored in D1. */
+export const publishLead = (env: Pick<Env, "SCAN_COUNTER" | "DURABLE_OBJECT_TIMEOUT_MS">, profileId: string, lead: LeadEventData) =>
+  withTimeout(Promise.resolve(scanCounter(env.SCAN_COUNTER, profileId).publishLead(lead)), objectTimeout(env), "The scan counter");
+
+/**
+ * Opens a live stream on a profile's feed through its ScanCounter: a WebSocket carrying the events
+ * after `lastEventId` (none when null), then each new one as JSON. Not yet accepted: the caller
+ * accepts it when it is ready to listen. Undefined when the profile has been deleted.
+ */
+export async function openLiveFeed(
+  env: Pick<Env, "SCAN_COUNTER" | "DURABLE_OBJECT_TIMEOUT_MS">,
+  profileId: string,
+  lastEventId: number | null,
+): Promise<WebSocket | undefined> {
+  const headers = new Headers({ upgrade: "websocket" });
+  if (lastEventId !== null) headers.set("last-event-id", String(lastEventId));
+  const res = await withTimeout(
+    scanCounter(env.SCAN_COUNTER, profileId).fetch("https://scan-counter/live", { headers }),
+    objectTimeout(env),
+    "The scan counter",
+  );
+  return res.webSocket ?? undefined;
+}

@@ -20,12 +20,25 @@ export interface PendingScan {
   source: ScanSource;
   referrer: string | null;
   scanned_at: string;
+  /** ISO 3166-1 alpha-2 of where the scan came from, `XX` when unknown. */
+  country: string;
+  /** The class of device that scanned. */
+  device: "mobile" | "tablet" | "desktop" | "other";
   /** The API caller's workspace (its private profiles count too); null on the public pages. */
   caller: string | null;
 }
 
 export function newScan(profileId: string, source: ScanSource, referrer: string | null, callerWorkspaceId?: string): PendingScan {
-  return { id: uuidv7(), profile_id: profileId, source, referrer, scanned_at: nowIso(), caller: callerWorkspaceId ?? null };
+  return {
+    id: uuidv7(),
+    profile_id: profileId,
+    source,
+    referrer,
+    scanned_at: nowIso(),
+    country: "XX",
+    device: "other",
+    caller: callerWorkspaceId ?? null,
+  };
 }
 
 /** The scan as the API shows it, in the owner's workspace. */
