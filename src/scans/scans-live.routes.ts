@@ -20,7 +20,6 @@ export const LiveQuery = z.strictObject({
 
 const LiveHeaders = z.object({
   "last-event-id": eventId.openapi({
-    param: { name: "Last-Event-ID", in: "header" },
     description: "Resume after this event: the events since are sent first. An EventSource sends it when it reconnects.",
   }),
 });
