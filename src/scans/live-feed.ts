@@ -30,6 +30,9 @@ export type LiveEvent = NewLiveEvent & { id: number };
 /** The last events kept for streams that come back (`Last-Event-ID`): the contract promises 100. */
 export const LIVE_EVENTS_KEPT = 500;
 
+/** The ring is trimmed back to `LIVE_EVENTS_KEPT` every this many events. */
+const TRIM_EVERY = 100;
+
 /** The tag of the sockets of the live streams among an object's WebSockets. */
 const LIVE_TAG = "live";
 
@@ -79,14 +82,18 @@ export class LiveFeed {
       this.sql.exec("CREATE TABLE live_events (id INTEGER PRIMARY KEY, event TEXT NOT NULL, data TEXT NOT NULL)");
       this.hasTable = true;
     }
-    const rows = this.sql
-      .exec<{ id: number; event: string; data: string }>(
-        "INSERT INTO live_events (event, data) SELECT value ->> 'event', value -> 'data' FROM json_each(?) RETURNING id, event, data",
-        JSON.stringify(events),
-      )
-      .toArray();
-    this.sql.exec("DELETE FROM live_events WHERE id <= ?", rows.at(-1)!.id - LIVE_EVENTS_KEPT);
-    return rows.map((row) => ({ id: row.id, event: row.event, data: JSON.parse(row.data) }) as LiveEvent);
+    const appended = events.map((event) => {
+      const { id } = this.sql
+        .exec<{ id: number }>("INSERT INTO live_events (event, data) VALUES (?, ?) RETURNING id", event.event, JSON.stringify(event.data))
+        .one();
+      return { ...event, id } as LiveEvent;
+    });
+    const newest = appended.at(-1)!.id;
+    // Trimmed each time the ids pass a multiple of TRIM_EVERY, not on every insert.
+    if (Math.floor(newest / TRIM_EVERY) > Math.floor((newest - events.length) / TRIM_EVERY)) {
+      this.sql.exec("DELETE FROM live_events WHERE id <= ?", newest - LIVE_EVENTS_KEPT);
+    }
+    return appended;
   }
 
   /** Sends events to every open stream. */
