@@ -46,7 +46,7 @@ export const live = apiRoute(
     tags: ["Profiles"],
     operationId: "streamProfileLive",
     summary: "Live feed of one of the workspace's profiles (Server-Sent Events)",
-    description: `A Server-Sent Events stream of what happens on the card as it happens: \`scan\` for each counted scan (\`{source, country, device, scanned_at}\`) and \`lead\` for each lead stored from its form (\`{contact_id, name, via, captured_at}\`; a lead held past the plan's limit has \`contact_id: null\` and \`held_lead_id\`). Every event has an \`id:\`; send the last one back as \`Last-Event-ID\` (or \`?last_event_id=\`) to get the events missed since, from at least the last ${LIVE_EVENTS_KEPT}, which are kept. A \`: heartbeat\` comment comes every 25 seconds while the feed is live to its end; the server ends a stream after an hour, and the client reconnects (\`retry: 3000\`) with the key checked again.`,
+    description: `A Server-Sent Events stream of what happens on the card as it happens: \`scan\` for each counted scan (\`{source, country, device, scanned_at}\`) and \`lead\` for each lead stored from its form (\`{contact_id, name, via, captured_at}\`; a lead held past the plan's limit has \`contact_id: null\` and \`held_lead_id\`). Every event has an \`id:\`; send the last one back as \`Last-Event-ID\` (or \`?last_event_id=\`) to get the events missed since, from at least the last ${LIVE_EVENTS_KEPT}, which are kept. A \`: heartbeat\` comment comes every 25 seconds. The server ends a stream after an hour, or when the way to the card's counter stops answering; the client reconnects after \`retry: 3000\` ms and resumes, its key checked again.`,
     request: { params, query: LiveQuery, headers: LiveHeaders },
     responses: {
       200: {
