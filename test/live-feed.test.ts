@@ -1,7 +1,7 @@
-import { createExecutionContext, runInDurableObject } from "cloudflare:test";
+import { createExecutionContext, runInDurableObject, waitOnExecutionContext } from "cloudflare:test";
 import { env, exports } from "cloudflare:workers";
 import { EventSource } from "eventsource";
-import { beforeAll, describe, expect, it, vi } from "vitest";
+import { afterEach, beforeAll, describe, expect, it, vi } from "vitest";
 import worker from "../src/index";
 import { formToken } from "../src/public/lead-form";
 import { LIVE_EVENTS_KEPT } from "../src/scans/live-feed";
@@ -66,19 +66,26 @@ const scanFrame = (id: number, source: string, scannedAt: string): Frame => ({
   data: JSON.stringify({ source, country: "XX", device: "other", scanned_at: scannedAt }),
 });
 
-/** Posts the card's lead form as a phone's browser does, with a token from the card's page. */
-async function shareDetails(handle: string, fields: Record<string, string> = {}): Promise<Answer> {
+/**
+ * Posts the card's lead form as a phone's browser does, with a token from the card's page; with
+ * `environment`, to a Worker with those bindings, waiting for what it does after its answer.
+ */
+async function shareDetails(handle: string, fields: Record<string, string> = {}, environment?: Env): Promise<Answer> {
   const page = await visit(`/p/${handle}?via=qr`);
   const csrf = /name="csrf" value="([^"]+)"/.exec(page.text)?.[1] ?? "";
   const form = { csrf, via: "qr", website: "", name: "Grace Hopper", email: "grace@navy.example", consent: "yes", ...fields };
-  const res = await exports.default.fetch(
-    new Request(`${BASE}/p/${handle}/connect`, {
-      method: "POST",
-      headers: { "content-type": "application/x-www-form-urlencoded", "user-agent": PHONE_UA },
-      body: new URLSearchParams(form).toString(),
-      redirect: "manual",
-    }),
-  );
+  const request = new Request(`${BASE}/p/${handle}/connect`, {
+    method: "POST",
+    headers: { "content-type": "application/x-www-form-urlencoded", "user-agent": PHONE_UA },
+    body: new URLSearchParams(form).toString(),
+    redirect: "manual",
+  });
+  let res: Response;
+  if (environment) {
+    const ctx = createExecutionContext();
+    res = await worker.fetch(request, environment, ctx);
+    await waitOnExecutionContext(ctx);
+  } else res = await exports.default.fetch(request);
   return { status: res.status, headers: res.headers, text: await res.text(), body: undefined };
 }
 
@@ -324,5 +331,52 @@ describe("GET /v1/profiles/{id}/live", () => {
     const body = expectError(res, 400, "validation_failed");
     expect(body.details.map((d: { field: string }) => d.field)).toEqual([field]);
     expect(await openSockets(card.id)).toBe(0);
+  });
+});
+
+describe("the card's counter failing", () => {
+  afterEach(() => vi.restoreAllMocks());
+
+  /** Counters whose calls fail as `fail` does, but admit every lead. */
+  const failing = (fail: () => Promise<never>) =>
+    ({
+      idFromName: (name: string) => env.SCAN_COUNTER.idFromName(name),
+      get: () => ({ fetch: fail, publishLead: fail, admitLead: async () => true }),
+    }) as unknown as Env["SCAN_COUNTER"];
+  const retryable = () =>
+    Promise.reject(Object.assign(new Error("Durable Object reset because its code was updated."), { retryable: true }));
+
+  it("answers 503 with Retry-After when the counter throws a retryable error, or hangs past its time", async () => {
+    const card = await newCard();
+    for (const environment of [
+      { ...env, SCAN_COUNTER: failing(retryable) },
+      { ...env, SCAN_COUNTER: failing(() => new Promise<never>(() => {})), DURABLE_OBJECT_TIMEOUT_MS: "100" },
+    ] as Env[]) {
+      const res = await worker.fetch(
+        new Request(`${BASE}/v1/profiles/${card.id}/live`, { headers: { "x-api-key": owner.key } }),
+        environment,
+        createExecutionContext(),
+      );
+      expect(res.status).toBe(503);
+      expect(res.headers.get("retry-after")).toBe("2");
+      expect(((await res.json()) as { code: string }).code).toBe("service_unavailable");
+    }
+  });
+
+  it("stores a lead whose live event cannot be sent, thanks the visitor, and logs the miss", async () => {
+    const card = await newCard();
+    const log = vi.spyOn(console, "error");
+    const res = await shareDetails(card.handle, { email: "unseen@example.com" }, { ...env, SCAN_COUNTER: failing(retryable) } as Env);
+    expect([res.status, res.headers.get("location")]).toEqual([303, `/p/${card.handle}?shared=1`]);
+    expect(await contactByEmail(owner.workspaceId, "unseen@example.com")).toMatchObject({ id: expect.any(String) });
+    const missed = log.mock.calls.map(([line]) => JSON.parse(String(line))).filter((l) => l.msg === "lead not sent to the live feed");
+    expect(missed).toEqual([
+      {
+        level: "warn",
+        msg: "lead not sent to the live feed",
+        error: "Error: Durable Object reset because its code was updated.",
+        request_id: expect.any(String),
+      },
+    ]);
   });
 });

@@ -33,6 +33,9 @@ export const LIVE_EVENTS_KEPT = 500;
 /** The ring is trimmed back to `LIVE_EVENTS_KEPT` every this many events. */
 const TRIM_EVERY = 100;
 
+/** The close code of a stream whose profile was deleted. */
+const PROFILE_GONE = 4404;
+
 /** The tag of the sockets of the live streams among an object's WebSockets. */
 const LIVE_TAG = "live";
 
@@ -109,19 +112,18 @@ export class LiveFeed {
     const [client, server] = Object.values(new WebSocketPair()) as [WebSocket, WebSocket];
     this.ctx.acceptWebSocket(server, [LIVE_TAG]);
     if (lastEventId !== null && this.tableExists()) {
-      for (const row of this.sql.exec<{ id: number; event: string; data: string }>(
+      const missed = this.sql.exec<{ id: number; event: string; data: string }>(
         "SELECT id, event, data FROM live_events WHERE id > ? ORDER BY id",
         lastEventId,
-      )) {
-        server.send(`{"id":${row.id},"event":${JSON.stringify(row.event)},"data":${row.data}}`);
-      }
+      );
+      for (const row of missed) send(server, { id: row.id, event: row.event, data: JSON.parse(row.data) } as LiveEvent);
     }
     return new Response(null, { status: 101, webSocket: client });
   }
 
-  /** Ends every open stream (the profile is gone). */
-  closeAll(code: number, reason: string) {
-    for (const socket of this.ctx.getWebSockets(LIVE_TAG)) closeQuietly(socket, code, reason);
+  /** Ends every open stream and forgets the events: the profile is gone, and the object's storage with it. */
+  clear() {
+    for (const socket of this.ctx.getWebSockets(LIVE_TAG)) closeQuietly(socket, PROFILE_GONE, "profile deleted");
     this.hasTable = undefined;
   }
 }

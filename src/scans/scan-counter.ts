@@ -280,7 +280,7 @@ export class ScanCounter extends DurableObject<Env> {
    * now on: a scan sent from a handle cached before the delete is then sent where the handle leads now.
    */
   async clear(): Promise<void> {
-    this.live.closeAll(LIVE_PROFILE_GONE, "profile deleted");
+    this.live.clear();
     await this.ctx.storage.deleteAlarm();
     await this.ctx.storage.deleteAll();
     this.sql.exec("CREATE TABLE deleted (at TEXT NOT NULL)");
@@ -293,9 +293,6 @@ export class ScanCounter extends DurableObject<Env> {
 }
 
 type Counters = DurableObjectNamespace<ScanCounter>;
-
-/** The close code of a live stream whose profile was deleted. */
-const LIVE_PROFILE_GONE = 4404;
 
 /** How long a call into the object may take before it is a passing failure (503). */
 const objectTimeout = (env: Pick<Env, "DURABLE_OBJECT_TIMEOUT_MS">) => Number(env.DURABLE_OBJECT_TIMEOUT_MS) || 5_000;
