@@ -31,10 +31,18 @@ export async function call<T = any>(
 }
 
 async function answerOf<T>(res: Response): Promise<Answer<T>> {
-  const text = await res.text();
+  const text = res.headers.get("content-type")?.startsWith("text/event-stream") ? await firstChunk(res) : await res.text();
   let parsed: unknown = text;
   if (res.headers.get("content-type")?.includes("json") && text) parsed = JSON.parse(text);
   return { status: res.status, headers: res.headers, body: parsed as T, text };
+}
+
+/** An event stream does not end: its first chunk stands for the answer, and the stream is closed. */
+async function firstChunk(res: Response) {
+  const reader = res.body!.getReader();
+  const { value } = await reader.read();
+  await reader.cancel();
+  return new TextDecoder().decode(value);
 }
 
 export interface Tenant {

@@ -98,6 +98,8 @@ export const SUCCESS: Record<string, SuccessCase> = {
   "DELETE /profiles/:id": { ok: 200 },
   "GET /profiles/:id/stats": { ok: 200 },
   "GET /profiles/:id/qr.svg": { ok: 200 },
+  // An event stream: `call` reads its first chunk (the retry hint) and closes it.
+  "GET /profiles/:id/live": { ok: 200 },
   "POST /contacts/scans": { body: (f) => ({ profile_id: f.profile, source: "web" }), ok: 201 },
   "GET /contacts/scans": { ok: 200 },
   "GET /analytics/sources": { ok: 200 },

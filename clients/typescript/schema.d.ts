@@ -65,6 +65,26 @@ export interface paths {
         patch?: never;
         trace?: never;
     };
+    "/v1/profiles/{id}/live": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * Live feed of one of the workspace's profiles (Server-Sent Events)
+         * @description A Server-Sent Events stream of what happens on the card as it happens: `scan` for each counted scan (`{source, country, device, scanned_at}`) and `lead` for each lead stored from its form (`{contact_id, name, via, captured_at}`; a lead held past the plan's limit has `contact_id: null` and `held_lead_id`). Every event has an `id:`; send the last one back as `Last-Event-ID` (or `?last_event_id=`) to get the events missed since, from at least the last 500, which are kept. A `: heartbeat` comment comes every 25 seconds. The server ends a stream after an hour, or when the way to the card's counter stops answering; the client reconnects after `retry: 3000` ms and resumes, its key checked again.
+         */
+        get: operations["streamProfileLive"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
     "/v1/contacts/export": {
         parameters: {
             query?: never;
@@ -3062,6 +3082,190 @@ export interface operations {
                      *     }
                      */
                     "application/json": components["schemas"]["ProfileStats"];
+                };
+            };
+            /** @description Malformed body, query or URL, or invalid fields (`bad_request`, `validation_failed`). */
+            400: {
+                headers: {
+                    "x-request-id": components["headers"]["RequestId"];
+                    "x-cardbox-bookmark": components["headers"]["Bookmark"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "error": "Request body is not valid JSON",
+                     *       "code": "bad_request",
+                     *       "request_id": "0192f7a8-6c1e-7d3a-9b2f-4e5d6c7b8a91"
+                     *     }
+                     */
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description Missing, unknown or revoked credentials (`unauthorized`). */
+            401: {
+                headers: {
+                    "x-request-id": components["headers"]["RequestId"];
+                    "x-cardbox-bookmark": components["headers"]["Bookmark"];
+                    "WWW-Authenticate": components["headers"]["WWWAuthenticate"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "error": "Missing API key",
+                     *       "code": "unauthorized",
+                     *       "request_id": "0192f7a8-6c1e-7d3a-9b2f-4e5d6c7b8a91"
+                     *     }
+                     */
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description The key lacks the permission, or the plan's contact limit is reached (`forbidden`, `contact_limit_reached`). */
+            403: {
+                headers: {
+                    "x-request-id": components["headers"]["RequestId"];
+                    "x-cardbox-bookmark": components["headers"]["Bookmark"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "error": "This key lacks the contacts:write permission",
+                     *       "code": "forbidden",
+                     *       "request_id": "0192f7a8-6c1e-7d3a-9b2f-4e5d6c7b8a91"
+                     *     }
+                     */
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description No such route, or no such resource in the caller's workspace (`not_found`). */
+            404: {
+                headers: {
+                    "x-request-id": components["headers"]["RequestId"];
+                    "x-cardbox-bookmark": components["headers"]["Bookmark"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "error": "Contact not found",
+                     *       "code": "not_found",
+                     *       "request_id": "0192f7a8-6c1e-7d3a-9b2f-4e5d6c7b8a91"
+                     *     }
+                     */
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description Rate limit exceeded (see `Retry-After`) (`rate_limited`). */
+            429: {
+                headers: {
+                    "x-request-id": components["headers"]["RequestId"];
+                    "x-cardbox-bookmark": components["headers"]["Bookmark"];
+                    "RateLimit-Limit": components["headers"]["RateLimitLimit"];
+                    "RateLimit-Remaining": components["headers"]["RateLimitRemaining"];
+                    "RateLimit-Reset": components["headers"]["RateLimitReset"];
+                    "Retry-After": components["headers"]["RetryAfter"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "error": "Rate limit of 600 requests per 60 s exceeded; retry after 12 s",
+                     *       "code": "rate_limited",
+                     *       "request_id": "0192f7a8-6c1e-7d3a-9b2f-4e5d6c7b8a91"
+                     *     }
+                     */
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description Unexpected server error (reported to us) (`internal`). */
+            500: {
+                headers: {
+                    "x-request-id": components["headers"]["RequestId"];
+                    "x-cardbox-bookmark": components["headers"]["Bookmark"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "error": "Internal error",
+                     *       "code": "internal",
+                     *       "request_id": "0192f7a8-6c1e-7d3a-9b2f-4e5d6c7b8a91"
+                     *     }
+                     */
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description A dependency is briefly unavailable, or the deployment is misconfigured; retry (`service_unavailable`). */
+            503: {
+                headers: {
+                    "x-request-id": components["headers"]["RequestId"];
+                    "x-cardbox-bookmark": components["headers"]["Bookmark"];
+                    "Retry-After": components["headers"]["RetryAfter"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "error": "The database is briefly unavailable; retry",
+                     *       "code": "service_unavailable",
+                     *       "request_id": "0192f7a8-6c1e-7d3a-9b2f-4e5d6c7b8a91"
+                     *     }
+                     */
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+        };
+    };
+    streamProfileLive: {
+        parameters: {
+            query?: {
+                /** @description Resume after this event, as `Last-Event-ID` does, for clients that cannot send the header (the header wins). */
+                last_event_id?: string;
+            };
+            header?: {
+                /** @description Resume after this event: the events since are sent first. An EventSource sends it when it reconnects. */
+                "last-event-id"?: string;
+                /** @description A bookmark from an earlier answer: this request reads a database state at least that recent (read-your-writes with read replicas). Not a bookmark → 400. */
+                "x-cardbox-bookmark"?: components["parameters"]["Bookmark"];
+            };
+            path: {
+                /**
+                 * @description Profile id; any other value is 404.
+                 * @example 0192f7a8-6c1e-7d3a-9b2f-4e5d6c7b8a90
+                 */
+                id: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description The stream (it does not end on its own until the hour is over) */
+            200: {
+                headers: {
+                    "x-request-id": components["headers"]["RequestId"];
+                    "x-cardbox-bookmark": components["headers"]["Bookmark"];
+                    "RateLimit-Limit": components["headers"]["RateLimitLimit"];
+                    "RateLimit-Remaining": components["headers"]["RateLimitRemaining"];
+                    "RateLimit-Reset": components["headers"]["RateLimitReset"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example retry: 3000
+                     *
+                     *     event: scan
+                     *     data: {"source":"qr_scan","country":"DE","device":"mobile","scanned_at":"2026-10-14T09:12:03.512Z"}
+                     *     id: 41
+                     *
+                     *     : heartbeat
+                     *
+                     *     event: lead
+                     *     data: {"contact_id":"019a2c1e-7f3b-7c41-9d2e-5b8f0a6c4e21","name":"Grace Hopper","via":"qr","captured_at":"2026-10-14T09:13:47.090Z"}
+                     *     id: 42
+                     */
+                    "text/event-stream": string;
                 };
             };
             /** @description Malformed body, query or URL, or invalid fields (`bad_request`, `validation_failed`). */

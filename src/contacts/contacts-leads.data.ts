@@ -22,7 +22,7 @@ import { findIdBy } from "./contacts-match.data";
 /** What a visitor shares on a card (validated by the form). */
 export type LeadInput = SharedDetails;
 
-export type LeadOutcome = { outcome: "created" | "updated"; contact: ContactJson } | { outcome: "held"; heldId: string };
+export type LeadOutcome = { outcome: "created" | "updated"; contact: ContactJson } | { outcome: "held"; heldId: string; consentAt: string };
 
 /** A lead being saved: shared on the form just now, or held earlier and released now. */
 interface Capture {
@@ -203,5 +203,5 @@ async function holdLead(db: Db, { workspaceId, profileId, lead, consentAt }: Cap
     }),
     countLead(db, profileId),
   ]);
-  return { outcome: "held", heldId: held.id };
+  return { outcome: "held", heldId: held.id, consentAt };
 }

@@ -12,7 +12,8 @@ import { toVCard } from "../lib/vcard";
 import { findProfileByHandle } from "../profiles/profiles.data";
 import { HANDLE_PATTERN } from "../profiles/profiles.routes";
 import type { Profile } from "../profiles/profiles.table";
-import { scanCounter } from "../scans/scan-counter";
+import { leadEvent } from "../scans/live-feed";
+import { publishLead, scanCounter } from "../scans/scan-counter";
 import { scanOrigin } from "../scans/scan-origin";
 import { type Retarget, sendScan } from "../scans/scan-sender";
 import { newScan } from "../scans/scans.data";
@@ -168,6 +169,12 @@ async function countLead(c: PublicContext, profileId: string) {
 const logFlushFailed = (c: PublicContext, error: unknown) =>
   console.error(JSON.stringify({ level: "error", msg: "outbox flush failed", error: String(error), request_id: c.var.requestId }));
 
+/** The lead is stored; only the booth's live feed missed it. */
+const logLiveFailed = (c: PublicContext, error: unknown) =>
+  console.error(
+    JSON.stringify({ level: "warn", msg: "lead not sent to the live feed", error: String(error), request_id: c.var.requestId }),
+  );
+
 /** `/q/{handle}` (QR landing), `/p/{handle}` (the card) and `/p/{handle}.vcf`. No API key. */
 export const publicRouter = new Hono<AppEnv>()
   .get("/q/:handle", async (c) => {
@@ -227,8 +234,11 @@ export const publicRouter = new Hono<AppEnv>()
         headers: { "Retry-After": "60" },
       });
     }
-    await captureLead(c.var.db, profile.workspaceId, profile.id, { ...read.lead, via });
+    const stored = await captureLead(c.var.db, profile.workspaceId, profile.id, { ...read.lead, via });
     await countLead(c, profile.id);
     c.executionCtx.waitUntil(flushOutbox(c.env, c.var.db).catch((error: unknown) => logFlushFailed(c, error)));
+    c.executionCtx.waitUntil(
+      publishLead(c.env, profile.id, leadEvent(stored, read.lead.name, via)).catch((error: unknown) => logLiveFailed(c, error)),
+    );
     return c.redirect(`/p/${profile.handle}?shared=1`, 303);
   });

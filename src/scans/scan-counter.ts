@@ -2,6 +2,7 @@ import { DurableObject } from "cloudflare:workers";
 import { dbFor } from "../lib/db/client";
 import { withTimeout } from "../lib/timeout";
 import { flushOutbox } from "../webhooks/delivery";
+import { closeQuietly, type LeadEventData, LiveFeed, scanEvent } from "./live-feed";
 import { addTally, type LeadTally, type ScanCounts, type ScanStats, statsOf, type TallyKind } from "./scan-tallies";
 import { type CopyResult, checkScans, copyScans, type PendingScan, readPendingScan, type ScanCheck } from "./scans.data";
 import type { Device, ScanSource } from "./scans.table";
@@ -83,10 +84,13 @@ export class ScanCounter extends DurableObject<Env> {
   private checking = false;
   /** When the card's lead form was sent in the last minute: a cap, not a record, so memory is enough. */
   private leadTimes: number[] = [];
+  /** The profile's live feed: the streams open on it and the last events. */
+  private readonly live: LiveFeed;
 
   constructor(ctx: DurableObjectState, env: Env) {
     super(ctx, env);
     this.sql = ctx.storage.sql;
+    this.live = new LiveFeed(ctx);
   }
 
   private tablesExist(): boolean {
@@ -193,10 +197,12 @@ export class ScanCounter extends DurableObject<Env> {
   private async keep(scans: PendingScan[]) {
     if (scans.length === 0) return;
     if (!this.tablesExist()) this.createTables();
-    this.ctx.storage.transactionSync(() => {
+    const events = this.ctx.storage.transactionSync(() => {
       this.sql.exec("INSERT INTO pending (id, scan) SELECT value ->> 'id', value FROM json_each(?)", JSON.stringify(scans));
       this.count(scans, 1);
+      return this.live.append(scans.map(scanEvent));
     });
+    this.live.broadcast(events);
     if (!this.copyScheduled) {
       this.copyScheduled = true;
       await this.ctx.storage.setAlarm(Date.now() + COPY_DELAY_MS);
@@ -317,6 +323,33 @@ export class ScanCounter extends DurableObject<Env> {
     return true;
   }
 
+  /** Tells the live feed of a lead, once it is stored in D1. */
+  publishLead(lead: LeadEventData): void {
+    if (this.isDeleted()) return;
+    this.live.broadcast(this.live.append([{ event: "lead", data: lead }]));
+  }
+
+  /**
+   * Opens a live stream: the one request the object takes by `fetch`, because a WebSocket it
+   * accepts for hibernation must arrive as an upgrade. `Last-Event-ID` (a validated integer) says
+   * from where to replay.
+   */
+  override async fetch(request: Request): Promise<Response> {
+    if (request.headers.get("upgrade") !== "websocket") return new Response(null, { status: 426 });
+    if (this.isDeleted()) return new Response(null, { status: 404 });
+    const after = request.headers.get("last-event-id");
+    return this.live.connect(after === null ? null : Number(after));
+  }
+
+  /** A stream's Worker closed its socket (the client went away): the close is answered. */
+  override async webSocketClose(socket: WebSocket, code: number): Promise<void> {
+    closeQuietly(socket, code === 1005 || code === 1006 ? 1000 : code);
+  }
+
+  override async webSocketError(socket: WebSocket): Promise<void> {
+    closeQuietly(socket, 1011);
+  }
+
   /** How many scans are not in D1 yet. */
   pending(): number {
     return this.tablesExist() ? this.sql.exec<{ n: number }>("SELECT count(*) AS n FROM pending").one().n : 0;
@@ -335,6 +368,7 @@ export class ScanCounter extends DurableObject<Env> {
    * now on: a scan sent from a handle cached before the delete is then sent where the handle leads now.
    */
   async clear(): Promise<void> {
+    this.live.clear();
     await this.ctx.storage.deleteAlarm();
     await this.ctx.storage.deleteAll();
     this.sql.exec("CREATE TABLE deleted (at TEXT NOT NULL)");
@@ -351,10 +385,11 @@ const keyIdsOf = (group: Waiting[]) => [...new Set(group.flatMap((w) => (w.scan.
 
 type Counters = DurableObjectNamespace<ScanCounter>;
 
+/** How long a call into the object may take before it is a passing failure (503). */
+const objectTimeout = (env: Pick<Env, "DURABLE_OBJECT_TIMEOUT_MS">) => Number(env.DURABLE_OBJECT_TIMEOUT_MS) || 5_000;
+
 /** The ScanCounter of a profile. */
 export const scanCounter = (ns: Counters, profileId: string) => ns.get(ns.idFromName(profileId));
-
-const objectTimeout = (env: Pick<Env, "DURABLE_OBJECT_TIMEOUT_MS">) => Number(env.DURABLE_OBJECT_TIMEOUT_MS) || 5_000;
 
 /**
  * Records scans of one profile through its ScanCounter: durable and counted when this resolves
@@ -384,3 +419,27 @@ export const recordCheckedScan = (
     objectTimeout(env),
     "The scan counter",
   );
+
+/** Tells the profile's live feed of a lead stored in D1. */
+export const publishLead = (env: Pick<Env, "SCAN_COUNTER" | "DURABLE_OBJECT_TIMEOUT_MS">, profileId: string, lead: LeadEventData) =>
+  withTimeout(Promise.resolve(scanCounter(env.SCAN_COUNTER, profileId).publishLead(lead)), objectTimeout(env), "The scan counter");
+
+/**
+ * Opens a live stream on a profile's feed through its ScanCounter: a WebSocket carrying the events
+ * after `lastEventId` (none when null), then each new one as JSON. Not yet accepted: the caller
+ * accepts it when it is ready to listen. Undefined when the profile has been deleted.
+ */
+export async function openLiveFeed(
+  env: Pick<Env, "SCAN_COUNTER" | "DURABLE_OBJECT_TIMEOUT_MS">,
+  profileId: string,
+  lastEventId: number | null,
+): Promise<WebSocket | undefined> {
+  const headers = new Headers({ upgrade: "websocket" });
+  if (lastEventId !== null) headers.set("last-event-id", String(lastEventId));
+  const res = await withTimeout(
+    scanCounter(env.SCAN_COUNTER, profileId).fetch("https://scan-counter/live", { headers }),
+    objectTimeout(env),
+    "The scan counter",
+  );
+  return res.webSocket ?? undefined;
+}

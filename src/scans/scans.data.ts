@@ -29,6 +29,10 @@ export interface PendingScan extends ScanOrigin {
   source: ScanSource;
   referrer: string | null;
   scanned_at: string;
+  /** ISO 3166-1 alpha-2 of where the scan came from, `XX` when unknown. */
+  country: string;
+  /** The class of device that scanned. */
+  device: "mobile" | "tablet" | "desktop" | "other";
   /** The API caller's workspace (its private profiles count too); null on the public pages. */
   caller: string | null;
 }

@@ -97,8 +97,8 @@ async function call(
     body,
     redirect: "manual",
   });
-  const text = await res.text();
   const type = res.headers.get("content-type")?.split(";")[0]?.trim() ?? "";
+  const text = type === "text/event-stream" ? await firstChunk(res) : await res.text();
   const answer: Answer = { status: res.status, headers: res.headers, text, body: isJson(type) && text ? JSON.parse(text) : text };
   try {
     if (expected !== undefined) expect(answer.status, `${method} ${path}`).toBe(expected);
@@ -108,6 +108,14 @@ async function call(
     throw error;
   }
   return answer;
+}
+
+/** An event stream does not end: its first chunk stands for its body, and the stream is closed. */
+async function firstChunk(res: Response) {
+  const reader = res.body!.getReader();
+  const { value } = await reader.read();
+  await reader.cancel();
+  return new TextDecoder().decode(value);
 }
 
 function conforms(method: string, template: string, answer: Answer, type: string) {
@@ -291,6 +299,9 @@ describe("the OpenAPI document describes every answer of the running API", () =>
     );
     await call("GET", "/v1/profiles/{id}/stats", { headers: json(key), params: { id: profileId }, query: "from=2026-02-30" }, 400);
     await call("GET", "/v1/profiles/{id}/qr.svg", { headers: json(key), params: { id: profileId } }, 200);
+    const live = await call("GET", "/v1/profiles/{id}/live", { headers: json(key), params: { id: profileId } }, 200);
+    expect(live.text).toBe("retry: 3000\n\n");
+    await call("GET", "/v1/profiles/{id}/live", { headers: json(key), params: { id: profileId }, query: "last_event_id=x" }, 400);
     await call("GET", "/q/{handle}", { params: { handle: "contract-ada" } }, 302);
     await call("GET", "/q/{handle}", { params: { handle: "nobody-here" } }, 404);
     await call("GET", "/p/{file}", { params: { file: "contract-ada" } }, 200);
