@@ -3,8 +3,9 @@ import { dbFor } from "../lib/db/client";
 import { withTimeout } from "../lib/timeout";
 import { flushOutbox } from "../webhooks/delivery";
 import { closeQuietly, type LeadEventData, LiveFeed, scanEvent } from "./live-feed";
+import { type CheckedResult, type CheckedScan, ScanChecks } from "./scan-checks";
 import { addTally, type LeadTally, type ScanCounts, type ScanStats, statsOf, type TallyKind } from "./scan-tallies";
-import { type CopyResult, checkScans, copyScans, type PendingScan, readPendingScan, type ScanCheck } from "./scans.data";
+import { type CopyResult, copyScans, type PendingScan, readPendingScan } from "./scans.data";
 import type { Device, ScanSource } from "./scans.table";
 import type { StatsRange } from "./stats-range";
 
@@ -13,31 +14,8 @@ export type { ScanCounts, ScanStats } from "./scan-tallies";
 /** Scans are recorded unless their profile has been deleted. */
 export type RecordResult = { recorded: true; counts: ScanCounts } | { recorded: false };
 
-/**
- * An API caller's scan, recorded if D1 says the profile is visible to the caller (its own, or
- * public) and, when `keyId` is given, that the caller's key is still live (the proof its request
- * would otherwise have carried in a round trip of its own, see keys/key-proof.ts).
- */
-export interface CheckedScan {
-  scan: PendingScan;
-  keyId?: string;
-}
-
-/** What became of a checked scan: the counts right after it, and the owner's workspace. */
-export type CheckedResult =
-  | { recorded: true; counts: ScanCounts; workspaceId: string; keyLive: boolean }
-  | { recorded: false; keyLive: boolean };
-
-interface Waiting {
-  scan: CheckedScan;
-  resolve: (result: CheckedResult) => void;
-  reject: (error: unknown) => void;
-}
-
 /** The most scans copied to D1 in one batch (one JSON value, well under D1's 100 KB a statement). */
 const COPY_GROUP = 100;
-/** The most API scans checked in one D1 round trip. */
-const CHECK_GROUP = 100;
 /** How long a first pending scan waits for others before the copy, so scans arriving together go in one batch. */
 const COPY_DELAY_MS = 100;
 /** A failed copy is tried again after 1 s, 2 s, 4 s… and then every minute, for as long as it takes. */
@@ -79,9 +57,8 @@ export class ScanCounter extends DurableObject<Env> {
   private copyScheduled = false;
   private copying: Promise<void> | undefined;
   private failedCopies = 0;
-  /** API scans waiting for their check in D1; `checking` while a group is being checked. */
-  private waiting: Waiting[] = [];
-  private checking = false;
+  /** API scans waiting for their check in D1, checked a group at a time. */
+  private readonly checks: ScanChecks;
   /** When the card's lead form was sent in the last minute: a cap, not a record, so memory is enough. */
   private leadTimes: number[] = [];
   /** The profile's live feed: the streams open on it and the last events. */
@@ -91,6 +68,11 @@ export class ScanCounter extends DurableObject<Env> {
     super(ctx, env);
     this.sql = ctx.storage.sql;
     this.live = new LiveFeed(ctx);
+    this.checks = new ScanChecks(env, async (scans) => {
+      if (this.isDeleted()) return undefined;
+      await this.keep(scans);
+      return this.counts();
+    });
   }
 
   private tablesExist(): boolean {
@@ -143,54 +125,7 @@ export class ScanCounter extends DurableObject<Env> {
 
   /** Checks an API caller's scan in D1 (grouped with the others waiting) and records it if it passes. */
   recordChecked(scan: CheckedScan): Promise<CheckedResult> {
-    return new Promise((resolve, reject) => {
-      this.waiting.push({ scan, resolve, reject });
-      if (!this.checking) {
-        this.checking = true;
-        // One turn of the event loop first, so scans arriving at the same moment start in one group.
-        setTimeout(() => void this.checkWaiting(), 0);
-      }
-    });
-  }
-
-  /** Checks and records the waiting scans, group after group; `checking` was set when it was scheduled. */
-  private async checkWaiting() {
-    try {
-      while (this.waiting.length > 0) {
-        const group = this.waiting.splice(0, CHECK_GROUP);
-        try {
-          const check = await checkScans(dbFor(this.env.DB), group[0]!.scan.scan.profile_id, keyIdsOf(group));
-          await this.recordGroup(group, check);
-        } catch (error) {
-          for (const w of group) w.reject(error);
-        }
-      }
-    } finally {
-      this.checking = false;
-    }
-  }
-
-  /** Records the group's scans that passed their check; each caller gets the counts right after its own. */
-  private async recordGroup(group: Waiting[], check: ScanCheck) {
-    const outcomes = group.map(({ scan: { scan, keyId } }) => {
-      const keyLive = keyId === undefined || check.liveKeys.has(keyId);
-      const visible = check.workspaceId !== undefined && (check.public || check.workspaceId === scan.caller);
-      return { keyLive, recorded: keyLive && visible && !this.isDeleted() };
-    });
-    const kept = group.filter((_, i) => outcomes[i]!.recorded).map((w) => w.scan.scan);
-    await this.keep(kept);
-    const counts = { ...this.counts() };
-    for (let i = group.length - 1; i >= 0; i--) {
-      const { keyLive, recorded } = outcomes[i]!;
-      if (!recorded) {
-        group[i]!.resolve({ recorded: false, keyLive });
-        continue;
-      }
-      const { source } = group[i]!.scan.scan;
-      group[i]!.resolve({ recorded: true, counts: { ...counts }, workspaceId: check.workspaceId!, keyLive });
-      counts.total--;
-      counts[source]--;
-    }
+    return this.checks.add(scan);
   }
 
   /** Makes scans durable and counts them in one transaction, and sets the alarm that copies them to D1. */
@@ -379,9 +314,6 @@ export class ScanCounter extends DurableObject<Env> {
     this.deleted = true;
   }
 }
-
-/** The distinct keys a group's scans must prove live. */
-const keyIdsOf = (group: Waiting[]) => [...new Set(group.flatMap((w) => (w.scan.keyId === undefined ? [] : [w.scan.keyId])))];
 
 type Counters = DurableObjectNamespace<ScanCounter>;
 
