@@ -6,6 +6,7 @@ import { ContactsPage } from "./pages/contacts";
 import { DuplicatesPage } from "./pages/duplicates";
 import { ImportsPage } from "./pages/imports";
 import { KeysPage } from "./pages/keys";
+import { LivePage } from "./pages/live";
 import { WebhooksPage } from "./pages/webhooks";
 
 export interface PageEntry {
@@ -19,8 +20,8 @@ export interface PageEntry {
 }
 
 /**
- * The console's pages, in menu order. A planned one waits on an API feature being built (the live
- * feed); giving an entry its `page` puts it in the menu and the router.
+ * The console's pages, in menu order. A planned one waits on an API feature being built; giving
+ * an entry its `page` puts it in the menu and the router.
  */
 export const PAGES: readonly PageEntry[] = [
   { path: "contacts", label: "Contacts", permission: "contacts:read", page: ContactsPage },
@@ -28,7 +29,7 @@ export const PAGES: readonly PageEntry[] = [
   { path: "imports", label: "Imports and exports", permission: "contacts:write", page: ImportsPage },
   { path: "cards", label: "Cards", permission: "contacts:read", page: CardsPage },
   { path: "analytics", label: "Analytics", permission: "contacts:read", page: AnalyticsPage },
-  { path: "live", label: "Live", permission: "contacts:read" },
+  { path: "live", label: "Live", permission: "contacts:read", page: LivePage },
   { path: "webhooks", label: "Webhooks", permission: "webhooks:manage", page: WebhooksPage },
   { path: "keys", label: "API keys", permission: "keys:manage", page: KeysPage },
 ];
