@@ -19,8 +19,14 @@ export interface DailySeries {
   parts: readonly DailyPart[];
 }
 
-const HALF_DAY = 12 * 60 * 60;
+const DAY = 24 * 60 * 60;
+const HALF_DAY = DAY / 2;
+/** The x axis ticks whole days only (a week's bars would otherwise get noon ticks). */
+const DAY_STEPS = [1, 2, 7, 14, 28, 56, 91].map((days) => days * DAY);
 const toSeconds = (day: string) => Date.parse(`${day}T00:00:00Z`) / 1000;
+const shortDay = new Intl.DateTimeFormat(undefined, { month: "short", day: "numeric", timeZone: "UTC" });
+/** A tick's day ("Nov 2"), whatever the step: a month's name alone would repeat across a quarter's ticks. */
+const dayTicks = (_u: uPlot, seconds: number[]) => seconds.map((s) => shortDay.format(s * 1000));
 
 /** Each part's tops: its counts on top of those of the parts below it. */
 function stackedTops(parts: readonly DailyPart[]) {
@@ -48,12 +54,17 @@ export function DailyBarChart({ series, summary }: { series: DailySeries; summar
         width: width(),
         height: 240,
         legend: { show: true },
+        // The days are UTC days: shown as such whatever the reader's time zone.
+        tzDate: (seconds) => uPlot.tzDate(new Date(seconds * 1000), "Etc/UTC"),
         // Half a day either side, so the first and the last day's bars are drawn whole.
         scales: {
           x: { time: true, range: (_u, min, max) => [min - HALF_DAY, max + HALF_DAY] },
           y: { range: (_u, _min, max) => [0, Math.max(1, max)] },
         },
-        axes: [{}, { label: series.label, incrs: [1, 2, 5, 10, 20, 50, 100, 200, 500, 1000] }],
+        axes: [
+          { incrs: DAY_STEPS, values: dayTicks },
+          { label: series.label, incrs: [1, 2, 5, 10, 20, 50, 100, 200, 500, 1000] },
+        ],
         series: [
           {},
           ...[...series.parts].reverse().map((part) => ({
