@@ -43,30 +43,32 @@ function csvColumns(contacts: readonly Contact[]): Column[] {
 }
 
 /** The contacts as the API's CSV export would write them, cells made formula-safe by the API's own CSV code. */
-export function contactsCsv(contacts: readonly Contact[]): string {
+function contactsCsv(contacts: readonly Contact[]): string {
   const columns = csvColumns(contacts);
   return UTF8_BOM + csvRecord(columns.map(([name]) => name)) + contacts.map((c) => csvRecord(columns.map(([, cell]) => cell(c)))).join("");
 }
 
-/** Each contact's vCard from the API (`GET /v1/contacts/{id}/vcard`), in order: the file its vCard export writes. */
-async function contactsVCards(contacts: readonly Contact[]): Promise<string> {
-  const cards = await settleEach(contacts, (c) =>
-    must(api.GET("/v1/contacts/{id}/vcard", { params: { path: { id: c.id } }, parseAs: "text" })),
-  );
-  const failed = cards.find((card) => card.status === "rejected");
+/** `read` of each contact, in order, a few at a time; the first failure (a contact deleted meanwhile) is thrown. */
+async function readEach<R>(contacts: readonly Contact[], read: (id: string) => Promise<R>): Promise<R[]> {
+  const outcomes = await settleEach(contacts, (c) => read(c.id));
+  const failed = outcomes.find((outcome) => outcome.status === "rejected");
   if (failed) throw failed.reason;
-  return cards.map((card) => (card as PromiseFulfilledResult<string>).value).join("");
+  return outcomes.map((outcome) => (outcome as PromiseFulfilledResult<R>).value);
 }
+
+const readContact = (id: string) => must(api.GET("/v1/contacts/{id}", { params: { path: { id } } }));
+const readVCard = (id: string) => must(api.GET("/v1/contacts/{id}/vcard", { params: { path: { id } }, parseAs: "text" }));
 
 const today = () => new Date().toISOString().slice(0, 10);
 
 /**
- * Downloads the chosen contacts. The export endpoint selects by filters, not by ids, so the file is
- * made here from the API's own answers: the vCard export's cards fetched one by one, or the CSV
- * export's columns and cells written from the contacts as listed.
+ * Downloads the chosen contacts, in the list's order, as they are now. The export endpoint selects
+ * by filters, not by ids, so the file is made here from the API's own answers, read again one by
+ * one: each contact's vCard (the vCard export is those, end to end), or each contact written with
+ * the CSV export's columns and cells.
  */
 export async function exportSelected(contacts: readonly Contact[], format: ExportFormat) {
   const name = `contacts-selected-${today()}.${format}`;
-  if (format === "csv") saveBlob(new Blob([contactsCsv(contacts)], { type: "text/csv;charset=utf-8" }), name);
-  else saveBlob(new Blob([await contactsVCards(contacts)], { type: "text/vcard;charset=utf-8" }), name);
+  if (format === "csv") saveBlob(new Blob([contactsCsv(await readEach(contacts, readContact))], { type: "text/csv;charset=utf-8" }), name);
+  else saveBlob(new Blob([(await readEach(contacts, readVCard)).join("")], { type: "text/vcard;charset=utf-8" }), name);
 }
