@@ -19,8 +19,18 @@ let key: string;
 let api: ReturnType<typeof apiClient>;
 let browser: Browser;
 
+/** Members of a guild, with what a CSV export must write with care: a phone and a note a spreadsheet would run, custom fields. */
 const members = (from: number, to: number) =>
-  Array.from({ length: to - from + 1 }, (_, i) => ({ name: `Member ${String(from + i).padStart(2, "0")}`, company: "Guild" }));
+  Array.from({ length: to - from + 1 }, (_, i) => {
+    const n = String(from + i).padStart(2, "0");
+    return {
+      name: `Member ${n}`,
+      company: "Guild",
+      phone: `+1 555 01${n}`,
+      notes: '=HYPERLINK("https://evil.example")',
+      custom_fields: { tier: Number(n) % 2 ? "gold" : "silver", score: Number(n), 'badge, "quoted"': null },
+    };
+  });
 
 async function downloadOf(page: Page, button: string) {
   const [download] = await Promise.all([page.waitForEvent("download"), page.getByRole("button", { name: button }).click()]);
@@ -68,6 +78,7 @@ describe("held leads and bulk actions, on a full free plan, at desktop size", ()
     const panel = page.getByRole("dialog", { name: "Held leads" });
     await panel.getByText("100 of 100 contacts used on the free plan: no room now.", { exact: false }).waitFor();
     const list = panel.getByRole("list", { name: "Held leads" });
+    await list.locator(".held-name", { hasText: "Held Ada" }).waitFor();
     expect(await list.locator(".held-name").allTextContents()).toEqual(["Held Cy", "Held Bob", "Held Ada"]);
     await list.getByText("Engines · ada@held.example").waitFor();
     await list
@@ -90,7 +101,7 @@ describe("held leads and bulk actions, on a full free plan, at desktop size", ()
   });
 
   it("selects contacts to tag and to export as the API's own export writes them", async () => {
-    await page.getByText(`${FREE_LIMIT} contacts`).waitFor();
+    await page.getByText(`${FREE_LIMIT} contacts`, { exact: true }).waitFor();
     const names = await contactNames(page);
     expect(names[0]).toBe("First Visitor");
     // Three members (a batch's contacts share their creation time: the list's order among them is the API's).
@@ -113,6 +124,8 @@ describe("held leads and bulk actions, on a full free plan, at desktop size", ()
     const csv = await downloadOf(page, "Export selected as CSV");
     expect(csv.name).toBe(`contacts-selected-${new Date().toISOString().slice(0, 10)}.csv`);
     expect(csv.text.startsWith("\ufeffid,first_name,")).toBe(true);
+    expect(csv.text.split("\r\n")[0]!.endsWith(',saved_at,"custom.badge, ""quoted""",custom.score,custom.tier')).toBe(true);
+    expect(csv.text).toContain(`,'+1 555 01`);
     expect(csv.text).toBe(await exported("csv", `tags=${TAG}`));
     const vcf = await downloadOf(page, "Export selected as vCard");
     expect(vcf.name).toMatch(/^contacts-selected-\d{4}-\d{2}-\d{2}\.vcf$/);
@@ -139,7 +152,7 @@ describe("held leads and bulk actions, on a full free plan, at desktop size", ()
     expect((await api("GET", "/v1/contacts/limits")).body.used).toBe(FREE_LIMIT);
     await confirm.click();
     await page.getByRole("status").getByText("Deleted 3 contacts").waitFor();
-    await page.getByText("97 contacts").waitFor();
+    await page.getByText("97 contacts", { exact: true }).waitFor();
     await bar.waitFor({ state: "detached" });
     expect(await contactNames(page)).toEqual(before.filter((name) => !chosen.includes(name)));
     expect((await api("GET", `/v1/contacts?tags=${TAG}`)).body.data).toEqual([]);
@@ -153,7 +166,7 @@ describe("held leads and bulk actions, on a full free plan, at desktop size", ()
     await panel.getByRole("button", { name: "Release Held Ada" }).click();
     await page.getByRole("status").getByText("Saved Held Ada as a new contact").waitFor();
     const list = panel.getByRole("list", { name: "Held leads" });
-    await list.getByText("Held Ada").waitFor({ state: "detached" });
+    await list.locator(".held-name", { hasText: "Held Ada" }).waitFor({ state: "detached" });
     const [ada] = (await api("GET", "/v1/contacts?email=ada@held.example")).body.data;
     expect(ada).toMatchObject({ name: "Held Ada", company: "Engines", source: "web", tags: ["lead"], consent_at: expect.any(String) });
 
@@ -169,7 +182,7 @@ describe("held leads and bulk actions, on a full free plan, at desktop size", ()
 
     // The list shows the released lead, and the notice counts what is left.
     await page.getByText("1 lead is held").waitFor();
-    await page.getByText("98 contacts").waitFor();
+    await page.getByText("98 contacts", { exact: true }).waitFor();
     expect((await contactNames(page))[0]).toBe("Held Ada");
   });
 
@@ -184,7 +197,7 @@ describe("on a phone, and with a read-only key", () => {
     const phone = await consoleContext(browser, server.base, "phone");
     await signIn(phone.page, server.base, key);
     await phone.page.getByText("1 lead is held").waitFor();
-    await phone.page.getByText("98 contacts").waitFor();
+    await phone.page.getByText("98 contacts", { exact: true }).waitFor();
     for (const name of (await contactNames(phone.page)).slice(1, 3))
       await phone.page.getByRole("checkbox", { name: `Select ${name}` }).check();
     await phone.page.getByRole("region", { name: "Selected contacts" }).getByText("2 contacts selected").waitFor();
@@ -205,7 +218,7 @@ describe("on a phone, and with a read-only key", () => {
     const reader = await api("POST", "/v1/api-keys", { name: "reader", permissions: ["contacts:read"] });
     const session = await consoleContext(browser, server.base, "desktop");
     await signIn(session.page, server.base, reader.body.key);
-    await session.page.getByText("98 contacts").waitFor();
+    await session.page.getByText("98 contacts", { exact: true }).waitFor();
     await session.page.getByRole("checkbox", { name: `Select ${(await contactNames(session.page))[1]}` }).check();
     const bar = session.page.getByRole("region", { name: "Selected contacts" });
     await bar.getByRole("button", { name: "Export selected as CSV" }).waitFor();
