@@ -6,7 +6,16 @@ import { promisify } from "node:util";
 import type { Browser, Page } from "playwright-core";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { launchChromium, requireTool } from "./browser";
-import { accessibilityViolations, consoleContext, contactNames, pageWidth, signIn, snapshot } from "./console-browser";
+import {
+  accessibilityViolations,
+  consoleContext,
+  contactNames,
+  openPage,
+  pageWidth,
+  signedInForAll,
+  signIn,
+  snapshot,
+} from "./console-browser";
 import { apiClient, provision, type RunningServer, startServer } from "./server";
 
 const IMPORT_ROWS = 500;
@@ -70,17 +79,10 @@ afterAll(async () => {
 });
 
 describe("managing a workspace in the console, at desktop size", () => {
-  let desktop: Awaited<ReturnType<typeof consoleContext>>;
+  const desktop = signedInForAll(() => ({ browser, base: server.base, key }));
   let page: Page;
-
-  beforeAll(async () => {
-    desktop = await consoleContext(browser, server.base, "desktop");
+  beforeAll(() => {
     page = desktop.page;
-    await signIn(page, server.base, key);
-  });
-
-  afterAll(async () => {
-    await desktop?.context.close();
   });
 
   it("narrows the list by stage, tag, source, site and custom field, sorts it, and keeps all of it in the address across a reload", async () => {
@@ -122,7 +124,8 @@ describe("managing a workspace in the console, at desktop size", () => {
     await page.reload();
     await page.getByText("2 contacts").waitFor();
     expect(await contactNames(page)).toEqual(["Ines Roy", "Mara Quinn"]);
-    expect(await page.getByLabel("Site").inputValue()).toBe(address.searchParams.get("site_id"));
+    // The site's choice is there once the sites have loaded (the list may come first).
+    await expect.poll(() => page.getByLabel("Site").inputValue()).toBe(address.searchParams.get("site_id"));
     expect(await page.getByLabel("Sort").inputValue()).toBe("name");
     await page.getByRole("button", { name: "Remove filter tier=gold" }).waitFor();
 
@@ -308,20 +311,19 @@ describe("the new pages on a phone", () => {
     await signIn(phone.page, server.base, key);
     const ready = { Cards: ".contact-row", "Imports and exports": ".import-row", Duplicates: ".duplicate-group" } as const;
     for (const [link, selector] of Object.entries(ready)) {
-      await phone.page.getByRole("link", { name: link }).click();
-      await phone.page.getByRole("heading", { level: 1, name: link }).waitFor();
+      await openPage(phone.page, link);
       await phone.page.locator(selector).first().waitFor();
       expect(await accessibilityViolations(phone.page)).toEqual([]);
       await snapshot(phone.page, `${link.split(" ")[0]!.toLowerCase()}-phone`);
       expect(await pageWidth(phone.page)).toBeLessThanOrEqual(390);
     }
-    await phone.page.getByRole("link", { name: "Cards" }).click();
+    await openPage(phone.page, "Cards");
     await phone.page.getByRole("button", { name: "Booth Card" }).click();
     await phone.page.getByRole("img", { name: /QR code/ }).waitFor();
     expect(await accessibilityViolations(phone.page)).toEqual([]);
     await snapshot(phone.page, "card-detail-phone", { fullPage: false });
     await phone.page.keyboard.press("Escape");
-    await phone.page.getByRole("link", { name: "Contacts" }).click();
+    await openPage(phone.page, "Contacts");
     // On a phone the filters fold away under the search, the list first.
     await phone.page.getByText("504 contacts").waitFor();
     expect(await phone.page.getByLabel("Custom field", { exact: true }).isVisible()).toBe(false);

@@ -1,23 +1,34 @@
 import { readFileSync } from "node:fs";
 import { createServer, type Server } from "node:http";
 import { parse } from "csv-parse/sync";
-import type { Browser, BrowserContext, Page } from "playwright-core";
+import type { Browser, BrowserContext, Locator, Page } from "playwright-core";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { launchChromium } from "./browser";
 import {
   accessibilityViolations,
   contactNames,
+  legendOfLastDay,
   consoleContext as openContext,
+  openPage,
   pageWidth,
+  pixelsOf,
   type SIZES,
   signIn as signInAs,
   snapshot,
+  tableRows,
 } from "./console-browser";
-import { apiClient, provision, type RunningServer, startServer } from "./server";
+import { apiClient, PHONE_CHROME, provision, type RunningServer, shareLead, startServer } from "./server";
 
-/** A phone's Chrome: headless Chromium's own user agent is a crawler's, whose scans are not counted. */
-const PHONE_CHROME =
-  "Mozilla/5.0 (Linux; Android 14; Pixel 8) AppleWebKit/537.36 (KHTML, like Gecko) Chrome/131.0.0.0 Mobile Safari/537.36";
+/** The chart's colours, as web/src/pages/analytics.tsx draws each series. */
+const COLORS = { qr_scan: "#1d4ed8", web: "#c2410c", mcp: "#0f766e", leads: "#15803d" } as const;
+/** A UTC day `offset` days from today, as the API counts days. */
+const day = (offset: number) => new Date(Date.now() + offset * 86_400_000).toISOString().slice(0, 10);
+/** A day as the console writes it (en-US, the browser's locale in these tests). */
+const shown = (date: string) => new Intl.DateTimeFormat("en-US", { dateStyle: "medium", timeZone: "UTC" }).format(new Date(date));
+const regionName = new Intl.DisplayNames("en-US", { type: "region" });
+/** Each count with its share of `total` as the tables show them. */
+const withShares = (counts: Record<string, number>, total: number) =>
+  Object.fromEntries(Object.entries(counts).map(([label, n]) => [label, [String(n), `${Math.round((100 * n) / total)}%`]]));
 
 let server: RunningServer;
 let key: string;
@@ -160,17 +171,115 @@ describe("the console in Chromium", () => {
     expect(all.map((row) => row.name)).toEqual(["Grace Hopper", "Katherine Johnson", "Alan Turing", "Ada Lovelace"]);
   });
 
-  it("draws the card's scans per day from the real scans", async () => {
-    await page.getByRole("link", { name: "Analytics" }).click();
-    await page.getByRole("heading", { level: 1, name: "Analytics" }).waitFor();
-    await page.getByText("3 scans in the last 30 days, 3 scans in all.").waitFor();
-    // uPlot draws after the summary text: wait for its canvas before counting.
-    await page.locator(".chart canvas").first().waitFor();
-    expect(await page.locator(".chart canvas").count()).toBe(1);
-    const qr = page.getByRole("table", { name: "This card's scans by source" }).getByRole("row", { name: /QR scan/ });
-    expect(await qr.getByRole("cell").textContent()).toBe("3");
+  it("draws a card's scans and leads per day from real scans, by country and device, for a range kept in the address", async () => {
+    const booth = (await api("GET", "/v1/profiles")).body.data[0];
+    // Scans as a server records them through the API, each with the country and device it knows.
+    const recorded = [
+      ["DE", "mobile", "qr_scan"],
+      ["DE", "mobile", "qr_scan"],
+      ["DE", "desktop", "web"],
+      ["FR", "tablet", "web"],
+      ["JP", "other", "mcp"],
+    ] as const;
+    for (const [country, device, source] of recorded) {
+      expect((await api("POST", "/v1/contacts/scans", { profile_id: booth.id, source, country, device })).status).toBe(201);
+    }
+    // A visitor's phone opens the card (a web scan) and shares their details: a lead.
+    expect(await shareLead(server.base, "booth", { name: "Lena Lead", email: "lena@lead.example" })).toBe(303);
+    // The phone visits (3 through /q, 1 on /p) have the country wrangler dev gives every request: read it back.
+    const stats = (await api("GET", `/v1/profiles/${booth.id}/stats`)).body;
+    const visits = Object.entries(stats.by_country as Record<string, number>)
+      .map(([code, n]) => [code, n - recorded.filter(([c]) => c === code).length] as const)
+      .filter(([, n]) => n > 0);
+    expect(visits).toEqual([[expect.stringMatching(/^([A-Z]{2})$/), 4]]);
+    const byCountry: Record<string, number> = {};
+    for (const [code, n] of [...recorded.map(([c]) => [c, 1] as const), ...visits]) {
+      const name = code === "XX" ? "Unknown" : regionName.of(code)!;
+      byCountry[name] = (byCountry[name] ?? 0) + n;
+    }
+    // A second card: the page offers a choice of card.
+    const second = await api("POST", "/v1/profiles", { handle: "second-card", name: "Second Card" });
+    expect(second.status).toBe(201);
+
+    await openPage(page, "Analytics");
+    await page.getByLabel("Card", { exact: true }).selectOption({ label: "Booth Card (@booth)" });
+    const scans = page.getByRole("region", { name: "Scans per day" });
+    const leads = page.getByRole("region", { name: "Leads per day" });
+    const last30 = `from ${shown(day(-29))} to ${shown(day(0))}`;
+    await scans.getByText(`9 scans ${last30} (QR scan 5, Card page 3, AI assistant (MCP) 1); 9 scans in all.`).waitFor();
+    await leads.getByText(`1 lead shared on the card's form ${last30}; 1 lead in all.`).waitFor();
+    expect(new URL(page.url()).search).toBe(`?profile_id=${booth.id}`);
+    // uPlot drew today's bars: each source's part by its share (5, 3, 1), and the lead.
+    const [qr = 0, web = 0, mcp = 0] = await pixelsOf(scans, [COLORS.qr_scan, COLORS.web, COLORS.mcp]);
+    expect(mcp).toBeGreaterThan(0);
+    expect(web).toBeGreaterThan(2 * mcp);
+    expect(qr).toBeGreaterThan(web);
+    expect((await pixelsOf(leads, [COLORS.leads]))[0]).toBeGreaterThan(0);
+    // The last bar is today's UTC day, though the browser is in Los Angeles.
+    const today = new Intl.DateTimeFormat("en-US", { month: "short", day: "numeric", timeZone: "UTC" }).format(new Date());
+    expect(await legendOfLastDay(page, scans)).toEqual({ Day: today, "AI assistant (MCP)": "1", "Card page": "3", "QR scan": "5" });
+    expect(await legendOfLastDay(page, leads)).toEqual({ Day: today, Leads: "1" });
+    expect(await tableRows(page.getByRole("table", { name: "Scans by country, 30 days" }))).toEqual(withShares(byCountry, 9));
+    expect(await tableRows(page.getByRole("table", { name: "Scans by device, 30 days" }))).toEqual(
+      withShares({ Phone: 6, Tablet: 1, Computer: 1, "Other or unknown": 1 }, 9),
+    );
+    expect(await tableRows(page.getByRole("table", { name: "Scans of Booth Card by source" }))).toEqual({
+      "QR scan": ["5"],
+      "Card page": ["3"],
+      "AI assistant (MCP)": ["1"],
+    });
     expect(await accessibilityViolations(page)).toEqual([]);
     await snapshot(page, "analytics-desktop");
+
+    await page.getByLabel("Last 7 days").check();
+    await scans.getByText(`9 scans from ${shown(day(-6))} to ${shown(day(0))}`, { exact: false }).waitFor();
+    expect(new URL(page.url()).searchParams.get("days")).toBe("7");
+    await page.getByRole("table", { name: "Scans by country, 7 days" }).waitFor();
+
+    // Days before today: none of the scans, and no bar drawn.
+    await page.getByLabel("Custom", { exact: true }).check();
+    const custom = page.getByRole("form", { name: "Custom range" });
+    await custom.getByLabel("From", { exact: true }).fill(day(-9));
+    await custom.getByLabel("To", { exact: true }).fill(day(-1));
+    await custom.getByRole("button", { name: "Show" }).click();
+    const before = `from ${shown(day(-9))} to ${shown(day(-1))}`;
+    await scans.getByText(`0 scans ${before} (QR scan 0, Card page 0, AI assistant (MCP) 0); 9 scans in all.`).waitFor();
+    await leads.getByText(`0 leads shared on the card's form ${before}; 1 lead in all.`).waitFor();
+    expect(Object.fromEntries(new URL(page.url()).searchParams)).toEqual({ profile_id: booth.id, from: day(-9), to: day(-1) });
+    expect(await pixelsOf(scans, [COLORS.qr_scan, COLORS.web, COLORS.mcp])).toEqual([0, 0, 0]);
+    expect(await page.getByText("No scan in this range.").count()).toBe(2);
+
+    // A reload keeps the card and the range.
+    await page.reload();
+    await scans.getByText(`0 scans ${before}`, { exact: false }).waitFor();
+    expect(await page.getByLabel("Custom", { exact: true }).isChecked()).toBe(true);
+    expect([
+      await custom.getByLabel("From", { exact: true }).inputValue(),
+      await custom.getByLabel("To", { exact: true }).inputValue(),
+    ]).toEqual([day(-9), day(-1)]);
+
+    // A range the API would refuse is refused here, by the field at fault, and nothing changes.
+    const refused = [
+      [day(0), day(-1), "From must not be after To"],
+      [day(-366), day(0), "A range is at most 366 days, From and To included"],
+    ] as const;
+    for (const [from, to, message] of refused) {
+      await custom.getByLabel("From", { exact: true }).fill(from);
+      await custom.getByLabel("To", { exact: true }).fill(to);
+      await custom.getByRole("button", { name: "Show" }).click();
+      await custom.getByText(message).waitFor();
+      expect(await custom.getByLabel("From", { exact: true }).getAttribute("aria-invalid")).toBe("true");
+      expect(new URL(page.url()).searchParams.get("from")).toBe(day(-9));
+    }
+    // The longest range the API takes: 366 days, both ends included.
+    await custom.getByLabel("From", { exact: true }).fill(day(-365));
+    await custom.getByRole("button", { name: "Show" }).click();
+    await scans.getByText(`9 scans from ${shown(day(-365))} to ${shown(day(0))}`, { exact: false }).waitFor();
+    expect(await accessibilityViolations(page)).toEqual([]);
+
+    await page.getByLabel("Last 30 days").check();
+    await scans.getByText(`9 scans ${last30}`, { exact: false }).waitFor();
+    expect(new URL(page.url()).search).toBe(`?profile_id=${booth.id}`);
   });
 
   it("creates a webhook (secret shown once), sends a test event and shows its delivery", async () => {
@@ -208,7 +317,7 @@ describe("on a phone", () => {
     expect(await accessibilityViolations(phone.page)).toEqual([]);
     await snapshot(phone.page, "sign-in-phone");
     await signIn(phone.page, key);
-    await phone.page.getByText("4 contacts").waitFor();
+    await phone.page.getByText("5 contacts").waitFor();
     expect(await pageWidth(phone.page)).toBeLessThanOrEqual(390);
     await snapshot(phone.page, "contacts-phone");
     expect(await accessibilityViolations(phone.page)).toEqual([]);
@@ -216,17 +325,50 @@ describe("on a phone", () => {
     await phone.page.getByLabel("First name").waitFor();
     await snapshot(phone.page, "contact-detail-phone", { fullPage: false });
     await phone.page.keyboard.press("Escape");
+    // The menu folds under a button, its entries one under another, none off the screen.
+    const menu = phone.page.getByRole("button", { name: "Menu: Contacts" });
+    expect(await menu.getAttribute("aria-expanded")).toBe("false");
+    expect(await phone.page.getByRole("navigation", { name: "Console" }).isVisible()).toBe(false);
+    await menu.click();
+    const entries = phone.page.getByRole("navigation", { name: "Console" }).getByRole("link");
+    expect(await entries.allTextContents()).toEqual([
+      "Contacts",
+      "Duplicates",
+      "Imports and exports",
+      "Cards",
+      "Analytics",
+      "Webhooks",
+      "API keys",
+    ]);
+    for (const box of await Promise.all((await entries.all()).map((entry) => entry.boundingBox()))) {
+      expect(box!.x).toBeGreaterThanOrEqual(0);
+      expect(box!.x + box!.width).toBeLessThanOrEqual(390);
+    }
+    expect(await accessibilityViolations(phone.page)).toEqual([]);
+    await snapshot(phone.page, "menu-phone", { fullPage: false });
+    await menu.click();
     // Each page once it has loaded what it shows.
     const ready = { Analytics: ".chart canvas", Webhooks: ".webhook-row", "API keys": ".badge" } as const;
     for (const [link, selector] of Object.entries(ready)) {
-      await phone.page.getByRole("link", { name: link }).click();
-      await phone.page.getByRole("heading", { level: 1, name: link }).waitFor();
+      await openPage(phone.page, link);
+      await phone.page.getByRole("button", { name: `Menu: ${link}` }).waitFor();
       await phone.page.locator(selector).first().waitFor();
       expect(await accessibilityViolations(phone.page)).toEqual([]);
       await snapshot(phone.page, `${link.toLowerCase().replace(" ", "-")}-phone`);
       // Nothing wider than the phone's screen.
       expect(await pageWidth(phone.page)).toBeLessThanOrEqual(390);
     }
+    // A table's rows are blocks on a phone: each cell shows its column's name, the header row being hidden.
+    const columnName = (cell: Locator) => cell.evaluate((el) => getComputedStyle(el, "::before").content);
+    expect(await phone.page.locator("table thead").first().boundingBox()).toMatchObject({ width: 1, height: 1 });
+    expect(await columnName(phone.page.locator("td", { hasText: "contacts:read" }).first())).toMatch(/^"Permissions: "/);
+    await openPage(phone.page, "Webhooks");
+    await phone.page.getByRole("button", { name: receiverUrl }).click();
+    const deliveries = phone.page.getByRole("table", { name: "Deliveries" });
+    await deliveries.getByRole("cell", { name: "200" }).first().waitFor();
+    expect(await columnName(deliveries.getByRole("cell", { name: "200" }).first())).toMatch(/^"Status: "/);
+    expect(await accessibilityViolations(phone.page)).toEqual([]);
+    await snapshot(phone.page, "webhook-deliveries-phone", { fullPage: false });
     expect(phone.errors).toEqual([]);
     await phone.context.close();
   });

@@ -92,3 +92,24 @@ export function apiClient(base: string, key: string) {
     return { status: res.status, body: (await res.json()) as any };
   };
 }
+
+/** A phone's Chrome: headless Chromium's and Node's own user agents are crawlers', whose visits are not counted. */
+export const PHONE_CHROME =
+  "Mozilla/5.0 (Linux; Android 14; Pixel 8) AppleWebKit/537.36 (KHTML, like Gecko) Chrome/131.0.0.0 Mobile Safari/537.36";
+
+/**
+ * A visitor on a phone opening a card (`/p/{handle}`, a counted visit) and sharing their details
+ * through its lead form, as the browser would post it; answers the form's status (303 when taken).
+ */
+export async function shareLead(base: string, handle: string, fields: { name: string; email?: string; company?: string }) {
+  const card = await (await fetch(`${base}/p/${handle}`, { headers: { "user-agent": PHONE_CHROME } })).text();
+  const csrf = /name="csrf" value="([^"]+)"/.exec(card)?.[1];
+  if (!csrf) throw new Error(`no lead form on /p/${handle}`);
+  const posted = await fetch(`${base}/p/${handle}/connect`, {
+    method: "POST",
+    redirect: "manual",
+    headers: { "content-type": "application/x-www-form-urlencoded", "user-agent": PHONE_CHROME },
+    body: new URLSearchParams({ csrf, via: "web", website: "", consent: "yes", ...fields }),
+  });
+  return posted.status;
+}

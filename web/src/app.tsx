@@ -1,4 +1,4 @@
-import { useEffect, useMemo } from "preact/hooks";
+import { useEffect, useId, useMemo, useState } from "preact/hooks";
 import { followsInPlace, navigate, usePath } from "./lib/router";
 import { type PageEntry, pagesFor } from "./pages";
 import { SignInPage } from "./pages/sign-in";
@@ -25,7 +25,7 @@ export function App() {
   );
 }
 
-function NavLink({ entry, current }: { entry: PageEntry; current: boolean }) {
+function NavLink({ entry, current, onFollow }: { entry: PageEntry; current: boolean; onFollow: () => void }) {
   return (
     <a
       href={`/app/${entry.path}`}
@@ -33,6 +33,7 @@ function NavLink({ entry, current }: { entry: PageEntry; current: boolean }) {
       onClick={(e) => {
         if (!followsInPlace(e)) return;
         e.preventDefault();
+        onFollow();
         // The page shown already keeps its state (and the address its filters).
         if (!current) navigate(entry.path);
       }}
@@ -59,6 +60,9 @@ function Shell() {
   }, [current]);
 
   const Page = current?.page;
+  // On a phone the menu is a disclosure under the top bar (styles.css); on a wide screen always shown.
+  const [menuOpen, setMenuOpen] = useState(false);
+  const menuId = useId();
   return (
     <div class="shell">
       <a class="skip-link" href="#main">
@@ -73,9 +77,19 @@ function Shell() {
           Sign out
         </button>
       </header>
-      <nav class="nav" aria-label="Console">
+      <button
+        type="button"
+        class="menu-toggle"
+        aria-expanded={menuOpen}
+        aria-controls={menuId}
+        onClick={() => setMenuOpen((open) => !open)}
+      >
+        <span aria-hidden="true">☰</span>
+        <span>Menu{current && <span class="muted">: {current.label}</span>}</span>
+      </button>
+      <nav id={menuId} class={`nav${menuOpen ? " nav-open" : ""}`} aria-label="Console">
         {pages.map((entry) => (
-          <NavLink key={entry.path} entry={entry} current={entry === current} />
+          <NavLink key={entry.path} entry={entry} current={entry === current} onFollow={() => setMenuOpen(false)} />
         ))}
       </nav>
       <main id="main" class="main" tabIndex={-1}>

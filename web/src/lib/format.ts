@@ -1,8 +1,11 @@
 const dateTime = new Intl.DateTimeFormat(undefined, { dateStyle: "medium", timeStyle: "short" });
 const dateOnly = new Intl.DateTimeFormat(undefined, { dateStyle: "medium" });
+const utcDay = new Intl.DateTimeFormat(undefined, { dateStyle: "medium", timeZone: "UTC" });
 
 export const formatDateTime = (iso: string | null) => (iso ? dateTime.format(new Date(iso)) : "—");
 export const formatDate = (iso: string | null) => (iso ? dateOnly.format(new Date(iso)) : "—");
+/** A UTC day (`YYYY-MM-DD`, as stats count days) in the reader's words: the day it is, whatever their time zone. */
+export const formatDay = (day: string) => utcDay.format(new Date(`${day}T00:00:00Z`));
 
 export const plural = (n: number, one: string, many = `${one}s`) => `${n.toLocaleString()} ${n === 1 ? one : many}`;
 

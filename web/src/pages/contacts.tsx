@@ -21,8 +21,10 @@ import { useSession } from "../session";
 import { ErrorNote, Loading } from "../ui/feedback";
 import { type Choice, SelectField, TextField } from "../ui/fields";
 import { SidePanel } from "../ui/panel";
+import { BulkActions } from "./bulk-actions";
 import { ContactDetail } from "./contact-detail";
 import { ExportButtons } from "./export-buttons";
+import { HeldLeads, HeldLeadsNotice, useHeldCount } from "./held-leads";
 import { NewContactForm } from "./new-contact";
 
 const choices = (record: Record<string, string>, any: string): Choice[] => [
@@ -67,10 +69,27 @@ function useWhenVisible(onVisible: () => void) {
   return target;
 }
 
-function ContactRow({ contact, onOpen }: { contact: Contact; onOpen: (contact: Contact) => void }) {
+function ContactRow({
+  contact,
+  onOpen,
+  selected,
+  onSelect,
+}: {
+  contact: Contact;
+  onOpen: (contact: Contact) => void;
+  selected: boolean;
+  onSelect: (id: string, on: boolean) => void;
+}) {
   const name = contact.name || contact.email || "(no name)";
   return (
-    <li class="contact-row">
+    <li class={`contact-row${selected ? " contact-row-selected" : ""}`}>
+      <input
+        type="checkbox"
+        class="row-check"
+        aria-label={`Select ${name}`}
+        checked={selected}
+        onChange={(e) => onSelect(contact.id, e.currentTarget.checked)}
+      />
       <span class="avatar" aria-hidden="true">
         {initials(contact.name ?? contact.email)}
       </span>
@@ -150,6 +169,45 @@ function CustomFieldFilters({ filters, onChange }: { filters: readonly CustomFie
   );
 }
 
+/** The rows chosen for a bulk action, by id; a new list (other filters) starts with none. */
+function useSelection(listKey: string) {
+  const [selected, setSelected] = useState<ReadonlySet<string>>(new Set());
+  useEffect(() => setSelected(new Set()), [listKey]);
+  const select = (id: string, on: boolean) =>
+    setSelected((ids) => {
+      const next = new Set(ids);
+      if (on) next.add(id);
+      else next.delete(id);
+      return next;
+    });
+  const unselect = (ids: readonly string[]) => setSelected((current) => new Set([...current].filter((id) => !ids.includes(id))));
+  return { selected, select, selectOnly: (ids: readonly string[]) => setSelected(new Set(ids)), unselect };
+}
+
+/** "Select all shown": checked when every loaded row is, mixed when some are. */
+function SelectAll({
+  rows,
+  selected,
+  onChange,
+}: {
+  rows: readonly Contact[];
+  selected: ReadonlySet<string>;
+  onChange: (all: boolean) => void;
+}) {
+  const chosen = rows.filter((r) => selected.has(r.id)).length;
+  return (
+    <label class="checkbox select-all">
+      <input
+        type="checkbox"
+        checked={rows.length > 0 && chosen === rows.length}
+        indeterminate={chosen > 0 && chosen < rows.length}
+        onChange={(e) => onChange(e.currentTarget.checked)}
+      />
+      <span>Select all {rows.length.toLocaleString()} shown</span>
+    </label>
+  );
+}
+
 /**
  * Contacts: search as you type, filter by stage, tag, source, site and custom fields, sort, scroll
  * for more, open one to edit it, export what the filters select. The filters live in the address.
@@ -165,6 +223,8 @@ export function ContactsPage() {
   const siteChoices = useSiteChoices();
   const [open, setOpen] = useState<Contact | null>(null);
   const [creating, setCreating] = useState(false);
+  const held = useHeldCount();
+  const [reviewingHeld, setReviewingHeld] = useState(false);
   const sentinel = useWhenVisible(list.loadMore);
   const set = (field: keyof ContactFilters) => (value: unknown) => setFilters((f) => ({ ...f, [field]: value }));
   const active = activeFilters(filters);
@@ -172,6 +232,8 @@ export function ContactsPage() {
   const [filtersOpen] = useState(() => active > 0 || matchMedia(WIDE_SCREEN).matches);
   const address = filtersToSearch(shown);
   useEffect(() => replaceSearch(address), [address]);
+  const selection = useSelection(address);
+  const chosen = list.rows.filter((r) => selection.selected.has(r.id));
   const clear = () => {
     setFilters(NO_FILTERS);
     setSearch("");
@@ -190,6 +252,7 @@ export function ContactsPage() {
           )}
         </div>
       </div>
+      <HeldLeadsNotice count={held.count} onOpen={() => setReviewingHeld(true)} />
       <search class="search-box" aria-label="Find contacts">
         <TextField label="Search" type="search" value={search} onValue={setSearch} placeholder="Name, email, company…" />
         <details class="more-filters" open={filtersOpen}>
@@ -205,6 +268,13 @@ export function ContactsPage() {
         </details>
       </search>
       <div class="list-status">
+        {list.rows.length > 0 && (
+          <SelectAll
+            rows={list.rows}
+            selected={selection.selected}
+            onChange={(all) => selection.selectOnly(all ? list.rows.map((r) => r.id) : [])}
+          />
+        )}
         <p class="count" role="status">
           {list.loading && list.rows.length === 0 ? "Searching…" : `${list.exact ? "" : "About "}${plural(list.total, "contact")}`}
         </p>
@@ -214,13 +284,37 @@ export function ContactsPage() {
           </button>
         )}
       </div>
+      {chosen.length > 0 && (
+        <BulkActions
+          selected={chosen}
+          onTagged={(changes) => {
+            for (const { id, tags } of changes) {
+              const row = list.rows.find((r) => r.id === id);
+              if (row) list.replace({ ...row, tags });
+            }
+            reloadTags();
+          }}
+          onDeleted={(ids) => {
+            list.remove(ids);
+            selection.unselect(ids);
+            reloadTags();
+          }}
+          onClear={() => selection.selectOnly([])}
+        />
+      )}
       <ErrorNote error={list.error} />
       {!list.loading && list.rows.length === 0 && !list.error && (
         <div class="empty">{hasFilters(shown) ? "No contact matches." : "No contacts yet."}</div>
       )}
       <ul class="contact-list" aria-label="Contacts">
         {list.rows.map((contact) => (
-          <ContactRow key={contact.id} contact={contact} onOpen={setOpen} />
+          <ContactRow
+            key={contact.id}
+            contact={contact}
+            onOpen={setOpen}
+            selected={selection.selected.has(contact.id)}
+            onSelect={selection.select}
+          />
         ))}
       </ul>
       <div ref={sentinel} class="sentinel">
@@ -237,8 +331,19 @@ export function ContactsPage() {
             }}
             onDeleted={(id) => {
               list.remove([id]);
+              selection.unselect([id]);
               setOpen(null);
               reloadTags();
+            }}
+          />
+        </SidePanel>
+      )}
+      {reviewingHeld && (
+        <SidePanel title="Held leads" onClose={() => setReviewingHeld(false)}>
+          <HeldLeads
+            onChanged={(released) => {
+              held.recount();
+              if (released) list.reload();
             }}
           />
         </SidePanel>

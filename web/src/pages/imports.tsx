@@ -102,9 +102,11 @@ function ImportReport({ imp }: { imp: Import }) {
             <tbody>
               {imp.errors.map((e) => (
                 <tr key={`${e.row}-${e.field}`}>
-                  <th scope="row">{e.row}</th>
-                  <td>{e.field ?? "—"}</td>
-                  <td>
+                  <th scope="row" data-label="Row">
+                    {e.row}
+                  </th>
+                  <td data-label="Field">{e.field ?? "—"}</td>
+                  <td data-label="Problem">
                     {e.error} <span class="muted">({e.code})</span>
                   </td>
                 </tr>

@@ -87,8 +87,8 @@ export function KeysPage() {
                     {key.name} <code class="muted">{key.prefix}…</code>
                     {key.id === session.api_key.id && <span class="badge">this console</span>}
                   </th>
-                  <td>{key.permissions.join(", ")}</td>
-                  <td>{formatDateTime(key.last_used_at)}</td>
+                  <td data-label="Permissions">{key.permissions.join(", ")}</td>
+                  <td data-label="Last used">{formatDateTime(key.last_used_at)}</td>
                   <td>
                     <ConfirmButton
                       label={

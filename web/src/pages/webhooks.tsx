@@ -111,9 +111,9 @@ function Deliveries({ webhook }: { webhook: Webhook }) {
                   <th scope="row">
                     {d.event_type} <span class="muted">#{d.attempt}</span>
                   </th>
-                  <td>{d.status ?? d.error ?? "—"}</td>
-                  <td>{d.duration_ms} ms</td>
-                  <td>{formatDateTime(d.attempted_at)}</td>
+                  <td data-label="Status">{d.status ?? d.error ?? "—"}</td>
+                  <td data-label="Duration">{d.duration_ms} ms</td>
+                  <td data-label="When">{formatDateTime(d.attempted_at)}</td>
                   <td>
                     <button
                       type="button"

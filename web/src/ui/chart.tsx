@@ -19,15 +19,22 @@ export interface DailySeries {
   parts: readonly DailyPart[];
 }
 
-const HALF_DAY = 12 * 60 * 60;
-const toSeconds = (day: string) => Date.parse(`${day}T00:00:00Z`) / 1000;
+/** Ticks every this many days, the fewest that leave each label its room. */
+const DAY_STEPS = [1, 2, 7, 14, 28, 56, 91];
+const shortDay = new Intl.DateTimeFormat(undefined, { month: "short", day: "numeric", timeZone: "UTC" });
+/** A day's label ("Nov 2"): the UTC day it is, whatever the reader's time zone. */
+const dayLabel = (day: string | undefined) => (day ? shortDay.format(new Date(`${day}T00:00:00Z`)) : "–");
 
-/** Each part's tops: its counts on top of those of the parts below it. */
-function stackedTops(parts: readonly DailyPart[]) {
+/**
+ * Each part's tops: its counts on top of those of the parts below it; none on a day it counts
+ * nothing, so an empty day draws no sliver of a bar.
+ */
+function stackedTops(parts: readonly DailyPart[]): (number | null)[][] {
   let below: readonly number[] = parts[0]?.counts.map(() => 0) ?? [];
   return parts.map((part) => {
-    below = part.counts.map((n, i) => n + below[i]!);
-    return below;
+    const tops = part.counts.map((n, i) => n + below[i]!);
+    below = tops;
+    return tops.map((top, i) => (part.counts[i] === 0 ? null : top));
   });
 }
 
@@ -48,14 +55,18 @@ export function DailyBarChart({ series, summary }: { series: DailySeries; summar
         width: width(),
         height: 240,
         legend: { show: true },
-        // Half a day either side, so the first and the last day's bars are drawn whole.
+        // The x scale counts days from the first (not time: the days are UTC days, which a time
+        // scale would place by the reader's time zone); half a day either side draws the end bars whole.
         scales: {
-          x: { time: true, range: (_u, min, max) => [min - HALF_DAY, max + HALF_DAY] },
+          x: { time: false, range: () => [-0.5, series.days.length - 0.5] },
           y: { range: (_u, _min, max) => [0, Math.max(1, max)] },
         },
-        axes: [{}, { label: series.label, incrs: [1, 2, 5, 10, 20, 50, 100, 200, 500, 1000] }],
+        axes: [
+          { incrs: DAY_STEPS, space: 56, values: (_u, ticks) => ticks.map((i) => dayLabel(series.days[i])) },
+          { label: series.label, incrs: [1, 2, 5, 10, 20, 50, 100, 200, 500, 1000] },
+        ],
         series: [
-          {},
+          { label: "Day", value: (_u: uPlot, i: number | null) => (i === null ? "–" : dayLabel(series.days[i])) },
           ...[...series.parts].reverse().map((part) => ({
             label: part.label,
             stroke: part.color,
@@ -67,12 +78,7 @@ export function DailyBarChart({ series, summary }: { series: DailySeries; summar
           })),
         ],
       },
-      [
-        series.days.map(toSeconds),
-        ...stackedTops(series.parts)
-          .reverse()
-          .map((tops) => [...tops]),
-      ],
+      [series.days.map((_day, i) => i), ...stackedTops(series.parts).reverse()],
       el,
     );
     const resize = new ResizeObserver(() => plot.setSize({ width: width(), height: 240 }));

@@ -48,7 +48,7 @@ const describedBy = (id: string, { error, hint }: { error?: string; hint?: strin
 
 export function TextField(
   props: FieldProps & {
-    type?: "text" | "email" | "url" | "tel" | "password" | "search";
+    type?: "text" | "email" | "url" | "tel" | "password" | "search" | "date";
     autoComplete?: string;
     placeholder?: string;
     maxLength?: number;
