@@ -1,7 +1,7 @@
 import type { Browser, Page } from "playwright-core";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { launchChromium } from "./browser";
-import { accessibilityViolations, consoleContext, pageWidth, SIZES, signIn, snapshot } from "./console-browser";
+import { accessibilityViolations, consoleContext, openPage, pageWidth, SIZES, signIn, snapshot } from "./console-browser";
 import { apiClient, provision, type RunningServer, startServer } from "./server";
 
 /**
@@ -81,8 +81,7 @@ const eventSourceStates = (page: Page) =>
 
 /** Opens Live on the booth's card: chosen among several, or the only one, shown without a choice. */
 async function openLive(page: Page, { choose }: { choose: boolean }) {
-  await page.getByRole("link", { name: "Live" }).click();
-  await page.getByRole("heading", { level: 1, name: "Live" }).waitFor();
+  await openPage(page, "Live");
   if (choose) await page.getByLabel("Card").selectOption({ label: "Booth Card (@booth-live)" });
   await page.getByRole("heading", { level: 2, name: "Booth Card @booth-live" }).waitFor();
   await page.getByRole("status").filter({ hasText: "Live: scans and leads appear as they happen" }).waitFor();

@@ -337,6 +337,7 @@ describe("on a phone", () => {
       "Imports and exports",
       "Cards",
       "Analytics",
+      "Live",
       "Webhooks",
       "API keys",
     ]);

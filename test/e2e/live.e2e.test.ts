@@ -92,6 +92,8 @@ describe("a card's live feed", () => {
       });
 
       const page = await (await fetch(`${server.base}/p/${card.body.handle}?via=qr`, { headers: { "user-agent": PHONE } })).text();
+      // The page's scan is handed on after its answer: it is on the feed before the lead is sent.
+      await vi.waitFor(() => expect(received).toHaveLength(2), { timeout: 5000 });
       const csrf = /name="csrf" value="([^"]+)"/.exec(page)![1]!;
       const shared = await fetch(`${server.base}/p/${card.body.handle}/connect`, {
         method: "POST",
