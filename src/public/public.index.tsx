@@ -14,12 +14,11 @@ import { HANDLE_PATTERN } from "../profiles/profiles.routes";
 import type { Profile } from "../profiles/profiles.table";
 import { leadEvent } from "../scans/live-feed";
 import { publishLead, scanCounter } from "../scans/scan-counter";
-import { scanOrigin } from "../scans/scan-origin";
+import { scanOrigin, visitOrigin } from "../scans/scan-origin";
 import { type Retarget, sendScan } from "../scans/scan-sender";
 import { newScan } from "../scans/scans.data";
 import { flushOutbox } from "../webhooks/delivery";
 import { CardPage, ErrorPage, type LeadSection } from "./card-page";
-import { isCrawler } from "./crawlers";
 import { pageCsp } from "./layout";
 import {
   formToken,
@@ -56,8 +55,9 @@ const referrerHost = (c: PublicContext) => {
  * visitor never waits for it; a failure is logged.
  */
 function countVisit(c: PublicContext, profileId: string, source: "qr_scan" | "web", retarget?: Retarget) {
-  if (isCrawler(c.req.header("user-agent"))) return;
-  sendScan(c.env, c.executionCtx, newScan(profileId, source, { referrer: referrerHost(c), origin: scanOrigin(c.req.raw) }), retarget);
+  const origin = visitOrigin(c.req.raw);
+  if (!origin) return;
+  sendScan(c.env, c.executionCtx, newScan(profileId, source, { referrer: referrerHost(c), origin }), retarget);
 }
 
 /**

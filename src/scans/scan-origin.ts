@@ -28,12 +28,27 @@ const MOBILE = /Mobi|iPhone|iPod|Android|Windows Phone|IEMobile|BlackBerry|BB10|
 const DESKTOP = /Windows NT|Macintosh|X11|Linux|CrOS|BSD/i;
 
 /**
+ * Whether a visit of `/q` or `/p` is not a scan: a bot, a link-preview crawler (a link pasted into
+ * a chat would otherwise count as a visit), an HTTP library or a headless browser, as `isbot`
+ * recognises them. A request without a user agent is not counted either: every phone browser and
+ * in-app browser sends one.
+ */
+export function isCrawler(userAgent: string | null | undefined): userAgent is null | undefined {
+  return !userAgent?.trim() || isbot(userAgent);
+}
+
+/**
  * The class of device a user agent says it is: `mobile`, `tablet`, `desktop`, or `other` (no user
  * agent, a bot, an HTTP library, a television or a console). From the user agent alone, an iPad
  * whose Safari asks for desktop sites (the default since iPadOS 13) reads as a Mac: `desktop`.
  */
 export function deviceOf(userAgent: string | null | undefined): Device {
-  if (!userAgent?.trim() || isbot(userAgent) || TV_OR_CONSOLE.test(userAgent)) return "other";
+  return isCrawler(userAgent) ? "other" : browserDevice(userAgent);
+}
+
+/** The device class of a browser's user agent (not a crawler's). */
+function browserDevice(userAgent: string): Device {
+  if (TV_OR_CONSOLE.test(userAgent)) return "other";
   if (TABLET.test(userAgent)) return "tablet";
   if (MOBILE.test(userAgent)) return "mobile";
   if (DESKTOP.test(userAgent)) return "desktop";
@@ -45,3 +60,10 @@ export const scanOrigin = (request: Request): ScanOrigin => ({
   country: countryOf(request.cf),
   device: deviceOf(request.headers.get("user-agent")),
 });
+
+/** The origin of a visit that counts as a scan; nothing for a crawler's (the user agent is read once). */
+export function visitOrigin(request: Request): ScanOrigin | undefined {
+  const userAgent = request.headers.get("user-agent");
+  if (isCrawler(userAgent)) return undefined;
+  return { country: countryOf(request.cf), device: browserDevice(userAgent) };
+}

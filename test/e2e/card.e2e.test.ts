@@ -6,12 +6,9 @@ import { promisify } from "node:util";
 import type { Browser, Page } from "playwright-core";
 import { afterAll, beforeAll, describe, expect, it, vi } from "vitest";
 import { launchChromium, requireTool } from "./browser";
-import { apiClient, provision, type RunningServer, startServer } from "./server";
+import { apiClient, PHONE_CHROME, provision, type RunningServer, startServer } from "./server";
 
 const ARTIFACTS = path.resolve(import.meta.dirname, "../../test-artifacts");
-/** A phone's Chrome: headless Chromium's own user agent (HeadlessChrome) is a crawler's, and not counted. */
-const PHONE_CHROME =
-  "Mozilla/5.0 (Linux; Android 14; Pixel 8) AppleWebKit/537.36 (KHTML, like Gecko) Chrome/131.0.0.0 Mobile Safari/537.36";
 
 /** The font Chromium draws an element's text in (the platform's, not the CSS list it chose from). */
 async function renderedFont(page: Page, selector: string): Promise<string> {
