@@ -357,7 +357,8 @@ const cardboxScenarios = ({ headers, cursor, profileId, ...instance }) => [
     "GET /q/{handle}",
     {
       path: "/q/bench-card",
-      headers: { "user-agent": "Mozilla/5.0 (iPhone; CPU iPhone OS 18_0 like Mac OS X) Mobile/15E148" },
+      // A phone's scan as the Worker gets it through Cloudflare's edge, which adds the visitor's country.
+      headers: { "user-agent": "Mozilla/5.0 (iPhone; CPU iPhone OS 18_0 like Mac OS X) Mobile/15E148", "cf-ipcountry": "DE" },
       expect3xx: true,
     },
     "ref: no-op",

@@ -230,6 +230,67 @@ describe("security headers and logs", () => {
     }
   });
 
+  it("gives a QR landing, served by its own small app, what every answer gets; other methods there are 405", async () => {
+    const t = await newWorkspace();
+    const made = await call("POST", "/v1/profiles", { key: t.key, body: { handle: "landing-parity", name: "Ada Parity" } });
+    expect(made.status).toBe(201);
+    const lines: string[] = [];
+    vi.spyOn(console, "log").mockImplementation((line: unknown) => void lines.push(String(line)));
+    const page = await call("GET", "/p/landing-parity", { headers: { "x-request-id": "card-1" } });
+    const landing = await call("GET", "/q/landing-parity", { headers: { "x-request-id": "landing-1" } });
+    expect(landing.status).toBe(302);
+    expect(landing.headers.get("location")).toBe("/p/landing-parity?via=qr");
+    expect(landing.headers.get("cache-control")).toBe("no-store");
+    expect(landing.headers.get("x-request-id")).toBe("landing-1");
+    // The security headers are the card page's, one for one.
+    const security = (res: Response | { headers: Headers }) =>
+      [...res.headers].filter(
+        ([name]) =>
+          ![
+            "content-type",
+            "content-length",
+            "content-security-policy",
+            "cache-control",
+            "location",
+            "x-request-id",
+            "x-cardbox-bookmark",
+          ].includes(name),
+      );
+    expect(security(landing)).toEqual(security(page));
+    expect(security(landing).length).toBeGreaterThanOrEqual(8);
+    // With D1 sessions on (as here), the landing's answer carries the bookmark too.
+    expect(landing.headers.get("x-cardbox-bookmark")).toMatch(/^[0-9a-f-]+$/);
+    expect(lines.map((l) => JSON.parse(l)).find((l) => l.request_id === "landing-1")).toEqual({
+      level: "info",
+      msg: "request",
+      method: "GET",
+      route: "/q/:handle",
+      status: 302,
+      duration_ms: expect.any(Number),
+      request_id: "landing-1",
+      workspace_id: null,
+    });
+    // A generated request id is a UUID v4.
+    expect((await call("GET", "/q/landing-parity")).headers.get("x-request-id")).toMatch(
+      /^[0-9a-f]{8}-[0-9a-f]{4}-4[0-9a-f]{3}-[89ab][0-9a-f]{3}-[0-9a-f]{12}$/,
+    );
+    const head = await call("HEAD", "/q/landing-parity");
+    expect([head.status, head.headers.get("location"), head.text]).toEqual([302, "/p/landing-parity?via=qr", ""]);
+    const post = await call("POST", "/q/landing-parity", { raw: "x", headers: { "content-type": "text/plain" } });
+    expect([post.status, post.headers.get("allow"), post.headers.get("content-type")]).toEqual([
+      405,
+      "GET, HEAD",
+      "text/html; charset=UTF-8",
+    ]);
+    const unknown = await call("GET", "/q/nobody-has-this");
+    expect([unknown.status, unknown.headers.get("content-type"), unknown.headers.get("x-frame-options")]).toEqual([
+      404,
+      "text/html; charset=UTF-8",
+      "DENY",
+    ]);
+    expect(unknown.text).toContain("Card not found");
+  });
+
   it("logs one JSON line per request without the key, secrets or the body", async () => {
     const t = await newWorkspace();
     const lines: string[] = [];

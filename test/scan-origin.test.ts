@@ -158,6 +158,8 @@ describe("deviceOf", () => {
 });
 
 describe("countryOf", () => {
+  const request = (cf?: unknown, headers: Record<string, string> = {}) =>
+    new Request("https://cardbox.test/q/ada", { headers, cf: cf as IncomingRequestCfProperties | undefined });
   it.each([
     ["a country Cloudflare saw", { country: "DE" }, "DE"],
     ["Cloudflare's own unknown", { country: "XX" }, "XX"],
@@ -167,8 +169,18 @@ describe("countryOf", () => {
     ["not a string", { country: 49 }, "XX"],
     ["no country", {}, "XX"],
     ["no cf at all (a local run)", undefined, "XX"],
-  ])("%s → %s", (_name, cf, country) => {
-    expect(countryOf(cf)).toBe(country);
+  ])("cf: %s → %s", (_name, cf, country) => {
+    expect(countryOf(request(cf))).toBe(country);
+  });
+
+  it.each([
+    ["a country", "JP", "JP"],
+    ["Tor", "T1", "XX"],
+    ["Cloudflare's own unknown", "XX", "XX"],
+    ["lower case", "jp", "XX"],
+    ["empty", "", "XX"],
+  ])("CF-IPCountry: %s → %s, before cf", (_name, header, country) => {
+    expect(countryOf(request({ country: "DE" }, { "cf-ipcountry": header }))).toBe(country);
   });
 });
 
@@ -180,5 +192,9 @@ describe("scanOrigin", () => {
     });
     expect(scanOrigin(request)).toEqual({ country: "FR", device: "mobile" });
     expect(scanOrigin(new Request("https://cardbox.test/q/ada"))).toEqual({ country: "XX", device: "other" });
+    expect(scanOrigin(new Request("https://cardbox.test/q/ada", { headers: { "cf-ipcountry": "NL" }, cf: { country: "FR" } }))).toEqual({
+      country: "NL",
+      device: "other",
+    });
   });
 });

@@ -85,12 +85,16 @@ export class LiveFeed {
       this.sql.exec("CREATE TABLE live_events (id INTEGER PRIMARY KEY, event TEXT NOT NULL, data TEXT NOT NULL)");
       this.hasTable = true;
     }
-    const appended = events.map((event) => {
-      const { id } = this.sql
-        .exec<{ id: number }>("INSERT INTO live_events (event, data) VALUES (?, ?) RETURNING id", event.event, JSON.stringify(event.data))
-        .one();
-      return { ...event, id } as LiveEvent;
-    });
+    // One statement for them all; json_each reads them in order, and so their ids rise in order.
+    const ids = this.sql
+      .exec<{ id: number }>(
+        "INSERT INTO live_events (event, data) SELECT value ->> 'event', value -> 'data' FROM json_each(?) RETURNING id",
+        JSON.stringify(events),
+      )
+      .toArray()
+      .map((row) => row.id)
+      .sort((a, b) => a - b);
+    const appended = events.map((event, i) => ({ ...event, id: ids[i]! }) as LiveEvent);
     const newest = appended.at(-1)!.id;
     // Trimmed each time the ids pass a multiple of TRIM_EVERY, not on every insert.
     if (Math.floor(newest / TRIM_EVERY) > Math.floor((newest - events.length) / TRIM_EVERY)) {
