@@ -1,5 +1,5 @@
 import { OpenAPIHono } from "@hono/zod-openapi";
-import { type Context, Hono } from "hono";
+import type { Context } from "hono";
 import { requestId } from "hono/request-id";
 import { getPath } from "hono/utils/url";
 import { adminRouter } from "./admin/admin.index";
@@ -29,7 +29,7 @@ import { requestLog } from "./middleware/request-log";
 import { securityHeaders } from "./middleware/security-headers";
 import { uploadBody } from "./middleware/upload-body";
 import { profilesRouter } from "./profiles/profiles.index";
-import { isPublicPage, publicErrorPage, publicRouter, qrRouter } from "./public/public.index";
+import { isPublicPage, publicErrorPage, publicRouter } from "./public/public.index";
 import { scansRouter } from "./scans/scans.index";
 import { sitesRouter } from "./sites/sites.index";
 import { webhookDispatch } from "./webhooks/dispatch";
@@ -77,74 +77,7 @@ function logUnexpected(c: Context<AppEnv>, error: unknown, level: "error" | "war
   );
 }
 
-/** Renders what a handler threw; a bug or a passing failure of the platform is logged too. */
-function renderThrown(error: unknown, c: Context<AppEnv>) {
-  const apiError = toApiError(error);
-  if (apiError.code === "internal" || apiError.code === "service_unavailable")
-    logUnexpected(c, error, apiError.code === "internal" ? "error" : "warn");
-  return respondWithError(c, apiError);
-}
-
-/**
- * What every request gets, on either app: its id (on every answer), its log line, the security
- * headers, and its query runner (in a D1 session when read replicas are on).
- */
-function everyRequest(app: Hono<AppEnv>) {
-  app.use(requestId({ generator: uuidv4 }));
-  app.use(
-    requestLog<AppEnv>({
-      workspaceOf: (c) => c.get("caller")?.workspace.id ?? null,
-      // `npm start`: wrangler dev prints a line for every request already.
-      failuresOnly: (c) => c.env.REQUEST_LOG === "failures",
-    }),
-  );
-  app.use(securityHeaders());
-  app.use(
-    d1Session<AppEnv>({
-      header: BOOKMARK_HEADER,
-      binding: (env) => env.DB,
-      use: (c, session) => c.set("db", new Db(session)),
-      enabled: (env) => env.D1_SESSIONS === "on",
-      plain: (c) => c.set("db", dbFor(c.env.DB)),
-    }),
-  );
-}
-
-/**
- * `GET /q/{handle}` on an app of its own: the hottest path there is (a hall of phones scanning one
- * card) needs a cached lookup and a redirect, and the API's route table and middleware cost it a
- * third of its time. It gets what every request gets, and the public pages' rate limit.
- */
-function createQrApp() {
-  const app = new Hono<AppEnv>();
-  everyRequest(app);
-  app.use(publicRateLimit());
-  app.route("/", qrRouter);
-  app.onError(renderThrown);
-  return app;
-}
-
-/** A QR landing's redirect: `GET` or `HEAD` of `/q/` and one segment. */
-const isQrLanding = (request: Request) => {
-  if (request.method !== "GET" && request.method !== "HEAD") return false;
-  const path = getPath(request);
-  return path.startsWith("/q/") && path.indexOf("/", 3) === -1;
-};
-
-/**
- * The Worker's `fetch`: QR landings on their own small app, everything else on the API's.
- */
 export function createApp() {
-  const api = createApiApp();
-  const qr = createQrApp();
-  return {
-    fetch: (request: Request, env: Env, ctx: ExecutionContext) => (isQrLanding(request) ? qr : api).fetch(request, env, ctx),
-    /** Every route, as the API app has them (QR landings included). */
-    routes: api.routes,
-  };
-}
-
-function createApiApp() {
   const app = new OpenAPIHono<AppEnv>({
     getPath: (request) => {
       const path = getPath(request);
@@ -167,7 +100,8 @@ function createApiApp() {
     return respondWithError(c, new ApiError("not_found", message));
   };
 
-  everyRequest(app);
+  // Request ids from the pool of random bytes (`lib/ids.ts`): `crypto.randomUUID` per request cost more.
+  app.use(requestId({ generator: uuidv4 }));
   app.use(async function requestIdOnEveryAnswer(c, next) {
     // hono/request-id sets the header on the context; an answer a handler builds itself (the MCP
     // transport's) does not carry it, so it is copied on here.
@@ -177,7 +111,24 @@ function createApiApp() {
       c.res.headers.set("x-request-id", c.var.requestId);
     }
   });
+  app.use(
+    requestLog<AppEnv>({
+      workspaceOf: (c) => c.get("caller")?.workspace.id ?? null,
+      // `npm start`: wrangler dev prints a line for every request already.
+      failuresOnly: (c) => c.env.REQUEST_LOG === "failures",
+    }),
+  );
+  app.use(securityHeaders());
   app.use("/v1/*", apiCors());
+  app.use(
+    d1Session<AppEnv>({
+      header: BOOKMARK_HEADER,
+      binding: (env) => env.DB,
+      use: (c, session) => c.set("db", new Db(session)),
+      enabled: (env) => env.D1_SESSIONS === "on",
+      plain: (c) => c.set("db", dbFor(c.env.DB)),
+    }),
+  );
   app.use(jsonBody({ uploads: [IMPORT_UPLOAD.path], formPosts: (c) => isPublicPage(c.req.path) }));
   app.use(IMPORT_UPLOAD.path, uploadBody(IMPORT_UPLOAD));
   app.use(webhookDispatch());
@@ -189,7 +140,8 @@ function createApiApp() {
   app.use("/admin/*", adminRateLimit());
   // Signing in to the console tries a key, like /admin tries a token: as few a minute per client.
   app.on("POST", "/app/session", adminRateLimit());
-  for (const path of ["/q/*", "/p/*"]) app.use(path, publicRateLimit());
+  app.use("/q/*", publicRateLimit());
+  app.use("/p/*", publicRateLimit());
 
   // Scans and export first: `/contacts/scans` and `/contacts/export` must never be read as `/contacts/{id}`.
   const v1 = createRouter()
@@ -205,13 +157,17 @@ function createApiApp() {
   app.route("/v1", v1);
   app.route("/admin", adminRouter);
   app.route("/app", consoleRouter);
-  // QR landings have their own app (`createQrApp`); here they answer the same, and other methods get 405.
-  app.route("/", qrRouter);
   app.route("/", publicRouter);
   app.post("/mcp", (c) => handleMcpRequest(c.req.raw, { db: c.var.db, caller: c.var.caller, workspace: () => currentWorkspace(c) }));
   registerDocs(app);
 
   app.notFound((c) => unmatched(c, `No route for ${c.req.method} ${c.req.path}`));
-  app.onError((error, c) => (error instanceof RouteNotMatched ? unmatched(c, error.resourceMessage) : renderThrown(error, c)));
+  app.onError((error, c) => {
+    if (error instanceof RouteNotMatched) return unmatched(c, error.resourceMessage);
+    const apiError = toApiError(error);
+    if (apiError.code === "internal" || apiError.code === "service_unavailable")
+      logUnexpected(c, error, apiError.code === "internal" ? "error" : "warn");
+    return respondWithError(c, apiError);
+  });
   return app;
 }

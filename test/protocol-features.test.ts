@@ -230,7 +230,7 @@ describe("security headers and logs", () => {
     }
   });
 
-  it("gives a QR landing, served by its own small app, what every answer gets; other methods there are 405", async () => {
+  it("gives a QR landing what every answer gets (request id, security headers, log line); other methods there are 405", async () => {
     const t = await newWorkspace();
     const made = await call("POST", "/v1/profiles", { key: t.key, body: { handle: "landing-parity", name: "Ada Parity" } });
     expect(made.status).toBe(201);

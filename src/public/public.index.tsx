@@ -175,25 +175,20 @@ const logLiveFailed = (c: PublicContext, error: unknown) =>
     JSON.stringify({ level: "warn", msg: "lead not sent to the live feed", error: String(error), request_id: c.var.requestId }),
   );
 
-/**
- * `/q/{handle}`, the QR landing: a redirect to the card, answered from the isolate's handle cache
- * when it can be, with the scan counted after the answer. No API key.
- */
-export const qrRouter = new Hono<AppEnv>().get("/q/:handle", async (c) => {
-  const asked = c.req.param("handle").toLowerCase();
-  let target = qrTargets.get(asked);
-  if (!target) {
-    const { profile } = await publicProfile(c, asked);
-    target = { profileId: profile.id, handle: profile.handle };
-    qrTargets.set(asked, target);
-  }
-  countVisit(c, target.profileId, "qr_scan", qrRetarget(c, asked));
-  c.header("Cache-Control", "no-store");
-  return c.redirect(`/p/${target.handle}?via=qr`, 302);
-});
-
-/** `/p/{handle}` (the card) and `/p/{handle}.vcf`. No API key. */
+/** `/q/{handle}` (QR landing), `/p/{handle}` (the card) and `/p/{handle}.vcf`. No API key. */
 export const publicRouter = new Hono<AppEnv>()
+  .get("/q/:handle", async (c) => {
+    const asked = c.req.param("handle").toLowerCase();
+    let target = qrTargets.get(asked);
+    if (!target) {
+      const { profile } = await publicProfile(c, asked);
+      target = { profileId: profile.id, handle: profile.handle };
+      qrTargets.set(asked, target);
+    }
+    countVisit(c, target.profileId, "qr_scan", qrRetarget(c, asked));
+    c.header("Cache-Control", "no-store");
+    return c.redirect(`/p/${target.handle}?via=qr`, 302);
+  })
   .get("/p/:file", async (c) => {
     const file = c.req.param("file");
     const vcf = file.toLowerCase().endsWith(".vcf");
