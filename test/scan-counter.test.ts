@@ -72,9 +72,11 @@ describe("ScanCounter Durable Object", () => {
     expect(totals).toEqual(Array.from({ length: 300 }, (_, i) => i + 1));
     expect(results.at(-1)).toEqual({ recorded: false, keyLive: true });
     expect(results.slice(0, 300).every((r) => r.recorded && r.workspaceId === workspaceId && r.keyLive)).toBe(true);
-    // A few reads for 301 scans (groups of at most 100), none per scan.
+    // A read per group (at most 100 each), none per scan: at least 4, and far below the 301 a read per
+    // scan would make. How many scans share a read depends on how they arrive (a loaded CI machine
+    // makes smaller groups; 20 reads were seen there), so the bound is five scans a read on average.
     expect(checks()).toBeGreaterThanOrEqual(4);
-    expect(checks()).toBeLessThan(20);
+    expect(checks()).toBeLessThanOrEqual(60);
     prepare.mockRestore();
     expect(await stub.counts()).toEqual({ total: 300, qr_scan: 0, web: 150, mcp: 150 });
     await scansSettled(profileId);
