@@ -2,14 +2,12 @@ import type { Browser, Page } from "playwright-core";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { launchChromium } from "./browser";
 import { accessibilityViolations, consoleContext, openPage, pageWidth, SIZES, signIn, snapshot } from "./console-browser";
-import { apiClient, provision, type RunningServer, startServer } from "./server";
+import { apiClient, PHONE_SAFARI, provision, type RunningServer, startServer } from "./server";
 
 /**
  * The console's Live page on `npm start`: a card's feed open in Chromium while its QR code is
  * scanned and a visitor shares their details on its page; both show up without a reload.
  */
-
-const PHONE = "Mozilla/5.0 (iPhone; CPU iPhone OS 18_0 like Mac OS X) AppleWebKit/605.1.15 (KHTML, like Gecko) Version/18.0 Mobile/15E148";
 
 /** EventSource's readyState values (the Node test process has no EventSource global to read them from). */
 const EventSourceState = { OPEN: 1, CLOSED: 2 } as const;
@@ -47,7 +45,7 @@ const recordScan = (country: string, device: string) =>
 
 /** A visitor opens the card's page (a `web` scan, recorded just after the answer): its form's CSRF token. */
 async function visitCard() {
-  const card = await fetch(`${server.base}/p/${booth.handle}?via=qr`, { headers: { "user-agent": PHONE } });
+  const card = await fetch(`${server.base}/p/${booth.handle}?via=qr`, { headers: { "user-agent": PHONE_SAFARI } });
   return /name="csrf" value="([^"]+)"/.exec(await card.text())![1]!;
 }
 
@@ -55,7 +53,7 @@ async function visitCard() {
 async function shareDetails(csrf: string, name: string, email: string) {
   const shared = await fetch(`${server.base}/p/${booth.handle}/connect`, {
     method: "POST",
-    headers: { "content-type": "application/x-www-form-urlencoded", "user-agent": PHONE },
+    headers: { "content-type": "application/x-www-form-urlencoded", "user-agent": PHONE_SAFARI },
     body: new URLSearchParams({ csrf, via: "qr", website: "", name, email, consent: "yes" }),
     redirect: "manual",
   });

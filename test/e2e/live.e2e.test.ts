@@ -1,14 +1,12 @@
 import { EventSource } from "eventsource";
 import { afterAll, beforeAll, describe, expect, it, vi } from "vitest";
-import { apiClient, provision, type RunningServer, startServer } from "./server";
+import { apiClient, PHONE_SAFARI, provision, type RunningServer, startServer } from "./server";
 
 /**
  * The booth's live feed over real HTTP, from `npm start`: an EventSource (the `eventsource`
  * package, the WHATWG client for Node) follows a card while a phone scans it and its visitor
  * shares their details, and a plain reader of the same stream sees the heartbeat 25 s later.
  */
-
-const PHONE = "Mozilla/5.0 (iPhone; CPU iPhone OS 18_0 like Mac OS X) AppleWebKit/605.1.15 (KHTML, like Gecko) Version/18.0 Mobile/15E148";
 
 let server: RunningServer;
 let key: string;
@@ -77,7 +75,7 @@ describe("a card's live feed", () => {
     try {
       await vi.waitFor(() => expect(source.readyState).toBe(EventSource.OPEN), { timeout: 5000 });
 
-      const scanned = await fetch(`${server.base}/q/${card.body.handle}`, { headers: { "user-agent": PHONE }, redirect: "manual" });
+      const scanned = await fetch(`${server.base}/q/${card.body.handle}`, { headers: { "user-agent": PHONE_SAFARI }, redirect: "manual" });
       expect(scanned.status).toBe(302);
       await vi.waitFor(() => expect(received).toHaveLength(1), { timeout: 5000 });
       expect(received[0]).toEqual({
@@ -91,13 +89,13 @@ describe("a card's live feed", () => {
         },
       });
 
-      const page = await (await fetch(`${server.base}/p/${card.body.handle}?via=qr`, { headers: { "user-agent": PHONE } })).text();
+      const page = await (await fetch(`${server.base}/p/${card.body.handle}?via=qr`, { headers: { "user-agent": PHONE_SAFARI } })).text();
       // The page's scan is handed on after its answer: it is on the feed before the lead is sent.
       await vi.waitFor(() => expect(received).toHaveLength(2), { timeout: 5000 });
       const csrf = /name="csrf" value="([^"]+)"/.exec(page)![1]!;
       const shared = await fetch(`${server.base}/p/${card.body.handle}/connect`, {
         method: "POST",
-        headers: { "content-type": "application/x-www-form-urlencoded", "user-agent": PHONE },
+        headers: { "content-type": "application/x-www-form-urlencoded", "user-agent": PHONE_SAFARI },
         body: new URLSearchParams({ csrf, via: "qr", website: "", name: "Grace Hopper", email: "grace@navy.example", consent: "yes" }),
         redirect: "manual",
       });

@@ -93,6 +93,9 @@ export function apiClient(base: string, key: string) {
   };
 }
 
+/** Safari on an iPhone, as a phone scanning a card sends it. */
+export const PHONE_SAFARI =
+  "Mozilla/5.0 (iPhone; CPU iPhone OS 18_0 like Mac OS X) AppleWebKit/605.1.15 (KHTML, like Gecko) Version/18.0 Mobile/15E148";
 /** A phone's Chrome: headless Chromium's and Node's own user agents are crawlers', whose visits are not counted. */
 export const PHONE_CHROME =
   "Mozilla/5.0 (Linux; Android 14; Pixel 8) AppleWebKit/537.36 (KHTML, like Gecko) Chrome/131.0.0.0 Mobile Safari/537.36";
