@@ -5,14 +5,14 @@ import { existsSync, mkdirSync, readdirSync, readFileSync, writeFileSync } from 
 import path from "node:path";
 import { fileURLToPath } from "node:url";
 import { buildAssets } from "./build-assets.mjs";
+import { wranglerEnv } from "./wrangler-env.mjs";
 
 const wrangler = fileURLToPath(new URL("../node_modules/wrangler/bin/wrangler.js", import.meta.url));
 const port = process.env.PORT ?? "8787";
 const base = `http://127.0.0.1:${port}`;
 // Node keeps wrangler's compiled code between runs (its bundle is megabytes of JavaScript).
 const env = {
-  ...process.env,
-  WRANGLER_SEND_METRICS: "false",
+  ...wranglerEnv(),
   NODE_COMPILE_CACHE: process.env.NODE_COMPILE_CACHE ?? "node_modules/.cache/node-compile",
 };
 // Tests start their own server on separate local state.

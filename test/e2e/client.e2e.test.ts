@@ -131,3 +131,25 @@ describe("the typed client", () => {
     expect([deleted.response.status, deleted.data]).toEqual([200, { success: true, id }]);
   }, 120_000);
 });
+
+describe("npm start, the dev server", () => {
+  it("keeps no local traces unless asked (X_LOCAL_OBSERVABILITY), and still prints a line for every request", async () => {
+    const health = await fetch(`${server.base}/healthz`);
+    expect(health.status).toBe(200);
+    // wrangler dev's trace store (the local explorer's observability API) is not there at all.
+    const traces = await fetch(`${server.base}/cdn-cgi/local/explorer/api/local/observability/query`, {
+      method: "POST",
+      headers: { "content-type": "application/json" },
+      body: JSON.stringify({ sql: "SELECT count(*) AS spans FROM spans" }),
+    });
+    expect(traces.status).toBe(404);
+    expect(await traces.json()).toEqual({
+      success: false,
+      errors: [{ code: 10130, message: "Local observability is not enabled for this dev session." }],
+      messages: [],
+      result: null,
+    });
+    // What a developer reads in the terminal is unchanged: wrangler's line for each request.
+    await expect.poll(() => server.output()).toMatch(/\[wrangler:info\] GET \/healthz 200 OK \(\d+ms\)/);
+  });
+});
