@@ -8,7 +8,9 @@ import { createServer } from "node:net";
 import { cpus, tmpdir } from "node:os";
 import path from "node:path";
 import { fileURLToPath } from "node:url";
+import { wranglerEnv } from "../scripts/wrangler-env.mjs";
 import { apiClient, provision, startServer } from "../test/e2e/server.ts";
+import { benchContact } from "./contacts.mjs";
 import { CONNECTIONS, drivePaired } from "./drive.mjs";
 
 const ROOT = path.resolve(path.dirname(fileURLToPath(import.meta.url)), "..");
@@ -100,7 +102,7 @@ async function startReference() {
   const child = spawn(
     process.execPath,
     [WRANGLER, "dev", "--config", "bench/wrangler.reference.toml", "--ip", "127.0.0.1", "--port", String(port), "--persist-to", state],
-    { cwd: ROOT, detached: true, env: { ...process.env, WRANGLER_SEND_METRICS: "false" }, stdio: ["ignore", "pipe", "pipe"] },
+    { cwd: ROOT, detached: true, env: wranglerEnv(), stdio: ["ignore", "pipe", "pipe"] },
   );
   // Its output is read as Cardbox's is (test/e2e/server.ts), so both servers pay the same for their logs.
   let output = "";
@@ -145,12 +147,7 @@ try {
   console.log(`Seeding ${CONTACTS.toLocaleString()} contacts through POST /v1/contacts/batch…`);
   const ids = [];
   for (let i = 0; i < CONTACTS; i += 100) {
-    const contacts = Array.from({ length: Math.min(100, CONTACTS - i) }, (_, j) => ({
-      first_name: "Ada",
-      last_name: `Lovelace${i + j}`,
-      company: "Engines",
-      tags: ["vip", `rare-${(i + j) % 500}`],
-    }));
+    const contacts = Array.from({ length: Math.min(100, CONTACTS - i) }, (_, j) => benchContact(i + j));
     const res = await api("POST", "/v1/contacts/batch", { contacts });
     for (const item of res.body.results) ids.push(item.contact.id);
   }
@@ -163,6 +160,8 @@ try {
     ["GET /v1/contacts/{id}", { headers, requests: [{ setupRequest: random("/v1/contacts/") }] }],
     ["GET /v1/contacts?limit=25", { path: "/v1/contacts?limit=25", headers }],
     ["GET ?q=<prefix>", { path: "/v1/contacts?q=lovel", headers }],
+    // Every contact's email ends in example.com: a search that matches the whole workspace.
+    ["GET ?q=<prefix of every contact>", { path: "/v1/contacts?q=exam", headers }],
     ["POST /v1/contacts", { path: "/v1/contacts", headers, method: "POST", body: JSON.stringify({ first_name: "Bench" }) }],
     [
       "PATCH /v1/contacts/{id}",

@@ -7,6 +7,7 @@ import { cpus, tmpdir } from "node:os";
 import path from "node:path";
 import { fileURLToPath } from "node:url";
 import { convertV4MiniflareOptions, Miniflare } from "miniflare";
+import { benchContact } from "./contacts.mjs";
 import { CONNECTIONS, driveAmount, drivePaired, drive as driveScenario, workerdPids } from "./drive.mjs";
 import { allocationsDuring, profileDuring } from "./profile.mjs";
 
@@ -66,68 +67,6 @@ const READS = [
 /** Growth target: a read's p50 at 1,000,000 contacts within this factor of its p50 at 10,000. */
 const GROWTH_LIMIT = 1.5;
 
-const FIRST = [
-  "Ada",
-  "Alan",
-  "Grace",
-  "Barbara",
-  "Katherine",
-  "Dorothy",
-  "Mary",
-  "Linus",
-  "Margaret",
-  "Edsger",
-  "Donald",
-  "Frances",
-  "John",
-  "Radia",
-  "Tim",
-  "Sophie",
-  "Hedy",
-  "Claude",
-  "Anita",
-  "Ken",
-];
-const LAST = [
-  "Lovelace",
-  "Turing",
-  "Hopper",
-  "Liskov",
-  "Johnson",
-  "Vaughan",
-  "Jackson",
-  "Torvalds",
-  "Hamilton",
-  "Dijkstra",
-  "Knuth",
-  "Allen",
-  "McCarthy",
-  "Perlman",
-  "Berners-Lee",
-  "Wilson",
-  "Lamarr",
-  "Shannon",
-  "Borg",
-  "Thompson",
-];
-const COMPANIES = [
-  "Analytical Engines",
-  "Bletchley Park",
-  "US Navy",
-  "MIT",
-  "NASA",
-  "Linux Foundation",
-  "Apollo Guidance",
-  "Eindhoven",
-  "Stanford",
-  "IBM",
-  "Bell Labs",
-  "CERN",
-  "Acme",
-  "Globex",
-  "Initech",
-];
-const HOT_TAGS = ["vip", "lead", "customer", "partner"];
 const esc = (s) => `'${String(s).replace(/'/g, "''")}'`;
 
 function build() {
@@ -157,15 +96,11 @@ async function seed(db, workspaceId, n, label) {
   const rows = [];
   const statements = [];
   for (let i = 0; i < n; i++) {
-    const first = FIRST[i % FIRST.length];
-    const last = `${LAST[(i * 7) % LAST.length]}${i}`;
-    const tags = [HOT_TAGS[i % HOT_TAGS.length], ...(i % 3 === 0 ? [HOT_TAGS[(i + 1) % HOT_TAGS.length]] : []), `rare-${i % 5000}`];
+    const c = benchContact(i);
     const created = new Date(base + i * 1000).toISOString();
-    // One key shared by a fifth of the contacts' values and one as rare as the rare tag (kept in contact_custom_fields by trigger).
-    const customFields = { tier: ["gold", "silver", "bronze", "lead", "none"][i % 5], account: `acct-${i % 5000}` };
     const id = `00000000-0000-7000-8${String(label).padStart(3, "0")}-${String(i).padStart(12, "0")}`;
     rows.push(
-      `(${esc(id)}, ${esc(workspaceId)}, ${esc(first)}, ${esc(last)}, ${esc(`${first} ${last}`.toLowerCase())}, ${esc(`${first}.${last}@example.com`.toLowerCase())}, ${esc(`${first}.${last}@example.com`.toLowerCase())}, NULL, NULL, ${esc("Engineer")}, ${esc(COMPANIES[i % COMPANIES.length])}, NULL, NULL, NULL, 'Lead', ${esc(`Met at booth ${i % 97}; follow up`)}, ${esc(JSON.stringify(customFields))}, ${esc(JSON.stringify(tags))}, NULL, 'import', NULL, 1, ${esc(created)}, ${esc(created)}, ${esc(created)})`,
+      `(${esc(id)}, ${esc(workspaceId)}, ${esc(c.first_name)}, ${esc(c.last_name)}, ${esc(`${c.first_name} ${c.last_name}`.toLowerCase())}, ${esc(c.email)}, ${esc(c.email)}, NULL, NULL, ${esc(c.job_title)}, ${esc(c.company)}, NULL, NULL, NULL, ${esc(c.stage)}, ${esc(c.notes)}, ${esc(JSON.stringify(c.custom_fields))}, ${esc(JSON.stringify(c.tags))}, NULL, 'import', NULL, 1, ${esc(created)}, ${esc(created)}, ${esc(created)})`,
     );
     // D1 caps a statement at 100 KB: 100 rows a statement, 10 statements a batch.
     if (rows.length === 100 || i === n - 1) {
