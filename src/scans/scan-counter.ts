@@ -68,11 +68,7 @@ export class ScanCounter extends DurableObject<Env> {
     super(ctx, env);
     this.sql = ctx.storage.sql;
     this.live = new LiveFeed(ctx);
-    this.checks = new ScanChecks(env, async (scans) => {
-      if (this.isDeleted()) return undefined;
-      await this.keep(scans);
-      return this.counts();
-    });
+    this.checks = new ScanChecks(env, async (scans) => (this.isDeleted() ? undefined : await this.keep(scans)));
   }
 
   private tablesExist(): boolean {
@@ -119,8 +115,7 @@ export class ScanCounter extends DurableObject<Env> {
    */
   async record(scans: PendingScan[]): Promise<RecordResult> {
     if (this.isDeleted()) return { recorded: false };
-    await this.keep(scans);
-    return { recorded: true, counts: { ...this.counts() } };
+    return { recorded: true, counts: await this.keep(scans) };
   }
 
   /** Checks an API caller's scan in D1 (grouped with the others waiting) and records it if it passes. */
@@ -128,20 +123,26 @@ export class ScanCounter extends DurableObject<Env> {
     return this.checks.add(scan);
   }
 
-  /** Makes scans durable and counts them in one transaction, and sets the alarm that copies them to D1. */
-  private async keep(scans: PendingScan[]) {
-    if (scans.length === 0) return;
+  /**
+   * Makes scans durable and counts them in one transaction, and sets the alarm that copies them to
+   * D1. Answers the counts right after them, taken before anything is awaited: while the alarm is
+   * being set, the next caller's scans may already be counted.
+   */
+  private async keep(scans: PendingScan[]): Promise<ScanCounts> {
+    if (scans.length === 0) return { ...this.counts() };
     if (!this.tablesExist()) this.createTables();
     const events = this.ctx.storage.transactionSync(() => {
       this.sql.exec("INSERT INTO pending (id, scan) SELECT value ->> 'id', value FROM json_each(?)", JSON.stringify(scans));
       this.count(scans, 1);
       return this.live.append(scans.map(scanEvent));
     });
+    const after = { ...this.counts() };
     this.live.broadcast(events);
     if (!this.copyScheduled) {
       this.copyScheduled = true;
       await this.ctx.storage.setAlarm(Date.now() + COPY_DELAY_MS);
     }
+    return after;
   }
 
   /** Copies the pending scans to D1. */
