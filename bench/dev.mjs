@@ -3,7 +3,7 @@
 // same `wrangler dev`, in the same run and in turns. Also times `npm start` itself: from the
 // command to the line that shows how to get a first key, on new local state and on existing state.
 import { spawn } from "node:child_process";
-import { mkdtempSync, rmSync, writeFileSync } from "node:fs";
+import { mkdtempSync, readFileSync, rmSync, writeFileSync } from "node:fs";
 import { createServer } from "node:net";
 import { cpus, tmpdir } from "node:os";
 import path from "node:path";
@@ -95,6 +95,9 @@ async function timeStart() {
   }
 }
 
+/** A config's `run_worker_first` line: which paths skip the static assets. */
+const workerFirst = (config) => /^run_worker_first = .*$/m.exec(readFileSync(path.join(ROOT, config), "utf8"))?.[0];
+
 /** The no-op Worker under `wrangler dev`, as `npm start` runs Cardbox (same flags, its own state). */
 async function startReference() {
   const port = await freePort();
@@ -131,6 +134,11 @@ const print = (row, reference) =>
     `  ${row.name.padEnd(32)} ${String(row.rps).padStart(6)} req/s  p50 ${row.p50} ms  p99 ${row.p99} ms  errors ${row.errors}` +
       (reference ? `  (no-op ${reference.rps} req/s: ${(row.rps / reference.rps).toFixed(2)})` : ""),
   );
+
+// The reference's [assets] block copies Cardbox's, so that both pay the same asset routing: a drift fails here, before anything starts.
+if (workerFirst("bench/wrangler.reference.toml") !== workerFirst("wrangler.toml")) {
+  throw new Error("bench/wrangler.reference.toml's run_worker_first differs from wrangler.toml's");
+}
 
 let startup = null;
 if (!ONLY) {

@@ -8,10 +8,10 @@
  *   in wrangler dev's runtime, half of it for a Worker that does nothing. The terminal's request lines,
  *   `console` output and the local explorer's data browser are unaffected.
  */
-export function wranglerEnv(env = process.env) {
+export function wranglerEnv() {
   return {
-    ...env,
+    ...process.env,
     WRANGLER_SEND_METRICS: "false",
-    X_LOCAL_OBSERVABILITY: env.X_LOCAL_OBSERVABILITY ?? "false",
+    X_LOCAL_OBSERVABILITY: process.env.X_LOCAL_OBSERVABILITY ?? "false",
   };
 }
