@@ -1,6 +1,5 @@
 import { OpenAPIHono } from "@hono/zod-openapi";
 import type { Context } from "hono";
-import { requestId } from "hono/request-id";
 import { getPath } from "hono/utils/url";
 import { adminRouter } from "./admin/admin.index";
 import { consoleRouter } from "./console/console.index";
@@ -16,7 +15,6 @@ import { leadsRouter } from "./leads/leads.index";
 import { dbFor } from "./lib/db/client";
 import { Db } from "./lib/db/runner";
 import { ApiError } from "./lib/errors";
-import { uuidv4 } from "./lib/ids";
 import { createRouter } from "./lib/openapi";
 import { toApiError } from "./lib/render-error";
 import { createMethodResolver, RouteNotMatched } from "./lib/routing";
@@ -24,12 +22,14 @@ import { handleMcpRequest } from "./mcp/mcp.server";
 import { apiCors } from "./middleware/cors";
 import { d1Session } from "./middleware/d1-session";
 import { jsonBody } from "./middleware/json-body";
-import { rateLimit } from "./middleware/rate-limit";
+import { RateLimiter, rateLimit } from "./middleware/rate-limit";
+import { requestId } from "./middleware/request-id";
 import { requestLog } from "./middleware/request-log";
 import { securityHeaders } from "./middleware/security-headers";
 import { uploadBody } from "./middleware/upload-body";
 import { profilesRouter } from "./profiles/profiles.index";
 import { isPublicPage, publicErrorPage, publicRouter } from "./public/public.index";
+import { clientIp, isQrPath, publicLimiter } from "./public/qr";
 import { scansRouter } from "./scans/scans.index";
 import { sitesRouter } from "./sites/sites.index";
 import { webhookDispatch } from "./webhooks/dispatch";
@@ -41,22 +41,14 @@ const BOOKMARK_HEADER = "x-cardbox-bookmark";
 /** Every `/v1` route is served identically below `/api/v1` (the business-card seed's prefix). */
 const API_MIRROR = "/api/v1";
 
-/** Per API key on the API, per client IP on the public pages; only where the bindings exist (production). */
-const apiRateLimit = () =>
-  rateLimit<AppEnv>({
-    binding: (env) => env.API_RATE_LIMITER,
-    limit: (env) => Number(env.API_RATE_LIMIT) || 600,
-    key: (c) => `key:${c.var.caller.apiKey.id}`,
-  });
-
-const clientIp = (c: Context<AppEnv>) => `ip:${c.req.header("cf-connecting-ip") ?? "unknown"}`;
-
-const publicRateLimit = () =>
-  rateLimit<AppEnv>({ binding: (env) => env.PUBLIC_RATE_LIMITER, limit: (env) => Number(env.PUBLIC_RATE_LIMIT) || 120, key: clientIp });
-
+/** Per API key on the API, per client IP on the public pages and /admin; only where the bindings exist (production). */
+const apiLimiter = new RateLimiter({ binding: (env) => env.API_RATE_LIMITER, limit: (env) => Number(env.API_RATE_LIMIT) || 600 });
 /** Tight: it is what stands between the admin token and guessing. */
-const adminRateLimit = () =>
-  rateLimit<AppEnv>({ binding: (env) => env.ADMIN_RATE_LIMITER, limit: (env) => Number(env.ADMIN_RATE_LIMIT) || 10, key: clientIp });
+const adminLimiter = new RateLimiter({ binding: (env) => env.ADMIN_RATE_LIMITER, limit: (env) => Number(env.ADMIN_RATE_LIMIT) || 10 });
+
+const apiRateLimit = () => rateLimit<AppEnv>(apiLimiter, (c) => `key:${c.var.caller.apiKey.id}`);
+const publicRateLimit = () => rateLimit<AppEnv>(publicLimiter, (c) => clientIp(c.req.raw));
+const adminRateLimit = () => rateLimit<AppEnv>(adminLimiter, (c) => clientIp(c.req.raw));
 
 /** Renders an error: a small HTML page on the public card pages, the JSON error body elsewhere. */
 function respondWithError(c: Context<AppEnv>, error: ApiError) {
@@ -100,22 +92,13 @@ export function createApp() {
     return respondWithError(c, new ApiError("not_found", message));
   };
 
-  // Request ids from the pool of random bytes (`lib/ids.ts`): `crypto.randomUUID` per request cost more.
-  app.use(requestId({ generator: uuidv4 }));
-  app.use(async function requestIdOnEveryAnswer(c, next) {
-    // hono/request-id sets the header on the context; an answer a handler builds itself (the MCP
-    // transport's) does not carry it, so it is copied on here.
-    await next();
-    if (!c.res.headers.has("x-request-id")) {
-      c.res = new Response(c.res.body, c.res);
-      c.res.headers.set("x-request-id", c.var.requestId);
-    }
-  });
+  app.use(requestId());
   app.use(
     requestLog<AppEnv>({
       workspaceOf: (c) => c.get("caller")?.workspace.id ?? null,
-      // `npm start`: wrangler dev prints a line for every request already.
-      failuresOnly: (c) => c.env.REQUEST_LOG === "failures",
+      // `npm start`: wrangler dev prints a line for every request already. A QR scan's redirect is
+      // recorded as the scan itself (the hottest path there is: its line would cost more than the redirect).
+      failuresOnly: (c) => c.env.REQUEST_LOG === "failures" || (c.req.method === "GET" && isQrPath(c.req.path)),
     }),
   );
   app.use(securityHeaders());

@@ -6,6 +6,7 @@ import { purgeIdempotencyKeys } from "./idempotency/idempotency.data";
 import { handleImportBatch } from "./imports/import-chunks";
 import type { ImportJob } from "./imports/imports.data";
 import { dbFor } from "./lib/db/client";
+import { qrLane } from "./public/qr-lane";
 import { purgeScans } from "./scans/scans.data";
 import { flushOutbox, handleDeadLetters, handleWebhookBatch, type WebhookJob } from "./webhooks/delivery";
 import { forgetExpiredSecrets } from "./webhooks/webhooks.data";
@@ -17,7 +18,9 @@ const DEAD_LETTER_QUEUE = "cardbox-webhooks-dlq";
 const IMPORT_QUEUE = "cardbox-imports";
 
 export default {
-  fetch: app.fetch,
+  async fetch(request: Request, env: Env, ctx: ExecutionContext) {
+    return (await qrLane(request, env, ctx)) ?? app.fetch(request, env, ctx);
+  },
   async queue(batch, env) {
     if (batch.queue === IMPORT_QUEUE) await handleImportBatch(batch as MessageBatch<ImportJob>, env);
     else if (batch.queue === DEAD_LETTER_QUEUE) await handleDeadLetters(batch as MessageBatch<WebhookJob>, env);

@@ -3,7 +3,6 @@ import { bodyLimit } from "hono/body-limit";
 import { html } from "hono/html";
 import { captureLead } from "../contacts/contacts-leads.data";
 import type { AppEnv } from "../keys/app-env";
-import { BoundedCache } from "../lib/bounded-cache";
 import { publicBaseUrl } from "../lib/config";
 import { ApiError, notFound } from "../lib/errors";
 import { nowIso } from "../lib/ids";
@@ -14,9 +13,7 @@ import { HANDLE_PATTERN } from "../profiles/profiles.routes";
 import type { Profile } from "../profiles/profiles.table";
 import { leadEvent } from "../scans/live-feed";
 import { publishLead, scanCounter } from "../scans/scan-counter";
-import { scanOrigin, visitOrigin } from "../scans/scan-origin";
-import { type Retarget, sendScan } from "../scans/scan-sender";
-import { newScan } from "../scans/scans.data";
+import { scanOrigin } from "../scans/scan-origin";
 import { flushOutbox } from "../webhooks/delivery";
 import { CardPage, ErrorPage, type LeadSection } from "./card-page";
 import { pageCsp } from "./layout";
@@ -29,6 +26,7 @@ import {
   type TurnstileSettings,
   validFormToken,
 } from "./lead-form";
+import { countVisit, qrLocation, qrRetarget, qrTargets } from "./qr";
 
 type PublicContext = Context<AppEnv>;
 
@@ -39,48 +37,6 @@ async function publicProfile(c: PublicContext, rawHandle: string) {
   if (!found?.profile.public) throw notFound("Card");
   return found;
 }
-
-const referrerHost = (c: PublicContext) => {
-  const referer = c.req.header("referer");
-  if (!referer) return null;
-  try {
-    return new URL(referer).hostname || null;
-  } catch {
-    return null;
-  }
-};
-
-/**
- * Counts a visit, after the answer, unless the client is a bot or a link-preview crawler. The
- * visitor never waits for it; a failure is logged.
- */
-function countVisit(c: PublicContext, profileId: string, source: "qr_scan" | "web", retarget?: Retarget) {
-  const origin = visitOrigin(c.req.raw);
-  if (!origin) return;
-  sendScan(c.env, c.executionCtx, newScan(profileId, source, { referrer: referrerHost(c), origin }), retarget);
-}
-
-/**
- * Where each QR handle led lately: `/q` is the hottest public path (a whole conference hall
- * scanning one card), and it needs only the profile id and current handle. Safe to serve stale
- * for this long: the card page behind the redirect reads the profile afresh (a card made private
- * or deleted is 404 there at once), a scan of a profile gone private is dropped when it is copied
- * to D1, one of a deleted profile goes where the handle leads now (`qrRetarget`), and a renamed
- * handle still redirects through its old name.
- */
-const QR_TARGET_TTL_MS = 60_000;
-const qrTargets = new BoundedCache<string, { profileId: string; handle: string }>(10_000, QR_TARGET_TTL_MS);
-
-/** A QR scan whose cached profile was deleted meanwhile: the handle is looked up again, for this scan and the next. */
-const qrRetarget =
-  (c: PublicContext, asked: string): Retarget =>
-  async () => {
-    qrTargets.delete(asked);
-    const found = HANDLE_PATTERN.test(asked) ? await findProfileByHandle(c.var.db, asked) : undefined;
-    if (!found?.profile.public) return undefined;
-    qrTargets.set(asked, { profileId: found.profile.id, handle: found.profile.handle });
-    return found.profile.id;
-  };
 
 function profileVCard(p: Profile, url: string) {
   const { firstName, lastName } = splitName(p.name);
@@ -185,9 +141,9 @@ export const publicRouter = new Hono<AppEnv>()
       target = { profileId: profile.id, handle: profile.handle };
       qrTargets.set(asked, target);
     }
-    countVisit(c, target.profileId, "qr_scan", qrRetarget(c, asked));
+    countVisit(c.req.raw, c.env, c.executionCtx, target.profileId, "qr_scan", qrRetarget(c.var.db, asked));
     c.header("Cache-Control", "no-store");
-    return c.redirect(`/p/${target.handle}?via=qr`, 302);
+    return c.redirect(qrLocation(target), 302);
   })
   .get("/p/:file", async (c) => {
     const file = c.req.param("file");
@@ -205,7 +161,7 @@ export const publicRouter = new Hono<AppEnv>()
     }
     // The thanks after a shared lead is the same visit, not a new one.
     if (c.req.query("shared") === "1" && profile.leadCapture === "on") return renderCard(c, profile, { kind: "shared" });
-    countVisit(c, profile.id, "web");
+    countVisit(c.req.raw, c.env, c.executionCtx, profile.id, "web");
     return renderCard(c, profile, await leadSection(c, profile, c.req.query("via") === "qr" ? "qr" : "web"));
   })
   .post("/p/:handle/connect", formBodyLimit, async (c) => {

@@ -3,7 +3,7 @@ import { recordScans } from "./scan-counter";
 import type { PendingScan } from "./scans.data";
 
 /** How long the first scan of a group waits for others of the same profile in this isolate. */
-const GATHER_MS = 20;
+const GATHER_MS = 50;
 /** A group this large goes at once. */
 const GATHER_MAX = 200;
 
