@@ -18,12 +18,33 @@ export class Counter extends DurableObject {
   }
 }
 
+/**
+ * The headers of Cardbox's QR redirect (`src/middleware/security-headers`, the request id, the
+ * cache rule): a Worker that answers the same redirect and does nothing else.
+ */
+const REDIRECT_HEADERS = [
+  ["Location", "/p/bench-card?via=qr"],
+  ["Cache-Control", "no-store"],
+  ["X-Request-Id", "0190a8c4-0000-4000-8000-000000000000"],
+  ["Cross-Origin-Opener-Policy", "same-origin"],
+  ["Origin-Agent-Cluster", "?1"],
+  ["Referrer-Policy", "strict-origin-when-cross-origin"],
+  ["X-Content-Type-Options", "nosniff"],
+  ["X-DNS-Prefetch-Control", "off"],
+  ["X-Download-Options", "noopen"],
+  ["X-Frame-Options", "DENY"],
+  ["X-Permitted-Cross-Domain-Policies", "none"],
+  ["X-XSS-Protection", "0"],
+];
+
 export default {
   async fetch(request, env) {
     const url = new URL(request.url);
     switch (url.pathname) {
       case "/__ref/noop":
         return Response.json({ ok: true });
+      case "/__ref/redirect":
+        return new Response(null, { status: 302, headers: REDIRECT_HEADERS });
       case "/__ref/read": {
         const row = await env.DB.prepare("SELECT * FROM contacts WHERE workspace_id = ? AND id = ?")
           .bind(url.searchParams.get("ws"), url.searchParams.get("id"))
