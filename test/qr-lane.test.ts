@@ -145,4 +145,27 @@ describe("the QR redirect's lane", () => {
     expect(Number(refused.headers.get("retry-after"))).toBeGreaterThanOrEqual(1);
     expect(limits).toEqual(Array(4).fill("ip:198.51.100.77"));
   });
+
+  it("leaves a failing rate-limit binding to the app, which answers its error page", async () => {
+    const { handle } = await newCard();
+    await bothWays(() => scanRequest(`/q/${handle}`));
+    const broken = {
+      ...deployed,
+      PUBLIC_RATE_LIMITER: {
+        limit: async () => {
+          throw new Error("rate limiter unreachable");
+        },
+      } as RateLimit,
+    } as Env;
+    expect(await qrLane(scanRequest(`/q/${handle}`), broken, createExecutionContext())).toBeUndefined();
+    vi.spyOn(console, "error").mockImplementation(() => {});
+    const ctx = createExecutionContext();
+    const res = await worker.fetch(scanRequest(`/q/${handle}`), broken, ctx);
+    await waitOnExecutionContext(ctx);
+    expect([res.status, res.headers.get("content-type"), res.headers.get("x-request-id")]).toEqual([
+      500,
+      "text/html; charset=UTF-8",
+      "lane-1",
+    ]);
+  });
 });

@@ -1,5 +1,5 @@
 import { dbFor } from "../lib/db/client";
-import { giveVerdict } from "../middleware/rate-limit";
+import { giveVerdict, type RateVerdict } from "../middleware/rate-limit";
 import { requestIdOf } from "../middleware/request-id";
 import { HSTS, SECURITY_HEADERS } from "../middleware/security-headers";
 import { clientIp, countVisit, publicLimiter, qrLocation, qrRetarget, qrTargets } from "./qr";
@@ -23,7 +23,13 @@ export async function qrLane(request: Request, env: Env, ctx: ExecutionContext):
   const asked = QR_PATH.exec(url)?.[1]?.toLowerCase();
   const target = asked === undefined ? undefined : qrTargets.get(asked);
   if (asked === undefined || !target) return undefined;
-  const verdict = await publicLimiter.check(env, clientIp(request));
+  let verdict: RateVerdict | undefined;
+  try {
+    verdict = await publicLimiter.check(env, clientIp(request));
+  } catch {
+    // The binding failed: the app asks it again, and answers (and logs) what it says.
+    return undefined;
+  }
   if (verdict && !verdict.ok) {
     // The app answers the refusal (its 429 page), with this verdict: the request is counted once.
     giveVerdict(request, verdict);
