@@ -26,7 +26,7 @@ import {
   type TurnstileSettings,
   validFormToken,
 } from "./lead-form";
-import { countVisit, qrLocation, qrRetarget, qrTargets } from "./qr";
+import { countVisit, isQrPath, qrLocation, qrRetarget, qrTargets } from "./qr";
 
 type PublicContext = Context<AppEnv>;
 
@@ -72,7 +72,7 @@ export function publicErrorPage(c: PublicContext, error: ApiError) {
   );
 }
 
-export const isPublicPage = (path: string) => path.startsWith("/q/") || path.startsWith("/p/");
+export const isPublicPage = (path: string) => isQrPath(path) || path.startsWith("/p/");
 
 const cardUrl = (c: PublicContext, profile: Profile) => `${publicBaseUrl(c.env, c.req.url)}/p/${profile.handle}`;
 

@@ -1,8 +1,8 @@
 import { dbFor } from "../lib/db/client";
-import { giveVerdict, type RateVerdict } from "../middleware/rate-limit";
+import { clientIp, giveVerdict, type RateVerdict } from "../middleware/rate-limit";
 import { requestIdOf } from "../middleware/request-id";
 import { HSTS, SECURITY_HEADERS } from "../middleware/security-headers";
-import { clientIp, countVisit, publicLimiter, qrLocation, qrRetarget, qrTargets } from "./qr";
+import { countVisit, publicLimiter, qrLocation, qrRetarget, qrTargets } from "./qr";
 
 /** `/q/{handle}` and nothing more: no trailing slash, no percent-encoding (the app checks those). */
 const QR_PATH = /^https?:\/\/[^/]+\/q\/([A-Za-z0-9-]+)(?:\?[^%#]*)?$/;
@@ -13,16 +13,17 @@ const QR_PATH = /^https?:\/\/[^/]+\/q\/([A-Za-z0-9-]+)(?:\?[^%#]*)?$/;
  * none of the app's routing and middleware: its answer is a redirect it already knows. The lane
  * gives exactly the app's answer (302, `Location`, `Cache-Control`, the security headers, the
  * request id and the rate limit's headers; like the app, no request-log line: the scan is the
- * record), and counts the scan the same way. Anything it is not sure of goes to the app, which answers it, and looks the handle up for
- * the next scan: another method, a handle not seen lately, a D1 bookmark sent, or D1 sessions on
- * (their answers carry a bookmark).
+ * record), and counts the scan the same way. Anything it is not sure of goes to the app, which
+ * answers it and looks the handle up for the next scan: another method, a handle not seen lately,
+ * a D1 bookmark sent, or D1 sessions on (their answers carry a bookmark).
  */
 export async function qrLane(request: Request, env: Env, ctx: ExecutionContext): Promise<Response | undefined> {
   if (request.method !== "GET" || env.D1_SESSIONS === "on" || request.headers.has("x-cardbox-bookmark")) return undefined;
   const url = request.url;
   const asked = QR_PATH.exec(url)?.[1]?.toLowerCase();
-  const target = asked === undefined ? undefined : qrTargets.get(asked);
-  if (asked === undefined || !target) return undefined;
+  if (asked === undefined) return undefined;
+  const target = qrTargets.get(asked);
+  if (!target) return undefined;
   let verdict: RateVerdict | undefined;
   try {
     verdict = await publicLimiter.check(env, clientIp(request));

@@ -13,9 +13,6 @@ export const publicLimiter = new RateLimiter({
   limit: (env) => Number(env.PUBLIC_RATE_LIMIT) || 120,
 });
 
-/** The key a client is throttled by on the public pages and /admin. */
-export const clientIp = (request: Request) => `ip:${request.headers.get("cf-connecting-ip") ?? "unknown"}`;
-
 /** Whether `path` is a QR landing, `/q/{handle}`. */
 export const isQrPath = (path: string) => path.startsWith("/q/");
 

@@ -56,6 +56,9 @@ export class RateLimiter {
   }
 }
 
+/** The key a client is throttled by where there is no API key (the public pages, /admin): its IP. */
+export const clientIp = (request: Request) => `ip:${request.headers.get("cf-connecting-ip") ?? "unknown"}`;
+
 /**
  * Verdicts already given for a request before the app saw it (the QR redirect's lane counts its
  * requests itself): the middleware uses them instead of counting the request twice.
