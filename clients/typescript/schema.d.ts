@@ -853,6 +853,26 @@ export interface paths {
         patch?: never;
         trace?: never;
     };
+    "/admin/webhook-secrets/reseal": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /**
+         * Re-encrypt webhook signing secrets with the current key
+         * @description After a new key is put first in `WEBHOOK_SECRET_KEYS`: re-encrypts the signing secrets (current and, within their overlap, previous) still sealed with an older key, up to 100 endpoints a call. When `remaining` is 0 and `unopenable` is empty, the older keys can be removed. The secrets themselves, the endpoints' `updated_at` and ETags do not change.
+         */
+        post: operations["resealWebhookSecrets"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
     "/app/session": {
         parameters: {
             query?: never;
@@ -2371,6 +2391,16 @@ export interface components {
             name?: string;
             /** @enum {string} */
             plan?: "free" | "pro" | "business";
+        };
+        WebhookSecretsResealed: {
+            /** @description The key of `WEBHOOK_SECRET_KEYS` that seals every secret rewritten (the first). */
+            key_id: string;
+            /** @description Endpoints whose secrets this call re-encrypted. */
+            resealed: number;
+            /** @description Endpoints still sealed with an older configured key: call again until 0. */
+            remaining: number;
+            /** @description Endpoints (the first 100 ids) with a live secret sealed with a key no longer in `WEBHOOK_SECRET_KEYS`: put that key back and call again, or have the workspace rotate the endpoint's secret. */
+            unopenable: string[];
         };
         ConsoleSession: components["schemas"]["Me"] & {
             /** @description Send it in `x-cardbox-csrf` with every write the console makes. */
@@ -14560,6 +14590,176 @@ export interface operations {
                      * @example {
                      *       "error": "Contact not found",
                      *       "code": "not_found",
+                     *       "request_id": "0192f7a8-6c1e-7d3a-9b2f-4e5d6c7b8a91"
+                     *     }
+                     */
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description Body over 1 MiB (`payload_too_large`). */
+            413: {
+                headers: {
+                    "x-request-id": components["headers"]["RequestId"];
+                    "x-cardbox-bookmark": components["headers"]["Bookmark"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "error": "Request body must be at most 1 MiB",
+                     *       "code": "payload_too_large",
+                     *       "request_id": "0192f7a8-6c1e-7d3a-9b2f-4e5d6c7b8a91"
+                     *     }
+                     */
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description Body is not `application/json` (`unsupported_media_type`). */
+            415: {
+                headers: {
+                    "x-request-id": components["headers"]["RequestId"];
+                    "x-cardbox-bookmark": components["headers"]["Bookmark"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "error": "Content-Type must be application/json",
+                     *       "code": "unsupported_media_type",
+                     *       "request_id": "0192f7a8-6c1e-7d3a-9b2f-4e5d6c7b8a91"
+                     *     }
+                     */
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description Rate limit exceeded (see `Retry-After`) (`rate_limited`). */
+            429: {
+                headers: {
+                    "x-request-id": components["headers"]["RequestId"];
+                    "x-cardbox-bookmark": components["headers"]["Bookmark"];
+                    "RateLimit-Limit": components["headers"]["RateLimitLimit"];
+                    "RateLimit-Remaining": components["headers"]["RateLimitRemaining"];
+                    "RateLimit-Reset": components["headers"]["RateLimitReset"];
+                    "Retry-After": components["headers"]["RetryAfter"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "error": "Rate limit of 600 requests per 60 s exceeded; retry after 12 s",
+                     *       "code": "rate_limited",
+                     *       "request_id": "0192f7a8-6c1e-7d3a-9b2f-4e5d6c7b8a91"
+                     *     }
+                     */
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description Unexpected server error (reported to us) (`internal`). */
+            500: {
+                headers: {
+                    "x-request-id": components["headers"]["RequestId"];
+                    "x-cardbox-bookmark": components["headers"]["Bookmark"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "error": "Internal error",
+                     *       "code": "internal",
+                     *       "request_id": "0192f7a8-6c1e-7d3a-9b2f-4e5d6c7b8a91"
+                     *     }
+                     */
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description A dependency is briefly unavailable, or the deployment is misconfigured; retry (`service_unavailable`). */
+            503: {
+                headers: {
+                    "x-request-id": components["headers"]["RequestId"];
+                    "x-cardbox-bookmark": components["headers"]["Bookmark"];
+                    "Retry-After": components["headers"]["RetryAfter"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "error": "The database is briefly unavailable; retry",
+                     *       "code": "service_unavailable",
+                     *       "request_id": "0192f7a8-6c1e-7d3a-9b2f-4e5d6c7b8a91"
+                     *     }
+                     */
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+        };
+    };
+    resealWebhookSecrets: {
+        parameters: {
+            query?: never;
+            header?: {
+                /** @description A bookmark from an earlier answer: this request reads a database state at least that recent (read-your-writes with read replicas). Not a bookmark → 400. */
+                "x-cardbox-bookmark"?: components["parameters"]["Bookmark"];
+            };
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description What was re-encrypted and what is left */
+            200: {
+                headers: {
+                    "x-request-id": components["headers"]["RequestId"];
+                    "x-cardbox-bookmark": components["headers"]["Bookmark"];
+                    "RateLimit-Limit": components["headers"]["RateLimitLimit"];
+                    "RateLimit-Remaining": components["headers"]["RateLimitRemaining"];
+                    "RateLimit-Reset": components["headers"]["RateLimitReset"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "key_id": "0192f7a8-6c1e-7d3a-9b2f-4e5d6c7b8a90",
+                     *       "resealed": 1,
+                     *       "remaining": 1,
+                     *       "unopenable": [
+                     *         "example"
+                     *       ]
+                     *     }
+                     */
+                    "application/json": components["schemas"]["WebhookSecretsResealed"];
+                };
+            };
+            /** @description Malformed body, query or URL, or invalid fields (`bad_request`, `validation_failed`). */
+            400: {
+                headers: {
+                    "x-request-id": components["headers"]["RequestId"];
+                    "x-cardbox-bookmark": components["headers"]["Bookmark"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "error": "Request body is not valid JSON",
+                     *       "code": "bad_request",
+                     *       "request_id": "0192f7a8-6c1e-7d3a-9b2f-4e5d6c7b8a91"
+                     *     }
+                     */
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description Missing, unknown or revoked credentials (`unauthorized`). */
+            401: {
+                headers: {
+                    "x-request-id": components["headers"]["RequestId"];
+                    "x-cardbox-bookmark": components["headers"]["Bookmark"];
+                    "WWW-Authenticate": components["headers"]["WWWAuthenticate"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "error": "Missing API key",
+                     *       "code": "unauthorized",
                      *       "request_id": "0192f7a8-6c1e-7d3a-9b2f-4e5d6c7b8a91"
                      *     }
                      */

@@ -3,6 +3,7 @@ import { PERMISSIONS } from "../keys/caller";
 import { createApiKey } from "../keys/keys.data";
 import { toApiKeyCreated } from "../keys/keys.handlers";
 import { notFound } from "../lib/errors";
+import { resealSecrets } from "../webhooks/webhooks.data";
 import { findWorkspace, deleteWorkspace as remove, updateWorkspace } from "../workspaces/workspaces.data";
 import type { Workspace } from "../workspaces/workspaces.table";
 import { provisionWorkspace } from "./admin.data";
@@ -44,4 +45,9 @@ export const deleteWorkspace: AppRouteHandler<typeof routes.deleteWorkspace> = a
   const { id } = c.req.valid("param");
   if (!(await remove(c.var.db, id))) throw notFound("Workspace");
   return c.json({ success: true as const, id }, 200);
+};
+
+export const resealWebhookSecrets: AppRouteHandler<typeof routes.resealWebhookSecrets> = async (c) => {
+  const result = await resealSecrets(c.var.db, c.env.WEBHOOK_SECRET_KEYS);
+  return c.json({ key_id: result.keyId, resealed: result.resealed, remaining: result.remaining, unopenable: result.unopenable }, 200);
 };

@@ -8,4 +8,5 @@ export const adminRouter = createRouter<AppEnv>()
   .openapi(routes.getWorkspace, handlers.getWorkspace)
   .openapi(routes.patchWorkspace, handlers.patchWorkspace)
   .openapi(routes.mintKey, handlers.mintKey)
-  .openapi(routes.deleteWorkspace, handlers.deleteWorkspace);
+  .openapi(routes.deleteWorkspace, handlers.deleteWorkspace)
+  .openapi(routes.resealWebhookSecrets, handlers.resealWebhookSecrets);

@@ -94,3 +94,29 @@ export const deleteWorkspace = createRoute({
     ...errorResponses(401, 404),
   },
 });
+
+const ResealSchema = z
+  .object({
+    key_id: z.string().openapi({ description: "The key of `WEBHOOK_SECRET_KEYS` that seals every secret rewritten (the first)." }),
+    resealed: z.number().int().openapi({ description: "Endpoints whose secrets this call re-encrypted." }),
+    remaining: z.number().int().openapi({ description: "Endpoints still sealed with an older configured key: call again until 0." }),
+    unopenable: z.array(z.string()).openapi({
+      description:
+        "Endpoints (the first 100 ids) with a live secret sealed with a key no longer in `WEBHOOK_SECRET_KEYS`: put that key back and call again, or have the workspace rotate the endpoint's secret.",
+    }),
+  })
+  .openapi("WebhookSecretsResealed");
+
+export const resealWebhookSecrets = createRoute({
+  method: "post",
+  path: "/webhook-secrets/reseal",
+  tags,
+  operationId: "resealWebhookSecrets",
+  summary: "Re-encrypt webhook signing secrets with the current key",
+  description:
+    "After a new key is put first in `WEBHOOK_SECRET_KEYS`: re-encrypts the signing secrets (current and, within their overlap, previous) still sealed with an older key, up to 100 endpoints a call. When `remaining` is 0 and `unopenable` is empty, the older keys can be removed. The secrets themselves, the endpoints' `updated_at` and ETags do not change.",
+  security,
+  middleware,
+  request: { query: NO_QUERY },
+  responses: { 200: json(ResealSchema, "What was re-encrypted and what is left"), ...errorResponses(401) },
+});

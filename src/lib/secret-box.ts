@@ -47,6 +47,27 @@ function ringFor(configured: string | undefined): Promise<KeyRing> {
   return ring;
 }
 
+/** The ring's key ids: the one that seals (`current`) and every one that opens (`all`, current first). */
+export async function keyIds(keys: string | undefined): Promise<{ current: string; all: string[] }> {
+  const ring = await ringFor(keys);
+  return { current: ring.current.id, all: [...ring.byId.keys()] };
+}
+
+/** The id of the key a sealed value was made with. */
+export const sealedKeyId = (sealed: string): string => sealedParts(sealed)[0];
+
+function sealedParts(sealed: string): [id: string, data: string | undefined] {
+  if (!sealed.startsWith(PREFIX)) throw new Error("not a sealed value");
+  const [id, data] = sealed.slice(PREFIX.length).split(":");
+  return [id ?? "", data];
+}
+
+/** The value sealed with the ring's current key: `sealed` itself when it already is, else opened and sealed again. */
+export async function reseal(keys: string | undefined, rowId: string, sealed: string): Promise<string> {
+  const { current } = await ringFor(keys);
+  return sealedKeyId(sealed) === current.id ? sealed : seal(keys, rowId, await open(keys, rowId, sealed));
+}
+
 const toBase64 = (bytes: Uint8Array) => btoa(String.fromCharCode(...bytes));
 const fromBase64 = (text: string) => Uint8Array.from(atob(text), (ch) => ch.charCodeAt(0));
 
@@ -69,9 +90,8 @@ export async function seal(keys: string | undefined, rowId: string, plaintext: s
 
 /** Decrypts a value `seal` made for the row `rowId`. */
 export async function open(keys: string | undefined, rowId: string, sealed: string): Promise<string> {
-  if (!sealed.startsWith(PREFIX)) throw new Error("not a sealed value");
-  const [id, data] = sealed.slice(PREFIX.length).split(":");
-  const key = (await ringFor(keys)).byId.get(id ?? "");
+  const [id, data] = sealedParts(sealed);
+  const key = (await ringFor(keys)).byId.get(id);
   if (!key || !data) throw new Error(`no key "${id}" in WEBHOOK_SECRET_KEYS to open this value`);
   const bytes = fromBase64(data);
   const plain = await crypto.subtle.decrypt(

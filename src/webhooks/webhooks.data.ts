@@ -1,11 +1,12 @@
-import { and, eq, lt, sql } from "drizzle-orm";
+import { and, asc, eq, isNull, lt, or, type SQL, sql } from "drizzle-orm";
+import type { AnySQLiteColumn } from "drizzle-orm/sqlite-core";
 import { findFirst, selectPage, unchangedSince } from "../lib/db/pages";
 import { type Db, rowCount } from "../lib/db/runner";
 import { ApiError, notFound } from "../lib/errors";
 import { type Precondition, preconditionFailed } from "../lib/etag";
 import { nowIso, uuidv7 } from "../lib/ids";
 import type { PageRequest } from "../lib/pagination";
-import { seal } from "../lib/secret-box";
+import { keyIds, reseal, seal } from "../lib/secret-box";
 import { newEventId, outboxEvent } from "./outbox.data";
 import { newWebhookSecret } from "./signature";
 import { type Webhook, webhookDeliveries, webhookEvents, webhookMessages, webhooks } from "./webhooks.table";
@@ -131,6 +132,101 @@ export async function rotateSecret(db: Db, keys: string | undefined, workspaceId
   );
   if (!row) throw new ApiError("conflict", "The secret was rotated by another request; rotate again to get a secret of your own");
   return { row, secret };
+}
+
+/** How many endpoints one reseal call rewrites (one D1 batch). */
+export const RESEAL_BATCH = 100;
+
+/** The key id in a sealed column (`enc:v1:<kid>:…`), in SQL. */
+const keyIdOf = (column: AnySQLiteColumn) => sql`substr(${column}, 8, instr(substr(${column}, 8), ':') - 1)`;
+const keyIn = (column: AnySQLiteColumn, ids: string[]) => sql`${keyIdOf(column)} IN (SELECT value FROM json_each(${JSON.stringify(ids)}))`;
+const keyNotIn = (column: AnySQLiteColumn, ids: string[]) =>
+  sql`${keyIdOf(column)} NOT IN (SELECT value FROM json_each(${JSON.stringify(ids)}))`;
+
+export interface ResealResult {
+  /** The key every secret is sealed with now. */
+  keyId: string;
+  resealed: number;
+  /** Endpoints still sealed with another configured key: call again. */
+  remaining: number;
+  /** Endpoints with a live secret sealed with a key no longer configured (the first 100 ids). */
+  unopenable: string[];
+}
+
+/**
+ * Re-encrypts the signing secrets sealed with an older key of the ring (WEBHOOK_SECRET_KEYS) with
+ * its current key, up to `RESEAL_BATCH` endpoints a call, so the older key can then be removed. A
+ * previous secret past its overlap signs nothing any more and is forgotten instead. Each endpoint
+ * is rewritten only if its secrets are still the ones read (a rotation in between wins); its
+ * `updated_at` and ETag stay, since nothing the API shows changes.
+ */
+export async function resealSecrets(db: Db, keys: string | undefined, now = nowIso()): Promise<ResealResult> {
+  const { current, all } = await keyIds(keys);
+  const older = all.filter((id) => id !== current);
+  const livePrevious = sql`(${webhooks.previousSecret} IS NOT NULL AND ifnull(${webhooks.previousSecretExpiresAt} > ${now}, 0))`;
+  // Sealed with a key the ring no longer has: no call can open it, so it is reported, not retried.
+  const unopenable = or(keyNotIn(webhooks.secret, all), and(livePrevious, keyNotIn(webhooks.previousSecret, all)));
+  const due = and(
+    or(keyIn(webhooks.secret, older), and(livePrevious, keyIn(webhooks.previousSecret, older))),
+    sql`NOT (${unopenable})`,
+  ) as SQL;
+  const rows = await db.all(
+    db.orm
+      .select({
+        id: webhooks.id,
+        secret: webhooks.secret,
+        previousSecret: webhooks.previousSecret,
+        expiresAt: webhooks.previousSecretExpiresAt,
+      })
+      .from(webhooks)
+      .where(due)
+      .orderBy(asc(webhooks.id))
+      .limit(rowCount(RESEAL_BATCH)),
+  );
+  // Sealed first, then the statements: a Drizzle query is a thenable, which an async function would run.
+  const sealed = await Promise.all(
+    rows.map(async (row) => {
+      const live = row.previousSecret !== null && row.expiresAt !== null && row.expiresAt > now;
+      return {
+        secret: await reseal(keys, row.id, row.secret),
+        previousSecret: live ? await reseal(keys, row.id, row.previousSecret!) : null,
+        previousSecretExpiresAt: live ? row.expiresAt : null,
+      };
+    }),
+  );
+  const updates = rows.map((row, i) => resealUpdate(db, row, sealed[i]!));
+  const written = updates.length > 0 ? await db.batch(updates as [Update, ...Update[]]) : [];
+  const [[left], stuck] = await db.batch([
+    db.orm.select({ n: sql<number>`count(*)` }).from(webhooks).where(due),
+    db.orm.select({ id: webhooks.id }).from(webhooks).where(unopenable).orderBy(asc(webhooks.id)).limit(rowCount(100)),
+  ]);
+  return {
+    keyId: current,
+    resealed: written.filter((changed) => changed.length > 0).length,
+    remaining: left!.n,
+    unopenable: stuck.map((r) => r.id),
+  };
+}
+
+type Update = ReturnType<typeof resealUpdate>;
+
+/** Rewrites one endpoint's sealed secrets, if they are still the ones `read`. */
+function resealUpdate(
+  db: Db,
+  read: { id: string; secret: string; previousSecret: string | null },
+  sealed: Pick<Webhook, "secret" | "previousSecret" | "previousSecretExpiresAt">,
+) {
+  return db.orm
+    .update(webhooks)
+    .set(sealed)
+    .where(
+      and(
+        eq(webhooks.id, read.id),
+        eq(webhooks.secret, read.secret),
+        read.previousSecret === null ? isNull(webhooks.previousSecret) : eq(webhooks.previousSecret, read.previousSecret),
+      ),
+    )
+    .returning({ id: webhooks.id });
 }
 
 /** A `webhook.test` event for one endpoint. */

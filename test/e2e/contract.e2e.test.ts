@@ -230,6 +230,8 @@ describe("the OpenAPI document describes every answer of the running API", () =>
       201,
     );
     await call("GET", "/admin/workspaces/{id}", { headers: ADMIN, params: { id: crypto.randomUUID() } }, 404);
+    await call("POST", "/admin/webhook-secrets/reseal", {}, 401);
+    await call("POST", "/admin/webhook-secrets/reseal", { headers: ADMIN }, 200);
 
     // Keys.
     await call("GET", "/v1/me", {}, 401);
