@@ -3,6 +3,15 @@ import { cloudflareTest, readD1Migrations } from "@cloudflare/vitest-plugin";
 import { defineConfig } from "vitest/config";
 import { buildAssets } from "./scripts/build-assets.mjs";
 
+/**
+ * What a test Worker's `fetch` to the outside gets when the test did not stand in for it: a 503
+ * at once. The webhooks that tests register point at hosts that do not exist (`*.example`), and
+ * the suite's queue keeps delivering their events in the background; a real lookup of each would
+ * wait on DNS and fill the log with the runtime's lookup errors.
+ */
+const noNetwork = (request: Request) =>
+  new Response(`No network in tests (${new URL(request.url).host}).`, { status: 503, headers: { "content-type": "text/plain" } });
+
 export default defineConfig(async () => {
   // The Worker's static assets (wrangler.toml [assets]): the reference's script and the console, each when it changed.
   await buildAssets();
@@ -28,7 +37,7 @@ export default defineConfig(async () => {
       projects: [
         {
           // Everything that can run inside workerd, against real D1 and Durable Objects.
-          plugins: [cloudflareTest({ wrangler: { configPath: "./wrangler.toml" }, miniflare: { bindings } })],
+          plugins: [cloudflareTest({ wrangler: { configPath: "./wrangler.toml" }, miniflare: { bindings, outboundService: noNetwork } })],
           test: {
             name: "workers",
             setupFiles: ["./test/setup/apply-migrations.ts"],
