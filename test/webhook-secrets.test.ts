@@ -94,22 +94,28 @@ describe("POST /admin/webhook-secrets/reseal", () => {
     const lost = await register();
     const lostPrevious = await register("https://receiver.example/lost-previous");
     const older = await register("https://receiver.example/older");
+    const copied = await register("https://receiver.example/copied");
     await sealWith(T9, lost.id, lost.secret);
     await sealWith(T0, older.id, older.secret);
+    // A value copied from another endpoint's row: its key is listed, but it is bound to that row and does not open here.
+    await env.DB.prepare("UPDATE webhooks SET secret = ? WHERE id = ?")
+      .bind(await seal(T0, older.id, older.secret), copied.id)
+      .run();
     // Its current secret opens; its previous, still signing for an hour, does not.
     await env.DB.prepare("UPDATE webhooks SET previous_secret = ?, previous_secret_expires_at = ? WHERE id = ?")
       .bind(await seal(T9, lostPrevious.id, "whsec_elsewhere"), inAnHour(), lostPrevious.id)
       .run();
-    const untouched = [await stored(lost.id), await stored(lostPrevious.id)];
+    const untouched = [await stored(lost.id), await stored(lostPrevious.id), await stored(copied.id)];
 
     const res = await call("POST", RESEAL, { headers: ADMIN });
     expect(res.status).toBe(200);
-    expect(res.body).toEqual({ key_id: "t1", resealed: 1, remaining: 0, unopenable: [lost.id, lostPrevious.id].sort() });
-    expect([await stored(lost.id), await stored(lostPrevious.id)]).toEqual(untouched);
+    expect(res.body).toEqual({ key_id: "t1", resealed: 1, remaining: 0, unopenable: [lost.id, lostPrevious.id, copied.id].sort() });
+    expect([await stored(lost.id), await stored(lostPrevious.id), await stored(copied.id)]).toEqual(untouched);
     expect(await open(T1, older.id, (await stored(older.id))!.secret)).toBe(older.secret);
 
     // The workspace rotates the lost endpoint's secret: it is sealed with the current key and no longer reported.
     await call("DELETE", `/v1/webhooks/${lostPrevious.id}`, { key: t.key });
+    await call("DELETE", `/v1/webhooks/${copied.id}`, { key: t.key });
     expect((await call("POST", `/v1/webhooks/${lost.id}/rotate-secret`, { key: t.key })).status).toBe(200);
     await env.DB.prepare("UPDATE webhooks SET previous_secret = NULL, previous_secret_expires_at = NULL WHERE id = ?").bind(lost.id).run();
     expect((await call("POST", RESEAL, { headers: ADMIN })).body).toEqual({ key_id: "t1", resealed: 0, remaining: 0, unopenable: [] });

@@ -53,9 +53,6 @@ export async function keyIds(keys: string | undefined): Promise<{ current: strin
   return { current: ring.current.id, all: [...ring.byId.keys()] };
 }
 
-/** The id of the key a sealed value was made with. */
-export const sealedKeyId = (sealed: string): string => sealedParts(sealed)[0];
-
 function sealedParts(sealed: string): [id: string, data: string | undefined] {
   if (!sealed.startsWith(PREFIX)) throw new Error("not a sealed value");
   const [id, data] = sealed.slice(PREFIX.length).split(":");
@@ -65,7 +62,7 @@ function sealedParts(sealed: string): [id: string, data: string | undefined] {
 /** The value sealed with the ring's current key: `sealed` itself when it already is, else opened and sealed again. */
 export async function reseal(keys: string | undefined, rowId: string, sealed: string): Promise<string> {
   const { current } = await ringFor(keys);
-  return sealedKeyId(sealed) === current.id ? sealed : seal(keys, rowId, await open(keys, rowId, sealed));
+  return sealedParts(sealed)[0] === current.id ? sealed : seal(keys, rowId, await open(keys, rowId, sealed));
 }
 
 const toBase64 = (bytes: Uint8Array) => btoa(String.fromCharCode(...bytes));

@@ -149,7 +149,7 @@ export interface ResealResult {
   resealed: number;
   /** Endpoints still sealed with another configured key: call again. */
   remaining: number;
-  /** Endpoints with a live secret sealed with a key no longer configured (the first 100 ids). */
+  /** Endpoints with a live secret no configured key opens (the first 100 ids): sealed with a key since removed, or damaged. */
   unopenable: string[];
 }
 
@@ -184,17 +184,23 @@ export async function resealSecrets(db: Db, keys: string | undefined, now = nowI
       .limit(rowCount(RESEAL_BATCH)),
   );
   // Sealed first, then the statements: a Drizzle query is a thenable, which an async function would run.
+  // A value its key does not open (damaged, or bound to another row) is reported with the unopenable.
   const sealed = await Promise.all(
     rows.map(async (row) => {
       const live = row.previousSecret !== null && row.expiresAt !== null && row.expiresAt > now;
-      return {
-        secret: await reseal(keys, row.id, row.secret),
-        previousSecret: live ? await reseal(keys, row.id, row.previousSecret!) : null,
-        previousSecretExpiresAt: live ? row.expiresAt : null,
-      };
+      try {
+        return {
+          secret: await reseal(keys, row.id, row.secret),
+          previousSecret: live ? await reseal(keys, row.id, row.previousSecret!) : null,
+          previousSecretExpiresAt: live ? row.expiresAt : null,
+        };
+      } catch {
+        return undefined;
+      }
     }),
   );
-  const updates = rows.map((row, i) => resealUpdate(db, row, sealed[i]!));
+  const damaged = rows.filter((_, i) => !sealed[i]).map((row) => row.id);
+  const updates = rows.flatMap((row, i) => (sealed[i] ? [resealUpdate(db, row, sealed[i])] : []));
   const written = updates.length > 0 ? await db.batch(updates as [Update, ...Update[]]) : [];
   const [[left], stuck] = await db.batch([
     db.orm.select({ n: sql<number>`count(*)` }).from(webhooks).where(due),
@@ -203,8 +209,8 @@ export async function resealSecrets(db: Db, keys: string | undefined, now = nowI
   return {
     keyId: current,
     resealed: written.filter((changed) => changed.length > 0).length,
-    remaining: left!.n,
-    unopenable: stuck.map((r) => r.id),
+    remaining: left!.n - damaged.length,
+    unopenable: [...new Set([...stuck.map((r) => r.id), ...damaged])].sort().slice(0, 100),
   };
 }
 
