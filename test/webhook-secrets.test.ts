@@ -2,7 +2,10 @@ import { createExecutionContext } from "cloudflare:test";
 import { env } from "cloudflare:workers";
 import { beforeEach, describe, expect, it } from "vitest";
 import { createApp } from "../src/app";
+import { dbFor } from "../src/lib/db/client";
+import type { Db } from "../src/lib/db/runner";
 import { open, seal } from "../src/lib/secret-box";
+import { resealSecrets, rotateSecret } from "../src/webhooks/webhooks.data";
 import { ADMIN, call, expectError, newWorkspace, type Tenant } from "./helpers";
 
 /**
@@ -113,11 +116,21 @@ describe("POST /admin/webhook-secrets/reseal", () => {
     expect([await stored(lost.id), await stored(lostPrevious.id), await stored(copied.id)]).toEqual(untouched);
     expect(await open(T1, older.id, (await stored(older.id))!.secret)).toBe(older.secret);
 
-    // The workspace rotates the lost endpoint's secret: it is sealed with the current key and no longer reported.
-    await call("DELETE", `/v1/webhooks/${lostPrevious.id}`, { key: t.key });
-    await call("DELETE", `/v1/webhooks/${copied.id}`, { key: t.key });
-    expect((await call("POST", `/v1/webhooks/${lost.id}/rotate-secret`, { key: t.key })).status).toBe(200);
-    await env.DB.prepare("UPDATE webhooks SET previous_secret = NULL, previous_secret_expires_at = NULL WHERE id = ?").bind(lost.id).run();
+    // The workspace rotates their secrets: each new one is sealed with the current key, and one that
+    // did not open is not kept as the previous secret (it could sign nothing). None is reported now.
+    for (const [hook, previous] of [
+      [lost, null],
+      [lostPrevious, lostPrevious.secret],
+      [copied, null],
+    ] as const) {
+      const rotated = await call("POST", `/v1/webhooks/${hook.id}/rotate-secret`, { key: t.key });
+      expect(rotated.status).toBe(200);
+      const row = (await stored(hook.id))!;
+      expect(await open(T1, hook.id, row.secret)).toBe(rotated.body.secret);
+      expect(row.previous_secret && (await open(T1, hook.id, row.previous_secret))).toBe(previous);
+      expect(row.previous_secret_expires_at === null).toBe(previous === null);
+      expect(rotated.body.previous_secret_expires_at).toBe(row.previous_secret_expires_at);
+    }
     expect((await call("POST", RESEAL, { headers: ADMIN })).body).toEqual({ key_id: "t1", resealed: 0, remaining: 0, unopenable: [] });
   });
 
@@ -142,6 +155,66 @@ describe("POST /admin/webhook-secrets/reseal", () => {
       .all<{ id: string; secret: string }>();
     expect(rows.results).toHaveLength(101);
     for (const row of rows.results) expect(await open(T1, row.id, row.secret)).toBe(`whsec_${row.id}`);
+  });
+
+  it("goes past rows that do not open, however many come first", async () => {
+    const now = new Date().toISOString();
+    const insert = async (id: string, sealed: string) =>
+      env.DB.prepare(
+        "INSERT INTO webhooks (id, workspace_id, url, events, secret, enabled, failed_messages_in_a_row, created_at, updated_at) VALUES (?, ?, ?, '[\"*\"]', ?, 1, 0, ?, ?)",
+      ).bind(id, t.workspaceId, "https://receiver.example/first", sealed, now, now);
+    // 100 values sealed with a listed key for another row, with ids that sort before every other.
+    const damaged = Array.from({ length: 100 }, (_, i) => `00000000-0000-4000-8000-${String(i).padStart(12, "0")}`);
+    const elsewhere = await seal(T0, "another-row", "whsec_elsewhere");
+    await env.DB.batch(await Promise.all(damaged.map((id) => insert(id, elsewhere))));
+    const good = await register("https://receiver.example/after");
+    await sealWith(T0, good.id, good.secret);
+
+    const res = await call("POST", RESEAL, { headers: ADMIN });
+    expect(res.status).toBe(200);
+    expect(res.body).toEqual({ key_id: "t1", resealed: 1, remaining: 0, unopenable: damaged });
+    expect(await open(T1, good.id, (await stored(good.id))!.secret)).toBe(good.secret);
+    const left = await env.DB.prepare("SELECT count(*) AS n FROM webhooks WHERE secret = ?").bind(elsewhere).first<{ n: number }>();
+    expect(left!.n).toBe(100);
+    await env.DB.prepare("DELETE FROM webhooks WHERE secret = ?").bind(elsewhere).run();
+  });
+
+  it("lets a rotation go ahead over a reseal in between, and refuses one that lost to another rotation", async () => {
+    const db = dbFor(env.DB);
+    /** `db`, with `meanwhile` run just before the rotation's write (its second statement, after its read). */
+    const racing = (meanwhile: () => Promise<unknown>) => {
+      let statements = 0;
+      const raced = Object.create(db) as Db;
+      raced.first = async (query) => {
+        if (++statements === 2) await meanwhile();
+        return db.first(query);
+      };
+      return raced;
+    };
+    const hook = await register();
+    await sealWith(T0, hook.id, hook.secret);
+    const rotated = await rotateSecret(
+      racing(() => resealSecrets(db, env.WEBHOOK_SECRET_KEYS)),
+      env.WEBHOOK_SECRET_KEYS,
+      t.workspaceId,
+      hook.id,
+    );
+    const row = (await stored(hook.id))!;
+    expect(row.secret).toMatch(/^enc:v1:t1:/);
+    expect(await open(T1, hook.id, row.secret)).toBe(rotated.secret);
+    expect(await open(T1, hook.id, row.previous_secret!)).toBe(hook.secret);
+
+    let other = "";
+    const losing = racing(async () => {
+      other = (await rotateSecret(db, env.WEBHOOK_SECRET_KEYS, t.workspaceId, hook.id)).secret;
+    });
+    await expect(rotateSecret(losing, env.WEBHOOK_SECRET_KEYS, t.workspaceId, hook.id)).rejects.toMatchObject({
+      code: "conflict",
+      message: "The secret was rotated by another request; rotate again to get a secret of your own",
+    });
+    const after = (await stored(hook.id))!;
+    expect(await open(T1, hook.id, after.secret)).toBe(other);
+    expect(await open(T1, hook.id, after.previous_secret!)).toBe(rotated.secret);
   });
 
   it("takes the admin token, and changes nothing without it", async () => {

@@ -9,6 +9,7 @@ import { env, exports } from "cloudflare:workers";
 import { Webhook as StandardWebhook } from "standardwebhooks";
 import { afterEach, beforeEach, describe, expect, it, vi } from "vitest";
 import worker from "../src";
+import { seal } from "../src/lib/secret-box";
 import type { WebhookJob } from "../src/webhooks/delivery";
 import { call, expectError, ISO_MS, newWorkspace, scansSettled, spyOnSessions, type Tenant, UUID, visit } from "./helpers";
 
@@ -470,6 +471,41 @@ describe("rotation, test events and manual retries", () => {
       [2, 200],
       [1, 500],
     ]);
+  });
+});
+
+describe("a previous secret that no listed key opens", () => {
+  it("stops signing, and the current secret signs on", async () => {
+    const hook = await register(["contact.created"]);
+    const rotated = await call("POST", `/v1/webhooks/${hook.id}/rotate-secret`, { key: t.key });
+    expect(rotated.status).toBe(200);
+    // Its key was removed within the overlap: what it sealed no longer opens.
+    const removedKey = "t9:YW5vdGhlci1kZXBsb3ltZW50cy1rZXktMDAwMDAwLTE=";
+    await env.DB.prepare("UPDATE webhooks SET previous_secret = ? WHERE id = ?")
+      .bind(await seal(removedKey, hook.id, hook.secret), hook.id)
+      .run();
+    const errors = vi.spyOn(console, "error").mockImplementation(() => {});
+    const send = vi.spyOn(env.WEBHOOK_QUEUE, "sendBatch").mockResolvedValue(undefined as never);
+    const tested = await call("POST", `/v1/webhooks/${hook.id}/test`, { key: t.key });
+    send.mockRestore();
+    const [messageId] = await messagesFor(tested.body.event_id);
+    const received = receiver([200]);
+    await consume({ kind: "deliver", id: messageId! });
+    expect(received).toHaveLength(1);
+    expect(received[0]!.headers.get("webhook-signature")!.split(" ")).toHaveLength(1);
+    expect(new StandardWebhook(rotated.body.secret).verify(received[0]!.body, Object.fromEntries(received[0]!.headers))).toMatchObject({
+      type: "webhook.test",
+    });
+    expect(() => new StandardWebhook(hook.secret).verify(received[0]!.body, Object.fromEntries(received[0]!.headers))).toThrow();
+    const logged = errors.mock.calls.map(([line]) => JSON.parse(String(line)));
+    expect(logged).toContainEqual({
+      level: "error",
+      msg: "previous webhook secret does not open",
+      webhook_id: hook.id,
+      error: 'Error: no key "t9" in WEBHOOK_SECRET_KEYS to open this value',
+    });
+    const [delivery] = (await call("GET", `/v1/webhooks/${hook.id}/deliveries`, { key: t.key })).body.data;
+    expect(delivery).toMatchObject({ attempt: 1, status: 200, error: null });
   });
 });
 

@@ -612,7 +612,7 @@ export interface paths {
         put?: never;
         /**
          * Rotate the signing secret
-         * @description The old secret keeps signing too (a second signature) for 24 hours.
+         * @description The old secret keeps signing too (a second signature) for 24 hours. Two rotations of one endpoint at once: the first wins, the other is 409.
          */
         post: operations["rotateWebhookSecret"];
         delete?: never;
@@ -2283,7 +2283,8 @@ export interface components {
             disabledReason?: unknown;
         };
         RotatedWebhook: components["schemas"]["WebhookWithSecret"] & {
-            previous_secret_expires_at: string;
+            /** @description Until when the old secret signs too; null when it is not kept (it was sealed with an encryption key since removed, so it could sign nothing). */
+            previous_secret_expires_at: string | null;
         };
         WebhookDeliveryList: {
             data: components["schemas"]["WebhookDelivery"][];
@@ -2399,7 +2400,7 @@ export interface components {
             resealed: number;
             /** @description Endpoints still sealed with an older configured key: call again until 0. */
             remaining: number;
-            /** @description Endpoints (the first 100 ids) with a live secret no key of `WEBHOOK_SECRET_KEYS` opens (sealed with a key since removed, or damaged): put that key back and call again, or have the workspace rotate the endpoint's secret. */
+            /** @description Endpoints (the first 100 ids) with a live secret sealed with a key no longer in `WEBHOOK_SECRET_KEYS`, or that did not open while being re-encrypted (damaged): put that key back and call again, or have the workspace rotate the endpoint's secret. */
             unopenable: string[];
         };
         ConsoleSession: components["schemas"]["Me"] & {
@@ -11719,6 +11720,27 @@ export interface operations {
                      * @example {
                      *       "error": "Contact not found",
                      *       "code": "not_found",
+                     *       "request_id": "0192f7a8-6c1e-7d3a-9b2f-4e5d6c7b8a91"
+                     *     }
+                     */
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description A duplicate, a concurrent change, or an `Idempotency-Key` still in flight (`duplicate_contact`, `conflict`, `idempotency_in_flight`). */
+            409: {
+                headers: {
+                    "x-request-id": components["headers"]["RequestId"];
+                    "x-cardbox-bookmark": components["headers"]["Bookmark"];
+                    /** @description Only with `idempotency_in_flight`: seconds to wait before trying again. */
+                    "Retry-After"?: number;
+                    "Idempotent-Replayed": components["headers"]["IdempotentReplayed"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "error": "A contact with this email already exists",
+                     *       "code": "duplicate_contact",
                      *       "request_id": "0192f7a8-6c1e-7d3a-9b2f-4e5d6c7b8a91"
                      *     }
                      */

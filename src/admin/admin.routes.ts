@@ -102,7 +102,7 @@ const ResealSchema = z
     remaining: z.number().int().openapi({ description: "Endpoints still sealed with an older configured key: call again until 0." }),
     unopenable: z.array(z.string()).openapi({
       description:
-        "Endpoints (the first 100 ids) with a live secret no key of `WEBHOOK_SECRET_KEYS` opens (sealed with a key since removed, or damaged): put that key back and call again, or have the workspace rotate the endpoint's secret.",
+        "Endpoints (the first 100 ids) with a live secret sealed with a key no longer in `WEBHOOK_SECRET_KEYS`, or that did not open while being re-encrypted (damaged): put that key back and call again, or have the workspace rotate the endpoint's secret.",
     }),
   })
   .openapi("WebhookSecretsResealed");

@@ -67,11 +67,17 @@ export async function deliver(env: Env, db: Db, messageId: string): Promise<{ re
     return { retryInSeconds: null };
   }
   const timestamp = Math.floor(Date.now() / 1000);
-  const sealed = [webhook.secret];
+  const secrets = [await open(env.WEBHOOK_SECRET_KEYS, webhook.id, webhook.secret)];
   if (webhook.previousSecret && webhook.previousSecretExpiresAt && webhook.previousSecretExpiresAt > new Date().toISOString()) {
-    sealed.push(webhook.previousSecret);
+    // A previous secret no listed key opens (its key removed within the overlap) stops signing; the current one signs on.
+    const previous = await open(env.WEBHOOK_SECRET_KEYS, webhook.id, webhook.previousSecret).catch((e: unknown) => {
+      console.error(
+        JSON.stringify({ level: "error", msg: "previous webhook secret does not open", webhook_id: webhook.id, error: String(e) }),
+      );
+      return undefined;
+    });
+    if (previous !== undefined) secrets.push(previous);
   }
-  const secrets = await Promise.all(sealed.map((s) => open(env.WEBHOOK_SECRET_KEYS, webhook.id, s)));
   const signatures = await Promise.all(secrets.map((s) => signWebhook(s, message.id, timestamp, event.payload)));
   const started = Date.now();
   let status: number | null = null;

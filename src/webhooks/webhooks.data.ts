@@ -1,4 +1,4 @@
-import { and, asc, eq, isNull, lt, or, type SQL, sql } from "drizzle-orm";
+import { and, asc, eq, gt, isNull, lt, or, type SQL, sql } from "drizzle-orm";
 import type { AnySQLiteColumn } from "drizzle-orm/sqlite-core";
 import { findFirst, selectPage, unchangedSince } from "../lib/db/pages";
 import { type Db, rowCount } from "../lib/db/runner";
@@ -6,7 +6,7 @@ import { ApiError, notFound } from "../lib/errors";
 import { type Precondition, preconditionFailed } from "../lib/etag";
 import { nowIso, uuidv7 } from "../lib/ids";
 import type { PageRequest } from "../lib/pagination";
-import { keyIds, reseal, seal } from "../lib/secret-box";
+import { keyIds, open, reseal, seal } from "../lib/secret-box";
 import { newEventId, outboxEvent } from "./outbox.data";
 import { newWebhookSecret } from "./signature";
 import { type Webhook, webhookDeliveries, webhookEvents, webhookMessages, webhooks } from "./webhooks.table";
@@ -113,25 +113,38 @@ export async function deleteWebhook(db: Db, workspaceId: string, id: string, exp
   if (rows.length === 0) throw unchanged ? preconditionFailed() : notFound("Webhook");
 }
 
-/** A new signing secret (answered once); the current one keeps signing too until it expires. */
+/**
+ * A new signing secret (answered once); the current one keeps signing too until it expires, if it
+ * opens (one sealed with a key since removed could sign nothing). Two rotations at once: the
+ * first wins and the other is 409. A reseal in between (the same secret, encrypted anew) is not a
+ * rotation: the rotation reads the endpoint again and goes ahead.
+ */
 export async function rotateSecret(db: Db, keys: string | undefined, workspaceId: string, id: string) {
-  const current = await requireWebhook(db, workspaceId, id);
-  const now = Date.now();
+  let current = await requireWebhook(db, workspaceId, id);
   const secret = newWebhookSecret();
-  const row = await db.first(
-    db.orm
-      .update(webhooks)
-      .set({
-        secret: await seal(keys, id, secret),
-        previousSecret: current.secret,
-        previousSecretExpiresAt: new Date(now + SECRET_OVERLAP_MS).toISOString(),
-        updatedAt: new Date(now).toISOString(),
-      })
-      .where(and(eq(webhooks.id, id), eq(webhooks.secret, current.secret)))
-      .returning(),
-  );
-  if (!row) throw new ApiError("conflict", "The secret was rotated by another request; rotate again to get a secret of your own");
-  return { row, secret };
+  const sealed = await seal(keys, id, secret);
+  const opened = (value: string) => open(keys, id, value).catch(() => undefined);
+  for (let read = 1; read <= 2; read++) {
+    const replaced = await opened(current.secret);
+    const now = Date.now();
+    const row = await db.first(
+      db.orm
+        .update(webhooks)
+        .set({
+          secret: sealed,
+          previousSecret: replaced === undefined ? null : current.secret,
+          previousSecretExpiresAt: replaced === undefined ? null : new Date(now + SECRET_OVERLAP_MS).toISOString(),
+          updatedAt: new Date(now).toISOString(),
+        })
+        .where(and(eq(webhooks.id, id), eq(webhooks.secret, current.secret)))
+        .returning(),
+    );
+    if (row) return { row, secret };
+    const changed = await requireWebhook(db, workspaceId, id);
+    if (replaced === undefined || (await opened(changed.secret)) !== replaced) break;
+    current = changed;
+  }
+  throw new ApiError("conflict", "The secret was rotated by another request; rotate again to get a secret of your own");
 }
 
 /** How many endpoints one reseal call rewrites (one D1 batch). */
@@ -170,38 +183,46 @@ export async function resealSecrets(db: Db, keys: string | undefined, now = nowI
     or(keyIn(webhooks.secret, older), and(livePrevious, keyIn(webhooks.previousSecret, older))),
     sql`NOT (${unopenable})`,
   ) as SQL;
-  const rows = await db.all(
-    db.orm
-      .select({
-        id: webhooks.id,
-        secret: webhooks.secret,
-        previousSecret: webhooks.previousSecret,
-        expiresAt: webhooks.previousSecretExpiresAt,
-      })
-      .from(webhooks)
-      .where(due)
-      .orderBy(asc(webhooks.id))
-      .limit(rowCount(RESEAL_BATCH)),
-  );
-  // Sealed first, then the statements: a Drizzle query is a thenable, which an async function would run.
-  // A value its key does not open (damaged, or bound to another row) is reported with the unopenable.
-  const sealed = await Promise.all(
-    rows.map(async (row) => {
-      const live = row.previousSecret !== null && row.expiresAt !== null && row.expiresAt > now;
-      try {
-        return {
-          secret: await reseal(keys, row.id, row.secret),
-          previousSecret: live ? await reseal(keys, row.id, row.previousSecret!) : null,
-          previousSecretExpiresAt: live ? row.expiresAt : null,
-        };
-      } catch {
-        return undefined;
-      }
-    }),
-  );
-  const damaged = rows.filter((_, i) => !sealed[i]).map((row) => row.id);
-  const updates = rows.flatMap((row, i) => (sealed[i] ? [resealUpdate(db, row, sealed[i])] : []));
-  const written = updates.length > 0 ? await db.batch(updates as [Update, ...Update[]]) : [];
+  const written: { id: string }[][] = [];
+  const damaged: string[] = [];
+  // Page by id past the rows that did not open, so they never take a whole call's batch.
+  let after = "";
+  while (written.length < RESEAL_BATCH) {
+    const rows = await db.all(
+      db.orm
+        .select({
+          id: webhooks.id,
+          secret: webhooks.secret,
+          previousSecret: webhooks.previousSecret,
+          expiresAt: webhooks.previousSecretExpiresAt,
+        })
+        .from(webhooks)
+        .where(and(due, gt(webhooks.id, after)))
+        .orderBy(asc(webhooks.id))
+        .limit(rowCount(RESEAL_BATCH - written.length)),
+    );
+    if (rows.length === 0) break;
+    after = rows.at(-1)!.id;
+    // Sealed first, then the statements: a Drizzle query is a thenable, which an async function would run.
+    // A value its key does not open (damaged, or bound to another row) is reported with the unopenable.
+    const sealed = await Promise.all(
+      rows.map(async (row) => {
+        const live = row.previousSecret !== null && row.expiresAt !== null && row.expiresAt > now;
+        try {
+          return {
+            secret: await reseal(keys, row.id, row.secret),
+            previousSecret: live ? await reseal(keys, row.id, row.previousSecret!) : null,
+            previousSecretExpiresAt: live ? row.expiresAt : null,
+          };
+        } catch {
+          return undefined;
+        }
+      }),
+    );
+    damaged.push(...rows.filter((_, i) => !sealed[i]).map((row) => row.id));
+    const updates = rows.flatMap((row, i) => (sealed[i] ? [resealUpdate(db, row, sealed[i])] : []));
+    if (updates.length > 0) written.push(...(await db.batch(updates as [Update, ...Update[]])));
+  }
   const [[left], stuck] = await db.batch([
     db.orm.select({ n: sql<number>`count(*)` }).from(webhooks).where(due),
     db.orm.select({ id: webhooks.id }).from(webhooks).where(unopenable).orderBy(asc(webhooks.id)).limit(rowCount(100)),
@@ -209,7 +230,7 @@ export async function resealSecrets(db: Db, keys: string | undefined, now = nowI
   return {
     keyId: current,
     resealed: written.filter((changed) => changed.length > 0).length,
-    remaining: left!.n - damaged.length,
+    remaining: Math.max(0, left!.n - damaged.length),
     unopenable: [...new Set([...stuck.map((r) => r.id), ...damaged])].sort().slice(0, 100),
   };
 }

@@ -57,7 +57,7 @@ export const remove: AppRouteHandler<typeof routes.remove> = async (c) => {
 
 export const rotate: AppRouteHandler<typeof routes.rotate> = async (c) => {
   const { row, secret } = await rotateSecret(c.var.db, c.env.WEBHOOK_SECRET_KEYS, c.var.caller.workspace.id, c.req.valid("param").id);
-  return c.json({ ...toWebhook(row), secret, previous_secret_expires_at: row.previousSecretExpiresAt! }, 200);
+  return c.json({ ...toWebhook(row), secret, previous_secret_expires_at: row.previousSecretExpiresAt }, 200);
 };
 
 export const test: AppRouteHandler<typeof routes.test> = async (c) => {

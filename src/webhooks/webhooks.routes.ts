@@ -140,11 +140,20 @@ export const rotate = apiRoute(
     tags,
     operationId: "rotateWebhookSecret",
     summary: "Rotate the signing secret",
-    description: "The old secret keeps signing too (a second signature) for 24 hours.",
+    description:
+      "The old secret keeps signing too (a second signature) for 24 hours. Two rotations of one endpoint at once: the first wins, the other is 409.",
     request: { params },
     responses: {
-      200: json(WithSecret.extend({ previous_secret_expires_at: z.string() }).openapi("RotatedWebhook"), "The new secret (shown once)"),
-      ...errorResponses(401, 403, 404),
+      200: json(
+        WithSecret.extend({
+          previous_secret_expires_at: z.string().nullable().openapi({
+            description:
+              "Until when the old secret signs too; null when it is not kept (it was sealed with an encryption key since removed, so it could sign nothing).",
+          }),
+        }).openapi("RotatedWebhook"),
+        "The new secret (shown once)",
+      ),
+      ...errorResponses(401, 403, 404, 409),
     },
   },
 );
