@@ -147,7 +147,7 @@ export async function rotateSecret(db: Db, keys: string | undefined, workspaceId
   throw new ApiError("conflict", "The secret was rotated by another request; rotate again to get a secret of your own");
 }
 
-/** How many endpoints one reseal call rewrites (one D1 batch). */
+/** The most endpoints one reseal call rewrites (one D1 batch, unless rows that do not open are passed over). */
 export const RESEAL_BATCH = 100;
 
 /** The key id in a sealed column (`enc:v1:<kid>:…`), in SQL. */
