@@ -2467,7 +2467,7 @@ export interface components {
         Allow: string;
         /** @description The challenge: `Bearer realm="…"`, with `error="invalid_token"` when a credential was sent but refused. */
         WWWAuthenticate: string;
-        /** @description The database state this request saw or made (D1 Sessions API). Send it back as `x-cardbox-bookmark` to read at least that state. */
+        /** @description The database state this request saw or made (D1 Sessions API). Send it back as `x-cardbox-bookmark` to read at least that state. Sent when the deployment runs requests in D1 sessions (`D1_SESSIONS=on`, for a database with read replicas); without, reads are never behind writes and no bookmark is needed. */
         Bookmark: string;
         /** @description `true` when this is the kept answer of an earlier request with the same `Idempotency-Key`. */
         IdempotentReplayed: "true";

@@ -30,7 +30,7 @@ const HEADERS: Record<string, Header> = {
   },
   Bookmark: {
     description:
-      "The database state this request saw or made (D1 Sessions API). Send it back as `x-cardbox-bookmark` to read at least that state.",
+      "The database state this request saw or made (D1 Sessions API). Send it back as `x-cardbox-bookmark` to read at least that state. Sent when the deployment runs requests in D1 sessions (`D1_SESSIONS=on`, for a database with read replicas); without, reads are never behind writes and no bookmark is needed.",
     schema: { type: "string", maxLength: 128 },
   },
   IdempotentReplayed: {
