@@ -58,7 +58,32 @@ describe("admin provisioning", () => {
     await call("POST", "/v1/contacts", { key: t.key, body: { first_name: "Gone", tags: ["x"] } });
     const renamed = await call("PATCH", `/admin/workspaces/${t.workspaceId}`, { headers: ADMIN, body: { name: "Renamed" } });
     expect(renamed.body).toMatchObject({ id: t.workspaceId, name: "Renamed", plan: "free" });
-    const minted = await call("POST", `/admin/workspaces/${t.workspaceId}/api-keys`, { headers: ADMIN });
+    // A recovery key holds every permission: asked for fewer, the mint is refused rather than ignore the ask.
+    const keysBefore = await env.DB.prepare("SELECT count(*) AS n FROM api_keys WHERE workspace_id = ?")
+      .bind(t.workspaceId)
+      .first<{ n: number }>();
+    expectError(
+      await call("POST", `/admin/workspaces/${t.workspaceId}/api-keys`, {
+        headers: ADMIN,
+        body: { name: "ops", permissions: ["contacts:read"] },
+      }),
+      400,
+      "validation_failed",
+      "name is not a known field; permissions is not a known field",
+    );
+    expectError(
+      await call("POST", `/admin/workspaces/${t.workspaceId}/api-keys`, {
+        raw: "{oops",
+        headers: { ...ADMIN, "content-type": "application/json" },
+      }),
+      400,
+      "bad_request",
+      "Malformed JSON in request body",
+    );
+    expect(await env.DB.prepare("SELECT count(*) AS n FROM api_keys WHERE workspace_id = ?").bind(t.workspaceId).first()).toEqual(
+      keysBefore,
+    );
+    const minted = await call("POST", `/admin/workspaces/${t.workspaceId}/api-keys`, { headers: ADMIN, body: {} });
     expect(minted.status).toBe(201);
     expect(minted.body.permissions).toEqual(ALL);
     expect((await call("GET", "/v1/me", { key: minted.body.key })).body.workspace.name).toBe("Renamed");

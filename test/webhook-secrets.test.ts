@@ -228,6 +228,8 @@ describe("POST /admin/webhook-secrets/reseal", () => {
     expectError(wrong, 401, "unauthorized", "Invalid admin token");
     const apiKey = await call("POST", RESEAL, { key: t.key });
     expectError(apiKey, 401, "unauthorized", "Missing admin token");
+    // It takes no body: a limit asked for is refused, not ignored.
+    expectError(await call("POST", RESEAL, { headers: ADMIN, body: { limit: 5 } }), 400, "validation_failed", "limit is not a known field");
     expect(await stored(hook.id)).toEqual(before);
     // With the token, it is re-encrypted.
     expect((await call("POST", RESEAL, { headers: ADMIN })).body).toEqual({ key_id: "t1", resealed: 1, remaining: 0, unopenable: [] });

@@ -3,12 +3,15 @@ import { ApiKeyCreatedSchema } from "../keys/keys.routes";
 import { DeletedSchema, errorResponses, json, jsonBody, NO_QUERY } from "../lib/openapi";
 import { idParam } from "../lib/params";
 import { text } from "../lib/validation";
+import { noBody } from "../middleware/json-body";
 import { PLANS } from "../workspaces/plans";
 import { adminAuth } from "./admin-auth";
 
 const tags = ["Admin"];
 const security = [{ AdminToken: [] }];
 const middleware = [adminAuth()];
+/** An admin operation without a body refuses one (a minted key cannot be asked for fewer permissions, say). */
+const withoutBody = [adminAuth(), noBody()];
 const params = idParam("Workspace");
 
 export const WorkspaceSchema = z
@@ -74,7 +77,7 @@ export const mintKey = createRoute({
   summary: "Mint a new all-permission key (recovery when every key was revoked)",
   description: "A new key holding every permission, answered once: the way back in when every key was revoked.",
   security,
-  middleware,
+  middleware: withoutBody,
   request: { params, query: NO_QUERY },
   responses: { 201: json(ApiKeyCreatedSchema, "The key (shown once)"), ...errorResponses(401, 404) },
 });
@@ -87,7 +90,7 @@ export const deleteWorkspace = createRoute({
   summary: "Delete a workspace and everything in it",
   description: "Deletes the workspace and everything in it: contacts, profiles, scans, sites, webhooks, keys.",
   security,
-  middleware,
+  middleware: withoutBody,
   request: { params, query: NO_QUERY },
   responses: {
     200: json(DeletedSchema, "Deleted"),
@@ -116,7 +119,7 @@ export const resealWebhookSecrets = createRoute({
   description:
     "After a new key is put first in `WEBHOOK_SECRET_KEYS`: re-encrypts the signing secrets (current and, within their overlap, previous) still sealed with an older key, up to 100 endpoints a call. When `remaining` is 0 and `unopenable` is empty, the older keys can be removed. The secrets themselves, the endpoints' `updated_at` and ETags do not change.",
   security,
-  middleware,
+  middleware: withoutBody,
   request: { query: NO_QUERY },
   responses: { 200: json(ResealSchema, "What was re-encrypted and what is left"), ...errorResponses(401) },
 });

@@ -1,6 +1,7 @@
 import { createRoute, z } from "@hono/zod-openapi";
 import { MeSchema } from "../keys/keys.routes";
 import { errorResponses, json, jsonBody, NO_QUERY } from "../lib/openapi";
+import { noBody } from "../middleware/json-body";
 import { CSRF_HEADER } from "./session-cookie";
 
 const tags = ["Console"];
@@ -53,6 +54,7 @@ export const signOut = createRoute({
   summary: "Sign out of the console",
   description: `Ends the session and clears its cookie (with the session's \`${CSRF_HEADER}\`, from this origin). Without a live session it only clears the cookie.`,
   security,
+  middleware: [noBody()],
   request: { query: NO_QUERY },
   responses: { 204: { description: "Signed out" }, ...errorResponses(403) },
 });

@@ -1,6 +1,6 @@
 import type { Context, MiddlewareHandler } from "hono";
 import { bodyLimit } from "hono/body-limit";
-import { ApiError } from "../../lib/errors";
+import { ApiError, validationError } from "../../lib/errors";
 
 export const MAX_BODY_BYTES = 1024 * 1024;
 
@@ -66,5 +66,31 @@ export function jsonBody(options: { uploads?: readonly string[]; formPosts?: (c:
       await readStrictly(c);
       await next();
     });
+  };
+}
+
+/**
+ * For an operation that takes no body (a DELETE, a rotation, a mint): a body that says anything is
+ * refused as a strict empty object would be, so nothing a client sends is ignored unawares (a key
+ * minted with `permissions` it did not get). No body, a blank one and `{}` pass. Runs after the
+ * route's permission check, where a body's validator would.
+ */
+export function noBody(): MiddlewareHandler {
+  return async function noBody(c, next) {
+    const text = c.req.header("content-type") === undefined ? "" : (await c.req.text()).trim();
+    if (text !== "") {
+      let body: unknown;
+      try {
+        body = JSON.parse(text);
+      } catch {
+        throw new ApiError("bad_request", "Malformed JSON in request body");
+      }
+      if (typeof body !== "object" || body === null || Array.isArray(body)) {
+        throw validationError([{ field: "body", message: "must be an object" }]);
+      }
+      const fields = Object.keys(body);
+      if (fields.length > 0) throw validationError(fields.map((field) => ({ field, message: "is not a known field" })));
+    }
+    await next();
   };
 }
