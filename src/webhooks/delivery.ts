@@ -4,7 +4,7 @@ import { open } from "../lib/secret-box";
 import { claimPendingEvents, unclaimEvents } from "./outbox.data";
 import { signWebhook } from "./signature";
 import { webhookUrlProblem } from "./ssrf";
-import { type AttemptOutcome, fanOut, loadMessage, recordAttempt } from "./webhooks.data";
+import { type AttemptOutcome, fanOut, livePreviousSecret, loadMessage, recordAttempt } from "./webhooks.data";
 
 export type WebhookJob = { kind: "event"; id: string } | { kind: "deliver"; id: string };
 
@@ -68,9 +68,10 @@ export async function deliver(env: Env, db: Db, messageId: string): Promise<{ re
   }
   const timestamp = Math.floor(Date.now() / 1000);
   const secrets = [await open(env.WEBHOOK_SECRET_KEYS, webhook.id, webhook.secret)];
-  if (webhook.previousSecret && webhook.previousSecretExpiresAt && webhook.previousSecretExpiresAt > new Date().toISOString()) {
+  const previousSealed = livePreviousSecret(webhook);
+  if (previousSealed) {
     // A previous secret no listed key opens (its key removed within the overlap) stops signing; the current one signs on.
-    const previous = await open(env.WEBHOOK_SECRET_KEYS, webhook.id, webhook.previousSecret).catch((e: unknown) => {
+    const previous = await open(env.WEBHOOK_SECRET_KEYS, webhook.id, previousSealed).catch((e: unknown) => {
       console.error(
         JSON.stringify({ level: "error", msg: "previous webhook secret does not open", webhook_id: webhook.id, error: String(e) }),
       );

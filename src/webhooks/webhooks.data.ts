@@ -113,6 +113,10 @@ export async function deleteWebhook(db: Db, workspaceId: string, id: string, exp
   if (rows.length === 0) throw unchanged ? preconditionFailed() : notFound("Webhook");
 }
 
+/** The endpoint's previous secret (sealed) while it still signs, within its overlap after a rotation; else null. */
+export const livePreviousSecret = (w: Pick<Webhook, "previousSecret" | "previousSecretExpiresAt">, now = nowIso()) =>
+  w.previousSecret !== null && w.previousSecretExpiresAt !== null && w.previousSecretExpiresAt > now ? w.previousSecret : null;
+
 /**
  * A new signing secret (answered once); the current one keeps signing too until it expires, if it
  * opens (one sealed with a key since removed could sign nothing). Two rotations at once: the
@@ -194,7 +198,7 @@ export async function resealSecrets(db: Db, keys: string | undefined, now = nowI
           id: webhooks.id,
           secret: webhooks.secret,
           previousSecret: webhooks.previousSecret,
-          expiresAt: webhooks.previousSecretExpiresAt,
+          previousSecretExpiresAt: webhooks.previousSecretExpiresAt,
         })
         .from(webhooks)
         .where(and(due, gt(webhooks.id, after)))
@@ -207,12 +211,12 @@ export async function resealSecrets(db: Db, keys: string | undefined, now = nowI
     // A value its key does not open (damaged, or bound to another row) is reported with the unopenable.
     const sealed = await Promise.all(
       rows.map(async (row) => {
-        const live = row.previousSecret !== null && row.expiresAt !== null && row.expiresAt > now;
+        const previous = livePreviousSecret(row, now);
         try {
           return {
             secret: await reseal(keys, row.id, row.secret),
-            previousSecret: live ? await reseal(keys, row.id, row.previousSecret!) : null,
-            previousSecretExpiresAt: live ? row.expiresAt : null,
+            previousSecret: previous && (await reseal(keys, row.id, previous)),
+            previousSecretExpiresAt: previous && row.previousSecretExpiresAt,
           };
         } catch {
           return undefined;
